@@ -1,0 +1,253 @@
+/*
+ * ckernel.h — the public C API of ConvergeKernel's planning core.
+ *
+ * A kernel instance is built once from the static tables that the Swift side compiles from a
+ * converge-ir graph (see docs/kernel-abi.md). Planning takes integer dirty path ids and writes the
+ * plan (step ids in topological order) into a caller-owned buffer. Strings never cross this API.
+ *
+ * Conventions
+ * - Every function returns a ck_status_t (CK_OK == 0) and writes results through out-parameters.
+ * - The library never aborts, prints or exits. Errors carry a code and, where useful, a detail
+ *   record (which table, which index, which value) in ck_error_t.
+ * - All memory an instance needs is allocated by ck_kernel_create (one arena, on the local NUMA
+ *   node when libnuma reports NUMA support, 64-byte aligned memory otherwise). ck_kernel_plan
+ *   allocates nothing.
+ * - A kernel instance is not thread-safe: plan calls on one instance must not overlap (it keeps
+ *   scratch bitsets). Different instances are independent.
+ */
+#ifndef CKERNEL_H
+#define CKERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- status codes */
+
+typedef enum ck_status {
+    CK_OK = 0,
+    CK_ERR_NULL_ARGUMENT = 1,      /* a required pointer was NULL */
+    CK_ERR_BAD_TABLES = 2,         /* a table failed validation; see ck_error_t.table/index */
+    CK_ERR_TOO_LARGE = 3,          /* counts beyond CK_MAX_PATHS / CK_MAX_STEPS / CK_MAX_EDGES */
+    CK_ERR_OUT_OF_MEMORY = 4,      /* the arena could not be allocated */
+    CK_ERR_UNKNOWN_PATH_ID = 5,    /* a dirty id >= path_count; ck_error_t.index = position */
+    CK_ERR_BAD_MODE = 6,           /* mode not CK_MODE_FULL / CK_MODE_DIRTY */
+    CK_ERR_BAD_SCOPE = 7,          /* scope not CK_SCOPE_IMMEDIATE / DEFERRED / ALL */
+    CK_ERR_BUFFER_TOO_SMALL = 8,   /* out_capacity < the plan length; ck_error_t.value = needed */
+    CK_ERR_BAD_OPTION = 9,         /* an unknown implementation or strategy was requested */
+    CK_ERR_IMPL_UNAVAILABLE = 10,  /* the requested SIMD implementation does not run on this CPU */
+    CK_ERR_INVARIANT = 11          /* ck_kernel_validate found a broken internal invariant */
+} ck_status_t;
+
+/* Short, stable, lower-case name of a status ("bad tables", …). Never NULL. */
+const char *ck_status_name(ck_status_t status);
+
+/* Which input table an error refers to (ck_error_t.table). */
+typedef enum ck_table_id {
+    CK_TABLE_NONE = 0,
+    CK_TABLE_PATH_PREFIX_OFFSETS = 1,
+    CK_TABLE_PATH_PREFIX_IDS = 2,
+    CK_TABLE_STEP_OUT_PATH = 3,
+    CK_TABLE_STEP_FLAGS = 4,
+    CK_TABLE_TRIGGER_OFFSETS = 5,
+    CK_TABLE_TRIGGER_STEPS = 6,
+    CK_TABLE_DEP_OFFSETS = 7,
+    CK_TABLE_DEP_PATHS = 8,
+    CK_TABLE_DIRTY_IDS = 9
+} ck_table_id_t;
+
+/* Detail of a failure: which table, which index in it, and the offending value. */
+typedef struct ck_error {
+    ck_status_t status;
+    ck_table_id_t table;
+    uint64_t index;
+    uint64_t value;
+} ck_error_t;
+
+/* ---------------------------------------------------------------- limits */
+
+#define CK_MAX_PATHS ((uint32_t)1 << 24)   /* field paths (registry size)        */
+#define CK_MAX_STEPS ((uint32_t)1 << 24)   /* steps                              */
+#define CK_MAX_EDGES ((uint64_t)1 << 28)   /* entries in any one CSR table       */
+
+/* ---------------------------------------------------------------- static tables */
+
+/* Step flags (ck_tables_t.step_flags). */
+#define CK_STEP_DEFERRED 0x01u  /* scheduling == "deferred" */
+#define CK_STEP_LINK     0x02u  /* kind == link (else computed) */
+
+/*
+ * The static tables of one compiled graph. The kernel copies what it needs during
+ * ck_kernel_create; the caller keeps ownership of these arrays and may free them afterwards.
+ *
+ * - Path ids are registry indexes (segment-wise sorted, a prefix before its extensions).
+ * - path_prefix_offsets[path_count + 1] / path_prefix_ids: for each path, the ids of all its
+ *   prefixes, shortest first, ending with the path itself (so entry 0 is the 1-segment prefix).
+ * - Step ids are positions in the topological order. step_out_path[step_count]: the out path id of
+ *   each step; step_flags[step_count]: CK_STEP_* bits.
+ * - trigger_offsets[path_count + 1] / trigger_steps: for each prefix id, the steps that have it as
+ *   a prefix of their out or of one of their deps, ascending, each step at most once per prefix.
+ * - dep_offsets[step_count + 1] / dep_paths: the normalized dep path ids of each step (a link's
+ *   single dep is its `from`); deps that normalize to nothing are absent. Used by execution and
+ *   validated here.
+ */
+typedef struct ck_tables {
+    uint32_t path_count;
+    uint32_t step_count;
+    const uint32_t *path_prefix_offsets;
+    const uint32_t *path_prefix_ids;
+    const uint32_t *step_out_path;
+    const uint8_t *step_flags;
+    const uint32_t *trigger_offsets;
+    const uint32_t *trigger_steps;
+    const uint32_t *dep_offsets;
+    const uint32_t *dep_paths;
+} ck_tables_t;
+
+/* ---------------------------------------------------------------- SIMD implementations */
+
+typedef enum ck_impl {
+    CK_IMPL_AUTO = 0,    /* CKERNEL_FORCE_IMPL if set, else the best the CPU supports */
+    CK_IMPL_SCALAR = 1,  /* portable reference, everywhere */
+    CK_IMPL_SSE2 = 2,    /* x86-64 */
+    CK_IMPL_AVX2 = 3,    /* x86-64 with AVX2 */
+    CK_IMPL_NEON = 4,    /* arm64 */
+    CK_IMPL_SIMD128 = 5  /* wasm32 with SIMD128 */
+} ck_impl_t;
+
+/* Lower-case name of an implementation ("scalar", "sse2", "avx2", "neon", "simd128", "auto"). */
+const char *ck_impl_name(ck_impl_t impl);
+
+/* Parses a name as above into *out. CK_ERR_BAD_OPTION for an unknown name. */
+ck_status_t ck_impl_parse(const char *name, ck_impl_t *out);
+
+/* 1 when `impl` is compiled in and runs on this CPU, else 0. CK_IMPL_AUTO is always available. */
+int ck_impl_available(ck_impl_t impl);
+
+/*
+ * The implementation CK_IMPL_AUTO resolves to: CKERNEL_FORCE_IMPL when it names an available
+ * implementation, else the best detected one. Detection runs once and is cached.
+ * *forced_status (may be NULL) receives CK_OK, CK_ERR_BAD_OPTION (the variable names no
+ * implementation) or CK_ERR_IMPL_UNAVAILABLE (it names one this CPU cannot run); in both error
+ * cases the detected implementation is used.
+ */
+ck_impl_t ck_impl_default(ck_status_t *forced_status);
+
+/* ---------------------------------------------------------------- kernel instances */
+
+/* How the dirty-mode closure is computed. */
+typedef enum ck_strategy {
+    CK_STRATEGY_AUTO = 0,      /* rows when they fit closure_budget_bytes, else frontier */
+    CK_STRATEGY_ROWS = 1,      /* precomputed closure rows per (scope, root group); OR + scan */
+    CK_STRATEGY_FRONTIER = 2   /* breadth-first over the trigger index with bitset marks + scan */
+} ck_strategy_t;
+
+const char *ck_strategy_name(ck_strategy_t strategy);
+
+typedef struct ck_options {
+    ck_impl_t impl;                 /* CK_IMPL_AUTO by default */
+    ck_strategy_t strategy;         /* CK_STRATEGY_AUTO by default */
+    uint64_t closure_budget_bytes;  /* 0 = default: max(1 MiB, 64 bytes per step) */
+} ck_options_t;
+
+/* Fills *options with the defaults. */
+void ck_options_init(ck_options_t *options);
+
+typedef struct ck_kernel ck_kernel_t;
+
+/*
+ * Creates a kernel from `tables` (validated first: every offset monotone and in range, every id in
+ * range, prefix lists well formed). `options` may be NULL for defaults.
+ * On success *out_kernel receives the instance; free it with ck_kernel_free.
+ * On failure *out_kernel is NULL and *error (may be NULL) says what and where.
+ */
+ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *options,
+                             ck_kernel_t **out_kernel, ck_error_t *error);
+
+/* Frees an instance and its arena. NULL is a no-op. */
+void ck_kernel_free(ck_kernel_t *kernel);
+
+/* Facts about an instance, for inspection and evidence. */
+typedef struct ck_kernel_info {
+    uint32_t path_count;
+    uint32_t step_count;
+    uint32_t group_count;         /* distinct 1-segment prefixes that trigger at least one step */
+    uint32_t scope_len[3];        /* steps in scope immediate, deferred, all */
+    uint64_t trigger_entries;     /* entries of the group-level trigger index */
+    uint64_t arena_bytes;         /* every byte the instance owns */
+    uint64_t closure_row_bytes;   /* bytes of closure rows (0 under the frontier strategy) */
+    ck_impl_t impl;               /* the SIMD implementation in use */
+    ck_strategy_t strategy;       /* the strategy in use (never AUTO) */
+    int numa;                     /* 1 when the arena came from libnuma */
+} ck_kernel_info_t;
+
+ck_status_t ck_kernel_info(const ck_kernel_t *kernel, ck_kernel_info_t *out_info);
+
+/* Checks every internal invariant of an instance (O(size)); CK_ERR_INVARIANT with details. */
+ck_status_t ck_kernel_validate(const ck_kernel_t *kernel, ck_error_t *error);
+
+/* ---------------------------------------------------------------- planning */
+
+typedef enum ck_mode {
+    CK_MODE_FULL = 0,
+    CK_MODE_DIRTY = 1
+} ck_mode_t;
+
+typedef enum ck_scope {
+    CK_SCOPE_IMMEDIATE = 0,
+    CK_SCOPE_DEFERRED = 1,
+    CK_SCOPE_ALL = 2
+} ck_scope_t;
+
+/* ck_plan_result_t.executed_mode */
+#define CK_EXECUTED_NONE  0u  /* the graph has no steps */
+#define CK_EXECUTED_FULL  1u
+#define CK_EXECUTED_DIRTY 2u
+
+/* ck_plan_result_t.algorithm */
+#define CK_ALGO_SCOPE     0u  /* full mode or dirtyAll: the scope list copied */
+#define CK_ALGO_LINEAR    1u  /* graph < 32 steps: one pass in topo order */
+#define CK_ALGO_ROWS      2u  /* closure rows OR-ed, then a bitset scan */
+#define CK_ALGO_FRONTIER  3u  /* frontier over the trigger index, then a bitset scan */
+
+/* Flags for ck_kernel_plan. */
+#define CK_PLAN_DIRTY_ALL 0x01u  /* treat the dirty set as "everything" (dirtyAll) */
+
+typedef struct ck_plan_result {
+    uint32_t step_count;          /* plan length: ids written to out_steps */
+    uint32_t executed_mode;       /* CK_EXECUTED_* */
+    uint32_t algorithm;           /* CK_ALGO_* */
+    uint32_t dirty_all;           /* 1 when the plan is the whole scope because of dirtyAll */
+    uint32_t dirty_prefixes;      /* distinct dirty 1-segment prefixes processed */
+    uint32_t reachable_steps;     /* steps reached by the closure (== step_count in dirty mode) */
+    uint64_t words_scanned;       /* 64-bit bitset words examined by the scan */
+    uint64_t index_entries;       /* trigger-index entries visited (frontier/linear), rows OR-ed (rows) */
+} ck_plan_result_t;
+
+/*
+ * Plans one transaction.
+ * - dirty_ids[dirty_count]: dirty path ids (any ids of the registry, roots or not, any order,
+ *   repeats allowed). In CK_MODE_DIRTY an empty set (dirty_count == 0) or CK_PLAN_DIRTY_ALL means
+ *   dirtyAll: the whole scope runs (Logix semantics). Ignored in CK_MODE_FULL.
+ * - out_steps[out_capacity]: receives the plan, step ids ascending (= topological order).
+ *   out_capacity must be at least the scope's length (ck_kernel_info_t.scope_len[scope]; the
+ *   graph's step_count is always enough), so that no plan is ever truncated.
+ * - *result receives the counters.
+ * Errors: CK_ERR_UNKNOWN_PATH_ID (error->index = position in dirty_ids, error->value = the id),
+ * CK_ERR_BAD_MODE, CK_ERR_BAD_SCOPE, CK_ERR_BUFFER_TOO_SMALL (error->value = the capacity needed).
+ * On error nothing is written to out_steps and the instance is unchanged.
+ * Allocates nothing.
+ */
+ck_status_t ck_kernel_plan(ck_kernel_t *kernel, const uint32_t *dirty_ids, uint32_t dirty_count,
+                           ck_mode_t mode, ck_scope_t scope, uint32_t flags,
+                           uint32_t *out_steps, uint32_t out_capacity,
+                           ck_plan_result_t *result, ck_error_t *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CKERNEL_H */

@@ -1,0 +1,120 @@
+/* Private declarations shared by the CKernel sources. Not visible to Swift. */
+#ifndef CK_INTERNAL_H
+#define CK_INTERNAL_H
+
+#include "ckernel.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CK_NONE UINT32_MAX
+/* Bitsets are padded to a multiple of this many 64-bit words (one 512-bit block), so every SIMD
+   implementation works on whole vectors without tails. */
+#define CK_WORD_BLOCK 8u
+
+static inline uint32_t ck_words_for_bits(uint64_t bits) {
+    uint64_t words = (bits + 63u) / 64u;
+    words = (words + CK_WORD_BLOCK - 1u) / CK_WORD_BLOCK * CK_WORD_BLOCK;
+    return (uint32_t)words;
+}
+
+static inline void ck_bit_set(uint64_t *bits, uint32_t i) { bits[i >> 6] |= (uint64_t)1 << (i & 63u); }
+static inline bool ck_bit_test(const uint64_t *bits, uint32_t i) { return (bits[i >> 6] >> (i & 63u)) & 1u; }
+static inline void ck_bit_clear(uint64_t *bits, uint32_t i) { bits[i >> 6] &= ~((uint64_t)1 << (i & 63u)); }
+
+/* One SIMD implementation of the bitset primitives (dispatch.c picks one per kernel). */
+typedef struct ck_bitset_ops {
+    ck_impl_t impl;
+    /* dst[i] |= src[i] for i < words; words is a multiple of CK_WORD_BLOCK, both 64-byte aligned. */
+    void (*or_into)(uint64_t *restrict dst, const uint64_t *restrict src, uint32_t words);
+    /* Emits, ascending, the index of every set bit in words [begin, end) into out, clears those
+       words, and returns the count. begin/end are multiples of CK_WORD_BLOCK; bits is 64-byte
+       aligned. Adds the number of words examined to *words_scanned. */
+    uint32_t (*scan_emit_clear)(uint64_t *restrict bits, uint32_t begin, uint32_t end,
+                                uint32_t *restrict out, uint64_t *restrict words_scanned);
+} ck_bitset_ops_t;
+
+extern const ck_bitset_ops_t ck_ops_scalar;
+extern const ck_bitset_ops_t ck_ops_sse2;
+extern const ck_bitset_ops_t ck_ops_avx2;
+extern const ck_bitset_ops_t ck_ops_neon;
+extern const ck_bitset_ops_t ck_ops_simd128;
+
+/* dispatch.c: the ops of an implementation, or NULL when it is not compiled in / cannot run. */
+const ck_bitset_ops_t *ck_ops_for(ck_impl_t impl);
+
+/* memory.c: one arena per kernel. */
+typedef struct ck_arena {
+    void *base;
+    size_t bytes;
+    int numa;
+} ck_arena_t;
+
+bool ck_arena_alloc(ck_arena_t *arena, size_t bytes);
+void ck_arena_free(ck_arena_t *arena);
+
+/* A bump carve-out over an arena (or a dry run that only sums sizes when base is NULL). */
+typedef struct ck_carver {
+    uint8_t *base;
+    size_t used;
+} ck_carver_t;
+
+static inline void *ck_carve(ck_carver_t *c, size_t bytes) {
+    size_t at = (c->used + 63u) & ~(size_t)63u;
+    c->used = at + ((bytes + 63u) & ~(size_t)63u);
+    return c->base ? (void *)(c->base + at) : NULL;
+}
+
+/* The kernel instance. Everything lives in one arena. */
+struct ck_kernel {
+    ck_arena_t arena;
+    const ck_bitset_ops_t *ops;
+    ck_strategy_t strategy;
+
+    uint32_t path_count;
+    uint32_t step_count;
+    uint32_t group_count;       /* active groups: 1-segment prefixes with a non-empty trigger list */
+    uint32_t step_words;        /* words of a step bitset (padded) */
+    uint32_t group_words;       /* words of a group bitset (padded) */
+
+    uint32_t *path_group;       /* [path_count] active group of the path's 1-segment prefix or CK_NONE */
+    uint32_t *group_path;       /* [group_count] the prefix path id of each group */
+    uint32_t *group_offsets;    /* [group_count + 1] */
+    uint32_t *group_steps;      /* trigger entries: steps under each group, ascending */
+    uint32_t *step_groups_offsets; /* [step_count + 1] inverse: groups each step is listed under */
+    uint32_t *step_groups;
+    uint32_t *step_out_group;   /* [step_count] group of the step's out */
+    uint32_t *step_out_path;    /* [step_count] */
+    uint8_t *step_flags;        /* [step_count] */
+    uint32_t *dep_offsets;      /* [step_count + 1] */
+    uint32_t *dep_paths;
+    uint32_t *scope_list[3];    /* steps of each scope in topo order */
+    uint32_t scope_len[3];
+    uint64_t trigger_entries;
+
+    uint64_t *rows;             /* [3][group_count][step_words] closure rows, or NULL */
+    uint64_t row_bytes;
+
+    /* scratch, all-zero between calls */
+    uint64_t *step_bits;        /* [step_words] */
+    uint64_t *group_bits;       /* [group_words] */
+    uint32_t *queue;            /* [group_count] */
+};
+
+
+/* propagate.c: the frontier closure from a set of groups (already marked in group_bits and
+   queued in queue[0..count)), marking reached in-scope steps in `bits`. Returns the queue length
+   (groups processed); updates *entries, *reached, *min_step, *max_step. Leaves group_bits set
+   for every queued group (the caller clears them from the queue). */
+uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t *bits,
+                     uint64_t *entries, uint32_t *reached, uint32_t *min_step, uint32_t *max_step);
+
+/* The CK_STEP_* scheduling bit test for a scope: a step is in scope when
+   (flags & CK_STEP_DEFERRED) matches. */
+static inline bool ck_in_scope(uint8_t step_flags, ck_scope_t scope) {
+    if (scope == CK_SCOPE_ALL) return true;
+    bool deferred = (step_flags & CK_STEP_DEFERRED) != 0;
+    return (scope == CK_SCOPE_DEFERRED) == deferred;
+}
+
+#endif

@@ -1,0 +1,139 @@
+/* plan.c — ck_kernel_plan: argument checks, then one of four algorithms (scope copy, linear pass,
+   closure rows, frontier) and the bitset scan that emits step ids in topological order. */
+#include "ck_internal.h"
+
+#include <string.h>
+
+static ck_status_t fail(ck_error_t *error, ck_status_t status, ck_table_id_t table, uint64_t index,
+                        uint64_t value) {
+    if (error != NULL) {
+        error->status = status;
+        error->table = table;
+        error->index = index;
+        error->value = value;
+    }
+    return status;
+}
+
+/* Marks the distinct groups of the dirty ids in group_bits and queues them; returns the count. */
+static uint32_t queue_dirty_groups(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count) {
+    uint32_t queued = 0;
+    for (uint32_t i = 0; i < dirty_count; i++) {
+        uint32_t g = k->path_group[dirty_ids[i]];
+        if (g == CK_NONE) continue; /* its first segment triggers no step */
+        uint64_t bit = (uint64_t)1 << (g & 63u);
+        if (k->group_bits[g >> 6] & bit) continue;
+        k->group_bits[g >> 6] |= bit;
+        k->queue[queued++] = g;
+    }
+    return queued;
+}
+
+static void clear_queued_groups(ck_kernel_t *k, uint32_t queued) {
+    for (uint32_t i = 0; i < queued; i++) k->group_bits[k->queue[i] >> 6] = 0;
+}
+
+/* Graphs under 32 steps: one pass over the scope in topo order; a step is selected when one of
+   its groups is dirty, and a selected step dirties its out's group (it only sees roots and steps
+   selected earlier in the pass, as Logix does). */
+static uint32_t plan_linear(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
+                            ck_scope_t scope, uint32_t *out, ck_plan_result_t *r) {
+    uint32_t queued = queue_dirty_groups(k, dirty_ids, dirty_count);
+    r->dirty_prefixes = queued;
+    uint32_t n = 0;
+    uint64_t entries = 0;
+    const uint32_t *list = k->scope_list[scope];
+    for (uint32_t i = 0; i < k->scope_len[scope]; i++) {
+        uint32_t s = list[i];
+        bool selected = false;
+        for (uint32_t j = k->step_groups_offsets[s]; j < k->step_groups_offsets[s + 1]; j++) {
+            entries++;
+            if (ck_bit_test(k->group_bits, k->step_groups[j])) { selected = true; break; }
+        }
+        if (!selected) continue;
+        out[n++] = s;
+        uint32_t h = k->step_out_group[s];
+        if (!ck_bit_test(k->group_bits, h)) {
+            ck_bit_set(k->group_bits, h);
+            k->queue[queued++] = h;
+        }
+    }
+    clear_queued_groups(k, queued);
+    r->index_entries = entries;
+    r->reachable_steps = n;
+    return n;
+}
+
+static uint32_t plan_rows(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
+                          ck_scope_t scope, uint32_t *out, ck_plan_result_t *r) {
+    uint32_t queued = queue_dirty_groups(k, dirty_ids, dirty_count);
+    const uint64_t *rows = k->rows + (size_t)scope * k->group_count * k->step_words;
+    for (uint32_t i = 0; i < queued; i++)
+        k->ops->or_into(k->step_bits, rows + (size_t)k->queue[i] * k->step_words, k->step_words);
+    clear_queued_groups(k, queued);
+    r->dirty_prefixes = queued;
+    r->index_entries = queued;
+    uint32_t n = queued ? k->ops->scan_emit_clear(k->step_bits, 0, k->step_words, out, &r->words_scanned) : 0;
+    r->reachable_steps = n;
+    return n;
+}
+
+static uint32_t plan_frontier(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
+                              ck_scope_t scope, uint32_t *out, ck_plan_result_t *r) {
+    uint32_t queued = queue_dirty_groups(k, dirty_ids, dirty_count);
+    uint32_t reached = 0, lo = UINT32_MAX, hi = 0;
+    queued = ck_frontier(k, queued, scope, k->step_bits, &r->index_entries, &reached, &lo, &hi);
+    clear_queued_groups(k, queued);
+    r->dirty_prefixes = queued;
+    r->reachable_steps = reached;
+    if (reached == 0) return 0;
+    /* scan only the blocks between the lowest and highest reached step */
+    uint32_t begin = (lo >> 6) / CK_WORD_BLOCK * CK_WORD_BLOCK;
+    uint32_t end = ((hi >> 6) / CK_WORD_BLOCK + 1u) * CK_WORD_BLOCK;
+    return k->ops->scan_emit_clear(k->step_bits, begin, end, out, &r->words_scanned);
+}
+
+ck_status_t ck_kernel_plan(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
+                           ck_mode_t mode, ck_scope_t scope, uint32_t flags,
+                           uint32_t *out_steps, uint32_t out_capacity,
+                           ck_plan_result_t *result, ck_error_t *error) {
+    if (k == NULL || result == NULL) return fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    if ((unsigned)mode > CK_MODE_DIRTY) return fail(error, CK_ERR_BAD_MODE, CK_TABLE_NONE, 0, (uint64_t)mode);
+    if ((unsigned)scope > CK_SCOPE_ALL) return fail(error, CK_ERR_BAD_SCOPE, CK_TABLE_NONE, 0, (uint64_t)scope);
+    uint32_t needed = k->scope_len[scope];
+    if (out_capacity < needed) return fail(error, CK_ERR_BUFFER_TOO_SMALL, CK_TABLE_NONE, 0, needed);
+    if (needed > 0 && out_steps == NULL) return fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    bool dirty_all = (flags & CK_PLAN_DIRTY_ALL) != 0 || dirty_count == 0;
+    if (mode == CK_MODE_DIRTY && !dirty_all) {
+        if (dirty_ids == NULL) return fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_DIRTY_IDS, 0, 0);
+        for (uint32_t i = 0; i < dirty_count; i++)
+            if (dirty_ids[i] >= k->path_count) return fail(error, CK_ERR_UNKNOWN_PATH_ID, CK_TABLE_DIRTY_IDS, i, dirty_ids[i]);
+    }
+
+    memset(result, 0, sizeof *result);
+    if (k->step_count == 0) {
+        result->executed_mode = CK_EXECUTED_NONE;
+        return CK_OK;
+    }
+    if (mode == CK_MODE_FULL || dirty_all) {
+        memcpy(out_steps, k->scope_list[scope], (size_t)needed * 4u);
+        result->step_count = needed;
+        result->reachable_steps = needed;
+        result->executed_mode = mode == CK_MODE_FULL ? CK_EXECUTED_FULL : CK_EXECUTED_DIRTY;
+        result->dirty_all = mode == CK_MODE_DIRTY;
+        result->algorithm = CK_ALGO_SCOPE;
+        return CK_OK;
+    }
+    result->executed_mode = CK_EXECUTED_DIRTY;
+    if (k->step_count < 32) {
+        result->algorithm = CK_ALGO_LINEAR;
+        result->step_count = plan_linear(k, dirty_ids, dirty_count, scope, out_steps, result);
+    } else if (k->strategy == CK_STRATEGY_ROWS) {
+        result->algorithm = CK_ALGO_ROWS;
+        result->step_count = plan_rows(k, dirty_ids, dirty_count, scope, out_steps, result);
+    } else {
+        result->algorithm = CK_ALGO_FRONTIER;
+        result->step_count = plan_frontier(k, dirty_ids, dirty_count, scope, out_steps, result);
+    }
+    return CK_OK;
+}

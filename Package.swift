@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ConvergeKernel",
+    products: [
+        .library(name: "ConvergeKernel", targets: ["ConvergeKernel"]),
+        .executable(name: "converge", targets: ["converge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The C core: tables, SIMD bitsets (run-time dispatch), planner. Needs libsimde-dev and
+        // libnuma-dev (Debian); see README.
+        .target(
+            name: "CKernel",
+            path: "CKernel",
+            sources: ["src"],
+            publicHeadersPath: "include",
+            cSettings: [
+                .headerSearchPath("src/internal"),
+            ],
+            linkerSettings: [
+                .linkedLibrary("numa", .when(platforms: [.linux])),
+            ]
+        ),
+        .target(
+            name: "ConvergeKernel",
+            dependencies: ["CKernel"],
+            path: "Sources/ConvergeKernel"
+        ),
+        .executableTarget(
+            name: "converge",
+            dependencies: [
+                "ConvergeKernel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/converge"
+        ),
+        .target(
+            name: "ConvergeKernelTestSupport",
+            dependencies: ["ConvergeKernel"],
+            path: "Tests/ConvergeKernelTestSupport"
+        ),
+        .target(
+            name: "AllocationCounter",
+            path: "Tests/AllocationCounter"
+        ),
+        .testTarget(
+            name: "ConvergeKernelTests",
+            dependencies: ["ConvergeKernel", "ConvergeKernelTestSupport", "CKernel", "AllocationCounter"],
+            path: "Tests/ConvergeKernelTests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["ConvergeKernelTestSupport"],
+            path: "Tests/CLITests"
+        ),
+    ]
+)

@@ -1,0 +1,77 @@
+/// The one error type of ConvergeKernel: a stable code and a message that names the offenders.
+///
+/// Codes are stable API: tools match on ``Code`` (or its `rawValue`), people read ``message``.
+/// ``Code/words`` is the short phrase the CLI prints ("cycle", "multiple writers", …).
+public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Code: String, Sendable, CaseIterable {
+        /// The input is not JSON, or a value has the wrong JSON type.
+        case invalidJSON
+        /// `format` is not `"converge-ir"`.
+        case unsupportedFormat
+        /// `version` is not a version this library reads (1).
+        case unsupportedVersion
+        /// A step's `kind` is neither `computed` nor `link`.
+        case unknownStepKind
+        /// A required member is absent (a step without `out` or `kind`, a link without `from`).
+        case missingField
+        /// A computed step has no `deps` (an empty list is allowed). Logix: `MISSING_DEPS`.
+        case missingDeps
+        /// A step's `out` normalizes to no path. Logix: `UNMAPPABLE_OUT`.
+        case unmappableOut
+        /// The steps cannot be ordered: a dependency cycle. Logix: `CYCLE_DETECTED`.
+        case cycleDetected
+        /// Two steps write the same `out`. Logix: `MULTIPLE_WRITERS`.
+        case multipleWriters
+        /// The graph exceeds a documented limit (paths, steps, edges).
+        case tooLarge
+        /// An argument is out of range (an unknown path id, a bad option).
+        case invalidArgument
+        /// The C kernel refused its input or could not allocate (the message has its status).
+        case kernelFailure
+        /// An I/O failure reading or writing a file.
+        case io
+
+        /// The words a person recognizes, as the CLI prints them.
+        public var words: String {
+            switch self {
+            case .invalidJSON: "invalid JSON"
+            case .unsupportedFormat: "unsupported format"
+            case .unsupportedVersion: "unsupported version"
+            case .unknownStepKind: "unknown step kind"
+            case .missingField: "missing field"
+            case .missingDeps: "missing deps"
+            case .unmappableOut: "unmappable out"
+            case .cycleDetected: "cycle"
+            case .multipleWriters: "multiple writers"
+            case .tooLarge: "too large"
+            case .invalidArgument: "invalid argument"
+            case .kernelFailure: "kernel failure"
+            case .io: "i/o error"
+            }
+        }
+
+        /// Logix's code for the same condition, where Logix has one.
+        public var logixCode: String? {
+            switch self {
+            case .missingDeps: "MISSING_DEPS"
+            case .unmappableOut: "UNMAPPABLE_OUT"
+            case .cycleDetected: "CYCLE_DETECTED"
+            case .multipleWriters: "MULTIPLE_WRITERS"
+            default: nil
+            }
+        }
+    }
+
+    public let code: Code
+    /// A one-line message naming the offending path, step or offset.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// `"<words>: <message>"`, one line.
+    public var description: String { "\(code.words): \(message)" }
+}

@@ -1,0 +1,3 @@
+import Testing
+@testable import ConvergeKernel
+@Test func placeholder() { #expect(Bool(true)) }
