@@ -1,0 +1,120 @@
+/// The requested converge mode (semantics §6). `auto` belongs to transactions (issue B).
+public enum PlanMode: String, Sendable, CaseIterable {
+    /// Every step of the scope.
+    case full
+    /// The steps the dirty set triggers (the whole scope when dirtyAll); never switches to full.
+    case dirty
+}
+
+/// Which steps take part (semantics §5).
+public enum PlanScope: String, Sendable, CaseIterable {
+    case immediate, deferred, all
+}
+
+/// The mode a plan was executed in; `nil` in ``Plan`` when the graph has no steps.
+public enum ExecutedMode: String, Sendable {
+    case full, dirty
+}
+
+/// How a plan was computed.
+public enum PlanAlgorithm: String, Sendable {
+    /// Full mode or dirtyAll: the scope's step list.
+    case scope
+    /// A graph under 32 steps: one pass over the scope in topo order.
+    case linear
+    /// Precomputed closure rows OR-ed together, then a bitset scan (native).
+    case rows
+    /// A frontier over the trigger index, then a bitset scan (native).
+    case frontier
+    /// A queue of dirty prefixes over the full prefix index, then a sort (portable).
+    case prefixQueue
+}
+
+/// Counters of one plan, for evidence.
+public struct PlanCounters: Sendable, Equatable {
+    public var algorithm: PlanAlgorithm = .scope
+    /// Distinct dirty prefixes processed (native: 1-segment prefixes).
+    public var dirtyPrefixes: Int = 0
+    /// Steps the closure reached.
+    public var reachableSteps: Int = 0
+    /// 64-bit bitset words examined by the scan (native).
+    public var wordsScanned: Int = 0
+    /// Trigger-index entries visited (closure rows OR-ed, for the rows algorithm).
+    public var indexEntries: Int = 0
+
+    public init() {}
+}
+
+/// A plan: step ids in topological order (== ascending), with what was decided.
+public struct Plan: Sendable, Equatable {
+    public var stepIds: [UInt32]
+    public var executedMode: ExecutedMode?
+    public var dirtyAllReason: DirtyAllReason?
+    public var counters: PlanCounters
+
+    public var dirtyAll: Bool { dirtyAllReason != nil }
+
+    /// The raw `out` of each planned step, as written in the graph.
+    public func outs(in graph: StaticIR) -> [String] { stepIds.map { graph.out(ofStep: Int($0)) } }
+}
+
+/// Reusable output storage for planning without allocation: sized once for the graph.
+public final class PlanBuffer {
+    /// Capacity == the graph's step count; the plan is the first ``count`` entries.
+    var storage: [UInt32]
+    public private(set) var count: Int = 0
+    public internal(set) var executedMode: ExecutedMode?
+    public internal(set) var dirtyAllReason: DirtyAllReason?
+    public internal(set) var counters = PlanCounters()
+
+    /// A buffer large enough for any plan of `graph`.
+    public init(for graph: StaticIR) {
+        storage = [UInt32](repeating: 0, count: max(graph.stepCount, 1))
+    }
+
+    /// The planned step ids.
+    public var stepIds: ArraySlice<UInt32> { storage[..<count] }
+
+    func setCount(_ n: Int) { count = n }
+
+    /// A copy as a ``Plan``.
+    public func snapshot() -> Plan {
+        Plan(stepIds: Array(stepIds), executedMode: executedMode, dirtyAllReason: dirtyAllReason, counters: counters)
+    }
+}
+
+/// A planner: computes which steps run, in order, for a dirty set (semantics §5–§6).
+///
+/// Implementations: ``PortablePlanner`` (L0, pure Swift) and ``NativePlanner`` (L1, CKernel, one C
+/// call per plan). Both return identical plans for the same graph and request.
+/// A planner keeps scratch state: use one from one thread at a time.
+public protocol ConvergePlanner: AnyObject {
+    /// The graph this planner plans.
+    var graph: StaticIR { get }
+    /// A short backend name (`portable`, `native`).
+    var backendName: String { get }
+    /// Plans into `buffer` (which must have been made for this graph). Allocates nothing.
+    /// - Throws: `invalidArgument` when the buffer was made for a smaller graph; `kernelFailure`
+    ///   if the C kernel refuses the call.
+    func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError)
+}
+
+extension ConvergePlanner {
+    /// Plans and returns a fresh ``Plan``.
+    public func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope) throws(ConvergeError) -> Plan {
+        let buffer = PlanBuffer(for: graph)
+        try plan(dirty, mode: mode, scope: scope, into: buffer)
+        return buffer.snapshot()
+    }
+
+    /// Resolves written path strings (semantics §4) and plans.
+    public func plan(dirtyPaths: [String], mode: PlanMode, scope: PlanScope) throws(ConvergeError) -> Plan {
+        try plan(graph.dirtySet(paths: dirtyPaths), mode: mode, scope: scope)
+    }
+
+    func checkBuffer(_ buffer: PlanBuffer) throws(ConvergeError) {
+        if buffer.storage.count < graph.stepCount {
+            throw ConvergeError(.invalidArgument, "plan buffer holds \(buffer.storage.count) steps; the graph has \(graph.stepCount)")
+        }
+    }
+}

@@ -1,0 +1,314 @@
+import Foundation
+
+/// A validated, compiled converge graph: the field-path registry, steps in topological order, and
+/// the CSR tables every planner runs on (docs/kernel-abi.md).
+///
+/// Ids follow Logix: path ids are registry indexes (segment-wise UTF-16 order, a prefix before its
+/// extensions); step ids are positions in Kahn's topological order.
+public struct StaticIR: Sendable {
+    /// Documented limits (``ConvergeError/Code/tooLarge`` beyond them).
+    public static let maxPaths = 1 << 24
+    public static let maxSteps = 1 << 24
+    public static let maxEdges = 1 << 28
+
+    /// The document this graph was compiled from.
+    public let ir: ConvergeIR
+    /// Registry: dot-joined normalized paths in id order.
+    public let fieldPaths: [String]
+    /// For each step id (topo position), its index in `ir.steps` (declaration order).
+    public let topoOrder: [Int]
+    /// Per step id: the out path id.
+    public let stepOutPath: [UInt32]
+    /// Per step id: `CK_STEP_*` bits (1 = deferred, 2 = link).
+    public let stepFlags: [UInt8]
+    /// CSR: for each path id, its prefix ids, shortest first, ending with itself.
+    public let pathPrefixOffsets: [UInt32]
+    public let pathPrefixIds: [UInt32]
+    /// CSR: for each prefix id, the steps listing it as a prefix of their out or a dep, ascending.
+    public let triggerOffsets: [UInt32]
+    public let triggerSteps: [UInt32]
+    /// CSR: for each step id, the distinct prefix ids of its out and deps, ascending.
+    public let stepPrefixOffsets: [UInt32]
+    public let stepPrefixIds: [UInt32]
+    /// CSR: for each step id, its normalized dep path ids in list order (deps that normalize to
+    /// nothing are absent; a link's dep is its `from`).
+    public let depOffsets: [UInt32]
+    public let depPaths: [UInt32]
+    /// Edges of the step graph (raw `out` == raw dep), counting repeats, as Kahn saw them.
+    public let edgeCount: Int
+    /// Step ids of each scope in topo order.
+    public let immediateSteps: [UInt32]
+    public let deferredSteps: [UInt32]
+
+    let pathIndex: [ExactString: UInt32]
+
+    /// Number of steps.
+    public var stepCount: Int { topoOrder.count }
+    /// Number of registry paths.
+    public var pathCount: Int { fieldPaths.count }
+
+    /// The step at a step id (topo position).
+    public func step(_ id: Int) -> IRStep { ir.steps[topoOrder[id]] }
+
+    /// The raw `out` of a step id, as written in the graph.
+    public func out(ofStep id: Int) -> String { ir.steps[topoOrder[id]].out }
+
+    /// Exact registry lookup of a dot-joined normalized path.
+    public func pathId(_ path: String) -> UInt32? { pathIndex[ExactString(path)] }
+
+    /// Loads and compiles a converge-ir JSON document.
+    /// - Throws: every ``ConvergeError`` code of ``ConvergeIR/init(json:)`` and ``init(_:)``.
+    public init(json: Data) throws(ConvergeError) {
+        try self.init(try ConvergeIR(json: json))
+    }
+
+    /// Validates and compiles a graph.
+    ///
+    /// Checks, in order: step kinds, `out`/`from`/`deps` present, every `out` mappable (per step,
+    /// in declaration order), cycles made of links only, multiple writers, then cycles found by
+    /// Kahn's algorithm; and the size limits.
+    /// - Throws: ``ConvergeError`` with code `unknownStepKind`, `missingField`, `missingDeps`,
+    ///   `unmappableOut`, `cycleDetected`, `multipleWriters` or `tooLarge`.
+    public init(_ ir: ConvergeIR) throws(ConvergeError) {
+        self.ir = ir
+        let steps = ir.steps
+        if steps.count > Self.maxSteps {
+            throw ConvergeError(.tooLarge, "\(steps.count) steps; the limit is \(Self.maxSteps)")
+        }
+        // 1. per-step shape
+        var outSegs: [[Substring]] = []
+        outSegs.reserveCapacity(steps.count)
+        for (i, step) in steps.enumerated() {
+            guard step.kind == IRStep.computed || step.kind == IRStep.link else {
+                throw ConvergeError(.unknownStepKind, "steps[\(i)] (out \"\(step.out)\") has kind \"\(step.kind)\"; expected \"computed\" or \"link\"")
+            }
+            if step.kind == IRStep.computed && step.deps == nil {
+                throw ConvergeError(.missingDeps, "computed step \"\(step.out)\" (steps[\(i)]) has no deps")
+            }
+            if step.kind == IRStep.link && step.from == nil {
+                throw ConvergeError(.missingField, "link step \"\(step.out)\" (steps[\(i)]) has no \"from\"")
+            }
+            guard let segs = FieldPath.segments(step.out) else {
+                throw ConvergeError(.unmappableOut, "step \(i) writes \"\(step.out)\", which normalizes to no path")
+            }
+            outSegs.append(segs)
+        }
+        // 2. writers by raw out; link-only cycles; multiple writers
+        let writers = try Self.writerIndex(steps)
+        try Self.checkLinkCycles(steps, writers: writers)
+        // 3. topological order (Kahn, Logix discipline)
+        let (topo, edges) = try Self.kahn(steps, writers: writers)
+        if edges > Self.maxEdges {
+            throw ConvergeError(.tooLarge, "\(edges) edges; the limit is \(Self.maxEdges)")
+        }
+        self.topoOrder = topo
+        self.edgeCount = edges
+
+        // 4. registry: every valid path and all its prefixes
+        var depSegs: [[[Substring]]] = []
+        depSegs.reserveCapacity(steps.count)
+        var unique = Set<ExactString>()
+        func addAll(_ segs: [Substring]) {
+            var joined = ""
+            for (k, seg) in segs.enumerated() {
+                if k > 0 { joined += "." }
+                joined += seg
+                unique.insert(ExactString(joined))
+            }
+        }
+        for f in ir.fields { if let segs = FieldPath.segments(f) { addAll(segs) } }
+        for (i, step) in steps.enumerated() {
+            addAll(outSegs[i])
+            var ds: [[Substring]] = []
+            for d in step.rawDeps { if let segs = FieldPath.segments(d) { ds.append(segs); addAll(segs) } }
+            depSegs.append(ds)
+        }
+        if unique.count > Self.maxPaths {
+            throw ConvergeError(.tooLarge, "\(unique.count) field paths; the limit is \(Self.maxPaths)")
+        }
+        let sorted = unique.map(\.value).sorted(by: FieldPath.precedes)
+        var index: [ExactString: UInt32] = [:]
+        index.reserveCapacity(sorted.count)
+        for (id, p) in sorted.enumerated() { index[ExactString(p)] = UInt32(id) }
+        self.fieldPaths = sorted
+        self.pathIndex = index
+
+        // 5. prefixes per path
+        var prefixOffsets: [UInt32] = [0]
+        prefixOffsets.reserveCapacity(sorted.count + 1)
+        var prefixIds: [UInt32] = []
+        for p in sorted {
+            let u = p.utf8
+            var i = u.startIndex
+            while i != u.endIndex {
+                if u[i] == 0x2E { prefixIds.append(index[ExactString(p[..<i])]!) }
+                i = u.index(after: i)
+            }
+            prefixIds.append(index[ExactString(p)]!)
+            prefixOffsets.append(UInt32(prefixIds.count))
+        }
+        self.pathPrefixOffsets = prefixOffsets
+        self.pathPrefixIds = prefixIds
+
+        // 6. per step (topo order): out id, flags, deps, distinct prefixes
+        func idOf(_ segs: [Substring]) -> UInt32 { index[ExactString(segs.joined(separator: "."))]! }
+        var outPath: [UInt32] = [], flags: [UInt8] = []
+        outPath.reserveCapacity(topo.count); flags.reserveCapacity(topo.count)
+        var depOffsets: [UInt32] = [0], depPaths: [UInt32] = []
+        var stepPrefixOffsets: [UInt32] = [0], stepPrefixIds: [UInt32] = []
+        var immediate: [UInt32] = [], deferred: [UInt32] = []
+        var scratch: [UInt32] = []
+        for (sid, decl) in topo.enumerated() {
+            let step = steps[decl]
+            let outId = idOf(outSegs[decl])
+            outPath.append(outId)
+            flags.append((step.isDeferred ? 1 : 0) | (step.kind == IRStep.link ? 2 : 0))
+            if step.isDeferred { deferred.append(UInt32(sid)) } else { immediate.append(UInt32(sid)) }
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: prefixIds[Int(prefixOffsets[Int(outId)])..<Int(prefixOffsets[Int(outId) + 1])])
+            for segs in depSegs[decl] {
+                let d = idOf(segs)
+                depPaths.append(d)
+                scratch.append(contentsOf: prefixIds[Int(prefixOffsets[Int(d)])..<Int(prefixOffsets[Int(d) + 1])])
+            }
+            depOffsets.append(UInt32(depPaths.count))
+            scratch.sort()
+            var last = UInt32.max
+            for q in scratch where q != last { stepPrefixIds.append(q); last = q }
+            stepPrefixOffsets.append(UInt32(stepPrefixIds.count))
+        }
+        if stepPrefixIds.count > Self.maxEdges || depPaths.count > Self.maxEdges {
+            throw ConvergeError(.tooLarge, "\(max(stepPrefixIds.count, depPaths.count)) index entries; the limit is \(Self.maxEdges)")
+        }
+        self.stepOutPath = outPath
+        self.stepFlags = flags
+        self.depOffsets = depOffsets
+        self.depPaths = depPaths
+        self.stepPrefixOffsets = stepPrefixOffsets
+        self.stepPrefixIds = stepPrefixIds
+        self.immediateSteps = immediate
+        self.deferredSteps = deferred
+
+        // 7. trigger index: the transpose of step -> prefixes (steps ascending per prefix)
+        var trigOffsets = [UInt32](repeating: 0, count: sorted.count + 1)
+        for q in stepPrefixIds { trigOffsets[Int(q) + 1] += 1 }
+        for i in 0..<sorted.count { trigOffsets[i + 1] += trigOffsets[i] }
+        var cursor = trigOffsets
+        var trigSteps = [UInt32](repeating: 0, count: stepPrefixIds.count)
+        for s in 0..<topo.count {
+            for k in Int(stepPrefixOffsets[s])..<Int(stepPrefixOffsets[s + 1]) {
+                let q = Int(stepPrefixIds[k])
+                trigSteps[Int(cursor[q])] = UInt32(s)
+                cursor[q] += 1
+            }
+        }
+        self.triggerOffsets = trigOffsets
+        self.triggerSteps = trigSteps
+    }
+
+    // MARK: - validation helpers
+
+    /// Raw out → declaration index; throws `multipleWriters` naming the path and both steps.
+    private static func writerIndex(_ steps: [IRStep]) throws(ConvergeError) -> [ExactString: Int] {
+        var writers: [ExactString: Int] = [:]
+        writers.reserveCapacity(steps.count)
+        for (i, step) in steps.enumerated() {
+            let key = ExactString(step.out)
+            if let first = writers[key] {
+                let all = steps.indices.filter { ExactString(steps[$0].out) == key }
+                let names = all.map { "steps[\($0)] (\(steps[$0].kind))" }.joined(separator: ", ")
+                assert(all.first == first)
+                throw ConvergeError(.multipleWriters, "\"\(step.out)\" is written by \(all.count) steps: \(names)")
+            }
+            writers[key] = i
+        }
+        return writers
+    }
+
+    /// A cycle made only of link edges (Logix reports it when the graph is built).
+    private static func checkLinkCycles(_ steps: [IRStep], writers: [ExactString: Int]) throws(ConvergeError) {
+        // Each link has one dep, so following `from` through link writers is a functional graph.
+        var state = [UInt8](repeating: 0, count: steps.count) // 0 new, 1 on path, 2 done
+        for start in steps.indices where steps[start].kind == IRStep.link && state[start] == 0 {
+            var path: [Int] = []
+            var cur = start
+            while true {
+                if state[cur] == 2 { break }
+                if state[cur] == 1 {
+                    let cycle = path[path.firstIndex(of: cur)!...].map { steps[$0].out }
+                    throw ConvergeError(.cycleDetected, "links form a cycle: \(cycle.joined(separator: " <- ")) <- \(steps[cur].out)")
+                }
+                state[cur] = 1
+                path.append(cur)
+                guard let from = steps[cur].from, let next = writers[ExactString(from)],
+                      steps[next].kind == IRStep.link else { break }
+                cur = next
+            }
+            for p in path { state[p] = 2 }
+        }
+    }
+
+    /// Kahn's algorithm with Logix's discipline: FIFO seeded with in-degree-0 writers in
+    /// declaration order; successors in edge-insertion order (writers in declaration order, deps
+    /// in list order); a repeated dep is a repeated edge.
+    private static func kahn(_ steps: [IRStep], writers: [ExactString: Int]) throws(ConvergeError) -> ([Int], Int) {
+        let n = steps.count
+        var indegree = [Int](repeating: 0, count: n)
+        var succOffsets = [Int](repeating: 0, count: n + 1)
+        var edgesFrom: [(Int, Int)] = []
+        for (b, step) in steps.enumerated() {
+            for d in step.rawDeps {
+                if let a = writers[ExactString(d)] {
+                    edgesFrom.append((a, b))
+                    succOffsets[a + 1] += 1
+                    indegree[b] += 1
+                }
+            }
+        }
+        for i in 0..<n { succOffsets[i + 1] += succOffsets[i] }
+        var cursor = succOffsets
+        var succ = [Int](repeating: 0, count: edgesFrom.count)
+        for (a, b) in edgesFrom { succ[cursor[a]] = b; cursor[a] += 1 }
+        var queue: [Int] = []
+        queue.reserveCapacity(n)
+        for i in 0..<n where indegree[i] == 0 { queue.append(i) }
+        var head = 0
+        while head < queue.count {
+            let a = queue[head]; head += 1
+            for k in succOffsets[a]..<succOffsets[a + 1] {
+                let b = succ[k]
+                indegree[b] -= 1
+                if indegree[b] == 0 { queue.append(b) }
+            }
+        }
+        if queue.count != n {
+            throw ConvergeError(.cycleDetected, cycleMessage(steps, indegree: indegree, writers: writers))
+        }
+        return (queue, edgesFrom.count)
+    }
+
+    /// Names one cycle among the unordered steps, and all unordered steps in declaration order.
+    /// Every unordered step has an unordered predecessor, so walking predecessors finds a cycle.
+    private static func cycleMessage(_ steps: [IRStep], indegree: [Int], writers: [ExactString: Int]) -> String {
+        let left = steps.indices.filter { indegree[$0] > 0 }
+        var seenAt: [Int: Int] = [:]
+        var walk: [Int] = []
+        var cur = left[0]
+        var closed = false
+        while seenAt[cur] == nil {
+            seenAt[cur] = walk.count
+            walk.append(cur)
+            guard let pred = steps[cur].rawDeps.lazy.compactMap({ writers[ExactString($0)] }).first(where: { indegree[$0] > 0 }) else { break }
+            cur = pred
+            closed = seenAt[cur] != nil
+        }
+        var text = "steps cannot be ordered"
+        if closed, let start = seenAt[cur] {
+            // walk[start...] follows deps backwards; reverse it to read in data-flow order
+            let cycle = walk[start...].reversed().map { steps[$0].out }
+            text = "cycle \((cycle + [cycle[0]]).map { "\"\($0)\"" }.joined(separator: " -> "))"
+        }
+        let listed = left.prefix(20).map { "\"\(steps[$0].out)\"" }.joined(separator: ", ")
+        return "\(text); \(left.count) steps left unordered: \(listed)\(left.count > 20 ? ", …" : "")"
+    }
+}

@@ -1,0 +1,81 @@
+/// Graphs the benchmarks and the CLI run on, generated deterministically.
+public enum Workload {
+    /// The converge.txnCommit workload of the perf-evidence format: fields `b0…b{n−1}` and
+    /// `d0…d{n−1}`; step i is computed `d_i` with deps `[b_i]` and expr `b_i + 1`.
+    public static func converge(steps n: Int) -> ConvergeIR {
+        var fields: [String] = []
+        fields.reserveCapacity(2 * n)
+        for i in 0..<n { fields.append("b\(i)") }
+        for i in 0..<n { fields.append("d\(i)") }
+        var steps: [IRStep] = []
+        steps.reserveCapacity(n)
+        for i in 0..<n {
+            steps.append(IRStep(kind: IRStep.computed, out: "d\(i)", deps: ["b\(i)"], expr: "b\(i) + 1"))
+        }
+        return ConvergeIR(fields: fields, steps: steps)
+    }
+
+    /// The dirty paths of a converge-workload transaction with k dirty roots: `b0…b{k−1}`.
+    public static func convergeDirty(roots k: Int) -> [String] { (0..<k).map { "b\($0)" } }
+
+    /// A random DAG of `n` steps for scale benchmarks: 1–4 deps per step, drawn from base fields
+    /// and earlier outs (mostly recent ones), nested 3-segment paths under n/8 top-level groups
+    /// (`g<G>.s<S>.o<i>`), one step in eight a link, one in sixteen deferred.
+    public static func randomDAG(steps n: Int, seed: UInt64) -> ConvergeIR {
+        var rng = SplitMix64(seed: seed)
+        let groups = max(1, n / 8)
+        let baseCount = max(1, n / 4)
+        var fields: [String] = []
+        fields.reserveCapacity(baseCount)
+        for j in 0..<baseCount { fields.append("g\(Int(rng.next() % UInt64(groups))).f\(j)") }
+        var outs: [String] = []
+        outs.reserveCapacity(n)
+        var steps: [IRStep] = []
+        steps.reserveCapacity(n)
+        for i in 0..<n {
+            let out = "g\(Int(rng.next() % UInt64(groups))).s\(Int(rng.next() % 4)).o\(i)"
+            let depCount = 1 + Int(rng.next() % 4)
+            var deps: [String] = []
+            for _ in 0..<depCount {
+                if i > 0 && rng.next() % 2 == 0 {
+                    let back = 1 + Int(rng.next() % UInt64(min(i, 1000)))
+                    deps.append(outs[i - back])
+                } else {
+                    deps.append(fields[Int(rng.next() % UInt64(baseCount))])
+                }
+            }
+            let deferred = rng.next() % 16 == 0 ? "deferred" : nil
+            if rng.next() % 8 == 0 {
+                steps.append(IRStep(kind: IRStep.link, out: out, from: deps[0], scheduling: deferred))
+            } else {
+                steps.append(IRStep(kind: IRStep.computed, out: out, deps: deps, scheduling: deferred))
+            }
+            outs.append(out)
+        }
+        return ConvergeIR(fields: fields, steps: steps)
+    }
+
+    /// `fraction` of the registry's paths, drawn without repeats, as dirty path strings.
+    public static func randomDirty(_ graph: StaticIR, fraction: Double, seed: UInt64) -> [String] {
+        var rng = SplitMix64(seed: seed)
+        let k = max(1, Int((Double(graph.pathCount) * fraction).rounded(.up)))
+        var picked = Set<Int>()
+        while picked.count < min(k, graph.pathCount) { picked.insert(Int(rng.next() % UInt64(graph.pathCount))) }
+        return picked.sorted().map { graph.fieldPaths[$0] }
+    }
+}
+
+/// SplitMix64: a small, fast, seedable generator (same sequence on every platform).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

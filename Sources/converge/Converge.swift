@@ -1,0 +1,55 @@
+import ArgumentParser
+import ConvergeKernel
+import Foundation
+
+/// `converge`: plan, inspect and benchmark converge graphs with ConvergeKernel.
+struct Converge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "converge",
+        abstract: "ConvergeKernel: the native converge kernel (plan, inspect, bench-plan).",
+        subcommands: [PlanCommand.self, InspectCommand.self, BenchPlanCommand.self])
+}
+
+/// Runs the CLI: bad input (a ConvergeError) is one line on stderr and exit code 2; usage errors
+/// are one line too, also exit 2; --help / --version behave as usual.
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try Converge.parseAsRoot()
+            try command.run()
+        } catch let error as ConvergeError {
+            CLIOutput.fail("\(error)")
+        } catch {
+            let code = Converge.exitCode(for: error)
+            if code == .success {
+                Converge.exit(withError: error) // --help, --version
+            }
+            let message = Converge.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            CLIOutput.fail("invalid usage: \(message) (see converge --help)")
+        }
+    }
+}
+
+enum CLIOutput {
+    /// Prints `converge: <line>` on stderr and exits with status 2.
+    static func fail(_ line: String) -> Never {
+        FileHandle.standardError.write(Data("converge: \(line)\n".utf8))
+        exit(2)
+    }
+
+    static func print(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Reads and compiles a converge-ir file; errors are ConvergeErrors.
+func loadGraph(_ path: String) throws(ConvergeError) -> StaticIR {
+    let data: Data
+    do {
+        data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw ConvergeError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
+    }
+    return try StaticIR(json: data)
+}
