@@ -140,9 +140,11 @@ ck_impl_t ck_impl_default(ck_status_t *forced_status);
 
 /* How the dirty-mode closure is computed. */
 typedef enum ck_strategy {
-    CK_STRATEGY_AUTO = 0,      /* rows when they fit closure_budget_bytes, else frontier */
-    CK_STRATEGY_ROWS = 1,      /* precomputed closure rows per (scope, root group); OR + scan */
-    CK_STRATEGY_FRONTIER = 2   /* breadth-first over the trigger index with bitset marks + scan */
+    CK_STRATEGY_AUTO = 0,      /* the smaller of rows / lists that fits closure_budget_bytes
+                                  (and costs at most 2^28 index visits to build), else frontier */
+    CK_STRATEGY_ROWS = 1,      /* precomputed closure bitset per (scope, group); SIMD OR + scan */
+    CK_STRATEGY_FRONTIER = 2,  /* breadth-first over the trigger index with bitset marks + scan */
+    CK_STRATEGY_LISTS = 3      /* precomputed sorted closure list per (scope, group); bit sets + scan */
 } ck_strategy_t;
 
 const char *ck_strategy_name(ck_strategy_t strategy);
@@ -177,8 +179,8 @@ typedef struct ck_kernel_info {
     uint32_t group_count;         /* distinct 1-segment prefixes that trigger at least one step */
     uint32_t scope_len[3];        /* steps in scope immediate, deferred, all */
     uint64_t trigger_entries;     /* entries of the group-level trigger index */
-    uint64_t arena_bytes;         /* every byte the instance owns */
-    uint64_t closure_row_bytes;   /* bytes of closure rows (0 under the frontier strategy) */
+    uint64_t arena_bytes;         /* every byte the instance owns (tables, scratch, closures) */
+    uint64_t closure_bytes;       /* bytes of precomputed closures (rows or lists; 0 for frontier) */
     ck_impl_t impl;               /* the SIMD implementation in use */
     ck_strategy_t strategy;       /* the strategy in use (never AUTO) */
     int numa;                     /* 1 when the arena came from libnuma */
@@ -212,6 +214,7 @@ typedef enum ck_scope {
 #define CK_ALGO_LINEAR    1u  /* graph < 32 steps: one pass in topo order */
 #define CK_ALGO_ROWS      2u  /* closure rows OR-ed, then a bitset scan */
 #define CK_ALGO_FRONTIER  3u  /* frontier over the trigger index, then a bitset scan */
+#define CK_ALGO_LISTS     4u  /* closure lists set into a bitset, then a bitset scan */
 
 /* Flags for ck_kernel_plan. */
 #define CK_PLAN_DIRTY_ALL 0x01u  /* treat the dirty set as "everything" (dirtyAll) */
@@ -224,7 +227,8 @@ typedef struct ck_plan_result {
     uint32_t dirty_prefixes;      /* distinct dirty 1-segment prefixes processed */
     uint32_t reachable_steps;     /* steps reached by the closure (== step_count in dirty mode) */
     uint64_t words_scanned;       /* 64-bit bitset words examined by the scan */
-    uint64_t index_entries;       /* trigger-index entries visited (frontier/linear), rows OR-ed (rows) */
+    uint64_t index_entries;       /* index entries visited: trigger entries (frontier, linear),
+                                     rows OR-ed (rows), closure-list entries (lists) */
 } ck_plan_result_t;
 
 /*

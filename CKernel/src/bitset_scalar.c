@@ -6,7 +6,9 @@ static void scalar_or_into(uint64_t *restrict dst, const uint64_t *restrict src,
 }
 
 static uint32_t scalar_scan_emit_clear(uint64_t *restrict bits, uint32_t begin, uint32_t end,
-                                       uint32_t *restrict out, uint64_t *restrict words_scanned) {
+                                       uint32_t *restrict out, uint32_t capacity,
+                                       uint64_t *restrict words_scanned) {
+    (void)capacity; /* the reference writes exactly one slot per id */
     uint32_t n = 0;
     for (uint32_t i = begin; i < end; i++) {
         uint64_t w = bits[i];

@@ -5,6 +5,16 @@
 #include "ck_emit.h"
 
 #include <simde/wasm/simd128.h>
+#include "ck_bytebits.h"
+
+#define SIMD128_STORE8(dst, row, base)                                                            \
+    do {                                                                                          \
+        simde_v128_t w_ = simde_wasm_u16x8_load8x8(row);                                          \
+        simde_v128_t b_ = simde_wasm_i32x4_splat((int32_t)(base));                                \
+        simde_wasm_v128_store((dst), simde_wasm_i32x4_add(simde_wasm_u32x4_extend_low_u16x8(w_), b_)); \
+        simde_wasm_v128_store((dst) + 4, simde_wasm_i32x4_add(simde_wasm_u32x4_extend_high_u16x8(w_), b_)); \
+    } while (0)
+CK_DEFINE_TABLE_EMIT(simd128_emit_word, SIMD128_STORE8)
 
 static void simd128_or_into(uint64_t *restrict dst, const uint64_t *restrict src, uint32_t words) {
     for (uint32_t i = 0; i < words; i += 2) {
@@ -15,14 +25,17 @@ static void simd128_or_into(uint64_t *restrict dst, const uint64_t *restrict src
 }
 
 static uint32_t simd128_scan_emit_clear(uint64_t *restrict bits, uint32_t begin, uint32_t end,
-                                        uint32_t *restrict out, uint64_t *restrict words_scanned) {
+                                        uint32_t *restrict out, uint32_t capacity,
+                                        uint64_t *restrict words_scanned) {
     uint32_t n = 0;
     const simde_v128_t zero = simde_wasm_i64x2_splat(0);
     for (uint32_t i = begin; i < end; i += 2) {
         simde_v128_t v = simde_wasm_v128_load(bits + i);
         if (!simde_wasm_v128_any_true(v)) continue;
-        n = ck_emit_word(bits[i], i * 64u, out, n);
-        n = ck_emit_word(bits[i + 1], (i + 1) * 64u, out, n);
+        for (uint32_t j = 0; j < 2; j++) {
+            if (n + CK_EMIT_SLACK <= capacity) n = simd128_emit_word(bits[i + j], (i + j) * 64u, out, n);
+            else n = ck_emit_word(bits[i + j], (i + j) * 64u, out, n);
+        }
         simde_wasm_v128_store(bits + i, zero);
     }
     *words_scanned += end - begin;

@@ -115,6 +115,7 @@ const char *ck_strategy_name(ck_strategy_t strategy) {
     case CK_STRATEGY_AUTO: return "auto";
     case CK_STRATEGY_ROWS: return "rows";
     case CK_STRATEGY_FRONTIER: return "frontier";
+    case CK_STRATEGY_LISTS: return "lists";
     }
     return "unknown";
 }

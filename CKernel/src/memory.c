@@ -4,6 +4,20 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__) && !defined(__wasm__)
+#include <sys/mman.h>
+#endif
+
+/* Large arenas ask for transparent huge pages: the planner walks big tables in data-dependent
+   order, and 4 KiB pages turn that into TLB misses. Advice only; failure is harmless. */
+static void advise_huge(void *p, size_t bytes) {
+#if defined(__linux__) && !defined(__wasm__) && defined(MADV_HUGEPAGE)
+    if (bytes >= ((size_t)4 << 20)) (void)madvise(p, bytes, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
 
 #if defined(__linux__) && !defined(__wasm__) && defined(__has_include)
 #if __has_include(<numa.h>)
@@ -36,6 +50,7 @@ bool ck_arena_alloc(ck_arena_t *arena, size_t bytes) {
     if (ck_numa_usable()) {
         void *p = numa_alloc_local(bytes);
         if (p != NULL) {
+            advise_huge(p, bytes);
             memset(p, 0, bytes);
             arena->base = p;
             arena->numa = 1;
@@ -43,8 +58,12 @@ bool ck_arena_alloc(ck_arena_t *arena, size_t bytes) {
         }
     }
 #endif
-    void *p = aligned_alloc(64, bytes);
+    size_t align = bytes >= ((size_t)4 << 20) ? ((size_t)2 << 20) : 64u;
+    bytes = (bytes + align - 1u) & ~(align - 1u);
+    arena->bytes = bytes;
+    void *p = aligned_alloc(align, bytes);
     if (p == NULL) return false;
+    advise_huge(p, bytes);
     memset(p, 0, bytes);
     arena->base = p;
     return true;

@@ -4,17 +4,6 @@
 
 #include <string.h>
 
-static ck_status_t fail(ck_error_t *error, ck_status_t status, ck_table_id_t table, uint64_t index,
-                        uint64_t value) {
-    if (error != NULL) {
-        error->status = status;
-        error->table = table;
-        error->index = index;
-        error->value = value;
-    }
-    return status;
-}
-
 /* Marks the distinct groups of the dirty ids in group_bits and queues them; returns the count. */
 static uint32_t queue_dirty_groups(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count) {
     uint32_t queued = 0;
@@ -53,7 +42,7 @@ static uint32_t plan_linear(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t 
         if (!selected) continue;
         out[n++] = s;
         uint32_t h = k->step_out_group[s];
-        if (!ck_bit_test(k->group_bits, h)) {
+        if (h != CK_NONE && !ck_bit_test(k->group_bits, h)) {
             ck_bit_set(k->group_bits, h);
             k->queue[queued++] = h;
         }
@@ -73,7 +62,61 @@ static uint32_t plan_rows(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t di
     clear_queued_groups(k, queued);
     r->dirty_prefixes = queued;
     r->index_entries = queued;
-    uint32_t n = queued ? k->ops->scan_emit_clear(k->step_bits, 0, k->step_words, out, &r->words_scanned) : 0;
+    uint32_t n = queued ? k->ops->scan_emit_clear(k->step_bits, 0, k->step_words, out, k->scope_len[scope], &r->words_scanned) : 0;
+    r->reachable_steps = n;
+    return n;
+}
+
+/* Closure lists: set the precomputed closure of each distinct dirty group into the step bitset,
+   then scan. A dirty path whose closure is one step (the common case of dense dirty sets over
+   independent steps) takes the shortcut: one load and one bit set, no dedupe needed. */
+static uint32_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
+                           ck_scope_t scope, uint32_t *out, ck_plan_result_t *r) {
+    const uint32_t *restrict offsets = k->list_offsets + (size_t)scope * (k->group_count + 1u);
+    const uint32_t *restrict single = k->path_single + (size_t)scope * k->path_count;
+    const uint32_t *restrict steps = k->list_steps;
+    const uint32_t *restrict path_group = k->path_group;
+    uint64_t *restrict bits = k->step_bits;
+    uint64_t *restrict group_bits = k->group_bits;
+    uint32_t *restrict queue = k->queue;
+    uint32_t queued = 0, lo = UINT32_MAX, hi = 0;
+    uint64_t entries = 0;
+    /* with many roots the whole bitset is scanned, so the range need not be tracked */
+    const bool track = (uint64_t)dirty_count * 16u < k->step_words;
+    for (uint32_t i = 0; i < dirty_count; i++) {
+        uint32_t p = dirty_ids[i];
+        uint32_t s = single[p];
+        if (s < CK_EMPTY) {
+            bits[s >> 6] |= (uint64_t)1 << (s & 63u);
+            entries++;
+            if (track) {
+                lo = s < lo ? s : lo;
+                hi = s > hi ? s : hi;
+            }
+            continue;
+        }
+        if (s == CK_EMPTY) continue;
+        uint32_t g = path_group[p];
+        uint64_t gbit = (uint64_t)1 << (g & 63u);
+        if (group_bits[g >> 6] & gbit) continue;
+        group_bits[g >> 6] |= gbit;
+        queue[queued++] = g;
+        uint32_t b = offsets[g], e = offsets[g + 1];
+        entries += e - b;
+        lo = steps[b] < lo ? steps[b] : lo;
+        hi = steps[e - 1] > hi ? steps[e - 1] : hi;
+        for (uint32_t j = b; j < e; j++) bits[steps[j] >> 6] |= (uint64_t)1 << (steps[j] & 63u);
+    }
+    clear_queued_groups(k, queued);
+    r->dirty_prefixes = queued;
+    r->index_entries = entries;
+    if (entries == 0) return 0;
+    uint32_t begin = 0, end = k->step_words;
+    if (track) {
+        begin = (lo >> 6) / CK_WORD_BLOCK * CK_WORD_BLOCK;
+        end = ((hi >> 6) / CK_WORD_BLOCK + 1u) * CK_WORD_BLOCK;
+    }
+    uint32_t n = k->ops->scan_emit_clear(bits, begin, end, out, k->scope_len[scope], &r->words_scanned);
     r->reachable_steps = n;
     return n;
 }
@@ -90,24 +133,29 @@ static uint32_t plan_frontier(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_
     /* scan only the blocks between the lowest and highest reached step */
     uint32_t begin = (lo >> 6) / CK_WORD_BLOCK * CK_WORD_BLOCK;
     uint32_t end = ((hi >> 6) / CK_WORD_BLOCK + 1u) * CK_WORD_BLOCK;
-    return k->ops->scan_emit_clear(k->step_bits, begin, end, out, &r->words_scanned);
+    return k->ops->scan_emit_clear(k->step_bits, begin, end, out, k->scope_len[scope], &r->words_scanned);
 }
 
 ck_status_t ck_kernel_plan(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
                            ck_mode_t mode, ck_scope_t scope, uint32_t flags,
                            uint32_t *out_steps, uint32_t out_capacity,
                            ck_plan_result_t *result, ck_error_t *error) {
-    if (k == NULL || result == NULL) return fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
-    if ((unsigned)mode > CK_MODE_DIRTY) return fail(error, CK_ERR_BAD_MODE, CK_TABLE_NONE, 0, (uint64_t)mode);
-    if ((unsigned)scope > CK_SCOPE_ALL) return fail(error, CK_ERR_BAD_SCOPE, CK_TABLE_NONE, 0, (uint64_t)scope);
+    if (k == NULL || result == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    if ((unsigned)mode > CK_MODE_DIRTY) return ck_fail(error, CK_ERR_BAD_MODE, CK_TABLE_NONE, 0, (uint64_t)mode);
+    if ((unsigned)scope > CK_SCOPE_ALL) return ck_fail(error, CK_ERR_BAD_SCOPE, CK_TABLE_NONE, 0, (uint64_t)scope);
     uint32_t needed = k->scope_len[scope];
-    if (out_capacity < needed) return fail(error, CK_ERR_BUFFER_TOO_SMALL, CK_TABLE_NONE, 0, needed);
-    if (needed > 0 && out_steps == NULL) return fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    if (out_capacity < needed) return ck_fail(error, CK_ERR_BUFFER_TOO_SMALL, CK_TABLE_NONE, 0, needed);
+    if (needed > 0 && out_steps == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
     bool dirty_all = (flags & CK_PLAN_DIRTY_ALL) != 0 || dirty_count == 0;
     if (mode == CK_MODE_DIRTY && !dirty_all) {
-        if (dirty_ids == NULL) return fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_DIRTY_IDS, 0, 0);
-        for (uint32_t i = 0; i < dirty_count; i++)
-            if (dirty_ids[i] >= k->path_count) return fail(error, CK_ERR_UNKNOWN_PATH_ID, CK_TABLE_DIRTY_IDS, i, dirty_ids[i]);
+        if (dirty_ids == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_DIRTY_IDS, 0, 0);
+        /* a max-reduction (vectorized by the compiler); the offending position only on error */
+        uint32_t max_id = 0;
+        for (uint32_t i = 0; i < dirty_count; i++) max_id = dirty_ids[i] > max_id ? dirty_ids[i] : max_id;
+        if (max_id >= k->path_count) {
+            for (uint32_t i = 0; i < dirty_count; i++)
+                if (dirty_ids[i] >= k->path_count) return ck_fail(error, CK_ERR_UNKNOWN_PATH_ID, CK_TABLE_DIRTY_IDS, i, dirty_ids[i]);
+        }
     }
 
     memset(result, 0, sizeof *result);
@@ -131,6 +179,9 @@ ck_status_t ck_kernel_plan(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t d
     } else if (k->strategy == CK_STRATEGY_ROWS) {
         result->algorithm = CK_ALGO_ROWS;
         result->step_count = plan_rows(k, dirty_ids, dirty_count, scope, out_steps, result);
+    } else if (k->strategy == CK_STRATEGY_LISTS) {
+        result->algorithm = CK_ALGO_LISTS;
+        result->step_count = plan_lists(k, dirty_ids, dirty_count, scope, out_steps, result);
     } else {
         result->algorithm = CK_ALGO_FRONTIER;
         result->step_count = plan_frontier(k, dirty_ids, dirty_count, scope, out_steps, result);

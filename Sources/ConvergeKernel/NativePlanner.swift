@@ -45,12 +45,14 @@ public enum SIMDImplementation: String, Sendable, CaseIterable {
 
 /// How the native planner computes the dirty-mode closure.
 public enum ClosureStrategy: String, Sendable, CaseIterable {
-    /// Rows when they fit the closure budget, else frontier.
+    /// The smaller of rows and lists that fits the closure budget, else frontier.
     case auto
     /// Precomputed closure rows per (scope, 1-segment prefix), OR-ed with SIMD, then scanned.
     case rows
     /// A frontier over the trigger index with bitset marks, then a SIMD scan.
     case frontier
+    /// Precomputed sorted closure lists per (scope, 1-segment prefix), set into a bitset, scanned.
+    case lists
 }
 
 /// Options for a ``NativePlanner``.
@@ -58,7 +60,7 @@ public struct NativeOptions: Sendable {
     /// `nil` = automatic (``SIMDImplementation/automatic``).
     public var implementation: SIMDImplementation?
     public var strategy: ClosureStrategy
-    /// Memory the closure rows may take; `nil` = max(8 MiB, 64 bytes per step).
+    /// Memory precomputed closures may take; `nil` = max(8 MiB, 64 bytes per step).
     public var closureBudgetBytes: UInt64?
 
     public init(implementation: SIMDImplementation? = nil, strategy: ClosureStrategy = .auto, closureBudgetBytes: UInt64? = nil) {
@@ -77,7 +79,8 @@ public struct KernelInfo: Sendable, Equatable {
     public let triggerEntries: Int
     /// Every byte the instance owns (one arena).
     public let arenaBytes: Int
-    public let closureRowBytes: Int
+    /// Bytes of precomputed closures (rows or lists; 0 for frontier).
+    public let closureBytes: Int
     public let implementation: SIMDImplementation
     public let strategy: ClosureStrategy
     /// True when the arena came from libnuma (local node).
@@ -113,6 +116,7 @@ public final class NativePlanner: ConvergePlanner {
         case .auto: CK_STRATEGY_AUTO
         case .rows: CK_STRATEGY_ROWS
         case .frontier: CK_STRATEGY_FRONTIER
+        case .lists: CK_STRATEGY_LISTS
         }
         opts.closure_budget_bytes = options.closureBudgetBytes ?? 0
         var handle: OpaquePointer? = nil
@@ -127,8 +131,9 @@ public final class NativePlanner: ConvergePlanner {
         self.info = KernelInfo(
             pathCount: Int(ci.path_count), stepCount: Int(ci.step_count), groupCount: Int(ci.group_count),
             triggerEntries: Int(ci.trigger_entries), arenaBytes: Int(ci.arena_bytes),
-            closureRowBytes: Int(ci.closure_row_bytes), implementation: SIMDImplementation(ci.impl) ?? .scalar,
-            strategy: ci.strategy == CK_STRATEGY_ROWS ? .rows : .frontier, numa: ci.numa != 0)
+            closureBytes: Int(ci.closure_bytes), implementation: SIMDImplementation(ci.impl) ?? .scalar,
+            strategy: ci.strategy == CK_STRATEGY_ROWS ? .rows : ci.strategy == CK_STRATEGY_LISTS ? .lists : .frontier,
+            numa: ci.numa != 0)
     }
 
     deinit { ck_kernel_free(kernel) }
@@ -165,6 +170,7 @@ public final class NativePlanner: ConvergePlanner {
         case UInt32(CK_ALGO_LINEAR): .linear
         case UInt32(CK_ALGO_ROWS): .rows
         case UInt32(CK_ALGO_FRONTIER): .frontier
+        case UInt32(CK_ALGO_LISTS): .lists
         default: .scope
         }
         c.dirtyPrefixes = Int(result.dirty_prefixes)

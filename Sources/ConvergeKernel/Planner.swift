@@ -26,6 +26,8 @@ public enum PlanAlgorithm: String, Sendable {
     case rows
     /// A frontier over the trigger index, then a bitset scan (native).
     case frontier
+    /// Precomputed closure lists set into a bitset, then a bitset scan (native).
+    case lists
     /// A queue of dirty prefixes over the full prefix index, then a sort (portable).
     case prefixQueue
 }

@@ -19,11 +19,13 @@ public enum Workload {
     public static func convergeDirty(roots k: Int) -> [String] { (0..<k).map { "b\($0)" } }
 
     /// A random DAG of `n` steps for scale benchmarks: 1–4 deps per step, drawn from base fields
-    /// and earlier outs (mostly recent ones), nested 3-segment paths under n/8 top-level groups
-    /// (`g<G>.s<S>.o<i>`), one step in eight a link, one in sixteen deferred.
-    public static func randomDAG(steps n: Int, seed: UInt64) -> ConvergeIR {
+    /// and earlier outs (mostly recent ones), nested 3-segment paths `g<G>.s<S>.o<i>` under
+    /// `groups` top-level segments (default 1000, like modules of a large state tree), one step in
+    /// eight a link, one in sixteen deferred. Triggering is decided by first segments, so the
+    /// number of groups sets how far a dirty path reaches.
+    public static func randomDAG(steps n: Int, seed: UInt64, groups: Int = 1000) -> ConvergeIR {
         var rng = SplitMix64(seed: seed)
-        let groups = max(1, n / 8)
+        let groups = max(1, min(groups, n))
         let baseCount = max(1, n / 4)
         var fields: [String] = []
         fields.reserveCapacity(baseCount)

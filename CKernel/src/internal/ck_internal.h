@@ -8,6 +8,17 @@
 #include <stdint.h>
 
 #define CK_NONE UINT32_MAX
+#define CK_EMPTY (UINT32_MAX - 1u)
+/* A trigger entry: the step id (low 32 bits) and its info (high 32 bits): the group of its out
+   (or CK_ENTRY_NO_GROUP) in the low 31 bits and the deferred flag in bit 31. */
+#define CK_ENTRY_NO_GROUP 0x7FFFFFFFu
+#define CK_ENTRY_DEFERRED 0x80000000u
+static inline uint64_t ck_entry_pack(uint32_t step, uint32_t out_group, bool deferred) {
+    uint32_t info = (out_group == UINT32_MAX ? CK_ENTRY_NO_GROUP : out_group) | (deferred ? CK_ENTRY_DEFERRED : 0u);
+    return (uint64_t)step | ((uint64_t)info << 32);
+}
+static inline uint32_t ck_entry_step(uint64_t e) { return (uint32_t)e; }
+
 /* Bitsets are padded to a multiple of this many 64-bit words (one 512-bit block), so every SIMD
    implementation works on whole vectors without tails. */
 #define CK_WORD_BLOCK 8u
@@ -29,9 +40,12 @@ typedef struct ck_bitset_ops {
     void (*or_into)(uint64_t *restrict dst, const uint64_t *restrict src, uint32_t words);
     /* Emits, ascending, the index of every set bit in words [begin, end) into out, clears those
        words, and returns the count. begin/end are multiples of CK_WORD_BLOCK; bits is 64-byte
-       aligned. Adds the number of words examined to *words_scanned. */
+       aligned; out has room for `capacity` ids, at least the number of set bits (the SIMD
+       versions use the slack past the last id as scratch only while it is there). Adds the number
+       of words examined to *words_scanned. */
     uint32_t (*scan_emit_clear)(uint64_t *restrict bits, uint32_t begin, uint32_t end,
-                                uint32_t *restrict out, uint64_t *restrict words_scanned);
+                                uint32_t *restrict out, uint32_t capacity,
+                                uint64_t *restrict words_scanned);
 } ck_bitset_ops_t;
 
 extern const ck_bitset_ops_t ck_ops_scalar;
@@ -80,10 +94,13 @@ struct ck_kernel {
     uint32_t *path_group;       /* [path_count] active group of the path's 1-segment prefix or CK_NONE */
     uint32_t *group_path;       /* [group_count] the prefix path id of each group */
     uint32_t *group_offsets;    /* [group_count + 1] */
-    uint32_t *group_steps;      /* trigger entries: steps under each group, ascending */
+    uint64_t *group_entries;    /* trigger entries, steps under each group ascending, each packed
+                                   with what propagation needs next (ck_entry_*): no random
+                                   lookup per visited step */
     uint32_t *step_groups_offsets; /* [step_count + 1] inverse: groups each step is listed under */
     uint32_t *step_groups;
-    uint32_t *step_out_group;   /* [step_count] group of the step's out */
+    uint32_t *step_out_group;   /* [step_count] group of the step's out, or CK_NONE when that
+                                   group triggers only the step itself (nothing to propagate) */
     uint32_t *step_out_path;    /* [step_count] */
     uint8_t *step_flags;        /* [step_count] */
     uint32_t *dep_offsets;      /* [step_count + 1] */
@@ -92,13 +109,19 @@ struct ck_kernel {
     uint32_t scope_len[3];
     uint64_t trigger_entries;
 
-    uint64_t *rows;             /* [3][group_count][step_words] closure rows, or NULL */
-    uint64_t row_bytes;
+    /* precomputed closures (closure.c), in their own arena */
+    ck_arena_t closure_arena;
+    uint64_t *rows;             /* [3][group_count][step_words] closure bitsets, or NULL */
+    uint32_t *list_offsets;     /* [3][group_count + 1] into list_steps, or NULL */
+    uint32_t *list_steps;       /* closure lists, ascending step ids */
+    uint32_t *path_single;      /* [3][path_count] with lists: the one step a dirty path reaches in
+                                   the scope, CK_EMPTY when it reaches none, CK_NONE otherwise */
+    uint64_t closure_bytes;
 
     /* scratch, all-zero between calls */
     uint64_t *step_bits;        /* [step_words] */
     uint64_t *group_bits;       /* [group_words] */
-    uint32_t *queue;            /* [group_count] */
+    uint32_t *queue;            /* [group_count + 1] (one spare slot for branch-free pushes) */
 };
 
 
@@ -108,6 +131,21 @@ struct ck_kernel {
    for every queued group (the caller clears them from the queue). */
 uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t *bits,
                      uint64_t *entries, uint32_t *reached, uint32_t *min_step, uint32_t *max_step);
+
+/* closure.c: chooses the strategy and fills rows or lists (allocating the closure arena). */
+ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t budget, ck_error_t *error);
+
+/* Records a failure in *error (may be NULL) and returns status. */
+static inline ck_status_t ck_fail(ck_error_t *error, ck_status_t status, ck_table_id_t table,
+                                  uint64_t index, uint64_t value) {
+    if (error != NULL) {
+        error->status = status;
+        error->table = table;
+        error->index = index;
+        error->value = value;
+    }
+    return status;
+}
 
 /* The CK_STEP_* scheduling bit test for a scope: a step is in scope when
    (flags & CK_STEP_DEFERRED) matches. */
