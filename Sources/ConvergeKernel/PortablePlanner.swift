@@ -20,10 +20,19 @@ public final class PortablePlanner: ConvergePlanner {
         reached = [UInt32](repeating: 0, count: graph.stepCount)
     }
 
+    // The loops below are `while` loops over indexes on purpose: in unoptimized (debug) builds
+    // a `for … in` over an array or range goes through the stdlib's unspecialized iterator, which
+    // allocates, and the zero-allocation test runs in debug builds too.
+
     public func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError) {
         try checkBuffer(buffer)
-        for id in dirty.rootIds where Int(id) >= graph.pathCount {
-            throw ConvergeError(.invalidArgument, "dirty id \(id) is not in the registry (\(graph.pathCount) paths)")
+        let roots = dirty.rootIds
+        var i = 0
+        while i < roots.count {
+            if Int(roots[i]) >= graph.pathCount {
+                throw ConvergeError(.invalidArgument, "dirty id \(roots[i]) is not in the registry (\(graph.pathCount) paths)")
+            }
+            i += 1
         }
         var counters = PlanCounters()
         buffer.dirtyAllReason = nil
@@ -41,10 +50,10 @@ public final class PortablePlanner: ConvergePlanner {
         let scopeCount = scope == .all ? graph.stepCount : scopeList.count
         if mode == .full || dirty.dirtyAll {
             buffer.storage.withUnsafeMutableBufferPointer { out in
-                if scope == .all {
-                    for i in 0..<graph.stepCount { out[i] = UInt32(i) }
-                } else {
-                    for i in 0..<scopeList.count { out[i] = scopeList[i] }
+                var j = 0
+                while j < scopeCount {
+                    out[j] = scope == .all ? UInt32(j) : scopeList[j]
+                    j += 1
                 }
             }
             buffer.setCount(scopeCount)
@@ -57,10 +66,10 @@ public final class PortablePlanner: ConvergePlanner {
         buffer.executedMode = .dirty
         let n: Int
         if graph.stepCount < 32 {
-            n = linearPass(dirty.rootIds, scope: scope, scopeList: scopeList, buffer: buffer, counters: &counters)
+            n = linearPass(roots, scope: scope, scopeList: scopeList, buffer: buffer, counters: &counters)
             counters.algorithm = .linear
         } else {
-            n = prefixQueue(dirty.rootIds, scope: scope, buffer: buffer, counters: &counters)
+            n = prefixQueue(roots, scope: scope, buffer: buffer, counters: &counters)
             counters.algorithm = .prefixQueue
         }
         counters.reachableSteps = n
@@ -79,11 +88,14 @@ public final class PortablePlanner: ConvergePlanner {
 
     /// Marks every prefix of `path` (the registry lists them), appending new ones to the queue.
     @inline(__always)
-    private static func markPrefixes(of path: Int, _ g: StaticIRBuffers,
+    private static func markPrefixes(of path: Int, _ g: borrowing StaticIRBuffers,
                                      _ mark: UnsafeMutableBufferPointer<Bool>,
                                      _ queue: UnsafeMutableBufferPointer<UInt32>, _ tail: inout Int) {
-        for k in Int(g.prefixOffsets[path])..<Int(g.prefixOffsets[path + 1]) {
+        var k = Int(g.prefixOffsets[path])
+        let end = Int(g.prefixOffsets[path + 1])
+        while k < end {
             let q = Int(g.prefixIds[k])
+            k += 1
             if !mark[q] {
                 mark[q] = true
                 queue[tail] = UInt32(q)
@@ -96,32 +108,37 @@ public final class PortablePlanner: ConvergePlanner {
     /// selected step dirties the prefixes of its out. Only earlier steps are seen.
     private func linearPass(_ roots: [UInt32], scope: PlanScope, scopeList: [UInt32], buffer: PlanBuffer,
                             counters: inout PlanCounters) -> Int {
-        var n = 0
-        var entries = 0
-        var tail = 0
+        var n = 0, entries = 0, tail = 0
         graph.withBuffers { g in
-        prefixMark.withUnsafeMutableBufferPointer { mark in
-            queue.withUnsafeMutableBufferPointer { queue in
-                buffer.storage.withUnsafeMutableBufferPointer { out in
-                    for r in roots { Self.markPrefixes(of: Int(r), g, mark, queue, &tail) }
-                    counters.dirtyPrefixes = tail
-                    let count = scope == .all ? graph.stepCount : scopeList.count
-                    for i in 0..<count {
-                        let s = scope == .all ? i : Int(scopeList[i])
-                        var selected = false
-                        for k in Int(g.stepPrefixOffsets[s])..<Int(g.stepPrefixOffsets[s + 1]) {
-                            entries += 1
-                            if mark[Int(g.stepPrefixIds[k])] { selected = true; break }
+            prefixMark.withUnsafeMutableBufferPointer { mark in
+                queue.withUnsafeMutableBufferPointer { queue in
+                    buffer.storage.withUnsafeMutableBufferPointer { out in
+                        var r = 0
+                        while r < roots.count { Self.markPrefixes(of: Int(roots[r]), g, mark, queue, &tail); r += 1 }
+                        counters.dirtyPrefixes = tail
+                        let count = scope == .all ? graph.stepCount : scopeList.count
+                        var i = 0
+                        while i < count {
+                            let s = scope == .all ? i : Int(scopeList[i])
+                            i += 1
+                            var k = Int(g.stepPrefixOffsets[s])
+                            let end = Int(g.stepPrefixOffsets[s + 1])
+                            var selected = false
+                            while k < end {
+                                entries += 1
+                                if mark[Int(g.stepPrefixIds[k])] { selected = true; break }
+                                k += 1
+                            }
+                            if !selected { continue }
+                            out[n] = UInt32(s)
+                            n += 1
+                            Self.markPrefixes(of: Int(g.stepOutPath[s]), g, mark, queue, &tail)
                         }
-                        if !selected { continue }
-                        out[n] = UInt32(s)
-                        n += 1
-                        Self.markPrefixes(of: Int(g.stepOutPath[s]), g, mark, queue, &tail)
+                        var c = 0
+                        while c < tail { mark[Int(queue[c])] = false; c += 1 }
                     }
-                    for i in 0..<tail { mark[Int(queue[i])] = false }
                 }
             }
-        }
         }
         counters.indexEntries = entries
         return n
@@ -130,50 +147,61 @@ public final class PortablePlanner: ConvergePlanner {
     /// Graphs of 32 steps or more: the reachability closure over the prefix → steps index, then
     /// the reached steps in topo order.
     private func prefixQueue(_ roots: [UInt32], scope: PlanScope, buffer: PlanBuffer, counters: inout PlanCounters) -> Int {
-        var entries = 0
-        var r = 0
+        var entries = 0, r = 0
         graph.withBuffers { g in
-        prefixMark.withUnsafeMutableBufferPointer { mark in
-            queue.withUnsafeMutableBufferPointer { queue in
-                stepMark.withUnsafeMutableBufferPointer { stepMark in
-                    reached.withUnsafeMutableBufferPointer { reached in
-                        var tail = 0
-                        for root in roots { Self.markPrefixes(of: Int(root), g, mark, queue, &tail) }
-                        var head = 0
-                        while head < tail {
-                            let q = Int(queue[head])
-                            head += 1
-                            let lo = Int(g.triggerOffsets[q]), hi = Int(g.triggerOffsets[q + 1])
-                            entries += hi - lo
-                            for k in lo..<hi {
-                                let s = Int(g.triggerSteps[k])
-                                if stepMark[s] || !inScope(g.stepFlags[s], scope) { continue }
-                                stepMark[s] = true
-                                reached[r] = UInt32(s)
-                                r += 1
-                                Self.markPrefixes(of: Int(g.stepOutPath[s]), g, mark, queue, &tail)
+            prefixMark.withUnsafeMutableBufferPointer { mark in
+                queue.withUnsafeMutableBufferPointer { queue in
+                    stepMark.withUnsafeMutableBufferPointer { stepMark in
+                        reached.withUnsafeMutableBufferPointer { reached in
+                            var tail = 0
+                            var x = 0
+                            while x < roots.count { Self.markPrefixes(of: Int(roots[x]), g, mark, queue, &tail); x += 1 }
+                            var head = 0
+                            while head < tail {
+                                let q = Int(queue[head])
+                                head += 1
+                                var k = Int(g.triggerOffsets[q])
+                                let hi = Int(g.triggerOffsets[q + 1])
+                                entries += hi - k
+                                while k < hi {
+                                    let s = Int(g.triggerSteps[k])
+                                    k += 1
+                                    if stepMark[s] || !inScope(g.stepFlags[s], scope) { continue }
+                                    stepMark[s] = true
+                                    reached[r] = UInt32(s)
+                                    r += 1
+                                    Self.markPrefixes(of: Int(g.stepOutPath[s]), g, mark, queue, &tail)
+                                }
                             }
-                        }
-                        counters.dirtyPrefixes = tail
-                        for i in 0..<tail { mark[Int(queue[i])] = false }
-                        // step id == topo position: the marked ids read in ascending order are the
-                        // topo order; scan only between the lowest and highest reached id
-                        var lo = Int.max, hi = -1
-                        for i in 0..<r { let s = Int(reached[i]); if s < lo { lo = s }; if s > hi { hi = s } }
-                        buffer.storage.withUnsafeMutableBufferPointer { out in
-                            var n = 0
-                            if hi >= 0 {
-                                for s in lo...hi where stepMark[s] {
-                                    stepMark[s] = false
-                                    out[n] = UInt32(s)
-                                    n += 1
+                            counters.dirtyPrefixes = tail
+                            var c = 0
+                            while c < tail { mark[Int(queue[c])] = false; c += 1 }
+                            // step id == topo position: the marked ids read in ascending order are
+                            // the topo order; scan only between the lowest and highest reached id
+                            var lo = Int.max, hi = -1
+                            c = 0
+                            while c < r {
+                                let s = Int(reached[c])
+                                lo = min(lo, s)
+                                hi = max(hi, s)
+                                c += 1
+                            }
+                            buffer.storage.withUnsafeMutableBufferPointer { out in
+                                var n = 0
+                                var s = lo
+                                while s <= hi {
+                                    if stepMark[s] {
+                                        stepMark[s] = false
+                                        out[n] = UInt32(s)
+                                        n += 1
+                                    }
+                                    s += 1
                                 }
                             }
                         }
                     }
                 }
             }
-        }
         }
         counters.indexEntries = entries
         return r

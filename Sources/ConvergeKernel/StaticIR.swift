@@ -11,6 +11,13 @@ public struct StaticIR: Sendable {
     public static let maxSteps = 1 << 24
     public static let maxEdges = 1 << 28
 
+    /// The limits a compilation enforces (tests lower them to reach `tooLarge` cheaply).
+    struct Limits: Sendable {
+        var paths = StaticIR.maxPaths
+        var steps = StaticIR.maxSteps
+        var edges = StaticIR.maxEdges
+    }
+
     /// The document this graph was compiled from.
     public let ir: ConvergeIR
     /// Registry: dot-joined normalized paths in id order.
@@ -70,10 +77,14 @@ public struct StaticIR: Sendable {
     /// - Throws: ``ConvergeError`` with code `unknownStepKind`, `missingField`, `missingDeps`,
     ///   `unmappableOut`, `cycleDetected`, `multipleWriters` or `tooLarge`.
     public init(_ ir: ConvergeIR) throws(ConvergeError) {
+        try self.init(ir, limits: Limits())
+    }
+
+    init(_ ir: ConvergeIR, limits: Limits) throws(ConvergeError) {
         self.ir = ir
         let steps = ir.steps
-        if steps.count > Self.maxSteps {
-            throw ConvergeError(.tooLarge, "\(steps.count) steps; the limit is \(Self.maxSteps)")
+        if steps.count > limits.steps {
+            throw ConvergeError(.tooLarge, "\(steps.count) steps; the limit is \(limits.steps)")
         }
         // 1. per-step shape
         var outSegs: [[Substring]] = []
@@ -98,8 +109,8 @@ public struct StaticIR: Sendable {
         try Self.checkLinkCycles(steps, writers: writers)
         // 3. topological order (Kahn, Logix discipline)
         let (topo, edges) = try Self.kahn(steps, writers: writers)
-        if edges > Self.maxEdges {
-            throw ConvergeError(.tooLarge, "\(edges) edges; the limit is \(Self.maxEdges)")
+        if edges > limits.edges {
+            throw ConvergeError(.tooLarge, "\(edges) edges; the limit is \(limits.edges)")
         }
         self.topoOrder = topo
         self.edgeCount = edges
@@ -123,8 +134,8 @@ public struct StaticIR: Sendable {
             for d in step.rawDeps { if let segs = FieldPath.segments(d) { ds.append(segs); addAll(segs) } }
             depSegs.append(ds)
         }
-        if unique.count > Self.maxPaths {
-            throw ConvergeError(.tooLarge, "\(unique.count) field paths; the limit is \(Self.maxPaths)")
+        if unique.count > limits.paths {
+            throw ConvergeError(.tooLarge, "\(unique.count) field paths; the limit is \(limits.paths)")
         }
         let sorted = unique.map(\.value).sorted(by: FieldPath.precedes)
         var index: [ExactString: UInt32] = [:]
@@ -177,8 +188,8 @@ public struct StaticIR: Sendable {
             for q in scratch where q != last { stepPrefixIds.append(q); last = q }
             stepPrefixOffsets.append(UInt32(stepPrefixIds.count))
         }
-        if stepPrefixIds.count > Self.maxEdges || depPaths.count > Self.maxEdges {
-            throw ConvergeError(.tooLarge, "\(max(stepPrefixIds.count, depPaths.count)) index entries; the limit is \(Self.maxEdges)")
+        if stepPrefixIds.count > limits.edges || depPaths.count > limits.edges {
+            throw ConvergeError(.tooLarge, "\(max(stepPrefixIds.count, depPaths.count)) index entries; the limit is \(limits.edges)")
         }
         self.stepOutPath = outPath
         self.stepFlags = flags

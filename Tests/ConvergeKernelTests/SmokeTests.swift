@@ -1,3 +1,0 @@
-import Testing
-@testable import ConvergeKernel
-@Test func placeholder() { #expect(Bool(true)) }
