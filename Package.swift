@@ -55,7 +55,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["ConvergeKernelTestSupport"],
+            dependencies: ["converge"],
             path: "Tests/CLITests"
         ),
     ]
