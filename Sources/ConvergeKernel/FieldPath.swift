@@ -84,6 +84,29 @@ public enum FieldPath {
     /// Segment-wise order of two dot-joined normalized paths, by UTF-16 code units; a proper prefix
     /// sorts before its extensions. Equivalent to comparing UTF-16 units with `.` below every unit.
     public static func precedes(_ a: String, _ b: String) -> Bool {
+        // UTF-8 byte order is code point order, which equals UTF-16 order except between
+        // U+E000…U+FFFF and supplementary characters (UTF-16 puts surrogates first). Compare bytes
+        // and fall back to UTF-16 units only when the first difference is between such characters.
+        var a = a, b = b
+        let byBytes: Bool? = a.withUTF8 { ua in
+            b.withUTF8 { ub in
+                let n = min(ua.count, ub.count)
+                var i = 0
+                while i < n && ua[i] == ub[i] { i += 1 }
+                if i == n { return ua.count < ub.count }
+                let x = ua[i], y = ub[i]
+                if x >= 0xEE && y >= 0xEE { return nil }
+                let rx = x == 0x2E ? -1 : Int(x)
+                let ry = y == 0x2E ? -1 : Int(y)
+                return rx < ry
+            }
+        }
+        if let result = byBytes { return result }
+        return precedesUTF16(a, b)
+    }
+
+    /// The reference comparison, unit by unit in UTF-16.
+    static func precedesUTF16(_ a: String, _ b: String) -> Bool {
         var ia = a.utf16.makeIterator()
         var ib = b.utf16.makeIterator()
         while true {

@@ -119,19 +119,16 @@ public struct StaticIR: Sendable {
         var depSegs: [[[Substring]]] = []
         depSegs.reserveCapacity(steps.count)
         var unique = Set<ExactString>()
-        func addAll(_ segs: [Substring]) {
-            var joined = ""
-            for (k, seg) in segs.enumerated() {
-                if k > 0 { joined += "." }
-                joined += seg
-                unique.insert(ExactString(joined))
-            }
-        }
-        for f in ir.fields { if let segs = FieldPath.segments(f) { addAll(segs) } }
+        for f in ir.fields { Self.addPrefixes(FieldPath.segments(f), to: &unique) }
         for (i, step) in steps.enumerated() {
-            addAll(outSegs[i])
+            Self.addPrefixes(outSegs[i], to: &unique)
             var ds: [[Substring]] = []
-            for d in step.rawDeps { if let segs = FieldPath.segments(d) { ds.append(segs); addAll(segs) } }
+            for d in step.rawDeps {
+                if let segs = FieldPath.segments(d) {
+                    ds.append(segs)
+                    Self.addPrefixes(segs, to: &unique)
+                }
+            }
             depSegs.append(ds)
         }
         if unique.count > limits.paths {
@@ -215,6 +212,29 @@ public struct StaticIR: Sendable {
         }
         self.triggerOffsets = trigOffsets
         self.triggerSteps = trigSteps
+    }
+
+    /// The registry of a graph — dot-joined paths in id order — computed without validating the
+    /// steps, so it exists even for a graph whose steps are in error (Logix builds it first).
+    public static func registry(_ ir: ConvergeIR) -> [String] {
+        var unique = Set<ExactString>()
+        for f in ir.fields { addPrefixes(FieldPath.segments(f), to: &unique) }
+        for step in ir.steps {
+            addPrefixes(FieldPath.segments(step.out), to: &unique)
+            for d in step.rawDeps { addPrefixes(FieldPath.segments(d), to: &unique) }
+        }
+        return unique.map(\.value).sorted(by: FieldPath.precedes)
+    }
+
+    /// Adds every prefix of a normalized path (dot-joined) to the set.
+    private static func addPrefixes(_ segs: [Substring]?, to set: inout Set<ExactString>) {
+        guard let segs else { return }
+        var joined = ""
+        for (k, seg) in segs.enumerated() {
+            if k > 0 { joined += "." }
+            joined += seg
+            set.insert(ExactString(joined))
+        }
     }
 
     // MARK: - validation helpers
