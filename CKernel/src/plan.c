@@ -70,8 +70,8 @@ static uint32_t plan_rows(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t di
 /* Closure lists: set the precomputed closure of each distinct dirty group into the step bitset,
    then scan. A dirty path whose closure is one step (the common case of dense dirty sets over
    independent steps) takes the shortcut: one load and one bit set, no dedupe needed. */
-static uint32_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
-                           ck_scope_t scope, uint32_t *out, ck_plan_result_t *r) {
+static ck_status_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
+                              ck_scope_t scope, uint32_t *out, ck_plan_result_t *r, ck_error_t *error) {
     const uint32_t *restrict offsets = k->list_offsets + (size_t)scope * (k->group_count + 1u);
     const uint32_t *restrict single = k->path_single + (size_t)scope * k->path_count;
     const uint32_t *restrict steps = k->list_steps;
@@ -83,8 +83,15 @@ static uint32_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t d
     uint64_t entries = 0;
     /* with many roots the whole bitset is scanned, so the range need not be tracked */
     const bool track = (uint64_t)dirty_count * 16u < k->step_words;
+    const uint32_t path_count = k->path_count;
     for (uint32_t i = 0; i < dirty_count; i++) {
         uint32_t p = dirty_ids[i];
+        if (p >= path_count) {
+            /* the ids are checked as they are read (no separate pass on this hot path): undo */
+            memset(bits, 0, (size_t)k->step_words * 8u);
+            clear_queued_groups(k, queued);
+            return ck_fail(error, CK_ERR_UNKNOWN_PATH_ID, CK_TABLE_DIRTY_IDS, i, p);
+        }
         uint32_t s = single[p];
         if (s < CK_EMPTY) {
             bits[s >> 6] |= (uint64_t)1 << (s & 63u);
@@ -110,7 +117,7 @@ static uint32_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t d
     clear_queued_groups(k, queued);
     r->dirty_prefixes = queued;
     r->index_entries = entries;
-    if (entries == 0) return 0;
+    if (entries == 0) return CK_OK;
     uint32_t begin = 0, end = k->step_words;
     if (track) {
         begin = (lo >> 6) / CK_WORD_BLOCK * CK_WORD_BLOCK;
@@ -118,7 +125,8 @@ static uint32_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t d
     }
     uint32_t n = k->ops->scan_emit_clear(bits, begin, end, out, k->scope_len[scope], &r->words_scanned);
     r->reachable_steps = n;
-    return n;
+    r->step_count = n;
+    return CK_OK;
 }
 
 static uint32_t plan_frontier(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
@@ -147,14 +155,17 @@ ck_status_t ck_kernel_plan(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t d
     if (out_capacity < needed) return ck_fail(error, CK_ERR_BUFFER_TOO_SMALL, CK_TABLE_NONE, 0, needed);
     if (needed > 0 && out_steps == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
     bool dirty_all = (flags & CK_PLAN_DIRTY_ALL) != 0 || dirty_count == 0;
+    bool lists = k->step_count >= 32 && k->strategy == CK_STRATEGY_LISTS;
     if (mode == CK_MODE_DIRTY && !dirty_all) {
         if (dirty_ids == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_DIRTY_IDS, 0, 0);
-        /* a max-reduction (vectorized by the compiler); the offending position only on error */
-        uint32_t max_id = 0;
-        for (uint32_t i = 0; i < dirty_count; i++) max_id = dirty_ids[i] > max_id ? dirty_ids[i] : max_id;
-        if (max_id >= k->path_count) {
-            for (uint32_t i = 0; i < dirty_count; i++)
-                if (dirty_ids[i] >= k->path_count) return ck_fail(error, CK_ERR_UNKNOWN_PATH_ID, CK_TABLE_DIRTY_IDS, i, dirty_ids[i]);
+        if (!lists) { /* (the lists algorithm checks ids as it reads them) */
+            /* a max-reduction (vectorized by the compiler); the offending position only on error */
+            uint32_t max_id = 0;
+            for (uint32_t i = 0; i < dirty_count; i++) max_id = dirty_ids[i] > max_id ? dirty_ids[i] : max_id;
+            if (max_id >= k->path_count) {
+                for (uint32_t i = 0; i < dirty_count; i++)
+                    if (dirty_ids[i] >= k->path_count) return ck_fail(error, CK_ERR_UNKNOWN_PATH_ID, CK_TABLE_DIRTY_IDS, i, dirty_ids[i]);
+            }
         }
     }
 
@@ -179,9 +190,14 @@ ck_status_t ck_kernel_plan(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t d
     } else if (k->strategy == CK_STRATEGY_ROWS) {
         result->algorithm = CK_ALGO_ROWS;
         result->step_count = plan_rows(k, dirty_ids, dirty_count, scope, out_steps, result);
-    } else if (k->strategy == CK_STRATEGY_LISTS) {
-        result->algorithm = CK_ALGO_LISTS;
-        result->step_count = plan_lists(k, dirty_ids, dirty_count, scope, out_steps, result);
+    } else if (lists) {
+        ck_plan_result_t r;
+        memset(&r, 0, sizeof r);
+        r.executed_mode = CK_EXECUTED_DIRTY;
+        r.algorithm = CK_ALGO_LISTS;
+        ck_status_t st = plan_lists(k, dirty_ids, dirty_count, scope, out_steps, &r, error);
+        if (st != CK_OK) return st;
+        *result = r;
     } else {
         result->algorithm = CK_ALGO_FRONTIER;
         result->step_count = plan_frontier(k, dirty_ids, dirty_count, scope, out_steps, result);

@@ -51,9 +51,12 @@ public final class PortablePlanner: ConvergePlanner {
         if mode == .full || dirty.dirtyAll {
             buffer.storage.withUnsafeMutableBufferPointer { out in
                 var j = 0
-                while j < scopeCount {
-                    out[j] = scope == .all ? UInt32(j) : scopeList[j]
-                    j += 1
+                if scope == .all {
+                    while j < scopeCount { out[j] = UInt32(j); j += 1 }
+                } else {
+                    scopeList.withUnsafeBufferPointer { list in
+                        while j < scopeCount { out[j] = list[j]; j += 1 }
+                    }
                 }
             }
             buffer.setCount(scopeCount)

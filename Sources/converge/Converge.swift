@@ -17,6 +17,9 @@ enum Main {
     static func main() {
         do {
             var command = try Converge.parseAsRoot()
+            if let problem = SIMDImplementation.forceProblem {
+                FileHandle.standardError.write(Data("converge: warning: \(problem); using \(SIMDImplementation.automatic.rawValue)\n".utf8))
+            }
             try command.run()
         } catch let error as ConvergeError {
             CLIOutput.fail("\(error)")

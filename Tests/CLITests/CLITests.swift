@@ -15,10 +15,13 @@ import Testing
         return me.deletingLastPathComponent().appendingPathComponent("converge")
     }()
 
-    func run(_ args: [String]) throws -> Run {
+    func run(_ args: [String], environment: [String: String] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = Self.executable
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -73,6 +76,16 @@ import Testing
                 #expect(r.stdout.contains(#""plan": ["d0"]"#))
             }
         }
+    }
+
+    @Test func forcedImplementationIsHonouredAndBadValuesAreReported() throws {
+        let ir = try write(Self.example)
+        let forced = try run(["inspect", "--ir", ir, "--json"], environment: ["CKERNEL_FORCE_IMPL": "scalar"])
+        #expect(forced.status == 0 && forced.stdout.contains(#""simd": "scalar""#) && forced.stderr.isEmpty)
+        let bad = try run(["inspect", "--ir", ir, "--json"], environment: ["CKERNEL_FORCE_IMPL": "avx1024"])
+        #expect(bad.status == 0)
+        #expect(bad.stderr.hasPrefix("converge: warning: CKERNEL_FORCE_IMPL names no implementation"))
+        #expect(!bad.stdout.contains(#""simd": "avx1024""#))
     }
 
     @Test func inspectPrintsRegistryAndTopo() throws {

@@ -151,6 +151,25 @@ import Testing
         #expect(ck_kernel_validate(k, &err) == CK_OK)
     }
 
+    @Test func unknownIdsLeaveEveryStrategyClean() throws {
+        let g = try StaticIR(Workload.converge(steps: 100))
+        let bad = DirtySet(rootIds: [3, 5, UInt32(g.pathCount) + 7], dirtyAllReason: nil, keyHash: 0)
+        let good = g.dirtySet(paths: ["b3", "b42"])
+        for strategy in [ClosureStrategy.rows, .lists, .frontier] {
+            let p = try NativePlanner(g, options: NativeOptions(strategy: strategy))
+            let buffer = PlanBuffer(for: g)
+            #expect(throws: ConvergeError.self) { try p.plan(bad, mode: .dirty, scope: .all, into: buffer) }
+            do {
+                try p.plan(bad, mode: .dirty, scope: .all, into: buffer)
+            } catch {
+                #expect(error.code == .kernelFailure && error.message.contains("unknown path id"), "\(error)")
+                #expect(error.message.contains("index 2"))
+            }
+            try p.validate()  // scratch bitsets and marks were rolled back
+            #expect(try p.plan(good, mode: .dirty, scope: .all).outs(in: g) == ["d3", "d42"])
+        }
+    }
+
     @Test func badOptionsAreRefused() {
         var o = ck_options_t()
         ck_options_init(&o)
