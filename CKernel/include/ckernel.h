@@ -143,7 +143,8 @@ typedef enum ck_strategy {
     CK_STRATEGY_AUTO = 0,      /* the smaller of rows / lists that fits closure_budget_bytes
                                   (and costs at most 2^28 index visits to build), else frontier */
     CK_STRATEGY_ROWS = 1,      /* precomputed closure bitset per (scope, group); SIMD OR + scan */
-    CK_STRATEGY_FRONTIER = 2,  /* breadth-first over the trigger index with bitset marks + scan */
+    CK_STRATEGY_FRONTIER = 2,  /* breadth-first over the group graph, then the reached groups'
+                                  trigger entries set into a bitset + scan */
     CK_STRATEGY_LISTS = 3      /* precomputed sorted closure list per (scope, group); bit sets + scan */
 } ck_strategy_t;
 
@@ -213,7 +214,7 @@ typedef enum ck_scope {
 #define CK_ALGO_SCOPE     0u  /* full mode or dirtyAll: the scope list copied */
 #define CK_ALGO_LINEAR    1u  /* graph < 32 steps: one pass in topo order */
 #define CK_ALGO_ROWS      2u  /* closure rows OR-ed, then a bitset scan */
-#define CK_ALGO_FRONTIER  3u  /* frontier over the trigger index, then a bitset scan */
+#define CK_ALGO_FRONTIER  3u  /* group-graph frontier + trigger entries, then a bitset scan */
 #define CK_ALGO_LISTS     4u  /* closure lists set into a bitset, then a bitset scan */
 
 /* Flags for ck_kernel_plan. */
@@ -227,8 +228,9 @@ typedef struct ck_plan_result {
     uint32_t dirty_prefixes;      /* distinct dirty 1-segment prefixes processed */
     uint32_t reachable_steps;     /* steps reached by the closure (== step_count in dirty mode) */
     uint64_t words_scanned;       /* 64-bit bitset words examined by the scan */
-    uint64_t index_entries;       /* index entries visited: trigger entries (frontier, linear),
-                                     rows OR-ed (rows), closure-list entries (lists) */
+    uint64_t index_entries;       /* index entries visited: trigger entries + group-graph edges
+                                     (frontier), step groups (linear), rows OR-ed (rows),
+                                     closure-list entries (lists) */
 } ck_plan_result_t;
 
 /*

@@ -10,18 +10,20 @@
 /* Work cap for building closures automatically: index visits summed over all frontiers. */
 #define CK_CLOSURE_WORK_CAP ((uint64_t)1 << 28)
 
-/* Runs the frontier from group g alone into k->step_bits; returns the reached count and the
-   reached range; leaves the bits set (the caller consumes or clears them). */
+/* Runs the frontier from group g alone into k->step_bits; returns the reached step count and
+   the reached range; leaves the bits set (the caller consumes or clears them). */
 static uint32_t closure_of(ck_kernel_t *k, uint32_t g, ck_scope_t scope, uint64_t *entries,
                            uint32_t *lo, uint32_t *hi) {
-    uint32_t reached = 0;
     *lo = UINT32_MAX;
     *hi = 0;
     k->group_bits[g >> 6] |= (uint64_t)1 << (g & 63u);
     k->queue[0] = g;
-    uint32_t queued = ck_frontier(k, 1, scope, k->step_bits, entries, &reached, lo, hi);
+    uint32_t queued = ck_frontier(k, 1, scope, k->step_bits, entries, lo, hi);
     for (uint32_t i = 0; i < queued; i++) ck_bit_clear(k->group_bits, k->queue[i]);
-    return reached;
+    if (*lo > *hi) return 0;
+    uint32_t n = 0;
+    for (uint32_t w = *lo >> 6; w <= *hi >> 6; w++) n += (uint32_t)__builtin_popcountll(k->step_bits[w]);
+    return n;
 }
 
 static void clear_range(uint64_t *bits, uint32_t lo, uint32_t hi) {
@@ -52,7 +54,7 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
             for (uint32_t g = 0; g < G; g++) {
                 uint32_t lo, hi;
                 uint32_t n = closure_of(k, g, (ck_scope_t)scope, &work, &lo, &hi);
-                if (n > 0) clear_range(k->step_bits, lo, hi);
+                if (lo <= hi) clear_range(k->step_bits, lo, hi);
                 sizes[(size_t)scope * G + g] = n;
                 list_total += n;
                 work += n;
@@ -99,10 +101,10 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
             for (uint32_t g = 0; g < G; g++) {
                 uint64_t *row = k->rows + ((size_t)scope * G + g) * k->step_words;
                 uint64_t entries = 0;
-                uint32_t reached = 0, lo = UINT32_MAX, hi = 0;
+                uint32_t lo = UINT32_MAX, hi = 0;
                 k->group_bits[g >> 6] |= (uint64_t)1 << (g & 63u);
                 k->queue[0] = g;
-                uint32_t queued = ck_frontier(k, 1, (ck_scope_t)scope, row, &entries, &reached, &lo, &hi);
+                uint32_t queued = ck_frontier(k, 1, (ck_scope_t)scope, row, &entries, &lo, &hi);
                 for (uint32_t i = 0; i < queued; i++) ck_bit_clear(k->group_bits, k->queue[i]);
             }
         }

@@ -221,6 +221,11 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
         uint32_t s = ck_entry_step(kp->group_entries[i]);
         kp->group_entries[i] = ck_entry_pack(s, kp->step_out_group[s], (kp->step_flags[s] & CK_STEP_DEFERRED) != 0);
     }
+    st = ck_build_group_graph(kp, error);
+    if (st != CK_OK) {
+        ck_kernel_free(kp);
+        return st;
+    }
     st = ck_build_closures(kp, opts.strategy, budget, error);
     if (st != CK_OK) {
         ck_kernel_free(kp);
@@ -233,6 +238,7 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
 void ck_kernel_free(ck_kernel_t *kernel) {
     if (kernel == NULL) return;
     ck_arena_free(&kernel->closure_arena);
+    ck_arena_free(&kernel->graph_arena);
     ck_arena_t arena = kernel->arena;
     ck_arena_free(&arena);
 }
@@ -245,7 +251,7 @@ ck_status_t ck_kernel_info(const ck_kernel_t *k, ck_kernel_info_t *out) {
     out->group_count = k->group_count;
     for (int s = 0; s < 3; s++) out->scope_len[s] = k->scope_len[s];
     out->trigger_entries = k->trigger_entries;
-    out->arena_bytes = k->arena.bytes + k->closure_arena.bytes;
+    out->arena_bytes = k->arena.bytes + k->graph_arena.bytes + k->closure_arena.bytes;
     out->closure_bytes = k->closure_bytes;
     out->impl = k->ops->impl;
     out->strategy = k->strategy;

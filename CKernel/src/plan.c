@@ -132,16 +132,17 @@ static ck_status_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_
 static uint32_t plan_frontier(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
                               ck_scope_t scope, uint32_t *out, ck_plan_result_t *r) {
     uint32_t queued = queue_dirty_groups(k, dirty_ids, dirty_count);
-    uint32_t reached = 0, lo = UINT32_MAX, hi = 0;
-    queued = ck_frontier(k, queued, scope, k->step_bits, &r->index_entries, &reached, &lo, &hi);
+    uint32_t lo = UINT32_MAX, hi = 0;
+    queued = ck_frontier(k, queued, scope, k->step_bits, &r->index_entries, &lo, &hi);
     clear_queued_groups(k, queued);
     r->dirty_prefixes = queued;
-    r->reachable_steps = reached;
-    if (reached == 0) return 0;
-    /* scan only the blocks between the lowest and highest reached step */
+    if (lo > hi) return 0;
+    /* scan only the blocks between the lowest and highest step that may be set */
     uint32_t begin = (lo >> 6) / CK_WORD_BLOCK * CK_WORD_BLOCK;
     uint32_t end = ((hi >> 6) / CK_WORD_BLOCK + 1u) * CK_WORD_BLOCK;
-    return k->ops->scan_emit_clear(k->step_bits, begin, end, out, k->scope_len[scope], &r->words_scanned);
+    uint32_t n = k->ops->scan_emit_clear(k->step_bits, begin, end, out, k->scope_len[scope], &r->words_scanned);
+    r->reachable_steps = n;
+    return n;
 }
 
 ck_status_t ck_kernel_plan(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,

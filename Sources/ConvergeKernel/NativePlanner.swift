@@ -49,7 +49,7 @@ public enum ClosureStrategy: String, Sendable, CaseIterable {
     case auto
     /// Precomputed closure rows per (scope, 1-segment prefix), OR-ed with SIMD, then scanned.
     case rows
-    /// A frontier over the trigger index with bitset marks, then a SIMD scan.
+    /// Breadth-first over the group graph, the reached groups' steps set into a bitset, a SIMD scan.
     case frontier
     /// Precomputed sorted closure lists per (scope, 1-segment prefix), set into a bitset, scanned.
     case lists

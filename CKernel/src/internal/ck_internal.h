@@ -109,6 +109,12 @@ struct ck_kernel {
     uint32_t scope_len[3];
     uint64_t trigger_entries;
 
+    /* the group graph of each scope (propagate.c), in its own arena: g -> the distinct groups of
+       the outs of g's in-scope steps (g itself excluded) */
+    ck_arena_t graph_arena;
+    uint32_t *adj_offsets;      /* [3][group_count + 1] */
+    uint32_t *adj_groups;
+
     /* precomputed closures (closure.c), in their own arena */
     ck_arena_t closure_arena;
     uint64_t *rows;             /* [3][group_count][step_words] closure bitsets, or NULL */
@@ -125,12 +131,16 @@ struct ck_kernel {
 };
 
 
-/* propagate.c: the frontier closure from a set of groups (already marked in group_bits and
-   queued in queue[0..count)), marking reached in-scope steps in `bits`. Returns the queue length
-   (groups processed); updates *entries, *reached, *min_step, *max_step. Leaves group_bits set
-   for every queued group (the caller clears them from the queue). */
+/* propagate.c: the frontier closure from the groups already marked in group_bits and queued in
+   queue[0..queued): reaches every group of the scope's group graph, then sets the bit of every
+   in-scope step listed under a reached group in `bits`. Returns the queue length (groups
+   reached); adds the index entries visited to *entries; widens [*min_step, *max_step] to cover
+   every bit set. Leaves group_bits set for every queued group (the caller clears them). */
 uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t *bits,
-                     uint64_t *entries, uint32_t *reached, uint32_t *min_step, uint32_t *max_step);
+                     uint64_t *entries, uint32_t *min_step, uint32_t *max_step);
+
+/* propagate.c: builds the group graph of each scope (its own arena). */
+ck_status_t ck_build_group_graph(ck_kernel_t *k, ck_error_t *error);
 
 /* closure.c: chooses the strategy and fills rows or lists (allocating the closure arena). */
 ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t budget, ck_error_t *error);
