@@ -1,0 +1,23 @@
+// swift-tools-version: 6.1
+// Planner microbenchmarks with ordo-one/benchmark: `cd Benchmarks && swift package benchmark`.
+// A separate package so the library's users and CI do not build the benchmark framework.
+import PackageDescription
+
+let package = Package(
+    name: "ConvergeKernelBenchmarks",
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "PlannerBenchmarks",
+            dependencies: [
+                .product(name: "ConvergeKernel", package: "main"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "PlannerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
