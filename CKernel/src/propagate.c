@@ -44,7 +44,7 @@ uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t
 
     /* phase 1: the reached groups */
     uint32_t head = 0, tail = queued;
-    while (head < tail) {
+    while (head < tail && tail < G) { /* once every group is reached, nothing is left to find */
         if (head + CK_PREFETCH_GROUPS < tail) {
             uint32_t ahead = queue[head + CK_PREFETCH_GROUPS];
             __builtin_prefetch(&adj[adj_offsets[ahead]]);
