@@ -1,7 +1,12 @@
 // swift-tools-version: 6.1
 // Planner microbenchmarks with ordo-one/benchmark: `cd Benchmarks && swift package benchmark`.
 // A separate package so the library's users and CI do not build the benchmark framework.
+import Foundation
 import PackageDescription
+
+// A path dependency's identity is its folder's name (whatever the clone is called).
+let parentIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().lastPathComponent.lowercased()
 
 let package = Package(
     name: "ConvergeKernelBenchmarks",
@@ -13,7 +18,7 @@ let package = Package(
         .executableTarget(
             name: "PlannerBenchmarks",
             dependencies: [
-                .product(name: "ConvergeKernel", package: "main"),
+                .product(name: "ConvergeKernel", package: parentIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "PlannerBenchmarks",

@@ -5,4 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 swift build --build-tests
-swift test --skip-build --parallel
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+swift test --skip-build --parallel 2>&1 | tee "$log"
+passed=$(grep -Eo 'Test run with [0-9]+ tests' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+if [ "$passed" -eq 0 ]; then
+  echo "tests: no test ran" >&2
+  exit 1
+fi
+echo "tests: $passed passed, 0 failed"
