@@ -4,25 +4,24 @@
    (scope, group); planning then only combines the closures of the dirty groups. */
 #include "ck_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* Work cap for building closures automatically: index visits summed over all frontiers. */
 #define CK_CLOSURE_WORK_CAP ((uint64_t)1 << 28)
 
-/* Runs the frontier from group g alone into k->step_bits; returns the reached step count and
-   the reached range; leaves the bits set (the caller consumes or clears them). */
-static uint32_t closure_of(ck_kernel_t *k, uint32_t g, ck_scope_t scope, uint64_t *entries,
-                           uint32_t *lo, uint32_t *hi) {
+/* Runs the frontier from group g alone into `bits`; returns the reached step count and the
+   reached range; leaves the bits set (the caller consumes or clears them). */
+static uint32_t closure_of(ck_kernel_t *k, uint32_t g, ck_scope_t scope, uint64_t *bits,
+                           uint64_t *entries, uint32_t *lo, uint32_t *hi) {
     *lo = UINT32_MAX;
     *hi = 0;
     k->group_bits[g >> 6] |= (uint64_t)1 << (g & 63u);
     k->queue[0] = g;
-    uint32_t queued = ck_frontier(k, 1, scope, k->step_bits, entries, lo, hi);
+    uint32_t queued = ck_frontier(k, 1, scope, bits, entries, lo, hi);
     for (uint32_t i = 0; i < queued; i++) ck_bit_clear(k->group_bits, k->queue[i]);
     if (*lo > *hi) return 0;
     uint32_t n = 0;
-    for (uint32_t w = *lo >> 6; w <= *hi >> 6; w++) n += (uint32_t)__builtin_popcountll(k->step_bits[w]);
+    for (uint32_t w = *lo >> 6; w <= *hi >> 6; w++) n += (uint32_t)__builtin_popcountll(bits[w]);
     return n;
 }
 
@@ -38,24 +37,17 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
     const uint64_t G = k->group_count;
     const uint64_t row_bytes = 3u * G * k->step_words * 8u;
     uint64_t list_total = 0;
-    uint32_t *sizes = NULL;
 
     if (requested != CK_STRATEGY_ROWS) {
-        /* sizes of every closure (also the work estimate), stopping early when AUTO can no
-           longer afford either form */
-        sizes = malloc((size_t)(3u * G) * sizeof *sizes);
-        if (sizes == NULL) {
-            if (requested == CK_STRATEGY_AUTO) return CK_OK;
-            return ck_fail(error, CK_ERR_OUT_OF_MEMORY, CK_TABLE_NONE, 0, 3u * G * 4u);
-        }
+        /* the total size of all closures (also the work estimate), stopping early when AUTO can
+           no longer afford either form */
         uint64_t work = 0;
         bool affordable = true;
         for (int scope = 0; scope < 3 && affordable; scope++) {
             for (uint32_t g = 0; g < G; g++) {
                 uint32_t lo, hi;
-                uint32_t n = closure_of(k, g, (ck_scope_t)scope, &work, &lo, &hi);
+                uint32_t n = closure_of(k, g, (ck_scope_t)scope, k->step_bits, &work, &lo, &hi);
                 if (lo <= hi) clear_range(k->step_bits, lo, hi);
-                sizes[(size_t)scope * G + g] = n;
                 list_total += n;
                 work += n;
                 if (requested == CK_STRATEGY_AUTO &&
@@ -65,10 +57,7 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
                 }
             }
         }
-        if (!affordable) {
-            free(sizes);
-            return CK_OK; /* frontier */
-        }
+        if (!affordable) return CK_OK; /* frontier */
     }
 
     const uint64_t list_bytes = list_total * 4u + 3u * (G + 1u) * 4u + 3u * (uint64_t)k->path_count * 4u;
@@ -79,20 +68,13 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
         else if (lists_fit) chosen = CK_STRATEGY_LISTS;
         else chosen = CK_STRATEGY_FRONTIER;
     }
-    if (chosen == CK_STRATEGY_FRONTIER) {
-        free(sizes);
-        return CK_OK;
-    }
+    if (chosen == CK_STRATEGY_FRONTIER) return CK_OK;
 
     uint64_t bytes = chosen == CK_STRATEGY_ROWS ? row_bytes : list_bytes;
-    if (bytes > ((uint64_t)1 << 40) || list_total > UINT32_MAX) {
-        free(sizes);
+    if (bytes > ((uint64_t)1 << 40) || list_total > UINT32_MAX)
         return ck_fail(error, CK_ERR_TOO_LARGE, CK_TABLE_NONE, 2, bytes);
-    }
-    if (!ck_arena_alloc(&k->closure_arena, (size_t)bytes)) {
-        free(sizes);
+    if (!ck_arena_alloc(&k->closure_arena, (size_t)bytes))
         return ck_fail(error, CK_ERR_OUT_OF_MEMORY, CK_TABLE_NONE, 0, bytes);
-    }
     k->closure_bytes = k->closure_arena.bytes;
 
     if (chosen == CK_STRATEGY_ROWS) {
@@ -101,11 +83,8 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
             for (uint32_t g = 0; g < G; g++) {
                 uint64_t *row = k->rows + ((size_t)scope * G + g) * k->step_words;
                 uint64_t entries = 0;
-                uint32_t lo = UINT32_MAX, hi = 0;
-                k->group_bits[g >> 6] |= (uint64_t)1 << (g & 63u);
-                k->queue[0] = g;
-                uint32_t queued = ck_frontier(k, 1, (ck_scope_t)scope, row, &entries, &lo, &hi);
-                for (uint32_t i = 0; i < queued; i++) ck_bit_clear(k->group_bits, k->queue[i]);
+                uint32_t lo, hi;
+                (void)closure_of(k, g, (ck_scope_t)scope, row, &entries, &lo, &hi);
             }
         }
     } else {
@@ -119,7 +98,7 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
                 offsets[g] = at;
                 uint64_t entries = 0, scanned = 0;
                 uint32_t lo, hi;
-                uint32_t n = closure_of(k, g, (ck_scope_t)scope, &entries, &lo, &hi);
+                uint32_t n = closure_of(k, g, (ck_scope_t)scope, k->step_bits, &entries, &lo, &hi);
                 if (n > 0) {
                     uint32_t begin = (lo >> 6) / CK_WORD_BLOCK * CK_WORD_BLOCK;
                     uint32_t end = ((hi >> 6) / CK_WORD_BLOCK + 1u) * CK_WORD_BLOCK;
@@ -137,7 +116,6 @@ ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t 
             }
         }
     }
-    free(sizes);
     k->strategy = chosen;
     return CK_OK;
 }
