@@ -39,7 +39,11 @@ typedef enum ck_status {
     CK_ERR_BUFFER_TOO_SMALL = 8,   /* out_capacity < the plan length; ck_error_t.value = needed */
     CK_ERR_BAD_OPTION = 9,         /* an unknown implementation or strategy was requested */
     CK_ERR_IMPL_UNAVAILABLE = 10,  /* the requested SIMD implementation does not run on this CPU */
-    CK_ERR_INVARIANT = 11          /* ck_kernel_validate found a broken internal invariant */
+    CK_ERR_INVARIANT = 11,         /* ck_kernel_validate found a broken internal invariant */
+    CK_ERR_UNKNOWN_STEP_ID = 12,   /* a plan given to ck_kernel_execute names a step >= step_count
+                                      or is not ascending; ck_error_t.index = position */
+    CK_ERR_NO_HOST_STEP = 13       /* a computed step is to run but no host callback was given;
+                                      ck_error_t.value = the step id */
 } ck_status_t;
 
 /* Short, stable, lower-case name of a status ("bad tables", …). Never NULL. */
@@ -251,6 +255,162 @@ ck_status_t ck_kernel_plan(ck_kernel_t *kernel, const uint32_t *dirty_ids, uint3
                            ck_mode_t mode, ck_scope_t scope, uint32_t flags,
                            uint32_t *out_steps, uint32_t out_capacity,
                            ck_plan_result_t *result, ck_error_t *error);
+
+/* ---------------------------------------------------------------- clock */
+
+/* The kernel's monotonic clock (CLOCK_MONOTONIC), in nanoseconds. Used for budgets and timings. */
+uint64_t ck_now_ns(void);
+
+/* ---------------------------------------------------------------- state store */
+
+/*
+ * One slot per registry path, owned by the kernel (in its arena), struct-of-arrays:
+ * tags[slot_count] (one byte each) and values[slot_count] (IEEE-754 doubles, 8-byte aligned,
+ * both arrays 64-byte aligned). A fresh kernel holds `undefined` everywhere.
+ * Canonical form: a boolean's value is 0.0 or 1.0; null and undefined have value 0.0.
+ * The caller may read and write the slots directly between calls (Swift's typed accessors do).
+ */
+#define CK_TAG_UNDEFINED 0u
+#define CK_TAG_NULL      1u
+#define CK_TAG_BOOLEAN   2u
+#define CK_TAG_NUMBER    3u
+
+typedef struct ck_state_view {
+    uint8_t *tags;
+    double *values;
+    uint32_t slot_count;          /* == path_count */
+} ck_state_view_t;
+
+ck_status_t ck_kernel_state(ck_kernel_t *kernel, ck_state_view_t *out_view);
+
+/* JavaScript's Object.is on two tagged values: same tag and, for numbers, the same bits or both
+   NaN (so NaN equals NaN and +0 differs from -0); booleans compare by value. 1 when the same. */
+int ck_same_value(uint8_t tag_a, double a, uint8_t tag_b, double b);
+
+/* ---------------------------------------------------------------- execution (L2) */
+
+/*
+ * The host callback for computed steps. It reads the step's deps from the state view (the kernel
+ * never calls it for links) and writes the new value to *out_tag / *out_value. Returns
+ * CK_HOST_OK, CK_HOST_THREW (the step failed: the converge rolls back) or CK_HOST_ABORT (a
+ * configuration error on the host side: the converge rolls back and reports it).
+ */
+#define CK_HOST_OK    0
+#define CK_HOST_THREW 1
+#define CK_HOST_ABORT 2
+typedef int (*ck_host_step_fn)(void *context, uint32_t step_id, uint8_t *out_tag, double *out_value);
+
+/* A per-step record (diagnostics sampled / full). */
+typedef struct ck_step_record {
+    uint32_t step_id;
+    uint8_t kind;                 /* 0 computed, 1 link */
+    uint8_t changed;              /* 1 when the step wrote its out */
+    uint16_t reserved;
+    uint64_t duration_ns;
+} ck_step_record_t;
+
+/* A patch record (diagnostics full): one write to a slot. */
+#define CK_PATCH_REDUCER  0u
+#define CK_PATCH_COMPUTED 1u      /* Logix reason "trait-computed" */
+#define CK_PATCH_LINK     2u      /* Logix reason "trait-link" */
+typedef struct ck_patch_record {
+    uint64_t op_seq;
+    uint32_t path_id;
+    uint32_t step_id;             /* UINT32_MAX for reducer writes */
+    uint8_t reason;               /* CK_PATCH_* */
+    uint8_t from_tag;
+    uint8_t to_tag;
+    uint8_t reserved[5];
+    double from_value;
+    double to_value;
+} ck_patch_record_t;
+
+/* Trace levels (ck_trace_t.level). */
+#define CK_TRACE_OFF     0u       /* nothing recorded, no clock read per step */
+#define CK_TRACE_TIMING  1u       /* a ck_step_record_t per executed step, with its duration */
+#define CK_TRACE_PATCHES 2u       /* step records and a ck_patch_record_t per derived write */
+
+/*
+ * Caller-owned, preallocated record buffers. Records are appended at *_count; once a buffer is
+ * full, further records are counted in *_dropped and not stored. A rolled-back converge removes
+ * the records it appended (counts are restored). op_seq is the next operation sequence number:
+ * each derived write takes one.
+ */
+typedef struct ck_trace {
+    uint32_t level;
+    uint32_t step_capacity;
+    ck_step_record_t *steps;
+    uint32_t step_count;
+    uint32_t patch_capacity;
+    ck_patch_record_t *patches;
+    uint32_t patch_count;
+    uint64_t steps_dropped;
+    uint64_t patches_dropped;
+    uint64_t op_seq;
+} ck_trace_t;
+
+typedef struct ck_exec_options {
+    ck_host_step_fn host_step;    /* required when a computed step runs */
+    void *host_context;
+    uint64_t budget_ns;           /* execution budget; 0 = none. Checked before every 32nd step. */
+    ck_trace_t *trace;            /* NULL = off */
+    /* ck_kernel_commit only (auto mode's rules that need the plan; 0 disables each): */
+    double near_full_plan_ratio;  /* a dirty plan covering >= this share of the scope runs full */
+    uint64_t decision_budget_ns;  /* planning past this (graphs of >= 32 steps) runs full */
+} ck_exec_options_t;
+
+void ck_exec_options_init(ck_exec_options_t *options);
+
+/* ck_exec_result_t.outcome */
+#define CK_OUTCOME_OK              0u
+#define CK_OUTCOME_RUNTIME_ERROR   1u  /* the host step threw (failed_step) */
+#define CK_OUTCOME_BUDGET_EXCEEDED 2u  /* the budget ran out before failed_step ran */
+#define CK_OUTCOME_HOST_ABORT      3u  /* the host reported a configuration error at failed_step */
+#define CK_OUTCOME_BAD_VALUE       4u  /* the host returned a tag > CK_TAG_NUMBER at failed_step */
+
+/* ck_exec_result_t.switched (ck_kernel_commit) */
+#define CK_SWITCH_NONE            0u
+#define CK_SWITCH_NEAR_FULL       1u   /* the dirty plan covered >= near_full_plan_ratio */
+#define CK_SWITCH_BUDGET_CUTOFF   2u   /* planning took longer than decision_budget_ns */
+
+typedef struct ck_exec_result {
+    uint32_t outcome;             /* CK_OUTCOME_* ; anything but OK means every write rolled back */
+    uint32_t failed_step;         /* UINT32_MAX when outcome is OK */
+    uint32_t executed_steps;      /* steps started (the failed one included) */
+    uint32_t changed_steps;       /* steps whose write is kept (0 after a rollback) */
+    uint32_t host_calls;          /* host callbacks made */
+    uint32_t rolled_back;         /* writes undone */
+    uint32_t switched;            /* CK_SWITCH_* (ck_kernel_commit) */
+    uint32_t reserved;
+    uint64_t plan_ns;             /* planning time when decision_budget_ns was set, else 0 */
+} ck_exec_result_t;
+
+/*
+ * Executes a plan (step ids ascending, each < step_count) over the state store: a link copies
+ * the value at its `from` (undefined when its `from` maps to no path); a computed step calls the
+ * host. A new value that is the same (ck_same_value) as the slot's writes nothing; otherwise the
+ * write is logged for rollback. On a non-OK outcome every write of this call is undone, in
+ * reverse, before returning CK_OK. Errors (nothing executed, nothing written):
+ * CK_ERR_UNKNOWN_STEP_ID, CK_ERR_NO_HOST_STEP. Allocates nothing.
+ */
+ck_status_t ck_kernel_execute(ck_kernel_t *kernel, const uint32_t *plan, uint32_t plan_len,
+                              const ck_exec_options_t *options, ck_exec_result_t *result,
+                              ck_error_t *error);
+
+/*
+ * One call per transaction (L2): ck_kernel_plan into out_steps, then (after the rules in options:
+ * near-full ratio, decision budget — which switch to the full scope) ck_kernel_execute of that
+ * plan. *plan_result describes the plan that ran (executed_mode full after a switch).
+ */
+ck_status_t ck_kernel_commit(ck_kernel_t *kernel, const uint32_t *dirty_ids, uint32_t dirty_count,
+                             ck_mode_t mode, ck_scope_t scope, uint32_t flags,
+                             uint32_t *out_steps, uint32_t out_capacity,
+                             const ck_exec_options_t *options, ck_plan_result_t *plan_result,
+                             ck_exec_result_t *exec_result, ck_error_t *error);
+
+/* The paths written by the last ck_kernel_execute / ck_kernel_commit that kept its writes, in
+   write order (its undo log); *count receives the number. Valid until the next call. */
+const uint32_t *ck_kernel_last_writes(const ck_kernel_t *kernel, uint32_t *count);
 
 #ifdef __cplusplus
 }

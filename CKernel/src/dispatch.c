@@ -134,6 +134,8 @@ const char *ck_status_name(ck_status_t status) {
     case CK_ERR_BAD_OPTION: return "bad option";
     case CK_ERR_IMPL_UNAVAILABLE: return "implementation unavailable";
     case CK_ERR_INVARIANT: return "invariant broken";
+    case CK_ERR_UNKNOWN_STEP_ID: return "unknown step id";
+    case CK_ERR_NO_HOST_STEP: return "no host step";
     }
     return "unknown status";
 }

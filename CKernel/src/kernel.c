@@ -85,6 +85,11 @@ static void carve_all(ck_kernel_t *k, ck_carver_t *c, uint64_t entries, uint64_t
     k->dep_offsets = ck_carve(c, ((size_t)n + 1u) * 4u);
     k->dep_paths = ck_carve(c, (size_t)deps * 4u);
     for (int s = 0; s < 3; s++) k->scope_list[s] = ck_carve(c, (size_t)k->scope_len[s] * 4u);
+    k->slot_tags = ck_carve(c, (size_t)k->path_count);
+    k->slot_values = ck_carve(c, (size_t)k->path_count * 8u);
+    k->undo_paths = ck_carve(c, (size_t)n * 4u);
+    k->undo_tags = ck_carve(c, (size_t)n);
+    k->undo_values = ck_carve(c, (size_t)n * 8u);
     k->step_bits = ck_carve(c, (size_t)k->step_words * 8u);
     k->group_bits = ck_carve(c, (size_t)k->group_words * 8u);
     k->queue = ck_carve(c, ((size_t)g + 1u) * 4u);

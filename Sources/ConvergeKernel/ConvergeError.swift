@@ -31,6 +31,14 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
         case kernelFailure
         /// An I/O failure reading or writing a file.
         case io
+        /// A transaction was begun inside another one (configuration error).
+        case nestedTransaction
+        /// A slot was written from inside a step, or through a transaction that has ended
+        /// (configuration error: the transaction is aborted, nothing is written).
+        case writeOutsideReducer
+        /// A computed step is to run but no derive function is registered for it (configuration
+        /// error: the transaction is aborted, nothing is written).
+        case missingStepFunction
 
         /// The words a person recognizes, as the CLI prints them.
         public var words: String {
@@ -48,6 +56,9 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
             case .invalidArgument: "invalid argument"
             case .kernelFailure: "kernel failure"
             case .io: "i/o error"
+            case .nestedTransaction: "nested transaction"
+            case .writeOutsideReducer: "write outside reducer"
+            case .missingStepFunction: "missing step function"
             }
         }
 

@@ -90,16 +90,16 @@ public struct KernelInfo: Sendable, Equatable {
 /// L1: the planner in CKernel. Each plan is exactly one C call (`ck_kernel_plan`) that writes the
 /// step ids into the plan buffer; the instance (`ck_kernel_create`) holds everything it needs.
 ///
-/// This file is the only place that calls into CKernel.
+/// This file and NativeExecution.swift are the only places that call into CKernel.
 public final class NativePlanner: ConvergePlanner {
     public let graph: StaticIR
     public var backendName: String { "native" }
     /// The instance's facts (implementation, strategy, memory).
     public let info: KernelInfo
     /// C calls made by ``plan(_:mode:scope:into:)`` so far (one per plan), for evidence.
-    public private(set) var boundaryCalls = 0
+    public internal(set) var boundaryCalls = 0
 
-    private let kernel: OpaquePointer
+    let kernel: OpaquePointer
 
     /// Builds the C kernel from the graph's tables (`ck_kernel_create`; the kernel copies them).
     /// - Throws: `invalidArgument` when the requested implementation cannot run here;
@@ -190,7 +190,7 @@ public final class NativePlanner: ConvergePlanner {
 
     // MARK: - C plumbing
 
-    private static func error(_ status: ck_status_t, _ err: ck_error_t, what: String) -> ConvergeError {
+    static func error(_ status: ck_status_t, _ err: ck_error_t, what: String) -> ConvergeError {
         let name = String(cString: ck_status_name(status))
         if status == CK_ERR_TOO_LARGE {
             return ConvergeError(.tooLarge, "\(what): \(name) (table \(err.table.rawValue), index \(err.index), value \(err.value))")

@@ -41,6 +41,10 @@ public struct StaticIR: Sendable {
     /// nothing are absent; a link's dep is its `from`).
     public let depOffsets: [UInt32]
     public let depPaths: [UInt32]
+    /// CSR: for each step id, one entry per raw dep in list order (a link: its `from`): the path
+    /// id, or `UInt32.max` when the dep normalizes to no path. What ``StepInputs`` index.
+    public let inputOffsets: [UInt32]
+    public let inputPaths: [UInt32]
     /// Edges of the step graph (raw `out` == raw dep), counting repeats, as Kahn saw them.
     public let edgeCount: Int
     /// Step ids of each scope in topo order.
@@ -116,18 +120,17 @@ public struct StaticIR: Sendable {
         self.edgeCount = edges
 
         // 4. registry: every valid path and all its prefixes
-        var depSegs: [[[Substring]]] = []
+        var depSegs: [[[Substring]?]] = []
         depSegs.reserveCapacity(steps.count)
         var unique = Set<ExactString>()
         for f in ir.fields { Self.addPrefixes(FieldPath.segments(f), to: &unique) }
         for (i, step) in steps.enumerated() {
             Self.addPrefixes(outSegs[i], to: &unique)
-            var ds: [[Substring]] = []
+            var ds: [[Substring]?] = []
             for d in step.rawDeps {
-                if let segs = FieldPath.segments(d) {
-                    ds.append(segs)
-                    Self.addPrefixes(segs, to: &unique)
-                }
+                let segs = FieldPath.segments(d)
+                ds.append(segs)
+                if let segs { Self.addPrefixes(segs, to: &unique) }
             }
             depSegs.append(ds)
         }
@@ -163,6 +166,7 @@ public struct StaticIR: Sendable {
         var outPath: [UInt32] = [], flags: [UInt8] = []
         outPath.reserveCapacity(topo.count); flags.reserveCapacity(topo.count)
         var depOffsets: [UInt32] = [0], depPaths: [UInt32] = []
+        var inputOffsets: [UInt32] = [0], inputPaths: [UInt32] = []
         var stepPrefixOffsets: [UInt32] = [0], stepPrefixIds: [UInt32] = []
         var immediate: [UInt32] = [], deferred: [UInt32] = []
         var scratch: [UInt32] = []
@@ -174,12 +178,15 @@ public struct StaticIR: Sendable {
             if step.isDeferred { deferred.append(UInt32(sid)) } else { immediate.append(UInt32(sid)) }
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: prefixIds[Int(prefixOffsets[Int(outId)])..<Int(prefixOffsets[Int(outId) + 1])])
-            for segs in depSegs[decl] {
+            for maybe in depSegs[decl] {
+                guard let segs = maybe else { inputPaths.append(.max); continue }
                 let d = idOf(segs)
+                inputPaths.append(d)
                 depPaths.append(d)
                 scratch.append(contentsOf: prefixIds[Int(prefixOffsets[Int(d)])..<Int(prefixOffsets[Int(d) + 1])])
             }
             depOffsets.append(UInt32(depPaths.count))
+            inputOffsets.append(UInt32(inputPaths.count))
             scratch.sort()
             var last = UInt32.max
             for q in scratch where q != last { stepPrefixIds.append(q); last = q }
@@ -192,6 +199,8 @@ public struct StaticIR: Sendable {
         self.stepFlags = flags
         self.depOffsets = depOffsets
         self.depPaths = depPaths
+        self.inputOffsets = inputOffsets
+        self.inputPaths = inputPaths
         self.stepPrefixOffsets = stepPrefixOffsets
         self.stepPrefixIds = stepPrefixIds
         self.immediateSteps = immediate

@@ -22,6 +22,9 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Dirty paths, comma-separated (e.g. b0,user.name). Empty or '*' means everything.")
     var dirty: String = ""
 
+    @Option(name: .customLong("dirty-path"), help: "One dirty path, taken verbatim (repeatable; for paths that contain commas).")
+    var dirtyPaths: [String] = []
+
     @Option(help: "full | dirty")
     var mode: PlanMode = .dirty
 
@@ -34,7 +37,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Force a SIMD implementation for the native backend: scalar | sse2 | avx2 | neon | simd128")
     var simd: SIMDImplementation?
 
-    @Option(help: "Closure strategy for the native backend: auto | rows | frontier")
+    @Option(help: "Closure strategy for the native backend: auto | rows | lists | frontier")
     var strategy: ClosureStrategy = .auto
 
     @Flag(help: "Print JSON.")
@@ -42,7 +45,8 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let graph = try loadGraph(ir)
-        let paths = dirty.isEmpty ? [] : dirty.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let paths = (dirty.isEmpty ? [] : dirty.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+            + dirtyPaths
         let planner: any ConvergePlanner = switch backend {
         case .native: try NativePlanner(graph, options: NativeOptions(implementation: simd, strategy: strategy))
         case .portable: PortablePlanner(graph)

@@ -66,6 +66,18 @@ import Testing
         #expect(r.stdout.contains(#""dirtyAllReason": "fallbackPolicy""#))
     }
 
+    @Test func dirtyPathTakesAPathWithACommaVerbatim() throws {
+        let ir = try write("""
+        {"format": "converge-ir", "version": 1,
+         "steps": [{"kind": "link", "out": "copy", "from": "a,b"}, {"kind": "link", "out": "other", "from": "c"}]}
+        """)
+        let r = try run(["plan", "--ir", ir, "--dirty-path", "a,b", "--json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains(#""dirtyAll": false"#) && r.stdout.contains(#""plan": ["copy"]"#))
+        let both = try run(["plan", "--ir", ir, "--dirty", "c", "--dirty-path", "a,b", "--json"])
+        #expect(both.stdout.contains(#""plan": ["copy", "other"]"#))
+    }
+
     @Test func everySIMDPathAndStrategyGivesTheSamePlan() throws {
         let ir = try write(Self.example)
         for simd in ["scalar", "sse2", "avx2", "neon", "simd128"] {

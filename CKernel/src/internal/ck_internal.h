@@ -124,6 +124,14 @@ struct ck_kernel {
                                    the scope, CK_EMPTY when it reaches none, CK_NONE otherwise */
     uint64_t closure_bytes;
 
+    /* state store (exec.c): one tagged slot per path; undo log of one converge */
+    uint8_t *slot_tags;         /* [path_count] */
+    double *slot_values;        /* [path_count] */
+    uint32_t *undo_paths;       /* [step_count] each step writes its out at most once per call */
+    uint8_t *undo_tags;         /* [step_count] */
+    double *undo_values;        /* [step_count] */
+    uint32_t undo_count;        /* writes kept by the last execute */
+
     /* scratch, all-zero between calls */
     uint64_t *step_bits;        /* [step_words] */
     uint64_t *group_bits;       /* [group_words] */

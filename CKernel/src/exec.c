@@ -1,0 +1,248 @@
+/* exec.c — the state store and L2 execution: ck_kernel_execute walks a plan over the tagged
+   slots (links in C, computed steps through one host callback each), with an undo log for
+   rollback, a budget checked every 32 steps, and optional per-step / patch records;
+   ck_kernel_commit is plan + execute in one call. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "ck_internal.h"
+
+#include <string.h>
+#include <time.h>
+
+uint64_t ck_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+ck_status_t ck_kernel_state(ck_kernel_t *k, ck_state_view_t *out) {
+    if (k == NULL || out == NULL) return CK_ERR_NULL_ARGUMENT;
+    out->tags = k->slot_tags;
+    out->values = k->slot_values;
+    out->slot_count = k->path_count;
+    return CK_OK;
+}
+
+static inline uint64_t bits_of(double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+int ck_same_value(uint8_t ta, double a, uint8_t tb, double b) {
+    if (ta != tb) return 0;
+    if (ta != CK_TAG_NUMBER) return ta != CK_TAG_BOOLEAN || a == b;
+    return bits_of(a) == bits_of(b) || (a != a && b != b);
+}
+
+void ck_exec_options_init(ck_exec_options_t *o) {
+    if (o != NULL) memset(o, 0, sizeof *o);
+}
+
+const uint32_t *ck_kernel_last_writes(const ck_kernel_t *k, uint32_t *count) {
+    if (k == NULL) {
+        if (count != NULL) *count = 0;
+        return NULL;
+    }
+    if (count != NULL) *count = k->undo_count;
+    return k->undo_paths;
+}
+
+static void rollback(ck_kernel_t *k, uint32_t writes) {
+    for (uint32_t i = writes; i-- > 0;) {
+        uint32_t p = k->undo_paths[i];
+        k->slot_tags[p] = k->undo_tags[i];
+        k->slot_values[p] = k->undo_values[i];
+    }
+}
+
+/* Checks a plan before anything runs: ids in range and ascending (so each out is written at most
+   once and the undo log cannot overflow), a host callback when a computed step is planned. */
+static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32_t n,
+                              const ck_exec_options_t *o, ck_error_t *error) {
+    uint32_t prev = 0;
+    bool computed = false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s = plan[i];
+        if (s >= k->step_count || (i > 0 && s <= prev))
+            return ck_fail(error, CK_ERR_UNKNOWN_STEP_ID, CK_TABLE_NONE, i, s);
+        prev = s;
+        computed |= (k->step_flags[s] & CK_STEP_LINK) == 0;
+    }
+    if (computed && o->host_step == NULL) {
+        for (uint32_t i = 0; i < n; i++)
+            if ((k->step_flags[plan[i]] & CK_STEP_LINK) == 0)
+                return ck_fail(error, CK_ERR_NO_HOST_STEP, CK_TABLE_NONE, i, plan[i]);
+    }
+    return CK_OK;
+}
+
+/* The loop. TRACE selects the instrumented variant at compile time, so the off path carries no
+   per-step test of the trace level. */
+static inline void run_plan(ck_kernel_t *restrict k, const uint32_t *restrict plan, uint32_t n,
+                            const ck_exec_options_t *restrict o, ck_exec_result_t *restrict r,
+                            ck_trace_t *restrict trace, const bool TRACE) {
+    uint8_t *restrict tags = k->slot_tags;
+    double *restrict values = k->slot_values;
+    const uint8_t *restrict flags = k->step_flags;
+    const uint32_t *restrict outs = k->step_out_path;
+    const uint32_t *restrict dep_off = k->dep_offsets;
+    const uint32_t *restrict deps = k->dep_paths;
+    const uint64_t budget = o->budget_ns;
+    const uint64_t start = budget ? ck_now_ns() : 0;
+    const bool patches = TRACE && trace->level >= CK_TRACE_PATCHES;
+    uint32_t writes = 0, calls = 0;
+    uint32_t i = 0;
+    for (; i < n; i++) {
+        const uint32_t s = plan[i];
+        if (budget && i > 0 && (i & 31u) == 0 && ck_now_ns() - start > budget) {
+            r->outcome = CK_OUTCOME_BUDGET_EXCEEDED;
+            r->failed_step = s;
+            break;
+        }
+        const uint64_t t0 = TRACE ? ck_now_ns() : 0;
+        uint8_t tag;
+        double value;
+        const bool link = (flags[s] & CK_STEP_LINK) != 0;
+        if (link) {
+            if (dep_off[s] < dep_off[s + 1]) {
+                uint32_t from = deps[dep_off[s]];
+                tag = tags[from];
+                value = values[from];
+            } else {
+                tag = CK_TAG_UNDEFINED;
+                value = 0.0;
+            }
+        } else {
+            calls++;
+            value = 0.0;
+            tag = CK_TAG_UNDEFINED;
+            int hs = o->host_step(o->host_context, s, &tag, &value);
+            if (hs != CK_HOST_OK) {
+                r->outcome = hs == CK_HOST_THREW ? CK_OUTCOME_RUNTIME_ERROR : CK_OUTCOME_HOST_ABORT;
+                r->failed_step = s;
+                i++;
+                break;
+            }
+            if (tag > CK_TAG_NUMBER) {
+                r->outcome = CK_OUTCOME_BAD_VALUE;
+                r->failed_step = s;
+                i++;
+                break;
+            }
+            if (tag == CK_TAG_BOOLEAN) value = value != 0.0 ? 1.0 : 0.0;
+            else if (tag != CK_TAG_NUMBER) value = 0.0;
+        }
+        const uint32_t p = outs[s];
+        const bool same = ck_same_value(tags[p], values[p], tag, value);
+        if (!same) {
+            k->undo_paths[writes] = p;
+            k->undo_tags[writes] = tags[p];
+            k->undo_values[writes] = values[p];
+            writes++;
+            if (patches) {
+                if (trace->patch_count < trace->patch_capacity) {
+                    ck_patch_record_t *pr = &trace->patches[trace->patch_count++];
+                    memset(pr, 0, sizeof *pr);
+                    pr->op_seq = trace->op_seq;
+                    pr->path_id = p;
+                    pr->step_id = s;
+                    pr->reason = link ? CK_PATCH_LINK : CK_PATCH_COMPUTED;
+                    pr->from_tag = tags[p];
+                    pr->from_value = values[p];
+                    pr->to_tag = tag;
+                    pr->to_value = value;
+                } else {
+                    trace->patches_dropped++;
+                }
+            }
+            if (TRACE) trace->op_seq++;
+            tags[p] = tag;
+            values[p] = value;
+        }
+        if (TRACE) {
+            if (trace->step_count < trace->step_capacity) {
+                ck_step_record_t *sr = &trace->steps[trace->step_count++];
+                sr->step_id = s;
+                sr->kind = link ? 1u : 0u;
+                sr->changed = same ? 0u : 1u;
+                sr->reserved = 0;
+                sr->duration_ns = ck_now_ns() - t0;
+            } else {
+                trace->steps_dropped++;
+            }
+        }
+    }
+    r->executed_steps = i;
+    r->host_calls = calls;
+    r->changed_steps = writes;
+    k->undo_count = writes;
+}
+
+ck_status_t ck_kernel_execute(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
+                              const ck_exec_options_t *options, ck_exec_result_t *r, ck_error_t *error) {
+    if (k == NULL || r == NULL || options == NULL || (n > 0 && plan == NULL))
+        return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    ck_trace_t *trace = options->trace;
+    if (trace != NULL && trace->level != CK_TRACE_OFF &&
+        ((trace->step_capacity > 0 && trace->steps == NULL) || (trace->patch_capacity > 0 && trace->patches == NULL)))
+        return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    ck_status_t st = check_plan(k, plan, n, options, error);
+    if (st != CK_OK) return st;
+    uint32_t switched = r->switched;
+    uint64_t plan_ns = r->plan_ns;
+    memset(r, 0, sizeof *r);
+    r->switched = switched;
+    r->plan_ns = plan_ns;
+    r->failed_step = UINT32_MAX;
+    k->undo_count = 0;
+    if (trace != NULL && trace->level != CK_TRACE_OFF) {
+        const uint32_t steps0 = trace->step_count, patches0 = trace->patch_count;
+        const uint64_t sd0 = trace->steps_dropped, pd0 = trace->patches_dropped, op0 = trace->op_seq;
+        run_plan(k, plan, n, options, r, trace, true);
+        if (r->outcome != CK_OUTCOME_OK) {
+            trace->step_count = steps0;
+            trace->patch_count = patches0;
+            trace->steps_dropped = sd0;
+            trace->patches_dropped = pd0;
+            trace->op_seq = op0;
+        }
+    } else {
+        run_plan(k, plan, n, options, r, NULL, false);
+    }
+    if (r->outcome != CK_OUTCOME_OK) {
+        rollback(k, r->changed_steps);
+        r->rolled_back = r->changed_steps;
+        r->changed_steps = 0;
+        k->undo_count = 0;
+    }
+    return CK_OK;
+}
+
+ck_status_t ck_kernel_commit(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
+                             ck_mode_t mode, ck_scope_t scope, uint32_t flags,
+                             uint32_t *out_steps, uint32_t out_capacity,
+                             const ck_exec_options_t *options, ck_plan_result_t *pr,
+                             ck_exec_result_t *er, ck_error_t *error) {
+    if (k == NULL || options == NULL || pr == NULL || er == NULL)
+        return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    const bool timed = options->decision_budget_ns > 0 && k->step_count >= 32 && mode == CK_MODE_DIRTY;
+    const uint64_t t0 = timed ? ck_now_ns() : 0;
+    ck_status_t st = ck_kernel_plan(k, dirty_ids, dirty_count, mode, scope, flags, out_steps, out_capacity, pr, error);
+    if (st != CK_OK) return st;
+    er->switched = CK_SWITCH_NONE;
+    er->plan_ns = timed ? ck_now_ns() - t0 : 0;
+    if (pr->executed_mode == CK_EXECUTED_DIRTY && !pr->dirty_all) {
+        uint32_t len = k->scope_len[scope];
+        bool cutoff = timed && er->plan_ns > options->decision_budget_ns;
+        bool near_full = options->near_full_plan_ratio > 0.0 && len > 0 &&
+                         (double)pr->step_count >= options->near_full_plan_ratio * (double)len;
+        if (cutoff || near_full) {
+            memcpy(out_steps, k->scope_list[scope], (size_t)len * 4u);
+            pr->step_count = len;
+            pr->executed_mode = CK_EXECUTED_FULL;
+            pr->algorithm = CK_ALGO_SCOPE;
+            er->switched = cutoff ? CK_SWITCH_BUDGET_CUTOFF : CK_SWITCH_NEAR_FULL;
+        }
+    }
+    return ck_kernel_execute(k, out_steps, pr->step_count, options, er, error);
+}

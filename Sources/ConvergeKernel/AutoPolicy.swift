@@ -1,0 +1,260 @@
+/// The thresholds of auto mode (semantics §6). Defaults follow Logix except where noted.
+public struct AutoPolicy: Sendable, Equatable {
+    /// Dirty roots / scope steps at or above which auto runs full: 0.9, or 0.75 from 512 steps,
+    /// 0.7 from 1024, 0.65 from 1536 (Logix). Pairs (fromSteps, ratio), ascending.
+    public var nearFullRootRatios: [(fromSteps: Int, ratio: Double)] = [(0, 0.9), (512, 0.75), (1024, 0.7), (1536, 0.65)]
+    /// A computed plan covering at least this share of the scope runs full (Logix 0.9).
+    public var nearFullPlanRatio = 0.9
+    /// Full is chosen outright (`fast_full`) while its minimum or EWMA (α = ``fullEwmaAlpha``)
+    /// duration is at most this many milliseconds. Logix uses 0.6 ms for its JS kernel; a native
+    /// full converge of 2000 steps takes microseconds, so 0.6 ms would make auto always full.
+    /// Default 0: off (and no clock is read to measure full). ``logix`` sets 0.6.
+    public var fastFullMaxMs = 0.0
+    public var fullEwmaAlpha = 0.2
+    /// The decision's budget (Logix 0.5 ms): planning past it runs full (`budget_cutoff`).
+    /// Checked once planning is done, for graphs of 32 steps or more; 0 = no budget.
+    public var decisionBudgetMs = 0.5
+    /// Inline cache: used with at most this many dirty roots (64), holds 2 plans of at most 256
+    /// steps; a new key is planned only the second time it is seen; switches itself off after
+    /// 32 skips with at most 2 computes.
+    public var inlineMaxRoots = 64
+    public var inlineMaxPlanLength = 256
+    public var inlineOffAfterSkips = 32
+    public var inlineOffMaxComputes = 2
+    /// LRU cache: 128 plans, for dirty sets of at most 128 roots and a root ratio of at most 0.5;
+    /// disabled when its hit rate is at most 1% after max(64, capacity + 1) lookups. Plans longer
+    /// than ``lruMaxPlanLength`` are not cached (a bound of ours: the cache's memory is allocated
+    /// once, capacity × this length).
+    public var lruCapacity = 128
+    public var lruMaxRoots = 128
+    public var lruMaxRootRatio = 0.5
+    public var lruMinHitRate = 0.01
+    public var lruMaxPlanLength = 2048
+
+    public init() {}
+
+    /// Logix's defaults, `fastFullMaxMs` = 0.6 included.
+    public static var logix: AutoPolicy {
+        var p = AutoPolicy()
+        p.fastFullMaxMs = 0.6
+        return p
+    }
+
+    /// The near-full root ratio for a scope of `steps` steps.
+    public func nearFullRootRatio(steps: Int) -> Double {
+        var r = 0.9, i = 0
+        while i < nearFullRootRatios.count {   // (a while loop: no iterator allocation in debug builds)
+            if steps >= nearFullRootRatios[i].fromSteps { r = nearFullRootRatios[i].ratio }
+            i += 1
+        }
+        return r
+    }
+
+    public static func == (a: AutoPolicy, b: AutoPolicy) -> Bool {
+        a.nearFullRootRatios.elementsEqual(b.nearFullRootRatios, by: { $0.fromSteps == $1.fromSteps && $0.ratio == $1.ratio })
+            && a.nearFullPlanRatio == b.nearFullPlanRatio && a.fastFullMaxMs == b.fastFullMaxMs
+            && a.fullEwmaAlpha == b.fullEwmaAlpha && a.decisionBudgetMs == b.decisionBudgetMs
+            && a.inlineMaxRoots == b.inlineMaxRoots && a.inlineMaxPlanLength == b.inlineMaxPlanLength
+            && a.inlineOffAfterSkips == b.inlineOffAfterSkips && a.inlineOffMaxComputes == b.inlineOffMaxComputes
+            && a.lruCapacity == b.lruCapacity && a.lruMaxRoots == b.lruMaxRoots
+            && a.lruMaxRootRatio == b.lruMaxRootRatio && a.lruMinHitRate == b.lruMinHitRate
+            && a.lruMaxPlanLength == b.lruMaxPlanLength
+    }
+}
+
+/// The decision for one auto transaction.
+enum AutoDecision {
+    /// Run the full scope.
+    case full
+    /// Use the plan cached in slot `entry` of `cache`.
+    case cached(cache: PlanCache, entry: Int)
+    /// Plan dirty; afterwards store the plan into `store` (if non-nil and it fits).
+    case plan(store: PlanCache?)
+}
+
+/// A fixed-capacity plan cache keyed by a dirty-root set (its FNV-1a key, size and ids), all
+/// memory allocated once; least-recently-used replacement.
+final class PlanCache {
+    let capacity: Int
+    let maxRoots: Int
+    let maxPlan: Int
+    private var keyHash: UnsafeMutablePointer<UInt32>
+    private var rootCount: UnsafeMutablePointer<Int32>     // -1 = empty
+    private var lastUse: UnsafeMutablePointer<UInt64>
+    private var roots: UnsafeMutablePointer<UInt32>        // capacity × maxRoots
+    private(set) var planLength: UnsafeMutablePointer<Int32>
+    private(set) var plans: UnsafeMutablePointer<UInt32>   // capacity × maxPlan
+    private var tick: UInt64 = 0
+
+    init(capacity: Int, maxRoots: Int, maxPlan: Int) {
+        self.capacity = max(capacity, 0)
+        self.maxRoots = max(maxRoots, 0)
+        self.maxPlan = max(maxPlan, 0)
+        let c = max(self.capacity, 1)
+        keyHash = .allocate(capacity: c); keyHash.initialize(repeating: 0, count: c)
+        rootCount = .allocate(capacity: c); rootCount.initialize(repeating: -1, count: c)
+        lastUse = .allocate(capacity: c); lastUse.initialize(repeating: 0, count: c)
+        roots = .allocate(capacity: max(c * self.maxRoots, 1))
+        planLength = .allocate(capacity: c); planLength.initialize(repeating: 0, count: c)
+        plans = .allocate(capacity: max(c * self.maxPlan, 1))
+    }
+
+    deinit {
+        keyHash.deallocate(); rootCount.deallocate(); lastUse.deallocate()
+        roots.deallocate(); planLength.deallocate(); plans.deallocate()
+    }
+
+    func clear() {
+        var i = 0
+        while i < capacity { rootCount[i] = -1; i += 1 }
+    }
+
+    /// The entry holding exactly these roots, or -1. A hit refreshes its recency.
+    func find(_ key: UInt32, _ ids: UnsafePointer<UInt32>, _ n: Int) -> Int {
+        var i = 0
+        while i < capacity {
+            if rootCount[i] == Int32(n) && keyHash[i] == key {
+                let base = roots + i * maxRoots
+                var j = 0
+                while j < n && base[j] == ids[j] { j += 1 }
+                if j == n {
+                    tick &+= 1
+                    lastUse[i] = tick
+                    return i
+                }
+            }
+            i += 1
+        }
+        return -1
+    }
+
+    /// Stores a plan for these roots (replacing the least recently used entry); false when the
+    /// roots or the plan do not fit.
+    @discardableResult
+    func store(_ key: UInt32, _ ids: UnsafePointer<UInt32>, _ n: Int, plan: UnsafePointer<UInt32>, length: Int) -> Bool {
+        if capacity == 0 || n > maxRoots || length > maxPlan { return false }
+        var victim = 0, i = 0
+        while i < capacity {
+            if rootCount[i] < 0 { victim = i; break }
+            if lastUse[i] < lastUse[victim] { victim = i }
+            i += 1
+        }
+        keyHash[victim] = key
+        rootCount[victim] = Int32(n)
+        (roots + victim * maxRoots).update(from: ids, count: n)
+        planLength[victim] = Int32(length)
+        (plans + victim * maxPlan).update(from: plan, count: length)
+        tick &+= 1
+        lastUse[victim] = tick
+        return true
+    }
+
+    func plan(_ entry: Int) -> (UnsafePointer<UInt32>, Int) {
+        (UnsafePointer(plans + entry * maxPlan), Int(planLength[entry]))
+    }
+}
+
+/// Auto mode's state and rules (semantics §6): cold start, near-full thresholds, dirtyAll, fast
+/// full, the inline cache with two-hit admission, the LRU cache with its self-disabling rules.
+/// The planned-share and decision-budget rules run after planning (``AutoPolicy``).
+final class AutoDecider {
+    let policy: AutoPolicy
+    let inline: PlanCache
+    let lru: PlanCache
+    private var seenKeys: (UInt32, Int, UInt32, Int) = (0, -1, 0, -1)  // two "seen once" keys
+    private var seenNext = 0
+    private(set) var inlineEnabled = true
+    private var inlineSkips = 0
+    private var inlineComputes = 0
+    private(set) var lruEnabled = true
+    private var lruLookups = 0
+    private var lruHits = 0
+    private(set) var decisions = 0
+    private var generationBumped = false
+    /// Full converge durations (only measured when fast full is on).
+    private var fullMinNs = UInt64.max
+    private var fullEwmaNs = 0.0
+    private var fullSamples = 0
+
+    init(policy: AutoPolicy, stepCount: Int) {
+        self.policy = policy
+        inline = PlanCache(capacity: 2, maxRoots: policy.inlineMaxRoots, maxPlan: min(policy.inlineMaxPlanLength, stepCount))
+        lru = PlanCache(capacity: policy.lruCapacity, maxRoots: policy.lruMaxRoots, maxPlan: min(policy.lruMaxPlanLength, stepCount))
+    }
+
+    /// Empties both caches and re-arms them; the next decision carries `generation_bumped`.
+    func bumpGeneration() {
+        inline.clear()
+        lru.clear()
+        seenKeys = (0, -1, 0, -1)
+        inlineEnabled = true
+        inlineSkips = 0
+        inlineComputes = 0
+        lruEnabled = true
+        lruLookups = 0
+        lruHits = 0
+        generationBumped = true
+    }
+
+    var measuresFull: Bool { policy.fastFullMaxMs > 0 }
+
+    func recordFull(ns: UInt64) {
+        fullMinNs = min(fullMinNs, ns)
+        fullEwmaNs = fullSamples == 0 ? Double(ns) : policy.fullEwmaAlpha * Double(ns) + (1 - policy.fullEwmaAlpha) * fullEwmaNs
+        fullSamples += 1
+    }
+
+    /// Decides before planning. `roots` are the dirty roots (ids ascending).
+    func decide(roots: UnsafePointer<UInt32>, count n: Int, key: UInt32, dirtyAll: DirtyAllReason?,
+                scopeSteps: Int, reasons: inout DecisionReasons) -> AutoDecision {
+        defer { decisions += 1 }
+        if generationBumped {
+            reasons.insert(.generationBumped)
+            generationBumped = false
+        }
+        if decisions == 0 { reasons.insert(.coldStart); return .full }
+        if scopeSteps <= 2 { reasons.insert(.nearFull); return .full }
+        if let dirtyAll {
+            reasons.insert(dirtyAll == .unknownWrite ? .unknownWrite : .dirtyAll)
+            return .full
+        }
+        if Double(n) >= policy.nearFullRootRatio(steps: scopeSteps) * Double(scopeSteps) {
+            reasons.insert(.nearFull)
+            return .full
+        }
+        if fullSamples > 0 && Double(min(fullMinNs, UInt64(fullEwmaNs))) <= policy.fastFullMaxMs * 1e6 {
+            reasons.insert(.fastFull)
+            return .full
+        }
+        if inlineEnabled && n <= policy.inlineMaxRoots {
+            let e = inline.find(key, roots, n)
+            if e >= 0 { reasons.insert(.cacheHit); return .cached(cache: inline, entry: e) }
+            if (seenKeys.0 == key && seenKeys.1 == n) || (seenKeys.2 == key && seenKeys.3 == n) {
+                inlineComputes += 1
+                reasons.insert(.inlineDirty)
+                return .plan(store: inline)
+            }
+            if seenNext == 0 { seenKeys.0 = key; seenKeys.1 = n } else { seenKeys.2 = key; seenKeys.3 = n }
+            seenNext ^= 1
+            inlineSkips += 1
+            if inlineSkips >= policy.inlineOffAfterSkips && inlineComputes <= policy.inlineOffMaxComputes {
+                inlineEnabled = false
+            }
+            reasons.insert(.lowHitRateProtection)
+            return .full
+        }
+        if lruEnabled && n <= policy.lruMaxRoots && Double(n) <= policy.lruMaxRootRatio * Double(scopeSteps) {
+            lruLookups += 1
+            let e = lru.find(key, roots, n)
+            if e >= 0 { lruHits += 1 }
+            if lruLookups >= max(64, policy.lruCapacity + 1) && Double(lruHits) <= policy.lruMinHitRate * Double(lruLookups) {
+                lruEnabled = false
+            }
+            if e >= 0 { reasons.insert(.cacheHit); return .cached(cache: lru, entry: e) }
+            reasons.insert(.cacheMiss)
+            return .plan(store: lruEnabled ? lru : nil)
+        }
+        reasons.insert(.cacheMiss)
+        return .plan(store: nil)
+    }
+}
