@@ -290,15 +290,22 @@ int ck_same_value(uint8_t tag_a, double a, uint8_t tag_b, double b);
 /* ---------------------------------------------------------------- execution (L2) */
 
 /*
- * The host callback for computed steps. It reads the step's deps from the state view (the kernel
- * never calls it for links) and writes the new value to *out_tag / *out_value. Returns
- * CK_HOST_OK, CK_HOST_THREW (the step failed: the converge rolls back) or CK_HOST_ABORT (a
- * configuration error on the host side: the converge rolls back and reports it).
+ * The host callback for computed steps, called with a batch: `steps[count]`, ascending, each a
+ * computed step whose deps are not written by an earlier step of the same batch (so the host may
+ * evaluate them in order against the state view as it stands). It writes each step's new value to
+ * out_tags[i] / out_values[i]; the kernel then compares and writes them, in order. A batch never
+ * crosses a multiple of 32 executed steps (where the budget is checked) and has one step when
+ * per-step timing is on. Returns CK_HOST_OK (all `count` produced), CK_HOST_THREW (the step at
+ * index *out_completed failed; the ones before it produced values) or CK_HOST_ABORT (a
+ * configuration error on the host side at index *out_completed). Any failure rolls the converge
+ * back.
  */
 #define CK_HOST_OK    0
 #define CK_HOST_THREW 1
 #define CK_HOST_ABORT 2
-typedef int (*ck_host_step_fn)(void *context, uint32_t step_id, uint8_t *out_tag, double *out_value);
+#define CK_HOST_BATCH_MAX 32u
+typedef int (*ck_host_batch_fn)(void *context, const uint32_t *steps, uint32_t count,
+                                uint8_t *out_tags, double *out_values, uint32_t *out_completed);
 
 /* A per-step record (diagnostics sampled / full). */
 typedef struct ck_step_record {
@@ -350,7 +357,7 @@ typedef struct ck_trace {
 } ck_trace_t;
 
 typedef struct ck_exec_options {
-    ck_host_step_fn host_step;    /* required when a computed step runs */
+    ck_host_batch_fn host_steps;  /* required when a computed step runs */
     void *host_context;
     uint64_t budget_ns;           /* execution budget; 0 = none. Checked before every 32nd step. */
     ck_trace_t *trace;            /* NULL = off */
@@ -378,7 +385,7 @@ typedef struct ck_exec_result {
     uint32_t failed_step;         /* UINT32_MAX when outcome is OK */
     uint32_t executed_steps;      /* steps started (the failed one included) */
     uint32_t changed_steps;       /* steps whose write is kept (0 after a rollback) */
-    uint32_t host_calls;          /* host callbacks made */
+    uint32_t host_calls;          /* host callbacks (batches) made */
     uint32_t rolled_back;         /* writes undone */
     uint32_t switched;            /* CK_SWITCH_* (ck_kernel_commit) */
     uint32_t reserved;
@@ -387,8 +394,8 @@ typedef struct ck_exec_result {
 
 /*
  * Executes a plan (step ids ascending, each < step_count) over the state store: a link copies
- * the value at its `from` (undefined when its `from` maps to no path); a computed step calls the
- * host. A new value that is the same (ck_same_value) as the slot's writes nothing; otherwise the
+ * the value at its `from` (undefined when its `from` maps to no path); computed steps go to the
+ * host in batches (ck_host_batch_fn). A new value that is the same (ck_same_value) as the slot's writes nothing; otherwise the
  * write is logged for rollback. On a non-OK outcome every write of this call is undone, in
  * reverse, before returning CK_OK. Errors (nothing executed, nothing written):
  * CK_ERR_UNKNOWN_STEP_ID, CK_ERR_NO_HOST_STEP. Allocates nothing.

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ck_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +13,21 @@ uint64_t ck_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The clock the execution budget reads every 32 steps: a budget of 10 ms or more (the default is
+   200 ms) reads CLOCK_MONOTONIC_COARSE (a few ns, millisecond resolution) instead of the precise
+   clock (tens of ns in a VM). */
+#define CK_COARSE_BUDGET_NS 10000000u
+static inline uint64_t budget_now(uint64_t budget) {
+#ifdef CLOCK_MONOTONIC_COARSE
+    if (budget >= CK_COARSE_BUDGET_NS) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+#endif
+    return ck_now_ns();
 }
 
 ck_status_t ck_kernel_state(ck_kernel_t *k, ck_state_view_t *out) {
@@ -55,6 +71,23 @@ static void rollback(ck_kernel_t *k, uint32_t writes) {
     }
 }
 
+ck_status_t ck_build_barriers(ck_kernel_t *k, ck_error_t *error) {
+    uint32_t *last_writer = malloc(((size_t)k->path_count + 1u) * sizeof *last_writer);
+    if (last_writer == NULL) return ck_fail(error, CK_ERR_OUT_OF_MEMORY, CK_TABLE_NONE, 0, k->path_count);
+    for (uint32_t p = 0; p < k->path_count; p++) last_writer[p] = CK_NONE;
+    for (uint32_t s = 0; s < k->step_count; s++) {
+        uint32_t barrier = CK_NONE;
+        for (uint32_t j = k->dep_offsets[s]; j < k->dep_offsets[s + 1]; j++) {
+            uint32_t w = last_writer[k->dep_paths[j]];
+            if (w != CK_NONE && (barrier == CK_NONE || w > barrier)) barrier = w;
+        }
+        k->step_barrier[s] = barrier;
+        last_writer[k->step_out_path[s]] = s;
+    }
+    free(last_writer);
+    return CK_OK;
+}
+
 /* Checks a plan before anything runs: ids in range and ascending (so each out is written at most
    once and the undo log cannot overflow), a host callback when a computed step is planned. */
 static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32_t n,
@@ -68,7 +101,7 @@ static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32
         prev = s;
         computed |= (k->step_flags[s] & CK_STEP_LINK) == 0;
     }
-    if (computed && o->host_step == NULL) {
+    if (computed && o->host_steps == NULL) {
         for (uint32_t i = 0; i < n; i++)
             if ((k->step_flags[plan[i]] & CK_STEP_LINK) == 0)
                 return ck_fail(error, CK_ERR_NO_HOST_STEP, CK_TABLE_NONE, i, plan[i]);
@@ -76,118 +109,166 @@ static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32
     return CK_OK;
 }
 
+/* Writes one step's result: nothing when it is the same value (Object.is), else logged for
+   rollback and, with patch tracing, recorded. Returns 1 when it wrote. */
+static inline int apply(ck_kernel_t *restrict k, uint32_t s, uint8_t tag, double value, bool link,
+                        uint32_t *restrict writes, ck_trace_t *restrict trace, const bool TRACE) {
+    uint8_t *restrict tags = k->slot_tags;
+    double *restrict values = k->slot_values;
+    const uint32_t p = k->step_out_path[s];
+    if (ck_same_value(tags[p], values[p], tag, value)) return 0;
+    const uint32_t w = (*writes)++;
+    k->undo_paths[w] = p;
+    k->undo_tags[w] = tags[p];
+    k->undo_values[w] = values[p];
+    if (TRACE) {
+        if (trace->level >= CK_TRACE_PATCHES) {
+            if (trace->patch_count < trace->patch_capacity) {
+                ck_patch_record_t *pr = &trace->patches[trace->patch_count++];
+                memset(pr, 0, sizeof *pr);
+                pr->op_seq = trace->op_seq;
+                pr->path_id = p;
+                pr->step_id = s;
+                pr->reason = link ? CK_PATCH_LINK : CK_PATCH_COMPUTED;
+                pr->from_tag = tags[p];
+                pr->from_value = values[p];
+                pr->to_tag = tag;
+                pr->to_value = value;
+            } else {
+                trace->patches_dropped++;
+            }
+        }
+        trace->op_seq++;
+    }
+    tags[p] = tag;
+    values[p] = value;
+    return 1;
+}
+
+static inline void record_step(ck_trace_t *trace, uint32_t s, bool link, int changed, uint64_t t0) {
+    if (trace->step_count < trace->step_capacity) {
+        ck_step_record_t *sr = &trace->steps[trace->step_count++];
+        sr->step_id = s;
+        sr->kind = link ? 1u : 0u;
+        sr->changed = changed ? 1u : 0u;
+        sr->reserved = 0;
+        sr->duration_ns = ck_now_ns() - t0;
+    } else {
+        trace->steps_dropped++;
+    }
+}
+
 /* The loop. TRACE selects the instrumented variant at compile time, so the off path carries no
-   per-step test of the trace level. */
+   per-step test of the trace level. Links run here; runs of computed steps go to the host in
+   batches (one step per batch when TRACE, so each can be timed). */
 static inline void run_plan(ck_kernel_t *restrict k, const uint32_t *restrict plan, uint32_t n,
                             const ck_exec_options_t *restrict o, ck_exec_result_t *restrict r,
                             ck_trace_t *restrict trace, const bool TRACE) {
-    uint8_t *restrict tags = k->slot_tags;
-    double *restrict values = k->slot_values;
     const uint8_t *restrict flags = k->step_flags;
-    const uint32_t *restrict outs = k->step_out_path;
     const uint32_t *restrict dep_off = k->dep_offsets;
     const uint32_t *restrict deps = k->dep_paths;
+    const uint32_t *restrict barrier = k->step_barrier;
     const uint64_t budget = o->budget_ns;
-    const uint64_t start = budget ? ck_now_ns() : 0;
-    const bool patches = TRACE && trace->level >= CK_TRACE_PATCHES;
+    const uint64_t start = budget ? budget_now(budget) : 0;
+    uint8_t out_tags[CK_HOST_BATCH_MAX];
+    double out_values[CK_HOST_BATCH_MAX];
     uint32_t writes = 0, calls = 0;
     uint32_t i = 0;
-    for (; i < n; i++) {
+    while (i < n) {
         const uint32_t s = plan[i];
-        if (budget && i > 0 && (i & 31u) == 0 && ck_now_ns() - start > budget) {
+        if (budget && i > 0 && (i & 31u) == 0 && budget_now(budget) - start > budget) {
             r->outcome = CK_OUTCOME_BUDGET_EXCEEDED;
             r->failed_step = s;
             break;
         }
         const uint64_t t0 = TRACE ? ck_now_ns() : 0;
-        uint8_t tag;
-        double value;
-        const bool link = (flags[s] & CK_STEP_LINK) != 0;
-        if (link) {
+        if (flags[s] & CK_STEP_LINK) {
+            uint8_t tag = CK_TAG_UNDEFINED;
+            double value = 0.0;
             if (dep_off[s] < dep_off[s + 1]) {
-                uint32_t from = deps[dep_off[s]];
-                tag = tags[from];
-                value = values[from];
-            } else {
-                tag = CK_TAG_UNDEFINED;
-                value = 0.0;
+                const uint32_t from = deps[dep_off[s]];
+                tag = k->slot_tags[from];
+                value = k->slot_values[from];
             }
-        } else {
-            calls++;
-            value = 0.0;
-            tag = CK_TAG_UNDEFINED;
-            int hs = o->host_step(o->host_context, s, &tag, &value);
-            if (hs != CK_HOST_OK) {
-                r->outcome = hs == CK_HOST_THREW ? CK_OUTCOME_RUNTIME_ERROR : CK_OUTCOME_HOST_ABORT;
-                r->failed_step = s;
-                i++;
-                break;
-            }
+            int changed = apply(k, s, tag, value, true, &writes, trace, TRACE);
+            if (TRACE && trace->level != CK_TRACE_OFF) record_step(trace, s, true, changed, t0);
+            i++;
+            continue;
+        }
+        /* a batch of computed steps: up to the next multiple of 32, no link, no step reading
+           what an earlier step of the batch writes */
+        uint32_t end = TRACE ? i + 1u : (i | 31u) + 1u;
+        if (end > n) end = n;
+        uint32_t j = i + 1u;
+        while (j < end) {
+            const uint32_t t = plan[j];
+            if ((flags[t] & CK_STEP_LINK) || (barrier[t] != CK_NONE && barrier[t] >= s)) break;
+            j++;
+        }
+        const uint32_t count = j - i;
+        uint32_t completed = count;
+        calls++;
+        int hs = o->host_steps(o->host_context, plan + i, count, out_tags, out_values, &completed);
+        if (hs != CK_HOST_OK && completed >= count) completed = count - 1u;
+        uint32_t done = hs == CK_HOST_OK ? count : completed;
+        for (uint32_t b = 0; b < done; b++) {
+            const uint32_t t = plan[i + b];
+            uint8_t tag = out_tags[b];
+            double value = out_values[b];
             if (tag > CK_TAG_NUMBER) {
                 r->outcome = CK_OUTCOME_BAD_VALUE;
-                r->failed_step = s;
-                i++;
-                break;
+                r->failed_step = t;
+                i += b + 1u;
+                goto stop;
             }
             if (tag == CK_TAG_BOOLEAN) value = value != 0.0 ? 1.0 : 0.0;
             else if (tag != CK_TAG_NUMBER) value = 0.0;
+            int changed = apply(k, t, tag, value, false, &writes, trace, TRACE);
+            if (TRACE && trace->level != CK_TRACE_OFF) record_step(trace, t, false, changed, t0);
         }
-        const uint32_t p = outs[s];
-        const bool same = ck_same_value(tags[p], values[p], tag, value);
-        if (!same) {
-            k->undo_paths[writes] = p;
-            k->undo_tags[writes] = tags[p];
-            k->undo_values[writes] = values[p];
-            writes++;
-            if (patches) {
-                if (trace->patch_count < trace->patch_capacity) {
-                    ck_patch_record_t *pr = &trace->patches[trace->patch_count++];
-                    memset(pr, 0, sizeof *pr);
-                    pr->op_seq = trace->op_seq;
-                    pr->path_id = p;
-                    pr->step_id = s;
-                    pr->reason = link ? CK_PATCH_LINK : CK_PATCH_COMPUTED;
-                    pr->from_tag = tags[p];
-                    pr->from_value = values[p];
-                    pr->to_tag = tag;
-                    pr->to_value = value;
-                } else {
-                    trace->patches_dropped++;
-                }
-            }
-            if (TRACE) trace->op_seq++;
-            tags[p] = tag;
-            values[p] = value;
+        if (hs != CK_HOST_OK) {
+            r->outcome = hs == CK_HOST_THREW ? CK_OUTCOME_RUNTIME_ERROR : CK_OUTCOME_HOST_ABORT;
+            r->failed_step = plan[i + done];
+            i += done + 1u;
+            break;
         }
-        if (TRACE) {
-            if (trace->step_count < trace->step_capacity) {
-                ck_step_record_t *sr = &trace->steps[trace->step_count++];
-                sr->step_id = s;
-                sr->kind = link ? 1u : 0u;
-                sr->changed = same ? 0u : 1u;
-                sr->reserved = 0;
-                sr->duration_ns = ck_now_ns() - t0;
-            } else {
-                trace->steps_dropped++;
-            }
-        }
+        i = j;
     }
+stop:
     r->executed_steps = i;
     r->host_calls = calls;
     r->changed_steps = writes;
     k->undo_count = writes;
 }
 
+static ck_status_t check_trace(const ck_trace_t *trace, ck_error_t *error) {
+    if (trace != NULL && trace->level != CK_TRACE_OFF &&
+        ((trace->step_capacity > 0 && trace->steps == NULL) || (trace->patch_capacity > 0 && trace->patches == NULL)))
+        return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    return CK_OK;
+}
+
+static void execute_checked(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
+                            const ck_exec_options_t *options, ck_exec_result_t *r);
+
 ck_status_t ck_kernel_execute(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
                               const ck_exec_options_t *options, ck_exec_result_t *r, ck_error_t *error) {
     if (k == NULL || r == NULL || options == NULL || (n > 0 && plan == NULL))
         return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
-    ck_trace_t *trace = options->trace;
-    if (trace != NULL && trace->level != CK_TRACE_OFF &&
-        ((trace->step_capacity > 0 && trace->steps == NULL) || (trace->patch_capacity > 0 && trace->patches == NULL)))
-        return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
-    ck_status_t st = check_plan(k, plan, n, options, error);
+    ck_status_t st = check_trace(options->trace, error);
     if (st != CK_OK) return st;
+    st = check_plan(k, plan, n, options, error);
+    if (st != CK_OK) return st;
+    r->switched = CK_SWITCH_NONE;
+    r->plan_ns = 0;
+    execute_checked(k, plan, n, options, r);
+    return CK_OK;
+}
+
+/* Executes a plan already known to be valid (ascending ids in range; a host callback if needed). */
+static void execute_checked(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
+                            const ck_exec_options_t *options, ck_exec_result_t *r) {
+    ck_trace_t *trace = options->trace;
     uint32_t switched = r->switched;
     uint64_t plan_ns = r->plan_ns;
     memset(r, 0, sizeof *r);
@@ -215,7 +296,6 @@ ck_status_t ck_kernel_execute(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
         r->changed_steps = 0;
         k->undo_count = 0;
     }
-    return CK_OK;
 }
 
 ck_status_t ck_kernel_commit(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
@@ -225,9 +305,11 @@ ck_status_t ck_kernel_commit(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t
                              ck_exec_result_t *er, ck_error_t *error) {
     if (k == NULL || options == NULL || pr == NULL || er == NULL)
         return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    ck_status_t st = check_trace(options->trace, error);
+    if (st != CK_OK) return st;
     const bool timed = options->decision_budget_ns > 0 && k->step_count >= 32 && mode == CK_MODE_DIRTY;
     const uint64_t t0 = timed ? ck_now_ns() : 0;
-    ck_status_t st = ck_kernel_plan(k, dirty_ids, dirty_count, mode, scope, flags, out_steps, out_capacity, pr, error);
+    st = ck_kernel_plan(k, dirty_ids, dirty_count, mode, scope, flags, out_steps, out_capacity, pr, error);
     if (st != CK_OK) return st;
     er->switched = CK_SWITCH_NONE;
     er->plan_ns = timed ? ck_now_ns() - t0 : 0;
@@ -244,5 +326,11 @@ ck_status_t ck_kernel_commit(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t
             er->switched = cutoff ? CK_SWITCH_BUDGET_CUTOFF : CK_SWITCH_NEAR_FULL;
         }
     }
-    return ck_kernel_execute(k, out_steps, pr->step_count, options, er, error);
+    /* the plan is the kernel's own (ascending, in range): only the host callback needs checking */
+    if (options->host_steps == NULL) {
+        st = check_plan(k, out_steps, pr->step_count, options, error);
+        if (st != CK_OK) return st;
+    }
+    execute_checked(k, out_steps, pr->step_count, options, er);
+    return CK_OK;
 }

@@ -90,6 +90,7 @@ static void carve_all(ck_kernel_t *k, ck_carver_t *c, uint64_t entries, uint64_t
     k->undo_paths = ck_carve(c, (size_t)n * 4u);
     k->undo_tags = ck_carve(c, (size_t)n);
     k->undo_values = ck_carve(c, (size_t)n * 8u);
+    k->step_barrier = ck_carve(c, (size_t)n * 4u);
     k->step_bits = ck_carve(c, (size_t)k->step_words * 8u);
     k->group_bits = ck_carve(c, (size_t)k->group_words * 8u);
     k->queue = ck_carve(c, ((size_t)g + 1u) * 4u);
@@ -232,6 +233,11 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
         return st;
     }
     st = ck_build_closures(kp, opts.strategy, budget, error);
+    if (st != CK_OK) {
+        ck_kernel_free(kp);
+        return st;
+    }
+    st = ck_build_barriers(kp, error);
     if (st != CK_OK) {
         ck_kernel_free(kp);
         return st;

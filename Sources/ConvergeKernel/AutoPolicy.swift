@@ -78,12 +78,12 @@ final class PlanCache {
     let capacity: Int
     let maxRoots: Int
     let maxPlan: Int
-    private var keyHash: UnsafeMutablePointer<UInt32>
-    private var rootCount: UnsafeMutablePointer<Int32>     // -1 = empty
-    private var lastUse: UnsafeMutablePointer<UInt64>
-    private var roots: UnsafeMutablePointer<UInt32>        // capacity × maxRoots
-    private(set) var planLength: UnsafeMutablePointer<Int32>
-    private(set) var plans: UnsafeMutablePointer<UInt32>   // capacity × maxPlan
+    private let keyHash: UnsafeMutablePointer<UInt32>
+    private let rootCount: UnsafeMutablePointer<Int32>     // -1 = empty
+    private let lastUse: UnsafeMutablePointer<UInt64>
+    private let roots: UnsafeMutablePointer<UInt32>        // capacity × maxRoots
+    let planLength: UnsafeMutablePointer<Int32>
+    let plans: UnsafeMutablePointer<UInt32>   // capacity × maxPlan
     private var tick: UInt64 = 0
 
     init(capacity: Int, maxRoots: Int, maxPlan: Int) {

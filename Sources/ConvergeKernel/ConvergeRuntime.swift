@@ -65,8 +65,16 @@ public final class ConvergeRuntime {
     private let portable: PortablePlanner?
     private let decider: AutoDecider
     private let planBuffer: PlanBuffer
-    private var derives: [DeriveFunction?]
-    private var observers: [(token: Int, fn: (TransactionResult) -> Void)] = []
+    // Derive functions live in class boxes reached through Unmanaged references: calling through
+    // a guaranteed reference costs no retain/release per step (half the cost of a step here), and
+    // a closure read back from a generic container would go through an allocating thunk.
+    private final class Derive {
+        let fn: DeriveFunction
+        init(_ fn: @escaping DeriveFunction) { self.fn = fn }
+    }
+    private struct Observer { let token: Int; let fn: (TransactionResult) -> Void }
+    private let derives: UnsafeMutablePointer<Unmanaged<Derive>?>
+    private var observers: [Observer] = []
     private var nextObserver = 0
 
     // static tables as raw pointers (owned)
@@ -81,27 +89,44 @@ public final class ConvergeRuntime {
     private let fullPlan: UnsafeMutablePointer<UInt32>     // the scope's steps
     private let scopeLen: Int
 
-    // transaction tracking (all preallocated)
-    private var inTransaction = false
-    private var executing = false
-    private var writeSeq: UInt64 = 0
-    private var dirtyBits: UnsafeMutablePointer<UInt64>
-    private var dirtyIds: UnsafeMutablePointer<UInt32>
-    private var dirtyCount = 0
-    private var dirtyAllMark: DirtyAllReason?
-    private var undoBits: UnsafeMutablePointer<UInt64>
-    private var undoIds: UnsafeMutablePointer<UInt32>
-    private var undoTags: UnsafeMutablePointer<UInt8>
-    private var undoValues: UnsafeMutablePointer<Double>
-    private var undoCount = 0
-    private var roots: [UInt32]
-    private var sortScratch: UnsafeMutablePointer<UInt32>
+    // Transaction tracking, all preallocated. The mutable scalars live behind a pointer (`hot`):
+    // stored `var`s of a class pay a dynamic exclusivity check on every access, which the
+    // per-write and per-step paths cannot afford.
+    private struct Hot {
+        var inTransaction = false
+        var executing = false
+        var failed = false           // a configuration error was recorded during converge
+        var writeSeq: UInt64 = 0
+        var dirtyCount = 0
+        var undoCount = 0
+        var rootCount = 0
+        var dirtyAllMark: DirtyAllReason?
+    }
+    private let hot: UnsafeMutablePointer<Hot>
+    private var inTransaction: Bool { get { hot.pointee.inTransaction } set { hot.pointee.inTransaction = newValue } }
+    private var executing: Bool { get { hot.pointee.executing } set { hot.pointee.executing = newValue } }
+    private var writeSeq: UInt64 { get { hot.pointee.writeSeq } set { hot.pointee.writeSeq = newValue } }
+    private var dirtyCount: Int { get { hot.pointee.dirtyCount } set { hot.pointee.dirtyCount = newValue } }
+    private var undoCount: Int { get { hot.pointee.undoCount } set { hot.pointee.undoCount = newValue } }
+    private var dirtyAllMark: DirtyAllReason? { get { hot.pointee.dirtyAllMark } set { hot.pointee.dirtyAllMark = newValue } }
+    private let dirtyBits: UnsafeMutablePointer<UInt64>
+    private let dirtyIds: UnsafeMutablePointer<UInt32>
+    private let undoBits: UnsafeMutablePointer<UInt64>
+    private let undoIds: UnsafeMutablePointer<UInt32>
+    private let undoTags: UnsafeMutablePointer<UInt8>
+    private let undoValues: UnsafeMutablePointer<Double>
+    private let roots: UnsafeMutablePointer<UInt32>          // [pathCount] dirty roots, ascending
+    private let sortScratch: UnsafeMutablePointer<UInt32>
     // derived writes of the Swift executor (L0/L1)
-    private var dUndoPaths: UnsafeMutablePointer<UInt32>
-    private var dUndoTags: UnsafeMutablePointer<UInt8>
-    private var dUndoValues: UnsafeMutablePointer<Double>
+    private let dUndoPaths: UnsafeMutablePointer<UInt32>
+    private let dUndoTags: UnsafeMutablePointer<UInt8>
+    private let dUndoValues: UnsafeMutablePointer<Double>
     // diagnostics buffers
-    private var trace = ck_trace_t()
+    private let tracePtr: UnsafeMutablePointer<ck_trace_t>
+    private var trace: ck_trace_t {
+        get { tracePtr.pointee }
+        _modify { yield &tracePtr.pointee }
+    }
     private let stepRecords: UnsafeMutablePointer<ck_step_record_t>
     private let patchRecords: UnsafeMutablePointer<ck_patch_record_t>
     // failure state of the converge in progress
@@ -135,7 +160,8 @@ public final class ConvergeRuntime {
         }
         decider = AutoDecider(policy: options.auto, stepCount: graph.stepCount)
         planBuffer = PlanBuffer(for: graph)
-        derives = [DeriveFunction?](repeating: nil, count: graph.stepCount)
+        derives = .allocate(capacity: max(graph.stepCount, 1))
+        derives.initialize(repeating: nil, count: max(graph.stepCount, 1))
 
         func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(a.count, 1))
@@ -169,8 +195,11 @@ public final class ConvergeRuntime {
         undoTags = zeroed(pathCount, UInt8.self)
         undoValues = .allocate(capacity: max(pathCount, 1))
         sortScratch = zeroed(64, UInt32.self)
-        roots = []
-        roots.reserveCapacity(max(pathCount, 1))
+        roots = zeroed(pathCount, UInt32.self)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: Hot())
+        tracePtr = .allocate(capacity: 1)
+        tracePtr.initialize(to: ck_trace_t())
         dUndoPaths = zeroed(stepCount, UInt32.self)
         dUndoTags = zeroed(stepCount, UInt8.self)
         dUndoValues = .allocate(capacity: max(stepCount, 1))
@@ -184,7 +213,13 @@ public final class ConvergeRuntime {
 
     deinit {
         for p in [inputOffsets, inputPaths, prefixOffsets, prefixIds, stepOut, fullPlan, dirtyIds, undoIds,
-                  sortScratch, dUndoPaths] { p.deallocate() }
+                  sortScratch, dUndoPaths, roots] { p.deallocate() }
+        for s in 0..<stepCount { derives[s]?.release() }
+        derives.deinitialize(count: max(stepCount, 1))
+        derives.deallocate()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
+        tracePtr.deallocate()
         stepFlags.deallocate(); dirtyBits.deallocate(); undoBits.deallocate(); undoTags.deallocate()
         undoValues.deallocate(); dUndoTags.deallocate(); dUndoValues.deallocate()
         stepRecords.deallocate(); patchRecords.deallocate()
@@ -210,7 +245,8 @@ public final class ConvergeRuntime {
             throw ConvergeError(.invalidArgument, "step \(step) (\"\(graph.out(ofStep: step))\") is a link; links copy their `from`")
         }
         if inTransaction { throw ConvergeError(.writeOutsideReducer, "derive functions cannot change inside a transaction") }
-        derives[step] = fn
+        derives[step]?.release()
+        derives[step] = Unmanaged.passRetained(Derive(fn))
     }
 
     /// Empties the plan caches (and re-arms them); the next auto decision reports `generation_bumped`.
@@ -223,7 +259,7 @@ public final class ConvergeRuntime {
     @discardableResult
     public func observe(_ fn: @escaping (TransactionResult) -> Void) -> Int {
         nextObserver += 1
-        observers.append((nextObserver, fn))
+        observers.append(Observer(token: nextObserver, fn: fn))
         return nextObserver
     }
 
@@ -335,16 +371,15 @@ public final class ConvergeRuntime {
         case .full: decision = .full
         case .dirty: decision = .plan(store: nil)
         case .auto:
-            decision = roots.withUnsafeBufferPointer { r in
-                decider.decide(roots: r.baseAddress ?? UnsafePointer(sortScratch), count: rootCount, key: key, dirtyAll: dirtyAll,
-                               scopeSteps: scopeLen, reasons: &reasons)
-            }
+            decision = decider.decide(roots: roots, count: rootCount, key: key, dirtyAll: dirtyAll,
+                                      scopeSteps: scopeLen, reasons: &reasons)
         }
 
         // plan + execute
         var exec = ExecCounters()
         stepError = nil
         configError = nil
+        hot.pointee.failed = false
         executing = true
         do {
             exec = try converge(decision: decision, auto: requested == .auto, rootCount: rootCount, key: key,
@@ -407,8 +442,9 @@ public final class ConvergeRuntime {
     public private(set) var lastDecisionNs: UInt64 = 0
 
     private func notify(_ result: TransactionResult) {
+        let list = observers
         var i = 0
-        while i < observers.count { observers[i].fn(result); i += 1 }
+        while i < list.count { list[i].fn(result); i += 1 }
     }
 
     // MARK: reducer writes
@@ -473,7 +509,7 @@ public final class ConvergeRuntime {
     private func checkWritable(_ seq: UInt64) throws(ConvergeError) {
         if executing {
             let e = ConvergeError(.writeOutsideReducer, "a step wrote a slot during converge of transaction \(txnSeq); steps return their value instead")
-            if configError == nil { configError = e }
+            if !hot.pointee.failed { hot.pointee.failed = true; configError = e }
             throw e
         }
         if seq != writeSeq {
@@ -523,7 +559,7 @@ public final class ConvergeRuntime {
     /// Fills `roots` with the dirty ids that have no proper prefix among the dirty ids,
     /// ascending; returns the count. Allocation-free (capacity reserved at init).
     private func computeRoots() -> Int {
-        roots.removeAll(keepingCapacity: true)
+        hot.pointee.rootCount = 0
         if dirtyCount <= 64 {
             var i = 0
             while i < dirtyCount {
@@ -548,7 +584,7 @@ public final class ConvergeRuntime {
                 w += 1
             }
         }
-        return roots.count
+        return hot.pointee.rootCount
     }
 
     @inline(__always)
@@ -560,7 +596,8 @@ public final class ConvergeRuntime {
             if dirtyBits[q >> 6] & (UInt64(1) << UInt64(q & 63)) != 0 { return }
             k += 1
         }
-        roots.append(id)
+        roots[hot.pointee.rootCount] = id
+        hot.pointee.rootCount += 1
     }
 
     private func fnv(_ n: Int) -> UInt32 {
@@ -619,8 +656,8 @@ public final class ConvergeRuntime {
                 if let native {
                     try planWith(native, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
                 } else if let portable {
-                    let dirty = DirtySet(rootIds: roots, dirtyAllReason: dirtyAll, keyHash: key)
-                    try portable.plan(dirty, mode: .dirty, scope: options.scope, into: planBuffer)
+                    try portable.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
+                                      mode: .dirty, scope: options.scope, into: planBuffer)
                 }
                 length = planBuffer.count
                 plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
@@ -636,9 +673,7 @@ public final class ConvergeRuntime {
                         (plan, length) = (UnsafePointer(fullPlan), scopeLen)
                         c.executedMode = .full
                     } else if let store {
-                        roots.withUnsafeBufferPointer { r in
-                            _ = store.store(key, r.baseAddress ?? UnsafePointer(sortScratch), rootCount, plan: plan, length: length)
-                        }
+                        store.store(key, roots, rootCount, plan: plan, length: length)
                     }
                 }
             }
@@ -654,8 +689,8 @@ public final class ConvergeRuntime {
     /// L1: one `ck_kernel_plan` call into the plan buffer.
     private func planWith(_ native: NativePlanner, mode: PlanMode, dirtyAll: DirtyAllReason?, rootCount: Int,
                           c: inout ExecCounters) throws(ConvergeError) {
-        let dirty = DirtySet(rootIds: roots, dirtyAllReason: dirtyAll, keyHash: 0)
-        try native.plan(dirty, mode: mode, scope: options.scope, into: planBuffer)
+        try native.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
+                        mode: mode, scope: options.scope, into: planBuffer)
         c.boundaryCalls += 1
         c.bytesIn += 4 * (mode == .full ? 0 : rootCount)
         c.bytesOut += 4 * planBuffer.count + MemoryLayout<ck_plan_result_t>.size
@@ -664,8 +699,10 @@ public final class ConvergeRuntime {
     /// The Swift executor (L0, L1): mirrors `ck_kernel_execute`.
     private func executeSwift(_ plan: UnsafePointer<UInt32>, _ n: Int, _ c: inout ExecCounters) {
         let tags = state.tags, values = state.values
+        let stepFlags = self.stepFlags, inputOffsets = self.inputOffsets, inputPaths = self.inputPaths
+        let stepOut = self.stepOut, dUndoPaths = self.dUndoPaths, dUndoTags = self.dUndoTags, dUndoValues = self.dUndoValues
         let budget = budgetNs
-        let start = budget != 0 ? monotonicNowNs() : 0
+        let start = budget != 0 ? budgetNowNs(budget) : 0
         let timing = trace.level != UInt32(CK_TRACE_OFF)
         let patches = trace.level >= UInt32(CK_TRACE_PATCHES)
         let steps0 = trace.step_count, patches0 = trace.patch_count, op0 = trace.op_seq
@@ -674,7 +711,7 @@ public final class ConvergeRuntime {
         var outcome = UInt32(CK_OUTCOME_OK), failed = -1
         while i < n {
             let s = Int(plan[i])
-            if budget != 0 && i > 0 && i & 31 == 0 && monotonicNowNs() &- start > budget {
+            if budget != 0 && i > 0 && i & 31 == 0 && budgetNowNs(budget) &- start > budget {
                 outcome = UInt32(CK_OUTCOME_BUDGET_EXCEEDED)
                 failed = s
                 break
@@ -771,9 +808,10 @@ public final class ConvergeRuntime {
 
     /// Runs the derive function of computed step `s` into (tag, value); a `CK_HOST_*` status.
     @inline(__always)
-    fileprivate func runDerive(_ s: Int, _ tag: inout UInt8, _ value: inout Double) -> Int32 {
-        guard let fn = derives[s] else {
-            if configError == nil {
+    fileprivate final func runDerive(_ s: Int, _ tag: inout UInt8, _ value: inout Double) -> Int32 {
+        guard let box = derives[s] else {
+            if !hot.pointee.failed {
+                hot.pointee.failed = true
                 configError = ConvergeError(.missingStepFunction, "computed step \(s) (\"\(graph.out(ofStep: s))\") has no derive function")
             }
             return CK_HOST_ABORT
@@ -782,13 +820,13 @@ public final class ConvergeRuntime {
         let inputs = StepInputs(tags: state.tags, values: state.values, paths: inputPaths + lo,
                                 count: Int(inputOffsets[s + 1]) - lo)
         do {
-            let v = try fn(inputs)
-            if configError != nil { return CK_HOST_ABORT }   // it wrote a slot and swallowed the error
+            let v = try box._withUnsafeGuaranteedRef { (d) throws -> ConvergeValue in try d.fn(inputs) }
+            if hot.pointee.failed { return CK_HOST_ABORT }   // it wrote a slot and swallowed the error
             tag = v.tag
             value = v.payload
             return CK_HOST_OK
         } catch {
-            if configError != nil { return CK_HOST_ABORT }
+            if hot.pointee.failed { return CK_HOST_ABORT }
             stepError = error
             return CK_HOST_THREW
         }
@@ -801,14 +839,14 @@ public final class ConvergeRuntime {
                             decisionStart: UInt64) throws(ConvergeError) -> ExecCounters {
         var c = ExecCounters()
         var opts = ck_exec_options_t()
-        opts.host_step = convergeHostStep
+        opts.host_steps = convergeHostSteps
         opts.host_context = Unmanaged.passUnretained(self).toOpaque()
         opts.budget_ns = budgetNs
         var er = ck_exec_result_t()
         var pr = ck_plan_result_t()
         let traced = trace.level != UInt32(CK_TRACE_OFF)
-        try withUnsafeMutablePointer(to: &trace) { (tp) throws(ConvergeError) in
-            opts.trace = traced ? tp : nil
+        do {
+            opts.trace = traced ? tracePtr : nil
             switch decision {
             case .cached(let cache, let entry):
                 let (plan, length) = cache.plan(entry)
@@ -831,15 +869,16 @@ public final class ConvergeRuntime {
                 }
                 let capacity = planBuffer.storage.count
                 try planBuffer.storage.withUnsafeMutableBufferPointer { (out) throws(ConvergeError) in
-                    try roots.withUnsafeBufferPointer { (r) throws(ConvergeError) in
-                        try native.commit(roots: r.baseAddress, count: mode == .full ? 0 : rootCount, mode: mode,
+                    do {
+                        let r = roots
+                        try native.commit(roots: r, count: mode == .full ? 0 : rootCount, mode: mode,
                                           scope: options.scope, dirtyAll: dirtyAll != nil, out: out.baseAddress!,
                                           capacity: capacity, options: &opts, plan: &pr, exec: &er)
                         if auto { c.decisionNs = (monotonicNowNs() &- decisionStart) }
                         if er.switched == UInt32(CK_SWITCH_BUDGET_CUTOFF) { reasons.insert(.budgetCutoff) }
                         if er.switched == UInt32(CK_SWITCH_NEAR_FULL) { reasons.insert(.nearFull) }
                         if let store, er.switched == UInt32(CK_SWITCH_NONE) {
-                            _ = store.store(key, r.baseAddress ?? UnsafePointer(sortScratch), rootCount,
+                            store.store(key, r, rootCount,
                                             plan: UnsafePointer(out.baseAddress!), length: Int(pr.step_count))
                         }
                     }
@@ -864,20 +903,35 @@ public final class ConvergeRuntime {
                 if undoBits[p >> 6] & (UInt64(1) << UInt64(p & 63)) == 0 { c.derivedChanged = true; break }
                 k += 1
             }
-        } else if c.outcome == UInt32(CK_OUTCOME_BAD_VALUE), configError == nil {
+        } else if c.outcome == UInt32(CK_OUTCOME_BAD_VALUE), !hot.pointee.failed {
+            hot.pointee.failed = true
             configError = ConvergeError(.kernelFailure, "step \(c.failedStep) returned a value with an unknown tag")
         }
         return c
     }
 
-    fileprivate func hostStep(_ step: UInt32, _ tag: UnsafeMutablePointer<UInt8>, _ value: UnsafeMutablePointer<Double>) -> Int32 {
-        runDerive(Int(step), &tag.pointee, &value.pointee)
+    /// Runs a batch of computed steps for the kernel (L2), into its output arrays.
+    @inline(__always)
+    fileprivate final func hostSteps(_ steps: UnsafePointer<UInt32>, _ count: Int, _ tags: UnsafeMutablePointer<UInt8>,
+                                     _ values: UnsafeMutablePointer<Double>, _ completed: UnsafeMutablePointer<UInt32>) -> Int32 {
+        var b = 0
+        while b < count {
+            let status = runDerive(Int(steps[b]), &tags[b], &values[b])
+            if status != CK_HOST_OK {
+                completed.pointee = UInt32(b)
+                return status
+            }
+            b += 1
+        }
+        return CK_HOST_OK
     }
 }
 
-/// The L2 host callback: C calls it for each computed step; `context` is the runtime.
-private let convergeHostStep: ck_host_step_fn = { context, step, tag, value in
-    guard let context, let tag, let value else { return CK_HOST_ABORT }
-    let runtime = Unmanaged<ConvergeRuntime>.fromOpaque(context).takeUnretainedValue()
-    return runtime.hostStep(step, tag, value)
+/// The L2 host callback: C calls it with each batch of computed steps; `context` is the runtime.
+private let convergeHostSteps: ck_host_batch_fn = { context, steps, count, tags, values, completed in
+    guard let context, let steps, let tags, let values, let completed else { return CK_HOST_ABORT }
+    // a guaranteed reference: no retain/release of the runtime per callback
+    return Unmanaged<ConvergeRuntime>.fromOpaque(context)._withUnsafeGuaranteedRef {
+        $0.hostSteps(steps, Int(count), tags, values, completed)
+    }
 }

@@ -139,6 +139,14 @@ public final class NativePlanner: ConvergePlanner {
     deinit { ck_kernel_free(kernel) }
 
     public func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError) {
+        try dirty.rootIds.withUnsafeBufferPointer { (ids) throws(ConvergeError) in
+            try plan(roots: ids, dirtyAll: dirty.dirtyAllReason, mode: mode, scope: scope, into: buffer)
+        }
+    }
+
+    /// Plans from root ids in place (the transaction path: no array).
+    func plan(roots ids: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
+              into buffer: PlanBuffer) throws(ConvergeError) {
         try checkBuffer(buffer)
         var result = ck_plan_result_t()
         var err = ck_error_t()
@@ -148,14 +156,12 @@ public final class NativePlanner: ConvergePlanner {
         case .deferred: CK_SCOPE_DEFERRED
         case .all: CK_SCOPE_ALL
         }
-        let flags: UInt32 = dirty.dirtyAll ? UInt32(CK_PLAN_DIRTY_ALL) : 0
+        let flags: UInt32 = dirtyAll != nil ? UInt32(CK_PLAN_DIRTY_ALL) : 0
         let capacity = UInt32(buffer.storage.count)
         boundaryCalls += 1
-        let status = dirty.rootIds.withUnsafeBufferPointer { ids in
-            buffer.storage.withUnsafeMutableBufferPointer { out in
-                ck_kernel_plan(kernel, ids.baseAddress, UInt32(ids.count), cmode, cscope, flags,
-                               out.baseAddress, capacity, &result, &err)
-            }
+        let status = buffer.storage.withUnsafeMutableBufferPointer { out in
+            ck_kernel_plan(kernel, ids.baseAddress, UInt32(ids.count), cmode, cscope, flags,
+                           out.baseAddress, capacity, &result, &err)
         }
         guard status == CK_OK else { throw Self.error(status, err, what: "ck_kernel_plan") }
         buffer.setCount(Int(result.step_count))
@@ -164,7 +170,7 @@ public final class NativePlanner: ConvergePlanner {
         case UInt32(CK_EXECUTED_DIRTY): .dirty
         default: nil
         }
-        buffer.dirtyAllReason = result.dirty_all != 0 ? (dirty.dirtyAllReason ?? .unknownWrite) : nil
+        buffer.dirtyAllReason = result.dirty_all != 0 ? (dirtyAll ?? .unknownWrite) : nil
         var c = PlanCounters()
         c.algorithm = switch result.algorithm {
         case UInt32(CK_ALGO_LINEAR): .linear

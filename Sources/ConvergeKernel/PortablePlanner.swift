@@ -25,8 +25,15 @@ public final class PortablePlanner: ConvergePlanner {
     // allocates, and the zero-allocation test runs in debug builds too.
 
     public func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError) {
+        try dirty.rootIds.withUnsafeBufferPointer { (ids) throws(ConvergeError) in
+            try plan(roots: ids, dirtyAll: dirty.dirtyAllReason, mode: mode, scope: scope, into: buffer)
+        }
+    }
+
+    /// Plans from root ids in place (the transaction path: no array).
+    func plan(roots: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
+              into buffer: PlanBuffer) throws(ConvergeError) {
         try checkBuffer(buffer)
-        let roots = dirty.rootIds
         var i = 0
         while i < roots.count {
             if Int(roots[i]) >= graph.pathCount {
@@ -48,7 +55,7 @@ public final class PortablePlanner: ConvergePlanner {
         case .all: []
         }
         let scopeCount = scope == .all ? graph.stepCount : scopeList.count
-        if mode == .full || dirty.dirtyAll {
+        if mode == .full || dirtyAll != nil {
             buffer.storage.withUnsafeMutableBufferPointer { out in
                 var j = 0
                 if scope == .all {
@@ -61,7 +68,7 @@ public final class PortablePlanner: ConvergePlanner {
             }
             buffer.setCount(scopeCount)
             buffer.executedMode = mode == .full ? .full : .dirty
-            buffer.dirtyAllReason = mode == .full ? nil : dirty.dirtyAllReason
+            buffer.dirtyAllReason = mode == .full ? nil : dirtyAll
             counters.reachableSteps = scopeCount
             buffer.counters = counters
             return
@@ -109,7 +116,7 @@ public final class PortablePlanner: ConvergePlanner {
 
     /// Graphs under 32 steps: a step is selected when a prefix of its out or a dep is dirty; a
     /// selected step dirties the prefixes of its out. Only earlier steps are seen.
-    private func linearPass(_ roots: [UInt32], scope: PlanScope, scopeList: [UInt32], buffer: PlanBuffer,
+    private func linearPass(_ roots: UnsafeBufferPointer<UInt32>, scope: PlanScope, scopeList: [UInt32], buffer: PlanBuffer,
                             counters: inout PlanCounters) -> Int {
         var n = 0, entries = 0, tail = 0
         graph.withBuffers { g in
@@ -149,7 +156,7 @@ public final class PortablePlanner: ConvergePlanner {
 
     /// Graphs of 32 steps or more: the reachability closure over the prefix → steps index, then
     /// the reached steps in topo order.
-    private func prefixQueue(_ roots: [UInt32], scope: PlanScope, buffer: PlanBuffer, counters: inout PlanCounters) -> Int {
+    private func prefixQueue(_ roots: UnsafeBufferPointer<UInt32>, scope: PlanScope, buffer: PlanBuffer, counters: inout PlanCounters) -> Int {
         var entries = 0, r = 0
         graph.withBuffers { g in
             prefixMark.withUnsafeMutableBufferPointer { mark in

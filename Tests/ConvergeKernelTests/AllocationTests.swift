@@ -42,4 +42,40 @@ import Testing
             #expect(total > 0)
         }
     }
+
+    /// Gate 051: after warm-up, 10,000 transactions (writes + converge + commit) under diagnostics
+    /// off and light allocate nothing on any level, in every mode, cache hits and misses included.
+    @Test(arguments: ExecutionLevel.allCases, [DiagnosticsLevel.off, .light])
+    func transactionsAllocateNothing(_ level: ExecutionLevel, _ diagnostics: DiagnosticsLevel) throws {
+        #expect(allocation_counter_available() == 1)
+        let steps = 600
+        let graph = try StaticIR(Workload.converge(steps: steps))
+        let b = (0..<steps).map { graph.pathId("b\($0)")! }
+        for mode in ConvergeMode.allCases {
+            let rt = try ConvergeRuntime(graph, options: RuntimeOptions(level: level, mode: mode, diagnostics: diagnostics))
+            try Workload.registerConvergeFunctions(rt)
+            var commits = 0
+            rt.observe { _ in commits += 1 }
+            // dirty-root counts cycling through inline-cache, LRU and near-full territory
+            let ks = [1, 3, 3, 5, 40, 200, 590, 2, 7, 64, 65]
+            var value = 0.0
+            func run(_ t: Int) throws {
+                let k = ks[t % ks.count]
+                let offset = (t / ks.count) % 4
+                value += 1
+                _ = try rt.transaction { txn in
+                    var i = 0
+                    while i < k { try txn.set(b[(i + offset) % steps], number: value); i += 1 }
+                }
+            }
+            for t in 0..<400 { try run(t) }   // warm-up: caches fill, the inline cache may switch off
+            allocation_counter_start()
+            var t = 400
+            while t < 10_400 { try run(t); t += 1 }
+            let allocations = allocation_counter_stop()
+            #expect(allocations == 0, "\(level) \(diagnostics) \(mode): \(allocations) allocations in 10,000 transactions")
+            #expect(commits == 10_400)
+            #expect(try rt.state.value("d0") == .number(value + 1) || rt.state.value("d1") == .number(value + 1))
+        }
+    }
 }

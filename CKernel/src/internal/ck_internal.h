@@ -131,6 +131,9 @@ struct ck_kernel {
     uint8_t *undo_tags;         /* [step_count] */
     double *undo_values;        /* [step_count] */
     uint32_t undo_count;        /* writes kept by the last execute */
+    uint32_t *step_barrier;     /* [step_count] the latest earlier step writing one of the step's
+                                   dep paths, or CK_NONE: a host batch starting after it may hold
+                                   the step */
 
     /* scratch, all-zero between calls */
     uint64_t *step_bits;        /* [step_words] */
@@ -152,6 +155,9 @@ ck_status_t ck_build_group_graph(ck_kernel_t *k, ck_error_t *error);
 
 /* closure.c: chooses the strategy and fills rows or lists (allocating the closure arena). */
 ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t budget, ck_error_t *error);
+
+/* exec.c: fills step_barrier (a temporary path-sized array, freed before returning). */
+ck_status_t ck_build_barriers(ck_kernel_t *k, ck_error_t *error);
 
 /* Records a failure in *error (may be NULL) and returns status. */
 static inline ck_status_t ck_fail(ck_error_t *error, ck_status_t status, ck_table_id_t table,

@@ -1,0 +1,67 @@
+/// The converge.txnCommit workload of the perf-evidence format, ready to time: fields `b0…b{n−1}`,
+/// `d0…d{n−1}`, step i `d_i = b_i + 1`; a transaction increments `b0…b{k−1}` and commits.
+///
+/// ``run(_:)`` performs transactions back to back and returns the elapsed nanoseconds of the
+/// kernel's monotonic clock; nothing inside allocates (after the first few transactions).
+public final class TxnCommitWorkload {
+    public let steps: Int
+    public let dirtyRoots: Int
+    public let runtime: ConvergeRuntime
+    private let ids: UnsafeMutablePointer<UInt32>
+    private var value = 0.0
+
+    /// `dirtyRoots = max(1, ceil(steps · ratio))` (the format's derived axis).
+    public static func dirtyRoots(steps: Int, ratio: Double) -> Int {
+        max(1, Int((Double(steps) * ratio).rounded(.up)))
+    }
+
+    public init(steps: Int, dirtyRoots k: Int, options: RuntimeOptions) throws(ConvergeError) {
+        guard steps >= 1, k >= 1, k <= steps else {
+            throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= steps (\(steps))")
+        }
+        self.steps = steps
+        self.dirtyRoots = k
+        let graph = try StaticIR(Workload.converge(steps: steps))
+        runtime = try ConvergeRuntime(graph, options: options)
+        try Workload.registerConvergeFunctions(runtime)
+        ids = .allocate(capacity: k)
+        for i in 0..<k { ids[i] = graph.pathId("b\(i)")! }
+    }
+
+    deinit { ids.deallocate() }
+
+    /// One transaction: increment `b0…b{k−1}`, converge, commit.
+    @inline(__always)
+    public func transaction() throws -> TransactionResult {
+        value += 1
+        let v = value, k = dirtyRoots, ids = self.ids
+        return try runtime.transaction { txn in
+            var i = 0
+            while i < k { try txn.set(ids[i], number: v); i += 1 }
+        }
+    }
+
+    /// Runs `count` transactions; returns the elapsed ns.
+    public func run(_ count: Int) throws -> UInt64 {
+        let t0 = monotonicNowNs()
+        var i = 0
+        while i < count { _ = try transaction(); i += 1 }
+        return monotonicNowNs() &- t0
+    }
+
+    /// Per-transaction times (ns) of `samples` batches after `warmup` transactions; each batch
+    /// holds enough transactions to take about `batchNs`.
+    public func sample(samples: Int, warmup: Int = 64, batchNs: UInt64 = 2_000_000) throws -> [Double] {
+        _ = try run(warmup)
+        var n = 1
+        while true {
+            let t = try run(n)
+            if t >= batchNs || n >= 1 << 20 { break }
+            n *= 2
+        }
+        var out: [Double] = []
+        out.reserveCapacity(samples)
+        for _ in 0..<max(1, samples) { out.append(Double(try run(n)) / Double(n)) }
+        return out
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import ConvergeKernel
+import Foundation
+
+extension ExecutionLevel: ExpressibleByArgument {}
+extension ConvergeMode: ExpressibleByArgument {}
+extension DiagnosticsLevel: ExpressibleByArgument {}
+
+/// `converge bench-txn`: txnCommit (writes + converge + commit) on the converge workload, per
+/// execution level, mode and diagnostics level, with the ratios issue B asks for. All points are
+/// measured in one run, interleaved per point, so ratios compare like with like.
+struct BenchTxnCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-txn",
+        abstract: "Time transactions (writes + converge + commit) on the converge workload.")
+
+    @Option(help: "Step counts (comma-separated).")
+    var steps = "200,2000"
+
+    @Option(help: "dirtyRootsRatio values (comma-separated); dirtyRoots = max(1, ceil(steps * ratio)).")
+    var ratios = "0.005,0.25,1"
+
+    @Option(help: "Execution levels (comma-separated): l0, l1, l2.")
+    var levels = "l0,l1,l2"
+
+    @Option(help: "Modes (comma-separated): full, dirty, auto.")
+    var modes = "full,dirty,auto"
+
+    @Option(help: "Diagnostics levels (comma-separated): off, light, sampled, full.")
+    var diagnostics = "off,light"
+
+    @Option(help: "Samples (batches of ~2 ms) per point; the median and p95 are reported.")
+    var samples = 15
+
+    @Option(help: "Rounds: every point is sampled once per round, round-robin, to spread machine noise.")
+    var rounds = 3
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    struct Point: Hashable {
+        let steps: Int
+        let ratio: Double
+        let level: ExecutionLevel
+        let mode: ConvergeMode
+        let diagnostics: DiagnosticsLevel
+    }
+
+    func run() throws {
+        func list<T>(_ s: String, _ parse: (String) -> T?, _ what: String) throws -> [T] {
+            try s.split(separator: ",").map { part in
+                guard let v = parse(String(part)) else { throw ConvergeError(.invalidArgument, "bad \(what) \"\(part)\"") }
+                return v
+            }
+        }
+        let stepList = try list(steps, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "step count")
+        let ratioList = try list(ratios, { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } }, "ratio")
+        let levelList = try list(levels, ExecutionLevel.init(rawValue:), "level")
+        let modeList = try list(modes, ConvergeMode.init(rawValue:), "mode")
+        let diagList = try list(diagnostics, DiagnosticsLevel.init(rawValue:), "diagnostics level")
+
+        var points: [Point] = []
+        for s in stepList { for r in ratioList { for l in levelList { for m in modeList { for d in diagList {
+            points.append(Point(steps: s, ratio: r, level: l, mode: m, diagnostics: d))
+        } } } } }
+        var workloads: [Point: TxnCommitWorkload] = [:]
+        var samplesOf: [Point: [Double]] = [:]
+        var summaries: [Point: TransactionSummary] = [:]
+        let perRound = max(1, samples / max(1, rounds))
+        for round in 0..<max(1, rounds) {
+            for p in points {
+                if workloads[p] == nil {
+                    var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)
+                    o.instrumentation = .full
+                    workloads[p] = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio), options: o)
+                }
+                let w = workloads[p]!
+                samplesOf[p, default: []] += try w.sample(samples: round == rounds - 1 ? samples - perRound * (rounds - 1) : perRound)
+                if p.diagnostics != .off { summaries[p] = w.runtime.lastSummary }
+            }
+        }
+        func stats(_ p: Point) -> (median: Double, p95: Double) {
+            let s = (samplesOf[p] ?? [0]).sorted()
+            return (s[s.count / 2], s[Int(0.95 * Double(s.count - 1))])
+        }
+
+        var rows: [JSONValue] = []
+        var lines: [String] = []
+        for p in points {
+            let st = stats(p)
+            var members: [(String, JSONValue)] = [
+                ("steps", .int(p.steps)), ("dirtyRootsRatio", .double(p.ratio)),
+                ("dirtyRoots", .int(TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio))),
+                ("level", .string(p.level.rawValue)), ("mode", .string(p.mode.rawValue)),
+                ("diagnostics", .string(p.diagnostics.rawValue)),
+                ("medianNs", .double(st.median)), ("p95Ns", .double(st.p95)),
+            ]
+            var evidence = ""
+            if let s = summaries[p] {
+                members += [("executedMode", .string(s.executedMode?.rawValue ?? "none")),
+                            ("reasons", .array(s.reasons.codes.map { .string($0) })),
+                            ("executedSteps", .int(s.executedSteps)), ("boundaryCalls", .int(s.boundaryCalls)),
+                            ("hostCallbacks", .int(s.hostCallbacks)), ("bytesIn", .int(s.bytesIn)), ("bytesOut", .int(s.bytesOut)),
+                            ("decisionNs", .int(Int(s.decisionNs)))]
+                evidence = "  \(s.executedMode?.rawValue ?? "none") [\(s.reasons)] steps \(s.executedSteps) calls \(s.boundaryCalls) callbacks \(s.hostCallbacks)"
+            }
+            rows.append(.object(members))
+            lines.append(String(format: "  n=%-5d ratio=%-6g %@ %-5@ %-6@ median %10.1f ns  p95 %10.1f ns", p.steps, p.ratio,
+                                p.level.rawValue, p.mode.rawValue as NSString, p.diagnostics.rawValue as NSString, st.median, st.p95) + evidence)
+        }
+
+        // ratios
+        var ratioLines: [String] = []
+        var ratioRows: [JSONValue] = []
+        func add(_ name: String, _ num: Point, _ den: Point) {
+            guard samplesOf[num] != nil, samplesOf[den] != nil else { return }
+            let r = stats(num).median / stats(den).median
+            ratioRows.append(.object([("name", .string(name)), ("steps", .int(num.steps)), ("ratio", .double(num.ratio)),
+                                      ("value", .double(r))]))
+            ratioLines.append(String(format: "  %-44@ n=%-5d dirty=%-6g %.3f", name as NSString, num.steps, num.ratio, r))
+        }
+        for s in stepList { for r in ratioList { for d in diagList {
+            for l in levelList {
+                let auto = Point(steps: s, ratio: r, level: l, mode: .auto, diagnostics: d)
+                let full = Point(steps: s, ratio: r, level: l, mode: .full, diagnostics: d)
+                let dirty = Point(steps: s, ratio: r, level: l, mode: .dirty, diagnostics: d)
+                if let af = samplesOf[full], let ad = samplesOf[dirty], !af.isEmpty, !ad.isEmpty {
+                    let best = stats(full).median <= stats(dirty).median ? full : dirty
+                    add("\(l.rawValue) \(d.rawValue) auto / best(full, dirty)", auto, best)
+                }
+            }
+            for m in modeList {
+                add("l2/l1 \(m.rawValue) \(d.rawValue)", Point(steps: s, ratio: r, level: .l2, mode: m, diagnostics: d),
+                    Point(steps: s, ratio: r, level: .l1, mode: m, diagnostics: d))
+                add("l1/l0 \(m.rawValue) \(d.rawValue)", Point(steps: s, ratio: r, level: .l1, mode: m, diagnostics: d),
+                    Point(steps: s, ratio: r, level: .l0, mode: m, diagnostics: d))
+            }
+        } } }
+        for s in stepList { for r in ratioList { for l in levelList { for m in modeList {
+            for d in diagList where d != .off {
+                add("\(l.rawValue) \(m.rawValue) \(d.rawValue) / off", Point(steps: s, ratio: r, level: l, mode: m, diagnostics: d),
+                    Point(steps: s, ratio: r, level: l, mode: m, diagnostics: .off))
+            }
+        } } } }
+
+        if json {
+            CLIOutput.print(JSONValue.object([("simd", .string(SIMDImplementation.automatic.rawValue)),
+                                              ("points", .array(rows)), ("ratios", .array(ratioRows))]).text)
+        } else {
+            CLIOutput.print("txnCommit benchmarks (converge workload; simd \(SIMDImplementation.automatic.rawValue); ns per transaction, \(samples) samples per point in \(rounds) rounds)")
+            lines.forEach(CLIOutput.print)
+            CLIOutput.print("ratios of medians (same run):")
+            ratioLines.forEach(CLIOutput.print)
+        }
+    }
+}
