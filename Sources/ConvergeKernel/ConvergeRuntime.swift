@@ -323,7 +323,7 @@ public final class ConvergeRuntime {
         case .full: options.instrumentation == .full ? UInt32(CK_TRACE_PATCHES) : UInt32(CK_TRACE_TIMING)
         }
         trace.level = traceLevel
-        if traceLevel != UInt32(CK_TRACE_OFF) {
+        if options.diagnostics == .sampled || options.diagnostics == .full {   // records are per transaction
             trace.step_count = 0
             trace.patch_count = 0
             trace.steps_dropped = 0

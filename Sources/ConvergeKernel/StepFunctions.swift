@@ -38,11 +38,14 @@ public typealias DeriveFunction = (StepInputs) throws -> ConvergeValue
 
 extension Workload {
     /// The derive functions of ``converge(steps:)``: `d_i = b_i + 1` (a non-number `b_i` gives
-    /// NaN, as JavaScript's `undefined + 1` does).
+    /// NaN, as JavaScript's `undefined + 1` does), registered for every computed step (links of
+    /// a graph extended by hand are left alone).
     public static func registerConvergeFunctions(_ runtime: ConvergeRuntime) throws(ConvergeError) {
         var s = 0
         while s < runtime.graph.stepCount {
-            try runtime.derive(step: s) { inputs in .number((inputs.number(0) ?? .nan) + 1) }
+            if runtime.graph.stepFlags[s] & 2 == 0 {
+                try runtime.derive(step: s) { inputs in .number((inputs.number(0) ?? .nan) + 1) }
+            }
             s += 1
         }
     }
