@@ -7,6 +7,11 @@ let package = Package(
         .library(name: "ConvergeKernel", targets: ["ConvergeKernel"]),
         .executable(name: "converge", targets: ["converge"]),
     ],
+    // `NoInstrumentation` compiles diagnostics out (the baseline that diagnostics `off` is
+    // measured against: scripts/instrumentation-overhead.sh). Off by default.
+    traits: [
+        .trait(name: "NoInstrumentation", description: "Compile the diagnostics levels out (measurement baseline)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -20,6 +25,7 @@ let package = Package(
             publicHeadersPath: "include",
             cSettings: [
                 .headerSearchPath("src/internal"),
+                .define("CK_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
             ],
             linkerSettings: [
                 .linkedLibrary("numa", .when(platforms: [.linux])),
@@ -28,7 +34,10 @@ let package = Package(
         .target(
             name: "ConvergeKernel",
             dependencies: ["CKernel"],
-            path: "Sources/ConvergeKernel"
+            path: "Sources/ConvergeKernel",
+            swiftSettings: [
+                .define("CONVERGE_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
+            ]
         ),
         .executableTarget(
             name: "converge",

@@ -111,7 +111,7 @@ static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32
 
 /* Writes one step's result: nothing when it is the same value (Object.is), else logged for
    rollback and, with patch tracing, recorded. Returns 1 when it wrote. */
-static inline int apply(ck_kernel_t *restrict k, uint32_t s, uint8_t tag, double value, bool link,
+static inline __attribute__((always_inline)) int apply(ck_kernel_t *restrict k, uint32_t s, uint8_t tag, double value, bool link,
                         uint32_t *restrict writes, ck_trace_t *restrict trace, const bool TRACE) {
     uint8_t *restrict tags = k->slot_tags;
     double *restrict values = k->slot_values;
@@ -161,7 +161,7 @@ static inline void record_step(ck_trace_t *trace, uint32_t s, bool link, int cha
 /* The loop. TRACE selects the instrumented variant at compile time, so the off path carries no
    per-step test of the trace level. Links run here; runs of computed steps go to the host in
    batches (one step per batch when TRACE, so each can be timed). */
-static inline void run_plan(ck_kernel_t *restrict k, const uint32_t *restrict plan, uint32_t n,
+static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict k, const uint32_t *restrict plan, uint32_t n,
                             const ck_exec_options_t *restrict o, ck_exec_result_t *restrict r,
                             ck_trace_t *restrict trace, const bool TRACE) {
     const uint8_t *restrict flags = k->step_flags;
@@ -268,7 +268,11 @@ ck_status_t ck_kernel_execute(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
 /* Executes a plan already known to be valid (ascending ids in range; a host callback if needed). */
 static void execute_checked(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
                             const ck_exec_options_t *options, ck_exec_result_t *r) {
+#ifdef CK_NO_INSTRUMENTATION
+    ck_trace_t *trace = NULL; /* diagnostics compiled out */
+#else
     ck_trace_t *trace = options->trace;
+#endif
     uint32_t switched = r->switched;
     uint64_t plan_ns = r->plan_ns;
     memset(r, 0, sizeof *r);

@@ -84,7 +84,8 @@ final class PlanCache {
     private let roots: UnsafeMutablePointer<UInt32>        // capacity × maxRoots
     let planLength: UnsafeMutablePointer<Int32>
     let plans: UnsafeMutablePointer<UInt32>   // capacity × maxPlan
-    private var tick: UInt64 = 0
+    private let tickPtr: UnsafeMutablePointer<UInt64>   // (a pointer: no exclusivity check per access)
+    private var tick: UInt64 { get { tickPtr.pointee } set { tickPtr.pointee = newValue } }
 
     init(capacity: Int, maxRoots: Int, maxPlan: Int) {
         self.capacity = max(capacity, 0)
@@ -97,11 +98,13 @@ final class PlanCache {
         roots = .allocate(capacity: max(c * self.maxRoots, 1))
         planLength = .allocate(capacity: c); planLength.initialize(repeating: 0, count: c)
         plans = .allocate(capacity: max(c * self.maxPlan, 1))
+        tickPtr = .allocate(capacity: 1)
+        tickPtr.initialize(to: 0)
     }
 
     deinit {
         keyHash.deallocate(); rootCount.deallocate(); lastUse.deallocate()
-        roots.deallocate(); planLength.deallocate(); plans.deallocate()
+        roots.deallocate(); planLength.deallocate(); plans.deallocate(); tickPtr.deallocate()
     }
 
     func clear() {
@@ -161,25 +164,49 @@ final class AutoDecider {
     let policy: AutoPolicy
     let inline: PlanCache
     let lru: PlanCache
-    private var seenKeys: (UInt32, Int, UInt32, Int) = (0, -1, 0, -1)  // two "seen once" keys
-    private var seenNext = 0
-    private(set) var inlineEnabled = true
-    private var inlineSkips = 0
-    private var inlineComputes = 0
-    private(set) var lruEnabled = true
-    private var lruLookups = 0
-    private var lruHits = 0
-    private(set) var decisions = 0
-    private var generationBumped = false
-    /// Full converge durations (only measured when fast full is on).
-    private var fullMinNs = UInt64.max
-    private var fullEwmaNs = 0.0
-    private var fullSamples = 0
+    // Mutable state behind a pointer: stored `var`s of a class pay a dynamic exclusivity check
+    // per access, several per decision.
+    private struct State {
+        var seenKeys: (UInt32, Int, UInt32, Int) = (0, -1, 0, -1)  // two "seen once" keys
+        var seenNext = 0
+        var inlineEnabled = true
+        var inlineSkips = 0
+        var inlineComputes = 0
+        var lruEnabled = true
+        var lruLookups = 0
+        var lruHits = 0
+        var decisions = 0
+        var generationBumped = false
+        var fullMinNs = UInt64.max
+        var fullEwmaNs = 0.0
+        var fullSamples = 0
+    }
+    private let st: UnsafeMutablePointer<State>
+    private var seenKeys: (UInt32, Int, UInt32, Int) { get { st.pointee.seenKeys } set { st.pointee.seenKeys = newValue } }
+    private var seenNext: Int { get { st.pointee.seenNext } set { st.pointee.seenNext = newValue } }
+    var inlineEnabled: Bool { get { st.pointee.inlineEnabled } set { st.pointee.inlineEnabled = newValue } }
+    private var inlineSkips: Int { get { st.pointee.inlineSkips } set { st.pointee.inlineSkips = newValue } }
+    private var inlineComputes: Int { get { st.pointee.inlineComputes } set { st.pointee.inlineComputes = newValue } }
+    var lruEnabled: Bool { get { st.pointee.lruEnabled } set { st.pointee.lruEnabled = newValue } }
+    private var lruLookups: Int { get { st.pointee.lruLookups } set { st.pointee.lruLookups = newValue } }
+    private var lruHits: Int { get { st.pointee.lruHits } set { st.pointee.lruHits = newValue } }
+    var decisions: Int { get { st.pointee.decisions } set { st.pointee.decisions = newValue } }
+    private var generationBumped: Bool { get { st.pointee.generationBumped } set { st.pointee.generationBumped = newValue } }
+    private var fullMinNs: UInt64 { get { st.pointee.fullMinNs } set { st.pointee.fullMinNs = newValue } }
+    private var fullEwmaNs: Double { get { st.pointee.fullEwmaNs } set { st.pointee.fullEwmaNs = newValue } }
+    private var fullSamples: Int { get { st.pointee.fullSamples } set { st.pointee.fullSamples = newValue } }
 
     init(policy: AutoPolicy, stepCount: Int) {
         self.policy = policy
+        st = .allocate(capacity: 1)
+        st.initialize(to: State())
         inline = PlanCache(capacity: 2, maxRoots: policy.inlineMaxRoots, maxPlan: min(policy.inlineMaxPlanLength, stepCount))
         lru = PlanCache(capacity: policy.lruCapacity, maxRoots: policy.lruMaxRoots, maxPlan: min(policy.lruMaxPlanLength, stepCount))
+    }
+
+    deinit {
+        st.deinitialize(count: 1)
+        st.deallocate()
     }
 
     /// Empties both caches and re-arms them; the next decision carries `generation_bumped`.

@@ -56,10 +56,10 @@ public final class ConvergeRuntime {
     public let state: StateStore
     /// Fixed anchors.
     public let instanceId: UInt64
-    public private(set) var txnSeq: UInt64 = 0
-    public private(set) var opSeq: UInt64 = 0
+    public var txnSeq: UInt64 { hot.pointee.txnSeq }
+    public var opSeq: UInt64 { hot.pointee.opSeq }
     /// The last transaction's summary (diagnostics light and above; untouched under off).
-    public private(set) var lastSummary = TransactionSummary()
+    public var lastSummary: TransactionSummary { summaryPtr.pointee }
 
     let native: NativePlanner?
     private let portable: PortablePlanner?
@@ -101,7 +101,12 @@ public final class ConvergeRuntime {
         var undoCount = 0
         var rootCount = 0
         var dirtyAllMark: DirtyAllReason?
+        var hasStepError = false
+        var txnSeq: UInt64 = 0
+        var opSeq: UInt64 = 0
+        var lastDecisionNs: UInt64 = 0
     }
+    private let summaryPtr: UnsafeMutablePointer<TransactionSummary>
     private let hot: UnsafeMutablePointer<Hot>
     private var inTransaction: Bool { get { hot.pointee.inTransaction } set { hot.pointee.inTransaction = newValue } }
     private var executing: Bool { get { hot.pointee.executing } set { hot.pointee.executing = newValue } }
@@ -198,6 +203,8 @@ public final class ConvergeRuntime {
         roots = zeroed(pathCount, UInt32.self)
         hot = .allocate(capacity: 1)
         hot.initialize(to: Hot())
+        summaryPtr = .allocate(capacity: 1)
+        summaryPtr.initialize(to: TransactionSummary())
         tracePtr = .allocate(capacity: 1)
         tracePtr.initialize(to: ck_trace_t())
         dUndoPaths = zeroed(stepCount, UInt32.self)
@@ -219,6 +226,8 @@ public final class ConvergeRuntime {
         derives.deallocate()
         hot.deinitialize(count: 1)
         hot.deallocate()
+        summaryPtr.deinitialize(count: 1)
+        summaryPtr.deallocate()
         tracePtr.deallocate()
         stepFlags.deallocate(); dirtyBits.deallocate(); undoBits.deallocate(); undoTags.deallocate()
         undoValues.deallocate(); dUndoTags.deallocate(); dUndoValues.deallocate()
@@ -314,22 +323,28 @@ public final class ConvergeRuntime {
         }
         inTransaction = true
         defer { inTransaction = false }
-        txnSeq += 1
+        hot.pointee.txnSeq += 1
+        let txnSeq = hot.pointee.txnSeq
         writeSeq = txnSeq
+        #if CONVERGE_NO_INSTRUMENTATION
+        let light = false
+        let traceLevel = UInt32(CK_TRACE_OFF)
+        #else
         let light = options.diagnostics != .off
         let traceLevel: UInt32 = switch options.diagnostics {
         case .off, .light: UInt32(CK_TRACE_OFF)
         case .sampled: txnSeq % 32 == 0 ? UInt32(CK_TRACE_TIMING) : UInt32(CK_TRACE_OFF)
         case .full: options.instrumentation == .full ? UInt32(CK_TRACE_PATCHES) : UInt32(CK_TRACE_TIMING)
         }
+        #endif
         trace.level = traceLevel
-        if options.diagnostics == .sampled || options.diagnostics == .full {   // records are per transaction
+        if light && (options.diagnostics == .sampled || options.diagnostics == .full) {   // records are per transaction
             trace.step_count = 0
             trace.patch_count = 0
             trace.steps_dropped = 0
             trace.patches_dropped = 0
         }
-        trace.op_seq = opSeq
+        trace.op_seq = hot.pointee.opSeq
         do {
             try body(Transaction(runtime: self, seq: txnSeq))
         } catch {
@@ -337,7 +352,7 @@ public final class ConvergeRuntime {
             throw error
         }
         writeSeq = 0
-        opSeq = trace.op_seq
+        hot.pointee.opSeq = trace.op_seq
 
         let requested = mode ?? options.mode
         var summary = TransactionSummary()
@@ -352,7 +367,7 @@ public final class ConvergeRuntime {
             let committed = reducerChanged()
             clearTracking()
             let result = TransactionResult(txnSeq: txnSeq, committed: committed, outcome: .ok, executedMode: nil, stepError: nil)
-            if light { summary.committed = committed; lastSummary = summary }
+            if light { summary.committed = committed; summaryPtr.pointee = summary }
             if committed { notify(result) }
             return result
         }
@@ -377,8 +392,7 @@ public final class ConvergeRuntime {
 
         // plan + execute
         var exec = ExecCounters()
-        stepError = nil
-        configError = nil
+        if hot.pointee.hasStepError { stepError = nil; hot.pointee.hasStepError = false }
         hot.pointee.failed = false
         executing = true
         do {
@@ -390,13 +404,14 @@ public final class ConvergeRuntime {
             throw error
         }
         executing = false
-        if let e = configError {
+        if hot.pointee.failed, let e = configError {
             // the executor rolled back the derived writes; now the reducer's
             configError = nil
+            hot.pointee.failed = false
             abortReducer()
             throw e
         }
-        opSeq = traceLevel == UInt32(CK_TRACE_OFF) ? opSeq &+ UInt64(exec.changed) : trace.op_seq
+        hot.pointee.opSeq = traceLevel == UInt32(CK_TRACE_OFF) ? hot.pointee.opSeq &+ UInt64(exec.changed) : trace.op_seq
 
         let committed = exec.derivedChanged || reducerChanged()
         let outcome: ConvergeOutcome = switch exec.outcome {
@@ -405,7 +420,7 @@ public final class ConvergeRuntime {
         default: .ok
         }
         let result = TransactionResult(txnSeq: txnSeq, committed: committed, outcome: outcome,
-                                       executedMode: exec.executedMode, stepError: stepError)
+                                       executedMode: exec.executedMode, stepError: hot.pointee.hasStepError ? stepError : nil)
         if light {
             summary.executedMode = exec.executedMode
             summary.reasons = reasons
@@ -428,10 +443,10 @@ public final class ConvergeRuntime {
             summary.bytesIn = exec.bytesIn
             summary.bytesOut = exec.bytesOut
             summary.decisionNs = exec.decisionNs
-            lastSummary = summary
+            summaryPtr.pointee = summary
         }
-        lastDecisionNs = exec.decisionNs
-        stepError = nil
+        hot.pointee.lastDecisionNs = exec.decisionNs
+        if hot.pointee.hasStepError { stepError = nil; hot.pointee.hasStepError = false }
         clearTracking()
         if committed { notify(result) }
         return result
@@ -439,7 +454,7 @@ public final class ConvergeRuntime {
 
     /// Decision time of the last auto transaction, ns (always kept: two clock reads per auto
     /// transaction, at its begin and end).
-    public private(set) var lastDecisionNs: UInt64 = 0
+    public var lastDecisionNs: UInt64 { hot.pointee.lastDecisionNs }
 
     private func notify(_ result: TransactionResult) {
         let list = observers
@@ -467,7 +482,7 @@ public final class ConvergeRuntime {
             dirtyIds[dirtyCount] = id
             dirtyCount += 1
         }
-        if trace.level >= UInt32(CK_TRACE_PATCHES) {
+        if instrumentationCompiledIn && trace.level >= UInt32(CK_TRACE_PATCHES) {
             if trace.patch_count < trace.patch_capacity {
                 var r = ck_patch_record_t()
                 r.op_seq = trace.op_seq
@@ -539,7 +554,7 @@ public final class ConvergeRuntime {
             trace.patch_count = 0
             trace.step_count = 0
         }
-        trace.op_seq = opSeq
+        trace.op_seq = hot.pointee.opSeq
         clearTracking()
     }
 
@@ -698,15 +713,32 @@ public final class ConvergeRuntime {
 
     /// The Swift executor (L0, L1): mirrors `ck_kernel_execute`.
     private func executeSwift(_ plan: UnsafePointer<UInt32>, _ n: Int, _ c: inout ExecCounters) {
+        // two copies of the loop: the traced one, and one where tracing is the constant `false`
+        // (so diagnostics off pays no per-step test, as in a build with instrumentation compiled out)
+        if instrumentationCompiledIn && trace.level != UInt32(CK_TRACE_OFF) {
+            executeLoop(plan, n, &c, Traced.self)
+        } else {
+            executeLoop(plan, n, &c, Untraced.self)
+        }
+    }
+
+    /// The trace switch as a type, so that generic specialization folds it into each copy.
+    private protocol TraceSwitch { static var on: Bool { get } }
+    private enum Traced: TraceSwitch { static var on: Bool { true } }
+    private enum Untraced: TraceSwitch { static var on: Bool { false } }
+
+    private func executeLoop<T: TraceSwitch>(_ plan: UnsafePointer<UInt32>, _ n: Int, _ c: inout ExecCounters, _: T.Type) {
+        let traced = T.on
         let tags = state.tags, values = state.values
         let stepFlags = self.stepFlags, inputOffsets = self.inputOffsets, inputPaths = self.inputPaths
         let stepOut = self.stepOut, dUndoPaths = self.dUndoPaths, dUndoTags = self.dUndoTags, dUndoValues = self.dUndoValues
         let budget = budgetNs
         let start = budget != 0 ? budgetNowNs(budget) : 0
-        let timing = trace.level != UInt32(CK_TRACE_OFF)
-        let patches = trace.level >= UInt32(CK_TRACE_PATCHES)
-        let steps0 = trace.step_count, patches0 = trace.patch_count, op0 = trace.op_seq
-        let sd0 = trace.steps_dropped, pd0 = trace.patches_dropped
+        let timing = traced
+        let patches = traced && trace.level >= UInt32(CK_TRACE_PATCHES)
+        let steps0 = traced ? trace.step_count : 0, patches0 = traced ? trace.patch_count : 0
+        let op0 = traced ? trace.op_seq : 0
+        let sd0 = traced ? trace.steps_dropped : 0, pd0 = traced ? trace.patches_dropped : 0
         var writes = 0, i = 0
         var outcome = UInt32(CK_OUTCOME_OK), failed = -1
         while i < n {
@@ -828,6 +860,7 @@ public final class ConvergeRuntime {
         } catch {
             if hot.pointee.failed { return CK_HOST_ABORT }
             stepError = error
+            hot.pointee.hasStepError = true
             return CK_HOST_THREW
         }
     }
@@ -844,7 +877,7 @@ public final class ConvergeRuntime {
         opts.budget_ns = budgetNs
         var er = ck_exec_result_t()
         var pr = ck_plan_result_t()
-        let traced = trace.level != UInt32(CK_TRACE_OFF)
+        let traced = instrumentationCompiledIn && trace.level != UInt32(CK_TRACE_OFF)
         do {
             opts.trace = traced ? tracePtr : nil
             switch decision {

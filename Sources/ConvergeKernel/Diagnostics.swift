@@ -154,3 +154,13 @@ public struct PatchRecord: Sendable, Equatable {
     public var from: ConvergeValue
     public var to: ConvergeValue
 }
+
+#if CONVERGE_NO_INSTRUMENTATION
+/// False in a build with the `NoInstrumentation` package trait: every diagnostics level then
+/// behaves as `off` and its code is compiled out (the baseline `off` is measured against).
+public let instrumentationCompiledIn = false
+#else
+/// False in a build with the `NoInstrumentation` package trait: every diagnostics level then
+/// behaves as `off` and its code is compiled out (the baseline `off` is measured against).
+public let instrumentationCompiledIn = true
+#endif

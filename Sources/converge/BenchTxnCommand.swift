@@ -35,6 +35,9 @@ struct BenchTxnCommand: ParsableCommand {
     @Option(help: "Rounds: every point is sampled once per round, round-robin, to spread machine noise.")
     var rounds = 3
 
+    @Option(help: "Run exactly this many transactions per point and print no timings (for instruction counting under valgrind --tool=callgrind).")
+    var fixedTransactions: Int?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -63,6 +66,19 @@ struct BenchTxnCommand: ParsableCommand {
         for s in stepList { for r in ratioList { for l in levelList { for m in modeList { for d in diagList {
             points.append(Point(steps: s, ratio: r, level: l, mode: m, diagnostics: d))
         } } } } }
+        if let count = fixedTransactions {
+            guard count >= 0 else { throw ConvergeError(.invalidArgument, "--fixed-transactions must be >= 0") }
+            for p in points {
+                // no decision budget: under valgrind planning runs ~50x slower and would hit it
+                var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)
+                o.auto.decisionBudgetMs = 0
+                let w = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio),
+                                              options: o)
+                _ = try w.run(count)
+            }
+            CLIOutput.print("ran \(count) transactions at each of \(points.count) point(s)")
+            return
+        }
         var workloads: [Point: TxnCommitWorkload] = [:]
         var samplesOf: [Point: [Double]] = [:]
         var summaries: [Point: TransactionSummary] = [:]
