@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The main job: installs missing build dependencies, builds in release mode and runs the planner
-# benchmarks on the embedded graphs (the converge workload and 1,000,000-step random DAGs).
-# Extra arguments go to `converge bench-plan` (e.g. --json, --dag-steps 200000).
+# The main job: installs missing build dependencies, builds in release mode and runs
+#  1. the planner benchmarks on the embedded graphs (the converge workload and 1,000,000-step
+#     random DAGs): `converge bench-plan` (extra arguments go here, e.g. --json, --dag-steps 200000);
+#  2. the transaction benchmarks on the converge workload (steps 200 and 2000; dirty 0.5%, 25%,
+#     100%; levels L0/L1/L2; modes full/dirty/auto; diagnostics off/light): `converge bench-txn`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 swift build -c release --product converge
-exec .build/release/converge bench-plan "$@"
+.build/release/converge bench-plan "$@"
+echo
+exec .build/release/converge bench-txn

@@ -364,6 +364,8 @@ typedef struct ck_exec_options {
     /* ck_kernel_commit only (auto mode's rules that need the plan; 0 disables each): */
     double near_full_plan_ratio;  /* a dirty plan covering >= this share of the scope runs full */
     uint64_t decision_budget_ns;  /* planning past this (graphs of >= 32 steps) runs full */
+    uint64_t decision_start_ns;   /* when the host began deciding (ck_now_ns clock), so that plan_ns
+                                     covers the whole decision; 0 = when planning began */
 } ck_exec_options_t;
 
 void ck_exec_options_init(ck_exec_options_t *options);
@@ -389,7 +391,8 @@ typedef struct ck_exec_result {
     uint32_t rolled_back;         /* writes undone */
     uint32_t switched;            /* CK_SWITCH_* (ck_kernel_commit) */
     uint32_t reserved;
-    uint64_t plan_ns;             /* planning time when decision_budget_ns was set, else 0 */
+    uint64_t plan_ns;             /* dirty mode with decision_budget_ns or decision_start_ns set:
+                                     ns from the decision's start to the plan's end; else 0 */
 } ck_exec_result_t;
 
 /*

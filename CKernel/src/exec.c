@@ -311,15 +311,15 @@ ck_status_t ck_kernel_commit(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t
         return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
     ck_status_t st = check_trace(options->trace, error);
     if (st != CK_OK) return st;
-    const bool timed = options->decision_budget_ns > 0 && k->step_count >= 32 && mode == CK_MODE_DIRTY;
-    const uint64_t t0 = timed ? ck_now_ns() : 0;
+    const bool timed = (options->decision_budget_ns > 0 || options->decision_start_ns > 0) && mode == CK_MODE_DIRTY;
+    const uint64_t t0 = timed ? (options->decision_start_ns > 0 ? options->decision_start_ns : ck_now_ns()) : 0;
     st = ck_kernel_plan(k, dirty_ids, dirty_count, mode, scope, flags, out_steps, out_capacity, pr, error);
     if (st != CK_OK) return st;
     er->switched = CK_SWITCH_NONE;
     er->plan_ns = timed ? ck_now_ns() - t0 : 0;
     if (pr->executed_mode == CK_EXECUTED_DIRTY && !pr->dirty_all) {
         uint32_t len = k->scope_len[scope];
-        bool cutoff = timed && er->plan_ns > options->decision_budget_ns;
+        bool cutoff = options->decision_budget_ns > 0 && k->step_count >= 32 && er->plan_ns > options->decision_budget_ns;
         bool near_full = options->near_full_plan_ratio > 0.0 && len > 0 &&
                          (double)pr->step_count >= options->near_full_plan_ratio * (double)len;
         if (cutoff || near_full) {

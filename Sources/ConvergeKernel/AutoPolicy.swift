@@ -30,13 +30,26 @@ public struct AutoPolicy: Sendable, Equatable {
     public var lruMaxRootRatio = 0.5
     public var lruMinHitRate = 0.01
     public var lruMaxPlanLength = 2048
+    /// Ours, not Logix's: a cost model that runs full (reason `near_full`) when the measured costs
+    /// say dirty would cost at least as much: dirty roots × (a dirty converge's ns per root) ≥ a
+    /// full converge's ns, each the minimum of its last 8 measurements. The mode not chosen is re-measured after
+    /// ``costProbeInterval`` decisions, then at doubling intervals up to ``costProbeMaxInterval``
+    /// (a full probe only while full could be competitive: predicted dirty ≥ ¼ of full); the
+    /// interval resets when the preferred mode changes. The cold-start converge is not measured. Converges are timed on
+    /// every full run and every 4th auto transaction otherwise. It catches what Logix's fixed
+    /// root-ratio thresholds miss on a given kernel (the pure-Swift planner costs more per root
+    /// than the native one). ``logix`` turns it off.
+    public var costModel = true
+    public var costProbeInterval = 64
+    public var costProbeMaxInterval = 4096
 
     public init() {}
 
-    /// Logix's defaults, `fastFullMaxMs` = 0.6 included.
+    /// Logix's rules and defaults: `fastFullMaxMs` = 0.6, no cost model.
     public static var logix: AutoPolicy {
         var p = AutoPolicy()
         p.fastFullMaxMs = 0.6
+        p.costModel = false
         return p
     }
 
@@ -58,7 +71,9 @@ public struct AutoPolicy: Sendable, Equatable {
             && a.inlineOffAfterSkips == b.inlineOffAfterSkips && a.inlineOffMaxComputes == b.inlineOffMaxComputes
             && a.lruCapacity == b.lruCapacity && a.lruMaxRoots == b.lruMaxRoots
             && a.lruMaxRootRatio == b.lruMaxRootRatio && a.lruMinHitRate == b.lruMinHitRate
-            && a.lruMaxPlanLength == b.lruMaxPlanLength
+            && a.lruMaxPlanLength == b.lruMaxPlanLength && a.costModel == b.costModel
+            && a.costProbeInterval == b.costProbeInterval
+            && a.costProbeMaxInterval == b.costProbeMaxInterval
     }
 }
 
@@ -180,8 +195,18 @@ final class AutoDecider {
         var fullMinNs = UInt64.max
         var fullEwmaNs = 0.0
         var fullSamples = 0
+        var costFullNs = 0.0          // EWMA of a full converge
+        var costFullSamples = 0
+        var costDirtyNsPerRoot = 0.0  // EWMA of a dirty converge per dirty root
+        var costDirtySamples = 0
+        var sinceFull = 0             // decisions since the last full converge was measured
+        var sinceDirty = 0            // decisions since the last dirty converge was measured
+        var probeInterval = 64        // doubles after each probe (to costProbeMaxInterval), back to
+                                      // costProbeInterval when the preferred mode changes
+        var preferFull = false
     }
     private let st: UnsafeMutablePointer<State>
+    private let costWindow: UnsafeMutablePointer<Double>   // [0..<8] full ns, [8..<16] dirty ns per root
     private var seenKeys: (UInt32, Int, UInt32, Int) { get { st.pointee.seenKeys } set { st.pointee.seenKeys = newValue } }
     private var seenNext: Int { get { st.pointee.seenNext } set { st.pointee.seenNext = newValue } }
     var inlineEnabled: Bool { get { st.pointee.inlineEnabled } set { st.pointee.inlineEnabled = newValue } }
@@ -200,6 +225,9 @@ final class AutoDecider {
         self.policy = policy
         st = .allocate(capacity: 1)
         st.initialize(to: State())
+        st.pointee.probeInterval = max(1, policy.costProbeInterval)
+        costWindow = .allocate(capacity: 16)
+        costWindow.initialize(repeating: 0, count: 16)
         inline = PlanCache(capacity: 2, maxRoots: policy.inlineMaxRoots, maxPlan: min(policy.inlineMaxPlanLength, stepCount))
         lru = PlanCache(capacity: policy.lruCapacity, maxRoots: policy.lruMaxRoots, maxPlan: min(policy.lruMaxPlanLength, stepCount))
     }
@@ -207,6 +235,7 @@ final class AutoDecider {
     deinit {
         st.deinitialize(count: 1)
         st.deallocate()
+        costWindow.deallocate()
     }
 
     /// Empties both caches and re-arms them; the next decision carries `generation_bumped`.
@@ -225,10 +254,51 @@ final class AutoDecider {
 
     var measuresFull: Bool { policy.fastFullMaxMs > 0 }
 
+    /// Fast full (Logix): full converges are timed only when `fastFullMaxMs` is set.
     func recordFull(ns: UInt64) {
         fullMinNs = min(fullMinNs, ns)
         fullEwmaNs = fullSamples == 0 ? Double(ns) : policy.fullEwmaAlpha * Double(ns) + (1 - policy.fullEwmaAlpha) * fullEwmaNs
         fullSamples += 1
+    }
+
+    /// The cost model's preference (false until both modes have been measured).
+    private func costPrefersFull(roots n: Int) -> Bool {
+        guard st.pointee.costFullSamples > 0 && st.pointee.costDirtySamples > 0 else { return false }
+        let prefer = Double(n) * st.pointee.costDirtyNsPerRoot >= st.pointee.costFullNs
+        if prefer != st.pointee.preferFull {
+            st.pointee.preferFull = prefer
+            st.pointee.probeInterval = policy.costProbeInterval
+        }
+        return prefer
+    }
+
+    /// Whether to time this auto transaction's converge for the cost model.
+    func samplesConverge(full: Bool) -> Bool {
+        policy.costModel && st.pointee.decisions > 1
+            && (full || st.pointee.decisions & 3 == 0 || st.pointee.sinceDirty >= st.pointee.probeInterval)
+    }
+
+    /// A converge timed from the decision's start to the end of execution (cost model). Each side
+    /// keeps its last 8 samples; the estimate is their minimum, which a preempted or cold sample
+    /// (this machine's noise is one-sided) cannot inflate.
+    func recordConverge(full: Bool, ns: UInt64, roots: Int) {
+        if full {
+            costWindow[st.pointee.costFullSamples & 7] = Double(ns)
+            st.pointee.costFullSamples += 1
+            st.pointee.costFullNs = windowMin(costWindow, st.pointee.costFullSamples)
+            st.pointee.sinceFull = 0
+        } else if roots > 0 {
+            st.pointee.sinceDirty = 0
+            costWindow[8 + st.pointee.costDirtySamples & 7] = Double(ns) / Double(roots)
+            st.pointee.costDirtySamples += 1
+            st.pointee.costDirtyNsPerRoot = windowMin(costWindow + 8, st.pointee.costDirtySamples)
+        }
+    }
+
+    private func windowMin(_ w: UnsafeMutablePointer<Double>, _ samples: Int) -> Double {
+        var m = Double.infinity, i = 0
+        while i < min(samples, 8) { m = Swift.min(m, w[i]); i += 1 }
+        return m
     }
 
     /// Decides before planning. `roots` are the dirty roots (ids ascending).
@@ -252,6 +322,24 @@ final class AutoDecider {
         if fullSamples > 0 && Double(min(fullMinNs, UInt64(fullEwmaNs))) <= policy.fastFullMaxMs * 1e6 {
             reasons.insert(.fastFull)
             return .full
+        }
+        if policy.costModel {
+            st.pointee.sinceFull += 1
+            st.pointee.sinceDirty += 1
+            if costPrefersFull(roots: n) {
+                // re-measure dirty now and then (backing off), or one bad sample would stick
+                if st.pointee.sinceDirty < st.pointee.probeInterval {
+                    reasons.insert(.nearFull)
+                    return .full
+                }
+                st.pointee.probeInterval = min(st.pointee.probeInterval * 2, policy.costProbeMaxInterval)
+            } else if st.pointee.sinceFull >= st.pointee.probeInterval
+                        && (st.pointee.costFullSamples == 0 || Double(n) * st.pointee.costDirtyNsPerRoot * 4 >= st.pointee.costFullNs) {
+                // re-measure full (only while it could be competitive)
+                st.pointee.probeInterval = min(st.pointee.probeInterval * 2, policy.costProbeMaxInterval)
+                reasons.insert(.nearFull)
+                return .full
+            }
         }
         if inlineEnabled && n <= policy.inlineMaxRoots {
             let e = inline.find(key, roots, n)

@@ -651,10 +651,14 @@ public final class ConvergeRuntime {
             c = try convergeL2(native, decision: decision, auto: auto, rootCount: rootCount, key: key,
                                dirtyAll: dirtyAll, reasons: &reasons, decisionStart: decisionStart)
             ranFull = c.executedMode == .full
+            if auto && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
+                decider.recordConverge(full: ranFull, ns: monotonicNowNs() &- decisionStart, roots: rootCount)
+            }
         } else {
             // L0 / L1: plan (0 or 1 C call for L1), then the Swift executor
             var plan: UnsafePointer<UInt32> = UnsafePointer(fullPlan)
             var length = scopeLen
+            var decided: UInt64 = 0
             c.executedMode = .full
             switch decision {
             case .full:
@@ -678,7 +682,8 @@ public final class ConvergeRuntime {
                 plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
                 c.executedMode = .dirty
                 if auto {
-                    let planNs = monotonicNowNs() &- decisionStart
+                    decided = monotonicNowNs()
+                    let planNs = decided &- decisionStart
                     if stepCount >= 32 && options.auto.decisionBudgetMs > 0 && Double(planNs) > options.auto.decisionBudgetMs * 1e6 {
                         reasons.insert(.budgetCutoff)
                         (plan, length) = (UnsafePointer(fullPlan), scopeLen)
@@ -692,10 +697,16 @@ public final class ConvergeRuntime {
                     }
                 }
             }
-            if auto { c.decisionNs = monotonicNowNs() &- decisionStart }
+            if auto {
+                if decided == 0 { decided = monotonicNowNs() }
+                c.decisionNs = decided &- decisionStart
+            }
             ranFull = c.executedMode == .full
             c.planLength = length
             executeSwift(plan, length, &c)
+        }
+        if auto && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
+            decider.recordConverge(full: ranFull, ns: monotonicNowNs() &- decisionStart, roots: rootCount)
         }
         if ranFull && fullStart != 0 && c.outcome == UInt32(CK_OUTCOME_OK) { decider.recordFull(ns: monotonicNowNs() &- fullStart) }
         return c
@@ -883,7 +894,7 @@ public final class ConvergeRuntime {
             switch decision {
             case .cached(let cache, let entry):
                 let (plan, length) = cache.plan(entry)
-                if auto { c.decisionNs = monotonicNowNs() &- decisionStart }
+                if auto { c.decisionNs = monotonicNowNs() &- decisionStart }   // (no planning)
                 try native.execute(plan: plan, count: length, options: &opts, exec: &er)
                 c.executedMode = .dirty
                 c.planLength = length
@@ -898,7 +909,10 @@ public final class ConvergeRuntime {
                     if auto {
                         opts.near_full_plan_ratio = options.auto.nearFullPlanRatio
                         opts.decision_budget_ns = options.auto.decisionBudgetMs > 0 ? UInt64(options.auto.decisionBudgetMs * 1e6) : 0
+                        opts.decision_start_ns = decisionStart   // the kernel times the decision to the plan's end
                     }
+                } else if auto {
+                    c.decisionNs = monotonicNowNs() &- decisionStart     // full: no planning
                 }
                 let capacity = planBuffer.storage.count
                 try planBuffer.storage.withUnsafeMutableBufferPointer { (out) throws(ConvergeError) in
@@ -907,7 +921,7 @@ public final class ConvergeRuntime {
                         try native.commit(roots: r, count: mode == .full ? 0 : rootCount, mode: mode,
                                           scope: options.scope, dirtyAll: dirtyAll != nil, out: out.baseAddress!,
                                           capacity: capacity, options: &opts, plan: &pr, exec: &er)
-                        if auto { c.decisionNs = (monotonicNowNs() &- decisionStart) }
+                        if auto && mode == .dirty { c.decisionNs = er.plan_ns }
                         if er.switched == UInt32(CK_SWITCH_BUDGET_CUTOFF) { reasons.insert(.budgetCutoff) }
                         if er.switched == UInt32(CK_SWITCH_NEAR_FULL) { reasons.insert(.nearFull) }
                         if let store, er.switched == UInt32(CK_SWITCH_NONE) {

@@ -9,6 +9,9 @@ public final class TxnCommitWorkload {
     public let runtime: ConvergeRuntime
     private let ids: UnsafeMutablePointer<UInt32>
     private var value = 0.0
+    /// Transactions so far that executed full / dirty (evidence for auto mode).
+    public private(set) var executedFull = 0
+    public private(set) var executedDirty = 0
 
     /// `dirtyRoots = max(1, ceil(steps · ratio))` (the format's derived axis).
     public static func dirtyRoots(steps: Int, ratio: Double) -> Int {
@@ -35,10 +38,12 @@ public final class TxnCommitWorkload {
     public func transaction() throws -> TransactionResult {
         value += 1
         let v = value, k = dirtyRoots, ids = self.ids
-        return try runtime.transaction { txn in
+        let r = try runtime.transaction { txn in
             var i = 0
             while i < k { try txn.set(ids[i], number: v); i += 1 }
         }
+        if r.executedMode == .full { executedFull += 1 } else if r.executedMode == .dirty { executedDirty += 1 }
+        return r
     }
 
     /// Runs `count` transactions; returns the elapsed ns.

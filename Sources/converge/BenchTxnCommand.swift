@@ -29,11 +29,14 @@ struct BenchTxnCommand: ParsableCommand {
     @Option(help: "Diagnostics levels (comma-separated): off, light, sampled, full.")
     var diagnostics = "off,light"
 
-    @Option(help: "Samples (batches of ~2 ms) per point; the median and p95 are reported.")
+    @Option(help: "Samples (batches of ~2 ms) per point; the median, p95 and minimum are reported.")
     var samples = 15
 
     @Option(help: "Rounds: every point is sampled once per round, round-robin, to spread machine noise.")
     var rounds = 3
+
+    @Option(help: "Independent runtime instances per point (replica 2+ measure instance-to-instance variance: memory layout, noise).")
+    var replicas = 1
 
     @Option(help: "Run exactly this many transactions per point and print no timings (for instruction counting under valgrind --tool=callgrind).")
     var fixedTransactions: Int?
@@ -47,6 +50,7 @@ struct BenchTxnCommand: ParsableCommand {
         let level: ExecutionLevel
         let mode: ConvergeMode
         let diagnostics: DiagnosticsLevel
+        var replica = 0
     }
 
     func run() throws {
@@ -64,7 +68,7 @@ struct BenchTxnCommand: ParsableCommand {
 
         var points: [Point] = []
         for s in stepList { for r in ratioList { for l in levelList { for m in modeList { for d in diagList {
-            points.append(Point(steps: s, ratio: r, level: l, mode: m, diagnostics: d))
+            for rep in 0..<max(1, replicas) { points.append(Point(steps: s, ratio: r, level: l, mode: m, diagnostics: d, replica: rep)) }
         } } } } }
         if let count = fixedTransactions {
             guard count >= 0 else { throw ConvergeError(.invalidArgument, "--fixed-transactions must be >= 0") }
@@ -82,6 +86,7 @@ struct BenchTxnCommand: ParsableCommand {
         var workloads: [Point: TxnCommitWorkload] = [:]
         var samplesOf: [Point: [Double]] = [:]
         var summaries: [Point: TransactionSummary] = [:]
+        var fullShare: [Point: Double] = [:]
         let perRound = max(1, samples / max(1, rounds))
         for round in 0..<max(1, rounds) {
             for p in points {
@@ -93,11 +98,12 @@ struct BenchTxnCommand: ParsableCommand {
                 let w = workloads[p]!
                 samplesOf[p, default: []] += try w.sample(samples: round == rounds - 1 ? samples - perRound * (rounds - 1) : perRound)
                 if p.diagnostics != .off { summaries[p] = w.runtime.lastSummary }
+                fullShare[p] = Double(w.executedFull) / Double(max(1, w.executedFull + w.executedDirty))
             }
         }
-        func stats(_ p: Point) -> (median: Double, p95: Double) {
+        func stats(_ p: Point) -> (median: Double, p95: Double, min: Double) {
             let s = (samplesOf[p] ?? [0]).sorted()
-            return (s[s.count / 2], s[Int(0.95 * Double(s.count - 1))])
+            return (s[s.count / 2], s[Int(0.95 * Double(s.count - 1))], s[0])
         }
 
         var rows: [JSONValue] = []
@@ -109,7 +115,8 @@ struct BenchTxnCommand: ParsableCommand {
                 ("dirtyRoots", .int(TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio))),
                 ("level", .string(p.level.rawValue)), ("mode", .string(p.mode.rawValue)),
                 ("diagnostics", .string(p.diagnostics.rawValue)),
-                ("medianNs", .double(st.median)), ("p95Ns", .double(st.p95)),
+                ("medianNs", .double(st.median)), ("p95Ns", .double(st.p95)), ("minNs", .double(st.min)),
+                ("executedFullShare", .double(fullShare[p] ?? 0)),
             ]
             var evidence = ""
             if let s = summaries[p] {
@@ -121,8 +128,9 @@ struct BenchTxnCommand: ParsableCommand {
                 evidence = "  \(s.executedMode?.rawValue ?? "none") [\(s.reasons)] steps \(s.executedSteps) calls \(s.boundaryCalls) callbacks \(s.hostCallbacks)"
             }
             rows.append(.object(members))
-            lines.append(String(format: "  n=%-5d ratio=%-6g %@ %-5@ %-6@ median %10.1f ns  p95 %10.1f ns", p.steps, p.ratio,
-                                p.level.rawValue, p.mode.rawValue as NSString, p.diagnostics.rawValue as NSString, st.median, st.p95) + evidence)
+            lines.append((p.replica > 0 ? "  [replica \(p.replica)]" : "") + String(format: "  n=%-5d ratio=%-6g %@ %-5@ %-6@ median %10.1f ns  p95 %10.1f ns", p.steps, p.ratio,
+                                p.level.rawValue, p.mode.rawValue as NSString, p.diagnostics.rawValue as NSString, st.median, st.p95)
+                         + (p.mode == .auto ? String(format: "  full %.0f%%", 100 * (fullShare[p] ?? 0)) : "") + evidence)
         }
 
         // ratios
@@ -131,9 +139,10 @@ struct BenchTxnCommand: ParsableCommand {
         func add(_ name: String, _ num: Point, _ den: Point) {
             guard samplesOf[num] != nil, samplesOf[den] != nil else { return }
             let r = stats(num).median / stats(den).median
+            let rmin = stats(num).min / stats(den).min
             ratioRows.append(.object([("name", .string(name)), ("steps", .int(num.steps)), ("ratio", .double(num.ratio)),
-                                      ("value", .double(r))]))
-            ratioLines.append(String(format: "  %-44@ n=%-5d dirty=%-6g %.3f", name as NSString, num.steps, num.ratio, r))
+                                      ("value", .double(r)), ("valueOfMinimums", .double(rmin))]))
+            ratioLines.append(String(format: "  %-44@ n=%-5d dirty=%-6g %.3f (of minimums %.3f)", name as NSString, num.steps, num.ratio, r, rmin))
         }
         for s in stepList { for r in ratioList { for d in diagList {
             for l in levelList {
@@ -143,6 +152,8 @@ struct BenchTxnCommand: ParsableCommand {
                 if let af = samplesOf[full], let ad = samplesOf[dirty], !af.isEmpty, !ad.isEmpty {
                     let best = stats(full).median <= stats(dirty).median ? full : dirty
                     add("\(l.rawValue) \(d.rawValue) auto / best(full, dirty)", auto, best)
+                    let bestMin = stats(full).min <= stats(dirty).min ? full : dirty
+                    add("\(l.rawValue) \(d.rawValue) auto / best(full, dirty) by minimum", auto, bestMin)
                 }
             }
             for m in modeList {

@@ -1,14 +1,22 @@
 import Testing
 @testable import ConvergeKernel
 
-/// Auto mode's decisions and reason codes (semantics §6) on every execution level.
+/// Auto mode's decisions and reason codes (semantics §6) on every execution level. Logix's rules
+/// are tested with the (timing-based) cost model off; the cost model's mechanics are tested on
+/// the decider with synthetic measurements.
 @Suite struct AutoModeTests {
+    static var rules: AutoPolicy {
+        var p = AutoPolicy()
+        p.costModel = false
+        return p
+    }
+
     final class Harness {
         let graph: StaticIR
         let rt: ConvergeRuntime
         var value = 0.0
 
-        init(_ ir: ConvergeIR, level: ExecutionLevel, policy: AutoPolicy = AutoPolicy()) throws {
+        init(_ ir: ConvergeIR, level: ExecutionLevel, policy: AutoPolicy = AutoModeTests.rules) throws {
             graph = try StaticIR(ir)
             var o = RuntimeOptions(level: level, mode: .auto, diagnostics: .light)
             o.auto = policy
@@ -128,7 +136,7 @@ import Testing
         #expect(s.executedMode == .dirty && s.planLength == 1 && s.decisionNs > 0)
 
         // the decision budget: past it, full
-        var tight = AutoPolicy()
+        var tight = Self.rules
         tight.decisionBudgetMs = 1e-6
         let b = try Harness(Workload.converge(steps: 300), level: level, policy: tight)
         _ = try b.txn(["b0"])
@@ -137,7 +145,7 @@ import Testing
         #expect(s.reasons == [.inlineDirty, .budgetCutoff] && s.executedMode == .full)
 
         // full known to be cheap runs outright
-        var fast = AutoPolicy()
+        var fast = Self.rules
         fast.fastFullMaxMs = 1000
         let q = try Harness(Workload.converge(steps: 300), level: level, policy: fast)
         _ = try q.txn(["b0"])
@@ -167,5 +175,39 @@ import Testing
             _ = try rt.transaction { txn in for i in 0..<100 { try txn.set(g.pathId("b\(i)")!, number: 1) } }
             #expect(rt.lastSummary.executedMode == .dirty && rt.lastSummary.reasons.isEmpty && rt.lastSummary.planLength == 100)
         }
+    }
+
+    @Test func costModelPrefersTheCheaperModeAndProbesTheOther() throws {
+        let d = AutoDecider(policy: AutoPolicy(), stepCount: 1000)
+        var roots = [UInt32](0..<600)
+        func decide(_ n: Int) -> (AutoDecision, DecisionReasons) {
+            var reasons: DecisionReasons = []
+            let decision = roots.withUnsafeBufferPointer { d.decide(roots: $0.baseAddress!, count: n, key: UInt32(n), dirtyAll: nil, scopeSteps: 1000, reasons: &reasons) }
+            return (decision, reasons)
+        }
+        func isFull(_ x: AutoDecision) -> Bool { if case .full = x { return true } else { return false } }
+        _ = decide(1)                                         // cold start (not measured)
+        // no full measurement yet: the cost model is silent; after 64 decisions it probes full once
+        var probes = 0
+        for _ in 0..<70 {
+            let (x, r) = decide(400)
+            if isFull(x) { probes += 1; #expect(r == .nearFull); d.recordConverge(full: true, ns: 10_000, roots: 400) }
+            else { d.recordConverge(full: false, ns: 400 * 10, roots: 400) }       // dirty: 10 ns per root
+        }
+        #expect(probes == 1)
+        // dirty predicted 400 · 10 = 4,000 ns < full 10,000 ns: dirty
+        #expect(!isFull(decide(400).0))
+        // 600 roots at 20 ns per root = 12,000 ns >= 10,000: full (reason near_full)
+        for _ in 0..<8 { d.recordConverge(full: false, ns: 600 * 20, roots: 600) }
+        let (x, r) = decide(600)
+        #expect(isFull(x) && r == .nearFull)
+        // while full is preferred, dirty is re-measured after the probe interval
+        var dirtyProbes = 0
+        for _ in 0..<200 where !isFull(decide(600).0) { dirtyProbes += 1 }
+        #expect(dirtyProbes >= 1 && dirtyProbes <= 3)
+        // estimates are minimums of the last 8 samples: one slow outlier does not move them
+        d.recordConverge(full: true, ns: 1_000_000, roots: 0)
+        #expect(isFull(decide(600).0))
+        roots = []
     }
 }

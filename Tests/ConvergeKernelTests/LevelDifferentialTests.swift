@@ -11,6 +11,7 @@ import Testing
     static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, impl: SIMDImplementation? = nil) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
         o.auto.decisionBudgetMs = 0          // no timing-dependent decisions in a differential test
+        o.auto.costModel = false
         o.native = NativeOptions(implementation: impl)
         let rt = try ConvergeRuntime(g, options: o)
         for sid in 0..<g.stepCount where g.stepFlags[sid] & 2 == 0 {
