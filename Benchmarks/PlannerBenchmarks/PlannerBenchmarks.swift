@@ -1,8 +1,9 @@
 import Benchmark
 import ConvergeKernel
 
-/// Plan-only microbenchmarks: wall clock (compare ratios within one run) and allocations
-/// (deterministic: planning must allocate nothing, so the threshold is zero).
+/// Plan-only and transaction microbenchmarks: wall clock (compare ratios within one run) and
+/// allocations (deterministic: planning and transactions under diagnostics off/light must
+/// allocate nothing, so the threshold is zero).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal],
                                            thresholds: [.mallocCountTotal: .init(absolute: [.p100: 0])])
@@ -19,6 +20,26 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+    // txnCommit (writes + converge + commit) on the converge workload, steps 2000
+    for level in ExecutionLevel.allCases {
+        for (mode, ratio) in [(ConvergeMode.full, 0.005), (.dirty, 0.005), (.auto, 0.005), (.auto, 0.25)] {
+            for diagnostics in [DiagnosticsLevel.off, .light] {
+                Benchmark("txn \(level.rawValue) \(mode.rawValue) dirty=\(ratio) \(diagnostics.rawValue)") { (benchmark: Benchmark, w: TxnState) in
+                    for _ in benchmark.scaledIterations { _ = try w.workload.transaction() }
+                } setup: { () throws -> TxnState in
+                    let w = try TxnCommitWorkload(steps: 2000, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: 2000, ratio: ratio),
+                                                  options: RuntimeOptions(level: level, mode: mode, diagnostics: diagnostics))
+                    _ = try w.run(500)   // warm-up: caches, auto's measurements
+                    return TxnState(workload: w)
+                }
+            }
+        }
+    }
+}
+
+final class TxnState: @unchecked Sendable {
+    let workload: TxnCommitWorkload
+    init(workload: TxnCommitWorkload) { self.workload = workload }
 }
 
 final class State: @unchecked Sendable {

@@ -62,37 +62,37 @@ public final class ConvergeRuntime {
     public var lastSummary: TransactionSummary { summaryPtr.pointee }
 
     let native: NativePlanner?
-    private let portable: PortablePlanner?
-    private let decider: AutoDecider
-    private let planBuffer: PlanBuffer
+    let portable: PortablePlanner?
+    let decider: AutoDecider
+    let planBuffer: PlanBuffer
     // Derive functions live in class boxes reached through Unmanaged references: calling through
     // a guaranteed reference costs no retain/release per step (half the cost of a step here), and
     // a closure read back from a generic container would go through an allocating thunk.
-    private final class Derive {
+    final class Derive {
         let fn: DeriveFunction
         init(_ fn: @escaping DeriveFunction) { self.fn = fn }
     }
-    private struct Observer { let token: Int; let fn: (TransactionResult) -> Void }
-    private let derives: UnsafeMutablePointer<Unmanaged<Derive>?>
-    private var observers: [Observer] = []
-    private var nextObserver = 0
+    struct Observer { let token: Int; let fn: (TransactionResult) -> Void }
+    let derives: UnsafeMutablePointer<Unmanaged<Derive>?>
+    var observers: [Observer] = []
+    var nextObserver = 0
 
     // static tables as raw pointers (owned)
-    private let stepCount: Int
-    private let pathCount: Int
-    private let inputOffsets: UnsafeMutablePointer<UInt32>
-    private let inputPaths: UnsafeMutablePointer<UInt32>
-    private let prefixOffsets: UnsafeMutablePointer<UInt32>
-    private let prefixIds: UnsafeMutablePointer<UInt32>
-    private let stepOut: UnsafeMutablePointer<UInt32>
-    private let stepFlags: UnsafeMutablePointer<UInt8>
-    private let fullPlan: UnsafeMutablePointer<UInt32>     // the scope's steps
-    private let scopeLen: Int
+    let stepCount: Int
+    let pathCount: Int
+    let inputOffsets: UnsafeMutablePointer<UInt32>
+    let inputPaths: UnsafeMutablePointer<UInt32>
+    let prefixOffsets: UnsafeMutablePointer<UInt32>
+    let prefixIds: UnsafeMutablePointer<UInt32>
+    let stepOut: UnsafeMutablePointer<UInt32>
+    let stepFlags: UnsafeMutablePointer<UInt8>
+    let fullPlan: UnsafeMutablePointer<UInt32>     // the scope's steps
+    let scopeLen: Int
 
     // Transaction tracking, all preallocated. The mutable scalars live behind a pointer (`hot`):
     // stored `var`s of a class pay a dynamic exclusivity check on every access, which the
     // per-write and per-step paths cannot afford.
-    private struct Hot {
+    struct Hot {
         var inTransaction = false
         var executing = false
         var failed = false           // a configuration error was recorded during converge
@@ -106,39 +106,39 @@ public final class ConvergeRuntime {
         var opSeq: UInt64 = 0
         var lastDecisionNs: UInt64 = 0
     }
-    private let summaryPtr: UnsafeMutablePointer<TransactionSummary>
-    private let hot: UnsafeMutablePointer<Hot>
-    private var inTransaction: Bool { get { hot.pointee.inTransaction } set { hot.pointee.inTransaction = newValue } }
-    private var executing: Bool { get { hot.pointee.executing } set { hot.pointee.executing = newValue } }
-    private var writeSeq: UInt64 { get { hot.pointee.writeSeq } set { hot.pointee.writeSeq = newValue } }
-    private var dirtyCount: Int { get { hot.pointee.dirtyCount } set { hot.pointee.dirtyCount = newValue } }
-    private var undoCount: Int { get { hot.pointee.undoCount } set { hot.pointee.undoCount = newValue } }
-    private var dirtyAllMark: DirtyAllReason? { get { hot.pointee.dirtyAllMark } set { hot.pointee.dirtyAllMark = newValue } }
-    private let dirtyBits: UnsafeMutablePointer<UInt64>
-    private let dirtyIds: UnsafeMutablePointer<UInt32>
-    private let undoBits: UnsafeMutablePointer<UInt64>
-    private let undoIds: UnsafeMutablePointer<UInt32>
-    private let undoTags: UnsafeMutablePointer<UInt8>
-    private let undoValues: UnsafeMutablePointer<Double>
-    private let roots: UnsafeMutablePointer<UInt32>          // [pathCount] dirty roots, ascending
-    private let sortScratch: UnsafeMutablePointer<UInt32>
+    let summaryPtr: UnsafeMutablePointer<TransactionSummary>
+    let hot: UnsafeMutablePointer<Hot>
+    var inTransaction: Bool { get { hot.pointee.inTransaction } set { hot.pointee.inTransaction = newValue } }
+    var executing: Bool { get { hot.pointee.executing } set { hot.pointee.executing = newValue } }
+    var writeSeq: UInt64 { get { hot.pointee.writeSeq } set { hot.pointee.writeSeq = newValue } }
+    var dirtyCount: Int { get { hot.pointee.dirtyCount } set { hot.pointee.dirtyCount = newValue } }
+    var undoCount: Int { get { hot.pointee.undoCount } set { hot.pointee.undoCount = newValue } }
+    var dirtyAllMark: DirtyAllReason? { get { hot.pointee.dirtyAllMark } set { hot.pointee.dirtyAllMark = newValue } }
+    let dirtyBits: UnsafeMutablePointer<UInt64>
+    let dirtyIds: UnsafeMutablePointer<UInt32>
+    let undoBits: UnsafeMutablePointer<UInt64>
+    let undoIds: UnsafeMutablePointer<UInt32>
+    let undoTags: UnsafeMutablePointer<UInt8>
+    let undoValues: UnsafeMutablePointer<Double>
+    let roots: UnsafeMutablePointer<UInt32>          // [pathCount] dirty roots, ascending
+    let sortScratch: UnsafeMutablePointer<UInt32>
     // derived writes of the Swift executor (L0/L1)
-    private let dUndoPaths: UnsafeMutablePointer<UInt32>
-    private let dUndoTags: UnsafeMutablePointer<UInt8>
-    private let dUndoValues: UnsafeMutablePointer<Double>
+    let dUndoPaths: UnsafeMutablePointer<UInt32>
+    let dUndoTags: UnsafeMutablePointer<UInt8>
+    let dUndoValues: UnsafeMutablePointer<Double>
     // diagnostics buffers
-    private let tracePtr: UnsafeMutablePointer<ck_trace_t>
-    private var trace: ck_trace_t {
+    let tracePtr: UnsafeMutablePointer<ck_trace_t>
+    var trace: ck_trace_t {
         get { tracePtr.pointee }
         _modify { yield &tracePtr.pointee }
     }
-    private let stepRecords: UnsafeMutablePointer<ck_step_record_t>
-    private let patchRecords: UnsafeMutablePointer<ck_patch_record_t>
+    let stepRecords: UnsafeMutablePointer<ck_step_record_t>
+    let patchRecords: UnsafeMutablePointer<ck_patch_record_t>
     // failure state of the converge in progress
-    private var configError: ConvergeError?
-    private var stepError: (any Error)?
+    var configError: ConvergeError?
+    var stepError: (any Error)?
 
-    private static let instances = Atomic<UInt64>(0)
+    static let instances = Atomic<UInt64>(0)
 
     /// Builds a runtime for a compiled graph.
     /// - Throws: `kernelFailure` / `invalidArgument` from the native kernel (L1, L2);
@@ -456,7 +456,7 @@ public final class ConvergeRuntime {
     /// transaction, at its begin and end).
     public var lastDecisionNs: UInt64 { hot.pointee.lastDecisionNs }
 
-    private func notify(_ result: TransactionResult) {
+    func notify(_ result: TransactionResult) {
         let list = observers
         var i = 0
         while i < list.count { list[i].fn(result); i += 1 }
@@ -521,7 +521,7 @@ public final class ConvergeRuntime {
         if dirtyAllMark != .fallbackPolicy { dirtyAllMark = reason }
     }
 
-    private func checkWritable(_ seq: UInt64) throws(ConvergeError) {
+    func checkWritable(_ seq: UInt64) throws(ConvergeError) {
         if executing {
             let e = ConvergeError(.writeOutsideReducer, "a step wrote a slot during converge of transaction \(txnSeq); steps return their value instead")
             if !hot.pointee.failed { hot.pointee.failed = true; configError = e }
@@ -533,7 +533,7 @@ public final class ConvergeRuntime {
     }
 
     /// True when some reducer-written slot differs (Object.is) from its base value.
-    private func reducerChanged() -> Bool {
+    func reducerChanged() -> Bool {
         var k = 0
         while k < undoCount {
             let i = Int(undoIds[k])
@@ -544,7 +544,7 @@ public final class ConvergeRuntime {
     }
 
     /// Restores every reducer-written slot (in reverse) and clears the tracking.
-    private func abortReducer() {
+    func abortReducer() {
         var k = undoCount
         while k > 0 {
             k -= 1
@@ -558,7 +558,7 @@ public final class ConvergeRuntime {
         clearTracking()
     }
 
-    private func clearTracking() {
+    func clearTracking() {
         var k = 0
         while k < dirtyCount { dirtyBits[Int(dirtyIds[k]) >> 6] = 0; k += 1 }
         k = 0
@@ -573,7 +573,7 @@ public final class ConvergeRuntime {
 
     /// Fills `roots` with the dirty ids that have no proper prefix among the dirty ids,
     /// ascending; returns the count. Allocation-free (capacity reserved at init).
-    private func computeRoots() -> Int {
+    func computeRoots() -> Int {
         hot.pointee.rootCount = 0
         if dirtyCount <= 64 {
             var i = 0
@@ -603,7 +603,7 @@ public final class ConvergeRuntime {
     }
 
     @inline(__always)
-    private func addRootIfNoPrefix(_ id: UInt32) {
+    func addRootIfNoPrefix(_ id: UInt32) {
         var k = Int(prefixOffsets[Int(id)])
         let end = Int(prefixOffsets[Int(id) + 1]) - 1   // the last prefix is the path itself
         while k < end {
@@ -615,370 +615,11 @@ public final class ConvergeRuntime {
         hot.pointee.rootCount += 1
     }
 
-    private func fnv(_ n: Int) -> UInt32 {
+    func fnv(_ n: Int) -> UInt32 {
         var h: UInt32 = 2_166_136_261
         var i = 0
         while i < n { h ^= roots[i]; h = h &* 16_777_619; i += 1 }
         return h
     }
 
-    // MARK: converge
-
-    struct ExecCounters {
-        var outcome = UInt32(CK_OUTCOME_OK)
-        var failedStep = -1
-        var executedMode: ExecutedMode?
-        var planLength = 0
-        var executed = 0
-        var changed = 0
-        var derivedChanged = false
-        var boundaryCalls = 0
-        var hostCalls = 0
-        var bytesIn = 0
-        var bytesOut = 0
-        var decisionNs: UInt64 = 0
-    }
-
-    private var budgetNs: UInt64 { options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0 }
-
-    private func converge(decision: AutoDecision, auto: Bool, rootCount: Int, key: UInt32, dirtyAll: DirtyAllReason?,
-                          reasons: inout DecisionReasons, decisionStart: UInt64) throws(ConvergeError) -> ExecCounters {
-        var c = ExecCounters()
-        if scopeLen == 0 { return c }
-        let fullStart = auto && decider.measuresFull ? monotonicNowNs() : 0
-        var ranFull = false
-        if options.level == .l2, let native {
-            c = try convergeL2(native, decision: decision, auto: auto, rootCount: rootCount, key: key,
-                               dirtyAll: dirtyAll, reasons: &reasons, decisionStart: decisionStart)
-            ranFull = c.executedMode == .full
-            if auto && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
-                decider.recordConverge(full: ranFull, ns: monotonicNowNs() &- decisionStart, roots: rootCount)
-            }
-        } else {
-            // L0 / L1: plan (0 or 1 C call for L1), then the Swift executor
-            var plan: UnsafePointer<UInt32> = UnsafePointer(fullPlan)
-            var length = scopeLen
-            var decided: UInt64 = 0
-            c.executedMode = .full
-            switch decision {
-            case .full:
-                if let native {
-                    // L1 asks the kernel for the full plan too: one call per commit
-                    try planWith(native, mode: .full, dirtyAll: nil, rootCount: 0, c: &c)
-                    plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
-                    length = planBuffer.count
-                }
-            case .cached(let cache, let entry):
-                (plan, length) = cache.plan(entry)
-                c.executedMode = .dirty
-            case .plan(let store):
-                if let native {
-                    try planWith(native, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
-                } else if let portable {
-                    try portable.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
-                                      mode: .dirty, scope: options.scope, into: planBuffer)
-                }
-                length = planBuffer.count
-                plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
-                c.executedMode = .dirty
-                if auto {
-                    decided = monotonicNowNs()
-                    let planNs = decided &- decisionStart
-                    if stepCount >= 32 && options.auto.decisionBudgetMs > 0 && Double(planNs) > options.auto.decisionBudgetMs * 1e6 {
-                        reasons.insert(.budgetCutoff)
-                        (plan, length) = (UnsafePointer(fullPlan), scopeLen)
-                        c.executedMode = .full
-                    } else if options.auto.nearFullPlanRatio > 0 && Double(length) >= options.auto.nearFullPlanRatio * Double(scopeLen) {
-                        reasons.insert(.nearFull)
-                        (plan, length) = (UnsafePointer(fullPlan), scopeLen)
-                        c.executedMode = .full
-                    } else if let store {
-                        store.store(key, roots, rootCount, plan: plan, length: length)
-                    }
-                }
-            }
-            if auto {
-                if decided == 0 { decided = monotonicNowNs() }
-                c.decisionNs = decided &- decisionStart
-            }
-            ranFull = c.executedMode == .full
-            c.planLength = length
-            executeSwift(plan, length, &c)
-        }
-        if auto && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
-            decider.recordConverge(full: ranFull, ns: monotonicNowNs() &- decisionStart, roots: rootCount)
-        }
-        if ranFull && fullStart != 0 && c.outcome == UInt32(CK_OUTCOME_OK) { decider.recordFull(ns: monotonicNowNs() &- fullStart) }
-        return c
-    }
-
-    /// L1: one `ck_kernel_plan` call into the plan buffer.
-    private func planWith(_ native: NativePlanner, mode: PlanMode, dirtyAll: DirtyAllReason?, rootCount: Int,
-                          c: inout ExecCounters) throws(ConvergeError) {
-        try native.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
-                        mode: mode, scope: options.scope, into: planBuffer)
-        c.boundaryCalls += 1
-        c.bytesIn += 4 * (mode == .full ? 0 : rootCount)
-        c.bytesOut += 4 * planBuffer.count + MemoryLayout<ck_plan_result_t>.size
-    }
-
-    /// The Swift executor (L0, L1): mirrors `ck_kernel_execute`.
-    private func executeSwift(_ plan: UnsafePointer<UInt32>, _ n: Int, _ c: inout ExecCounters) {
-        // two copies of the loop: the traced one, and one where tracing is the constant `false`
-        // (so diagnostics off pays no per-step test, as in a build with instrumentation compiled out)
-        if instrumentationCompiledIn && trace.level != UInt32(CK_TRACE_OFF) {
-            executeLoop(plan, n, &c, Traced.self)
-        } else {
-            executeLoop(plan, n, &c, Untraced.self)
-        }
-    }
-
-    /// The trace switch as a type, so that generic specialization folds it into each copy.
-    private protocol TraceSwitch { static var on: Bool { get } }
-    private enum Traced: TraceSwitch { static var on: Bool { true } }
-    private enum Untraced: TraceSwitch { static var on: Bool { false } }
-
-    private func executeLoop<T: TraceSwitch>(_ plan: UnsafePointer<UInt32>, _ n: Int, _ c: inout ExecCounters, _: T.Type) {
-        let traced = T.on
-        let tags = state.tags, values = state.values
-        let stepFlags = self.stepFlags, inputOffsets = self.inputOffsets, inputPaths = self.inputPaths
-        let stepOut = self.stepOut, dUndoPaths = self.dUndoPaths, dUndoTags = self.dUndoTags, dUndoValues = self.dUndoValues
-        let budget = budgetNs
-        let start = budget != 0 ? budgetNowNs(budget) : 0
-        let timing = traced
-        let patches = traced && trace.level >= UInt32(CK_TRACE_PATCHES)
-        let steps0 = traced ? trace.step_count : 0, patches0 = traced ? trace.patch_count : 0
-        let op0 = traced ? trace.op_seq : 0
-        let sd0 = traced ? trace.steps_dropped : 0, pd0 = traced ? trace.patches_dropped : 0
-        var writes = 0, i = 0
-        var outcome = UInt32(CK_OUTCOME_OK), failed = -1
-        while i < n {
-            let s = Int(plan[i])
-            if budget != 0 && i > 0 && i & 31 == 0 && budgetNowNs(budget) &- start > budget {
-                outcome = UInt32(CK_OUTCOME_BUDGET_EXCEEDED)
-                failed = s
-                break
-            }
-            let t0 = timing ? monotonicNowNs() : 0
-            var tag: UInt8 = ConvergeValue.undefinedTag
-            var value = 0.0
-            let link = stepFlags[s] & 2 != 0
-            let lo = Int(inputOffsets[s])
-            if link {
-                if Int(inputOffsets[s + 1]) > lo, inputPaths[lo] != .max {
-                    let from = Int(inputPaths[lo])
-                    tag = tags[from]
-                    value = values[from]
-                }
-            } else {
-                let status = runDerive(s, &tag, &value)
-                if status != CK_HOST_OK {
-                    outcome = status == CK_HOST_THREW ? UInt32(CK_OUTCOME_RUNTIME_ERROR) : UInt32(CK_OUTCOME_HOST_ABORT)
-                    failed = s
-                    i += 1
-                    break
-                }
-            }
-            let p = Int(stepOut[s])
-            let same = ConvergeValue.same(tags[p], values[p], tag, value)
-            if !same {
-                dUndoPaths[writes] = UInt32(p)
-                dUndoTags[writes] = tags[p]
-                dUndoValues[writes] = values[p]
-                writes += 1
-                if patches {
-                    if trace.patch_count < trace.patch_capacity {
-                        var r = ck_patch_record_t()
-                        r.op_seq = trace.op_seq
-                        r.path_id = UInt32(p)
-                        r.step_id = UInt32(s)
-                        r.reason = link ? UInt8(CK_PATCH_LINK) : UInt8(CK_PATCH_COMPUTED)
-                        r.from_tag = tags[p]
-                        r.from_value = values[p]
-                        r.to_tag = tag
-                        r.to_value = value
-                        patchRecords[Int(trace.patch_count)] = r
-                        trace.patch_count += 1
-                    } else {
-                        trace.patches_dropped += 1
-                    }
-                }
-                if timing { trace.op_seq &+= 1 }
-                tags[p] = tag
-                values[p] = value
-            }
-            if timing {
-                if trace.step_count < trace.step_capacity {
-                    stepRecords[Int(trace.step_count)] = ck_step_record_t(
-                        step_id: UInt32(s), kind: link ? 1 : 0, changed: same ? 0 : 1, reserved: 0,
-                        duration_ns: monotonicNowNs() &- t0)
-                    trace.step_count += 1
-                } else {
-                    trace.steps_dropped += 1
-                }
-            }
-            i += 1
-        }
-        c.executed = i
-        c.outcome = outcome
-        c.failedStep = failed
-        if outcome != UInt32(CK_OUTCOME_OK) {
-            var k = writes
-            while k > 0 {
-                k -= 1
-                let p = Int(dUndoPaths[k])
-                tags[p] = dUndoTags[k]
-                values[p] = dUndoValues[k]
-            }
-            if timing {
-                trace.step_count = steps0
-                trace.patch_count = patches0
-                trace.steps_dropped = sd0
-                trace.patches_dropped = pd0
-                trace.op_seq = op0
-            }
-            c.changed = 0
-            return
-        }
-        c.changed = writes
-        var k = 0
-        while k < writes {
-            let p = Int(dUndoPaths[k])
-            if undoBits[p >> 6] & (UInt64(1) << UInt64(p & 63)) == 0 { c.derivedChanged = true; break }
-            k += 1
-        }
-    }
-
-    /// Runs the derive function of computed step `s` into (tag, value); a `CK_HOST_*` status.
-    @inline(__always)
-    fileprivate final func runDerive(_ s: Int, _ tag: inout UInt8, _ value: inout Double) -> Int32 {
-        guard let box = derives[s] else {
-            if !hot.pointee.failed {
-                hot.pointee.failed = true
-                configError = ConvergeError(.missingStepFunction, "computed step \(s) (\"\(graph.out(ofStep: s))\") has no derive function")
-            }
-            return CK_HOST_ABORT
-        }
-        let lo = Int(inputOffsets[s])
-        let inputs = StepInputs(tags: state.tags, values: state.values, paths: inputPaths + lo,
-                                count: Int(inputOffsets[s + 1]) - lo)
-        do {
-            let v = try box._withUnsafeGuaranteedRef { (d) throws -> ConvergeValue in try d.fn(inputs) }
-            if hot.pointee.failed { return CK_HOST_ABORT }   // it wrote a slot and swallowed the error
-            tag = v.tag
-            value = v.payload
-            return CK_HOST_OK
-        } catch {
-            if hot.pointee.failed { return CK_HOST_ABORT }
-            stepError = error
-            hot.pointee.hasStepError = true
-            return CK_HOST_THREW
-        }
-    }
-
-    // MARK: L2
-
-    private func convergeL2(_ native: NativePlanner, decision: AutoDecision, auto: Bool, rootCount: Int, key: UInt32,
-                            dirtyAll: DirtyAllReason?, reasons: inout DecisionReasons,
-                            decisionStart: UInt64) throws(ConvergeError) -> ExecCounters {
-        var c = ExecCounters()
-        var opts = ck_exec_options_t()
-        opts.host_steps = convergeHostSteps
-        opts.host_context = Unmanaged.passUnretained(self).toOpaque()
-        opts.budget_ns = budgetNs
-        var er = ck_exec_result_t()
-        var pr = ck_plan_result_t()
-        let traced = instrumentationCompiledIn && trace.level != UInt32(CK_TRACE_OFF)
-        do {
-            opts.trace = traced ? tracePtr : nil
-            switch decision {
-            case .cached(let cache, let entry):
-                let (plan, length) = cache.plan(entry)
-                if auto { c.decisionNs = monotonicNowNs() &- decisionStart }   // (no planning)
-                try native.execute(plan: plan, count: length, options: &opts, exec: &er)
-                c.executedMode = .dirty
-                c.planLength = length
-                c.bytesIn = 4 * length
-                c.bytesOut = MemoryLayout<ck_exec_result_t>.size
-            case .full, .plan:
-                var store: PlanCache? = nil
-                var mode = PlanMode.full
-                if case .plan(let s) = decision {
-                    store = s
-                    mode = .dirty
-                    if auto {
-                        opts.near_full_plan_ratio = options.auto.nearFullPlanRatio
-                        opts.decision_budget_ns = options.auto.decisionBudgetMs > 0 ? UInt64(options.auto.decisionBudgetMs * 1e6) : 0
-                        opts.decision_start_ns = decisionStart   // the kernel times the decision to the plan's end
-                    }
-                } else if auto {
-                    c.decisionNs = monotonicNowNs() &- decisionStart     // full: no planning
-                }
-                let capacity = planBuffer.storage.count
-                try planBuffer.storage.withUnsafeMutableBufferPointer { (out) throws(ConvergeError) in
-                    do {
-                        let r = roots
-                        try native.commit(roots: r, count: mode == .full ? 0 : rootCount, mode: mode,
-                                          scope: options.scope, dirtyAll: dirtyAll != nil, out: out.baseAddress!,
-                                          capacity: capacity, options: &opts, plan: &pr, exec: &er)
-                        if auto && mode == .dirty { c.decisionNs = er.plan_ns }
-                        if er.switched == UInt32(CK_SWITCH_BUDGET_CUTOFF) { reasons.insert(.budgetCutoff) }
-                        if er.switched == UInt32(CK_SWITCH_NEAR_FULL) { reasons.insert(.nearFull) }
-                        if let store, er.switched == UInt32(CK_SWITCH_NONE) {
-                            store.store(key, r, rootCount,
-                                            plan: UnsafePointer(out.baseAddress!), length: Int(pr.step_count))
-                        }
-                    }
-                }
-                c.executedMode = pr.executed_mode == UInt32(CK_EXECUTED_FULL) ? .full : .dirty
-                c.planLength = Int(pr.step_count)
-                c.bytesIn = 4 * (mode == .full ? 0 : rootCount)
-                c.bytesOut = 4 * Int(pr.step_count) + MemoryLayout<ck_plan_result_t>.size + MemoryLayout<ck_exec_result_t>.size
-            }
-        }
-        c.boundaryCalls = 1
-        c.outcome = er.outcome
-        c.failedStep = er.failed_step == .max ? -1 : Int(er.failed_step)
-        c.executed = Int(er.executed_steps)
-        c.changed = Int(er.changed_steps)
-        c.hostCalls = Int(er.host_calls)
-        if c.outcome == UInt32(CK_OUTCOME_OK) {
-            let writes = native.lastWrites()
-            var k = 0
-            while k < writes.count {
-                let p = Int(writes[k])
-                if undoBits[p >> 6] & (UInt64(1) << UInt64(p & 63)) == 0 { c.derivedChanged = true; break }
-                k += 1
-            }
-        } else if c.outcome == UInt32(CK_OUTCOME_BAD_VALUE), !hot.pointee.failed {
-            hot.pointee.failed = true
-            configError = ConvergeError(.kernelFailure, "step \(c.failedStep) returned a value with an unknown tag")
-        }
-        return c
-    }
-
-    /// Runs a batch of computed steps for the kernel (L2), into its output arrays.
-    @inline(__always)
-    fileprivate final func hostSteps(_ steps: UnsafePointer<UInt32>, _ count: Int, _ tags: UnsafeMutablePointer<UInt8>,
-                                     _ values: UnsafeMutablePointer<Double>, _ completed: UnsafeMutablePointer<UInt32>) -> Int32 {
-        var b = 0
-        while b < count {
-            let status = runDerive(Int(steps[b]), &tags[b], &values[b])
-            if status != CK_HOST_OK {
-                completed.pointee = UInt32(b)
-                return status
-            }
-            b += 1
-        }
-        return CK_HOST_OK
-    }
-}
-
-/// The L2 host callback: C calls it with each batch of computed steps; `context` is the runtime.
-private let convergeHostSteps: ck_host_batch_fn = { context, steps, count, tags, values, completed in
-    guard let context, let steps, let tags, let values, let completed else { return CK_HOST_ABORT }
-    // a guaranteed reference: no retain/release of the runtime per callback
-    return Unmanaged<ConvergeRuntime>.fromOpaque(context)._withUnsafeGuaranteedRef {
-        $0.hostSteps(steps, Int(count), tags, values, completed)
-    }
 }

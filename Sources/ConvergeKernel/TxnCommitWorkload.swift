@@ -18,13 +18,14 @@ public final class TxnCommitWorkload {
         max(1, Int((Double(steps) * ratio).rounded(.up)))
     }
 
-    public init(steps: Int, dirtyRoots k: Int, options: RuntimeOptions) throws(ConvergeError) {
+    /// - Parameter links: build ``Workload/convergeLinks(steps:)`` (`d_i = link(b_i)`) instead.
+    public init(steps: Int, dirtyRoots k: Int, options: RuntimeOptions, links: Bool = false) throws(ConvergeError) {
         guard steps >= 1, k >= 1, k <= steps else {
             throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= steps (\(steps))")
         }
         self.steps = steps
         self.dirtyRoots = k
-        let graph = try StaticIR(Workload.converge(steps: steps))
+        let graph = try StaticIR(links ? Workload.convergeLinks(steps: steps) : Workload.converge(steps: steps))
         runtime = try ConvergeRuntime(graph, options: options)
         try Workload.registerConvergeFunctions(runtime)
         ids = .allocate(capacity: k)

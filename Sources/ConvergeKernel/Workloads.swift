@@ -15,6 +15,14 @@ public enum Workload {
         return ConvergeIR(fields: fields, steps: steps)
     }
 
+    /// The converge workload with links instead of computed steps: step i is `d_i = link(b_i)`
+    /// (for measuring what the kernel runs without calling the host).
+    public static func convergeLinks(steps n: Int) -> ConvergeIR {
+        var ir = converge(steps: n)
+        ir.steps = (0..<n).map { IRStep(kind: IRStep.link, out: "d\($0)", from: "b\($0)") }
+        return ir
+    }
+
     /// The dirty paths of a converge-workload transaction with k dirty roots: `b0…b{k−1}`.
     public static func convergeDirty(roots k: Int) -> [String] { (0..<k).map { "b\($0)" } }
 

@@ -35,6 +35,9 @@ struct BenchTxnCommand: ParsableCommand {
     @Option(help: "Rounds: every point is sampled once per round, round-robin, to spread machine noise.")
     var rounds = 3
 
+    @Flag(help: "Use link steps (d_i = link(b_i)) instead of computed ones: what the kernel runs without the host.")
+    var links = false
+
     @Option(help: "Independent runtime instances per point (replica 2+ measure instance-to-instance variance: memory layout, noise).")
     var replicas = 1
 
@@ -77,7 +80,7 @@ struct BenchTxnCommand: ParsableCommand {
                 var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)
                 o.auto.decisionBudgetMs = 0
                 let w = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio),
-                                              options: o)
+                                              options: o, links: links)
                 _ = try w.run(count)
             }
             CLIOutput.print("ran \(count) transactions at each of \(points.count) point(s)")
@@ -93,7 +96,7 @@ struct BenchTxnCommand: ParsableCommand {
                 if workloads[p] == nil {
                     var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)
                     o.instrumentation = .full
-                    workloads[p] = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio), options: o)
+                    workloads[p] = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio), options: o, links: links)
                 }
                 let w = workloads[p]!
                 samplesOf[p, default: []] += try w.sample(samples: round == rounds - 1 ? samples - perRound * (rounds - 1) : perRound)
@@ -171,10 +174,10 @@ struct BenchTxnCommand: ParsableCommand {
         } } } }
 
         if json {
-            CLIOutput.print(JSONValue.object([("simd", .string(SIMDImplementation.automatic.rawValue)),
+            CLIOutput.print(JSONValue.object([("simd", .string(SIMDImplementation.automatic.rawValue)), ("links", .bool(links)),
                                               ("points", .array(rows)), ("ratios", .array(ratioRows))]).text)
         } else {
-            CLIOutput.print("txnCommit benchmarks (converge workload; simd \(SIMDImplementation.automatic.rawValue); ns per transaction, \(samples) samples per point in \(rounds) rounds)")
+            CLIOutput.print("txnCommit benchmarks (converge workload\(links ? " with links" : ""); simd \(SIMDImplementation.automatic.rawValue); ns per transaction, \(samples) samples per point in \(rounds) rounds)")
             lines.forEach(CLIOutput.print)
             CLIOutput.print("ratios of medians (same run):")
             ratioLines.forEach(CLIOutput.print)
