@@ -5,9 +5,12 @@ import Testing
 /// are tested with the (timing-based) cost model off; the cost model's mechanics are tested on
 /// the decider with synthetic measurements.
 @Suite struct AutoModeTests {
+    /// Logix's rules without the timing-dependent parts (cost model, decision budget), so that
+    /// a loaded machine cannot change a decision; the budget is tested with its own policy.
     static var rules: AutoPolicy {
         var p = AutoPolicy()
         p.costModel = false
+        p.decisionBudgetMs = 0
         return p
     }
 
