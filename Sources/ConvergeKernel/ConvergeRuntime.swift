@@ -483,24 +483,30 @@ public final class ConvergeRuntime {
             dirtyCount += 1
         }
         if instrumentationCompiledIn && trace.level >= UInt32(CK_TRACE_PATCHES) {
-            if trace.patch_count < trace.patch_capacity {
-                var r = ck_patch_record_t()
-                r.op_seq = trace.op_seq
-                r.path_id = id
-                r.step_id = .max
-                r.reason = UInt8(CK_PATCH_REDUCER)
-                r.from_tag = oldTag
-                r.from_value = old
-                r.to_tag = tag
-                r.to_value = payload
-                patchRecords[Int(trace.patch_count)] = r
-                trace.patch_count += 1
-            } else {
-                trace.patches_dropped += 1
-            }
+            appendPatch(path: id, step: .max, reason: UInt8(CK_PATCH_REDUCER), oldTag, old, tag, payload)
         }
         trace.op_seq &+= 1
         state.store(i, tag, tag == ConvergeValue.numberTag ? payload : tag == ConvergeValue.booleanTag ? (payload != 0 ? 1 : 0) : 0)
+    }
+
+    /// Appends a patch record (diagnostics full, instrumentation full), or counts it as dropped.
+    @inline(__always)
+    func appendPatch(path: UInt32, step: UInt32, reason: UInt8, _ fromTag: UInt8, _ from: Double, _ toTag: UInt8, _ to: Double) {
+        if trace.patch_count < trace.patch_capacity {
+            var r = ck_patch_record_t()
+            r.op_seq = trace.op_seq
+            r.path_id = path
+            r.step_id = step
+            r.reason = reason
+            r.from_tag = fromTag
+            r.from_value = from
+            r.to_tag = toTag
+            r.to_value = to
+            patchRecords[Int(trace.patch_count)] = r
+            trace.patch_count += 1
+        } else {
+            trace.patches_dropped += 1
+        }
     }
 
     func reducerMark(_ seq: UInt64, _ id: UInt32) throws(ConvergeError) {

@@ -168,21 +168,8 @@ extension ConvergeRuntime {
                 dUndoValues[writes] = values[p]
                 writes += 1
                 if patches {
-                    if trace.patch_count < trace.patch_capacity {
-                        var r = ck_patch_record_t()
-                        r.op_seq = trace.op_seq
-                        r.path_id = UInt32(p)
-                        r.step_id = UInt32(s)
-                        r.reason = link ? UInt8(CK_PATCH_LINK) : UInt8(CK_PATCH_COMPUTED)
-                        r.from_tag = tags[p]
-                        r.from_value = values[p]
-                        r.to_tag = tag
-                        r.to_value = value
-                        patchRecords[Int(trace.patch_count)] = r
-                        trace.patch_count += 1
-                    } else {
-                        trace.patches_dropped += 1
-                    }
+                    appendPatch(path: UInt32(p), step: UInt32(s), reason: link ? UInt8(CK_PATCH_LINK) : UInt8(CK_PATCH_COMPUTED),
+                                tags[p], values[p], tag, value)
                 }
                 if timing { trace.op_seq &+= 1 }
                 tags[p] = tag
