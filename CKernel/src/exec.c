@@ -169,7 +169,7 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
     const uint32_t *restrict deps = k->dep_paths;
     const uint32_t *restrict barrier = k->step_barrier;
     const uint64_t budget = o->budget_ns;
-    const uint64_t start = budget ? budget_now(budget) : 0;
+    const uint64_t start = budget && n > 32u ? budget_now(budget) : 0; /* no check happens in shorter plans */
     uint8_t out_tags[CK_HOST_BATCH_MAX];
     double out_values[CK_HOST_BATCH_MAX];
     uint32_t writes = 0, calls = 0;
@@ -311,7 +311,8 @@ ck_status_t ck_kernel_commit(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t
         return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
     ck_status_t st = check_trace(options->trace, error);
     if (st != CK_OK) return st;
-    const bool timed = (options->decision_budget_ns > 0 || options->decision_start_ns > 0) && mode == CK_MODE_DIRTY;
+    const bool timed = (options->decision_start_ns > 0 || (options->decision_budget_ns > 0 && k->step_count >= 32))
+                       && mode == CK_MODE_DIRTY;
     const uint64_t t0 = timed ? (options->decision_start_ns > 0 ? options->decision_start_ns : ck_now_ns()) : 0;
     st = ck_kernel_plan(k, dirty_ids, dirty_count, mode, scope, flags, out_steps, out_capacity, pr, error);
     if (st != CK_OK) return st;

@@ -272,10 +272,19 @@ final class AutoDecider {
         return prefer
     }
 
-    /// Whether to time this auto transaction's converge for the cost model.
+    /// Whether the next auto transaction is timed from the start of its decision: the cold start,
+    /// every 8th decision, cost-model probes, and dirty sets of 32 roots or more (whose planning
+    /// the decision budget watches anyway).
+    func timesNext(roots: Int) -> Bool {
+        let d = st.pointee.decisions
+        return d == 0 || d & 7 == 0 || roots >= 32
+            || (policy.costModel && (st.pointee.sinceDirty + 1 >= st.pointee.probeInterval
+                                     || st.pointee.sinceFull + 1 >= st.pointee.probeInterval))
+    }
+
+    /// Whether to record this (timed) auto transaction's converge for the cost model.
     func samplesConverge(full: Bool) -> Bool {
         policy.costModel && st.pointee.decisions > 1
-            && (full || st.pointee.decisions & 3 == 0 || st.pointee.sinceDirty >= st.pointee.probeInterval)
     }
 
     /// A converge timed from the decision's start to the end of execution (cost model). Each side

@@ -380,7 +380,9 @@ public final class ConvergeRuntime {
 
         var reasons: DecisionReasons = []
         if mode != nil && options.mode == .auto && mode != .auto { reasons.insert(.moduleOverride) }
-        let t0 = requested == .auto ? monotonicNowNs() : 0
+        // auto transactions are timed when sampled (decision time, the cost model): the clock is
+        // read only then, and around planning when the decision budget applies
+        let t0 = requested == .auto && decider.timesNext(roots: rootCount) ? monotonicNowNs() : 0
         var decision: AutoDecision
         switch requested {
         case .full: decision = .full

@@ -32,14 +32,11 @@ extension ConvergeRuntime {
             c = try convergeL2(native, decision: decision, auto: auto, rootCount: rootCount, key: key,
                                dirtyAll: dirtyAll, reasons: &reasons, decisionStart: decisionStart)
             ranFull = c.executedMode == .full
-            if auto && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
-                decider.recordConverge(full: ranFull, ns: monotonicNowNs() &- decisionStart, roots: rootCount)
-            }
         } else {
             // L0 / L1: plan (0 or 1 C call for L1), then the Swift executor
             var plan: UnsafePointer<UInt32> = UnsafePointer(fullPlan)
             var length = scopeLen
-            var decided: UInt64 = 0
+            var decided: UInt64 = 0, planStart: UInt64 = 0
             c.executedMode = .full
             switch decision {
             case .full:
@@ -53,6 +50,10 @@ extension ConvergeRuntime {
                 (plan, length) = cache.plan(entry)
                 c.executedMode = .dirty
             case .plan(let store):
+                // planning is timed (the decision budget) when it can be long: graphs of 32 steps
+                // or more; a sampled transaction is timed from the decision's start
+                planStart = decisionStart != 0 ? decisionStart
+                    : auto && stepCount >= 32 && options.auto.decisionBudgetMs > 0 ? monotonicNowNs() : 0
                 if let native {
                     try planWith(native, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
                 } else if let portable {
@@ -63,9 +64,10 @@ extension ConvergeRuntime {
                 plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
                 c.executedMode = .dirty
                 if auto {
-                    decided = monotonicNowNs()
-                    let planNs = decided &- decisionStart
-                    if stepCount >= 32 && options.auto.decisionBudgetMs > 0 && Double(planNs) > options.auto.decisionBudgetMs * 1e6 {
+                    if planStart != 0 { decided = monotonicNowNs() }
+                    let planNs = decided &- planStart
+                    if planStart != 0 && stepCount >= 32 && options.auto.decisionBudgetMs > 0
+                        && Double(planNs) > options.auto.decisionBudgetMs * 1e6 {
                         reasons.insert(.budgetCutoff)
                         (plan, length) = (UnsafePointer(fullPlan), scopeLen)
                         c.executedMode = .full
@@ -78,15 +80,19 @@ extension ConvergeRuntime {
                     }
                 }
             }
-            if auto {
+            // decision time: measured on sampled transactions (from the decision's start) and on
+            // timed plans (from the plan's start); 0 when not measured
+            if auto && decisionStart != 0 {
                 if decided == 0 { decided = monotonicNowNs() }
                 c.decisionNs = decided &- decisionStart
+            } else if auto && planStart != 0 {
+                c.decisionNs = decided &- planStart
             }
             ranFull = c.executedMode == .full
             c.planLength = length
             executeSwift(plan, length, &c)
         }
-        if auto && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
+        if auto && decisionStart != 0 && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
             decider.recordConverge(full: ranFull, ns: monotonicNowNs() &- decisionStart, roots: rootCount)
         }
         if ranFull && fullStart != 0 && c.outcome == UInt32(CK_OUTCOME_OK) { decider.recordFull(ns: monotonicNowNs() &- fullStart) }
@@ -125,7 +131,7 @@ extension ConvergeRuntime {
         let stepFlags = self.stepFlags, inputOffsets = self.inputOffsets, inputPaths = self.inputPaths
         let stepOut = self.stepOut, dUndoPaths = self.dUndoPaths, dUndoTags = self.dUndoTags, dUndoValues = self.dUndoValues
         let budget = budgetNs
-        let start = budget != 0 ? budgetNowNs(budget) : 0
+        let start = budget != 0 && n > 32 ? budgetNowNs(budget) : 0   // (no check happens in shorter plans)
         let timing = traced
         let patches = traced && trace.level >= UInt32(CK_TRACE_PATCHES)
         let steps0 = traced ? trace.step_count : 0, patches0 = traced ? trace.patch_count : 0

@@ -21,7 +21,7 @@ extension ConvergeRuntime {
             switch decision {
             case .cached(let cache, let entry):
                 let (plan, length) = cache.plan(entry)
-                if auto { c.decisionNs = monotonicNowNs() &- decisionStart }   // (no planning)
+                if decisionStart != 0 { c.decisionNs = monotonicNowNs() &- decisionStart }   // (no planning)
                 try native.execute(plan: plan, count: length, options: &opts, exec: &er)
                 c.executedMode = .dirty
                 c.planLength = length
@@ -36,9 +36,10 @@ extension ConvergeRuntime {
                     if auto {
                         opts.near_full_plan_ratio = options.auto.nearFullPlanRatio
                         opts.decision_budget_ns = options.auto.decisionBudgetMs > 0 ? UInt64(options.auto.decisionBudgetMs * 1e6) : 0
-                        opts.decision_start_ns = decisionStart   // the kernel times the decision to the plan's end
+                        // a sampled transaction: the kernel times the decision from its start to the plan's end
+                        opts.decision_start_ns = decisionStart
                     }
-                } else if auto {
+                } else if decisionStart != 0 {
                     c.decisionNs = monotonicNowNs() &- decisionStart     // full: no planning
                 }
                 let capacity = planBuffer.storage.count

@@ -136,7 +136,7 @@ import Testing
         s = try f.txn(["c0"])
         #expect(s.executedMode == .full && s.reasons == .lowHitRateProtection)
         s = try f.txn(["c0"])
-        #expect(s.executedMode == .dirty && s.planLength == 1 && s.decisionNs > 0)
+        #expect(s.executedMode == .dirty && s.planLength == 1)
 
         // the decision budget: past it, full
         var tight = Self.rules
@@ -145,7 +145,7 @@ import Testing
         _ = try b.txn(["b0"])
         _ = try b.txn(["b1"])
         s = try b.txn(["b1"])
-        #expect(s.reasons == [.inlineDirty, .budgetCutoff] && s.executedMode == .full)
+        #expect(s.reasons == [.inlineDirty, .budgetCutoff] && s.executedMode == .full && s.decisionNs > 0)
 
         // full known to be cheap runs outright
         var fast = Self.rules
