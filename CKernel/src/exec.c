@@ -111,27 +111,16 @@ static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32
 
 /* Writes one step's result: nothing when it is the same value (Object.is), else logged for
    rollback and, with patch tracing, recorded. Returns 1 when it wrote. */
-/* The arrays the loop touches, loaded from the kernel once (through `k` the compiler would reload
-   them after every store, since the stores might alias the kernel struct). */
-typedef struct exec_arrays {
-    uint8_t *restrict tags;
-    double *restrict values;
-    const uint32_t *restrict outs;
-    uint32_t *restrict undo_paths;
-    uint8_t *restrict undo_tags;
-    double *restrict undo_values;
-} exec_arrays_t;
-
-static inline __attribute__((always_inline)) int apply(const exec_arrays_t a, uint32_t s, uint8_t tag, double value, bool link,
+static inline __attribute__((always_inline)) int apply(ck_kernel_t *restrict k, uint32_t s, uint8_t tag, double value, bool link,
                         uint32_t *restrict writes, ck_trace_t *restrict trace, const bool TRACE) {
-    uint8_t *restrict tags = a.tags;
-    double *restrict values = a.values;
-    const uint32_t p = a.outs[s];
+    uint8_t *restrict tags = k->slot_tags;
+    double *restrict values = k->slot_values;
+    const uint32_t p = k->step_out_path[s];
     if (ck_same_value(tags[p], values[p], tag, value)) return 0;
     const uint32_t w = (*writes)++;
-    a.undo_paths[w] = p;
-    a.undo_tags[w] = tags[p];
-    a.undo_values[w] = values[p];
+    k->undo_paths[w] = p;
+    k->undo_tags[w] = tags[p];
+    k->undo_values[w] = values[p];
     if (TRACE) {
         if (trace->level >= CK_TRACE_PATCHES) {
             if (trace->patch_count < trace->patch_capacity) {
@@ -179,8 +168,6 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
     const uint32_t *restrict dep_off = k->dep_offsets;
     const uint32_t *restrict deps = k->dep_paths;
     const uint32_t *restrict barrier = k->step_barrier;
-    const exec_arrays_t arrays = {k->slot_tags, k->slot_values, k->step_out_path,
-                                  k->undo_paths, k->undo_tags, k->undo_values};
     const uint64_t budget = o->budget_ns;
     const uint64_t start = budget && n > 32u ? budget_now(budget) : 0; /* no check happens in shorter plans */
     uint8_t out_tags[CK_HOST_BATCH_MAX];
@@ -200,10 +187,10 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
             double value = 0.0;
             if (dep_off[s] < dep_off[s + 1]) {
                 const uint32_t from = deps[dep_off[s]];
-                tag = arrays.tags[from];
-                value = arrays.values[from];
+                tag = k->slot_tags[from];
+                value = k->slot_values[from];
             }
-            int changed = apply(arrays, s, tag, value, true, &writes, trace, TRACE);
+            int changed = apply(k, s, tag, value, true, &writes, trace, TRACE);
             if (TRACE && trace->level != CK_TRACE_OFF) record_step(trace, s, true, changed, t0);
             i++;
             continue;
@@ -236,7 +223,7 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
             }
             if (tag == CK_TAG_BOOLEAN) value = value != 0.0 ? 1.0 : 0.0;
             else if (tag != CK_TAG_NUMBER) value = 0.0;
-            int changed = apply(arrays, t, tag, value, false, &writes, trace, TRACE);
+            int changed = apply(k, t, tag, value, false, &writes, trace, TRACE);
             if (TRACE && trace->level != CK_TRACE_OFF) record_step(trace, t, false, changed, t0);
         }
         if (hs != CK_HOST_OK) {
