@@ -10,8 +10,11 @@ import Testing
 
     static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, impl: SIMDImplementation? = nil) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
-        o.auto.decisionBudgetMs = 0          // no timing-dependent decisions in a differential test
+        // nothing timing-dependent in a differential test (a loaded CI machine under ASan once ran
+        // past the 200 ms execution budget): no decision budget, no cost model, no execution budget
+        o.auto.decisionBudgetMs = 0
         o.auto.costModel = false
+        o.executionBudgetMs = 0
         o.native = NativeOptions(implementation: impl)
         let rt = try ConvergeRuntime(g, options: o)
         for sid in 0..<g.stepCount where g.stepFlags[sid] & 2 == 0 {
@@ -119,7 +122,9 @@ import Testing
         var finals: [[ConvergeValue]] = []
         for level in ExecutionLevel.allCases {
             for mode in ConvergeMode.allCases {
-                let rt = try ConvergeRuntime(graph, options: RuntimeOptions(level: level, mode: mode))
+                var o = RuntimeOptions(level: level, mode: mode)
+                o.executionBudgetMs = 0
+                let rt = try ConvergeRuntime(graph, options: o)
                 try Workload.registerConvergeFunctions(rt)
                 var rng = SeededRNG(seed: 99)
                 for t in 0..<200 {
