@@ -623,11 +623,6 @@ public final class ConvergeRuntime {
         hot.pointee.rootCount += 1
     }
 
-    func fnv(_ n: Int) -> UInt32 {
-        var h: UInt32 = 2_166_136_261
-        var i = 0
-        while i < n { h ^= roots[i]; h = h &* 16_777_619; i += 1 }
-        return h
-    }
+    func fnv(_ n: Int) -> UInt32 { DirtySet.fnv1a(UnsafeBufferPointer(start: roots, count: n)) }
 
 }

@@ -34,10 +34,17 @@ public struct DirtySet: Sendable, Equatable {
 
     /// FNV-1a 32 over ids (basis 2166136261, prime 16777619), as Logix hashes dirty roots.
     public static func fnv1a(_ ids: [UInt32]) -> UInt32 {
+        ids.withUnsafeBufferPointer { fnv1a($0) }
+    }
+
+    /// The same over ids in place (the transaction path: no array).
+    static func fnv1a(_ ids: UnsafeBufferPointer<UInt32>) -> UInt32 {
         var h: UInt32 = 2_166_136_261
-        for id in ids {
-            h ^= id
+        var i = 0   // (a while loop: no iterator allocation in debug builds)
+        while i < ids.count {
+            h ^= ids[i]
             h = h &* 16_777_619
+            i += 1
         }
         return h
     }

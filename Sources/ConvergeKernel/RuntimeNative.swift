@@ -44,18 +44,15 @@ extension ConvergeRuntime {
                 }
                 let capacity = planBuffer.storage.count
                 try planBuffer.storage.withUnsafeMutableBufferPointer { (out) throws(ConvergeError) in
-                    do {
-                        let r = roots
-                        try native.commit(roots: r, count: mode == .full ? 0 : rootCount, mode: mode,
-                                          scope: options.scope, dirtyAll: dirtyAll != nil, out: out.baseAddress!,
-                                          capacity: capacity, options: &opts, plan: &pr, exec: &er)
-                        if auto && mode == .dirty { c.decisionNs = er.plan_ns }
-                        if er.switched == UInt32(CK_SWITCH_BUDGET_CUTOFF) { reasons.insert(.budgetCutoff) }
-                        if er.switched == UInt32(CK_SWITCH_NEAR_FULL) { reasons.insert(.nearFull) }
-                        if let store, er.switched == UInt32(CK_SWITCH_NONE) {
-                            store.store(key, r, rootCount,
-                                            plan: UnsafePointer(out.baseAddress!), length: Int(pr.step_count))
-                        }
+                    try native.commit(roots: roots, count: mode == .full ? 0 : rootCount, mode: mode,
+                                      scope: options.scope, dirtyAll: dirtyAll != nil, out: out.baseAddress!,
+                                      capacity: capacity, options: &opts, plan: &pr, exec: &er)
+                    if auto && mode == .dirty { c.decisionNs = er.plan_ns }
+                    if er.switched == UInt32(CK_SWITCH_BUDGET_CUTOFF) { reasons.insert(.budgetCutoff) }
+                    if er.switched == UInt32(CK_SWITCH_NEAR_FULL) { reasons.insert(.nearFull) }
+                    if let store, er.switched == UInt32(CK_SWITCH_NONE) {
+                        store.store(key, roots, rootCount,
+                                    plan: UnsafePointer(out.baseAddress!), length: Int(pr.step_count))
                     }
                 }
                 c.executedMode = pr.executed_mode == UInt32(CK_EXECUTED_FULL) ? .full : .dirty
