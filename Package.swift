@@ -5,6 +5,8 @@ let package = Package(
     name: "ConvergeKernel",
     products: [
         .library(name: "ConvergeKernel", targets: ["ConvergeKernel"]),
+        // The WebAssembly paths: CKernel built for wasm32 on first use, run in WasmKit or in Node.
+        .library(name: "ConvergeWasm", targets: ["ConvergeWasm"]),
         .executable(name: "converge", targets: ["converge"]),
     ],
     // `NoInstrumentation` compiles diagnostics out (the baseline that diagnostics `off` is
@@ -14,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", .upToNextMinor(from: "0.4.2")),
     ],
     targets: [
         // The C core: tables, SIMD bitsets (run-time dispatch), planner. Needs libsimde-dev and
@@ -39,10 +42,20 @@ let package = Package(
                 .define("CONVERGE_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
             ]
         ),
+        .target(
+            name: "ConvergeWasm",
+            dependencies: [
+                "ConvergeKernel",
+                "CKernel",
+                .product(name: "WasmKit", package: "WasmKit"),
+            ],
+            path: "Sources/ConvergeWasm"
+        ),
         .executableTarget(
             name: "converge",
             dependencies: [
                 "ConvergeKernel",
+                "ConvergeWasm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/converge"
@@ -58,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConvergeKernelTests",
-            dependencies: ["ConvergeKernel", "ConvergeKernelTestSupport", "CKernel", "AllocationCounter"],
+            dependencies: ["ConvergeKernel", "ConvergeKernelTestSupport", "CKernel", "AllocationCounter", "ConvergeWasm"],
             path: "Tests/ConvergeKernelTests",
             resources: [.copy("Fixtures")]
         ),

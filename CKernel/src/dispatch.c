@@ -78,7 +78,11 @@ ck_impl_t ck_impl_default(ck_status_t *forced_status) {
     if (cached < 0) {
         ck_impl_t best = detect_best();
         ck_status_t status = CK_OK;
+#if defined(__wasm__)
+        const char *env = NULL; /* no environment in a freestanding module: each build has one impl */
+#else
         const char *env = getenv("CKERNEL_FORCE_IMPL");
+#endif
         if (env != NULL && env[0] != '\0') {
             ck_impl_t forced;
             if (ck_impl_parse(env, &forced) != CK_OK) {

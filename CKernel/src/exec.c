@@ -7,6 +7,16 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__wasm__)
+/* wasm32 has no clock of its own: the host supplies one (import env.ckw_now_ns, nanoseconds as a
+   double; docs/kernel-abi.md, "WebAssembly"). It is read only for budgets and timed records. */
+__attribute__((import_module("env"), import_name("ckw_now_ns"))) double ckw_host_now_ns(void);
+
+uint64_t ck_now_ns(void) {
+    double ns = ckw_host_now_ns();
+    return ns > 0.0 ? (uint64_t)ns : 0u;
+}
+#else
 #include <time.h>
 
 uint64_t ck_now_ns(void) {
@@ -14,19 +24,21 @@ uint64_t ck_now_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+#endif
 
 /* The clock the execution budget reads every 32 steps: a budget of 10 ms or more (the default is
    200 ms) reads CLOCK_MONOTONIC_COARSE (a few ns, millisecond resolution) instead of the precise
    clock (tens of ns in a VM). */
 #define CK_COARSE_BUDGET_NS 10000000u
 static inline uint64_t budget_now(uint64_t budget) {
-#ifdef CLOCK_MONOTONIC_COARSE
+#if defined(CLOCK_MONOTONIC_COARSE) && !defined(__wasm__)
     if (budget >= CK_COARSE_BUDGET_NS) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     }
 #endif
+    (void)budget;
     return ck_now_ns();
 }
 

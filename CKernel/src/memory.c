@@ -30,15 +30,13 @@ static void advise_huge(void *p, size_t bytes) {
 #define CK_HAVE_NUMA 0
 #endif
 
-static int ck_numa_usable(void) {
 #if CK_HAVE_NUMA
+static int ck_numa_usable(void) {
     static int cached = -2;
     if (cached == -2) cached = numa_available() >= 0 ? 1 : 0;
     return cached;
-#else
-    return 0;
-#endif
 }
+#endif
 
 bool ck_arena_alloc(ck_arena_t *arena, size_t bytes) {
     arena->base = NULL;

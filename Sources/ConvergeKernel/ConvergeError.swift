@@ -39,6 +39,14 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
         /// A computed step is to run but no derive function is registered for it (configuration
         /// error: the transaction is aborted, nothing is written).
         case missingStepFunction
+        /// A WebAssembly or JS backend cannot run here: no clang with the wasm32 target, no
+        /// wasm-ld, no SIMDe headers, no `node` (the message says what to install or set).
+        case wasmToolchainMissing
+        /// Compiling the WebAssembly kernel failed (the compiler's output is in the message).
+        case wasmBuildFailed
+        /// A WebAssembly or JS backend failed while running: a trap, a malformed reply from the
+        /// host process, an instantiation error (the message has the cause).
+        case backendFailure
 
         /// The words a person recognizes, as the CLI prints them.
         public var words: String {
@@ -59,6 +67,9 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
             case .nestedTransaction: "nested transaction"
             case .writeOutsideReducer: "write outside reducer"
             case .missingStepFunction: "missing step function"
+            case .wasmToolchainMissing: "wasm toolchain missing"
+            case .wasmBuildFailed: "wasm build failed"
+            case .backendFailure: "backend failure"
             }
         }
 

@@ -30,6 +30,14 @@ public struct RuntimeOptions: Sendable {
     public var patchRecordCapacity = 256
     /// The native kernel's options (L1, L2).
     public var native = NativeOptions()
+    /// An L1 planner other than CKernel's native one (ConvergeWasm's WasmKit kernel, say), made
+    /// once per runtime from the graph. With it the runtime keeps its state in Swift memory and
+    /// runs the step functions in Swift, as at L0, and makes one planner call per commit. `nil`
+    /// (the default): the native kernel. Level `l1` only (`l0`/`l2` refuse it).
+    public var planner: PlannerFactory?
+
+    /// Makes a ``RootPlanner`` for a graph (``planner``).
+    public typealias PlannerFactory = @Sendable (StaticIR) throws(ConvergeError) -> any RootPlanner
 
     public init(level: ExecutionLevel = .l1, mode: ConvergeMode = .auto, diagnostics: DiagnosticsLevel = .off) {
         self.level = level
@@ -63,6 +71,8 @@ public final class ConvergeRuntime {
 
     let native: NativePlanner?
     let portable: PortablePlanner?
+    /// The L1 planner of ``RuntimeOptions/planner`` (nil otherwise).
+    let external: (any RootPlanner)?
     let decider: AutoDecider
     let planBuffer: PlanBuffer
     // Derive functions live in class boxes reached through Unmanaged references: calling through
@@ -152,11 +162,25 @@ public final class ConvergeRuntime {
         instanceId = Self.instances.add(1, ordering: .relaxed).newValue
         stepCount = graph.stepCount
         pathCount = graph.pathCount
-        if options.level == .l0 {
+        if let factory = options.planner {
+            guard options.level == .l1 else {
+                throw ConvergeError(.invalidArgument, "RuntimeOptions.planner plugs a planner into level l1; level \(options.level.rawValue) has its own")
+            }
+            let planner = try factory(graph)
+            guard planner.graph.stepCount == graph.stepCount && planner.graph.pathCount == graph.pathCount else {
+                throw ConvergeError(.invalidArgument, "RuntimeOptions.planner made a planner for another graph (\(planner.graph.stepCount) steps, \(planner.graph.pathCount) paths; this one has \(graph.stepCount), \(graph.pathCount))")
+            }
+            external = planner
+            native = nil
+            portable = nil
+            state = StateStore(graph: graph)
+        } else if options.level == .l0 {
+            external = nil
             native = nil
             portable = PortablePlanner(graph)
             state = StateStore(graph: graph)
         } else {
+            external = nil
             let n = try NativePlanner(graph, options: options.native)
             native = n
             portable = nil

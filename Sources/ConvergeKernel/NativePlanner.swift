@@ -91,7 +91,7 @@ public struct KernelInfo: Sendable, Equatable {
 /// step ids into the plan buffer; the instance (`ck_kernel_create`) holds everything it needs.
 ///
 /// This file and NativeExecution.swift are the only places that call into CKernel.
-public final class NativePlanner: ConvergePlanner {
+public final class NativePlanner: RootPlanner {
     public let graph: StaticIR
     public var backendName: String { "native" }
     /// The instance's facts (implementation, strategy, memory).
@@ -145,7 +145,9 @@ public final class NativePlanner: ConvergePlanner {
     }
 
     /// Plans from root ids in place (the transaction path: no array).
-    func plan(roots ids: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
+    public var resultRecordBytes: Int { MemoryLayout<ck_plan_result_t>.size }
+
+    public func plan(roots ids: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
               into buffer: PlanBuffer) throws(ConvergeError) {
         try checkBuffer(buffer)
         var result = ck_plan_result_t()
@@ -195,6 +197,11 @@ public final class NativePlanner: ConvergePlanner {
     }
 
     // MARK: - C plumbing
+
+    /// The error for a C status (for the WebAssembly builds of the same kernel).
+    package static func describe(_ status: ck_status_t, _ err: ck_error_t, what: String) -> ConvergeError {
+        error(status, err, what: what)
+    }
 
     static func error(_ status: ck_status_t, _ err: ck_error_t, what: String) -> ConvergeError {
         let name = String(cString: ck_status_name(status))

@@ -79,6 +79,22 @@ public final class PlanBuffer {
 
     func setCount(_ n: Int) { count = n }
 
+    /// For planners outside this module (``RootPlanner``): the whole storage (capacity = the
+    /// graph's step count), to write a plan into.
+    public func withStorage<R, E: Error>(_ body: (UnsafeMutableBufferPointer<UInt32>) throws(E) -> R) throws(E) -> R {
+        try storage.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<UInt32>) throws(E) -> R in try body(b) }
+    }
+
+    /// For planners outside this module: what the plan written by ``withStorage(_:)`` is.
+    /// - Precondition: `0 <= count <= capacity`.
+    public func setPlan(count n: Int, executedMode: ExecutedMode?, dirtyAllReason: DirtyAllReason?, counters: PlanCounters) {
+        precondition(n >= 0 && n <= storage.count, "plan length \(n) outside the buffer (\(storage.count))")
+        count = n
+        self.executedMode = executedMode
+        self.dirtyAllReason = dirtyAllReason
+        self.counters = counters
+    }
+
     /// A copy as a ``Plan``.
     public func snapshot() -> Plan {
         Plan(stepIds: Array(stepIds), executedMode: executedMode, dirtyAllReason: dirtyAllReason, counters: counters)
@@ -99,6 +115,19 @@ public protocol ConvergePlanner: AnyObject {
     /// - Throws: `invalidArgument` when the buffer was made for a smaller graph; `kernelFailure`
     ///   if the C kernel refuses the call.
     func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError)
+}
+
+/// A planner that plans from dirty root ids in place (no ``DirtySet``): what a runtime at L1
+/// calls once per commit. ``NativePlanner`` and ``PortablePlanner`` are ones; ConvergeWasm's
+/// WasmKit kernel is another (plugged in through ``RuntimeOptions/planner``).
+public protocol RootPlanner: ConvergePlanner {
+    /// Plans from dirty path ids (any order, repeats allowed; all `< graph.pathCount`).
+    /// `dirtyAll` non-nil plans the whole scope in dirty mode and is reported as the reason.
+    func plan(roots: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
+              into buffer: PlanBuffer) throws(ConvergeError)
+    /// Bytes a plan call hands back besides the step ids (its counters record), for the
+    /// boundary evidence of transactions.
+    var resultRecordBytes: Int { get }
 }
 
 extension ConvergePlanner {

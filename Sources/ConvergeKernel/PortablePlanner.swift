@@ -3,7 +3,7 @@
 /// one linear pass in topo order (smaller graphs).
 ///
 /// All scratch is allocated once at init; planning into a ``PlanBuffer`` allocates nothing.
-public final class PortablePlanner: ConvergePlanner {
+public final class PortablePlanner: RootPlanner {
     public let graph: StaticIR
     public var backendName: String { "portable" }
 
@@ -31,7 +31,9 @@ public final class PortablePlanner: ConvergePlanner {
     }
 
     /// Plans from root ids in place (the transaction path: no array).
-    func plan(roots: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
+    public var resultRecordBytes: Int { 0 }
+
+    public func plan(roots: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
               into buffer: PlanBuffer) throws(ConvergeError) {
         try checkBuffer(buffer)
         var i = 0

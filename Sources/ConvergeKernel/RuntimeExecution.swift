@@ -45,6 +45,10 @@ extension ConvergeRuntime {
                     try planWith(native, mode: .full, dirtyAll: nil, rootCount: 0, c: &c)
                     plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
                     length = planBuffer.count
+                } else if let external {
+                    try planWith(external: external, mode: .full, dirtyAll: nil, rootCount: 0, c: &c)
+                    plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
+                    length = planBuffer.count
                 }
             case .cached(let cache, let entry):
                 (plan, length) = cache.plan(entry)
@@ -56,6 +60,8 @@ extension ConvergeRuntime {
                     : auto && stepCount >= 32 && options.auto.decisionBudgetMs > 0 ? monotonicNowNs() : 0
                 if let native {
                     try planWith(native, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
+                } else if let external {
+                    try planWith(external: external, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
                 } else if let portable {
                     try portable.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
                                       mode: .dirty, scope: options.scope, into: planBuffer)
@@ -107,6 +113,16 @@ extension ConvergeRuntime {
         c.boundaryCalls += 1
         c.bytesIn += 4 * (mode == .full ? 0 : rootCount)
         c.bytesOut += 4 * planBuffer.count + MemoryLayout<ck_plan_result_t>.size
+    }
+
+    /// L1 with a ``RuntimeOptions/planner``: one call of that planner into the plan buffer.
+    func planWith(external: any RootPlanner, mode: PlanMode, dirtyAll: DirtyAllReason?, rootCount: Int,
+                  c: inout ExecCounters) throws(ConvergeError) {
+        try external.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
+                          mode: mode, scope: options.scope, into: planBuffer)
+        c.boundaryCalls += 1
+        c.bytesIn += 4 * (mode == .full ? 0 : rootCount)
+        c.bytesOut += 4 * planBuffer.count + external.resultRecordBytes
     }
 
     /// The Swift executor (L0, L1): mirrors `ck_kernel_execute`.

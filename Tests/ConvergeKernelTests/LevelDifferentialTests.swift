@@ -1,14 +1,18 @@
 import ConvergeKernelTestSupport
+import ConvergeWasm
 import Testing
 @testable import ConvergeKernel
 
 /// Every execution level (L0 Swift, L1 native plan, L2 native execution with batched callbacks)
 /// runs the same random transactions on the same random graphs to bit-identical state, outcome
-/// and commit; in full and dirty mode they also equal the independent ExecutionModel.
+/// and commit; in full and dirty mode they also equal the independent ExecutionModel. On a third
+/// of the graphs an L1 runtime planning with CKernel compiled to wasm32 and run by WasmKit joins
+/// them (WasmKit is an interpreter: fewer graphs).
 @Suite struct LevelDifferentialTests {
     static let graphsPerChunk = 30
 
-    static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, impl: SIMDImplementation? = nil) throws -> ConvergeRuntime {
+    static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, impl: SIMDImplementation? = nil,
+                        planner: RuntimeOptions.PlannerFactory? = nil) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
         // nothing timing-dependent in a differential test (a loaded CI machine under ASan once ran
         // past the 200 ms execution budget): no decision budget, no cost model, no execution budget
@@ -16,6 +20,7 @@ import Testing
         o.auto.costModel = false
         o.executionBudgetMs = 0
         o.native = NativeOptions(implementation: impl)
+        o.planner = planner
         let rt = try ConvergeRuntime(g, options: o)
         for sid in 0..<g.stepCount where g.stepFlags[sid] & 2 == 0 {
             let decl = g.topoOrder[sid]
@@ -56,6 +61,10 @@ import Testing
                     for impl in level == .l0 ? [nil] : impls {
                         runtimes.append(("\(level.rawValue)\(impl.map { "-" + $0.rawValue } ?? "")", try Self.runtime(graph, level, mode, impl: impl)))
                     }
+                }
+                if g % 3 == 0 {
+                    let flavor: WasmFlavor = g % 2 == 0 ? .simd : .scalar
+                    runtimes.append(("l1-wasmkit-\(flavor.rawValue)", try Self.runtime(graph, .l1, mode, planner: WasmKitPlanner.factory(flavor: flavor))))
                 }
                 var model = ExecutionModel(ir) { try TestDerive.compute($0, $1) }
                 var rng = SeededRNG(seed: seed ^ 0xABCDEF)

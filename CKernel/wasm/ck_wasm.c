@@ -1,0 +1,312 @@
+/* ck_wasm.c — the WebAssembly ABI of CKernel (docs/kernel-abi.md, "WebAssembly"): the exports a
+   host (V8 in Node, WasmKit in Swift) calls. Integers cross, nothing else: the host places the
+   static tables once in linear memory (the CKT1 blob of docs/kernel-abi.md), creates a session,
+   and then makes exactly one exported call per transaction (ckw_plan for L1, ckw_commit for L2)
+   with a pointer and length of dirty path ids. The plan and every counter come back in linear
+   memory (the session's plan buffer and its `out` record of uint32 words); computed steps of L2
+   reach the host through one import (env.ckw_host_steps), in batches. */
+#include "ckernel.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+
+#define CKW_EXPORT(name) __attribute__((export_name(#name), visibility("default")))
+
+/* The host's batch callback for computed steps (L2): the same contract as ck_host_batch_fn, with
+   linear-memory offsets for pointers. */
+__attribute__((import_module("env"), import_name("ckw_host_steps")))
+int ckw_host_steps(const uint32_t *steps, uint32_t count, uint8_t *out_tags, double *out_values,
+                   uint32_t *out_completed);
+
+/* The out record: uint32 words the host reads after each call (indexes are the ABI). */
+enum {
+    CKW_OUT_STATUS = 0,          /* ck_status_t of the last call */
+    CKW_OUT_PLAN_LEN = 1,        /* steps in the plan buffer */
+    CKW_OUT_EXECUTED_MODE = 2,   /* CK_EXECUTED_* */
+    CKW_OUT_ALGORITHM = 3,       /* CK_ALGO_* */
+    CKW_OUT_DIRTY_ALL = 4,
+    CKW_OUT_DIRTY_PREFIXES = 5,
+    CKW_OUT_REACHABLE = 6,
+    CKW_OUT_WORDS_SCANNED = 7,   /* saturated at 2^32-1 */
+    CKW_OUT_INDEX_ENTRIES = 8,   /* saturated at 2^32-1 */
+    CKW_OUT_OUTCOME = 9,         /* CK_OUTCOME_* (ckw_commit) */
+    CKW_OUT_FAILED_STEP = 10,
+    CKW_OUT_EXECUTED_STEPS = 11,
+    CKW_OUT_CHANGED_STEPS = 12,
+    CKW_OUT_HOST_CALLS = 13,
+    CKW_OUT_ROLLED_BACK = 14,
+    CKW_OUT_SWITCHED = 15,
+    CKW_OUT_WRITES_PTR = 16,     /* ck_kernel_last_writes after ckw_commit */
+    CKW_OUT_WRITES_LEN = 17,
+    CKW_OUT_ERR_TABLE = 18,      /* ck_error_t of a failed call */
+    CKW_OUT_ERR_INDEX = 19,
+    CKW_OUT_ERR_VALUE = 20,
+    CKW_OUT_WORDS = 24
+};
+
+/* The layout record: where a session's buffers are (read once by the host). */
+enum {
+    CKW_LAYOUT_OUT = 0,          /* the out record (CKW_OUT_WORDS uint32) */
+    CKW_LAYOUT_PLAN = 1,         /* plan buffer (uint32[plan_capacity]) */
+    CKW_LAYOUT_PLAN_CAPACITY = 2,
+    CKW_LAYOUT_DIRTY = 3,        /* a dirty-id buffer the host may fill (uint32[dirty_capacity]) */
+    CKW_LAYOUT_DIRTY_CAPACITY = 4,
+    CKW_LAYOUT_TAGS = 5,         /* state store: uint8 tags[slot_count] */
+    CKW_LAYOUT_VALUES = 6,       /* state store: double values[slot_count] */
+    CKW_LAYOUT_SLOTS = 7,
+    CKW_LAYOUT_PATHS = 8,
+    CKW_LAYOUT_STEPS = 9,
+    CKW_LAYOUT_GROUPS = 10,
+    CKW_LAYOUT_IMPL = 11,        /* ck_impl_t in use */
+    CKW_LAYOUT_STRATEGY = 12,    /* ck_strategy_t in use */
+    CKW_LAYOUT_ARENA_BYTES = 13, /* saturated at 2^32-1 */
+    CKW_LAYOUT_SCOPE_LEN = 14,   /* [3] */
+    CKW_LAYOUT_WORDS = 20
+};
+
+typedef struct ckw_session {
+    ck_kernel_t *kernel;
+    uint32_t *plan;
+    uint32_t plan_capacity;
+    uint32_t *dirty;
+    uint32_t dirty_capacity;
+    ck_exec_options_t exec;
+    uint32_t out[CKW_OUT_WORDS];
+    uint32_t layout[CKW_LAYOUT_WORDS];
+} ckw_session_t;
+
+/* The error record of the last failed ckw_create (no session to hold it). */
+static uint32_t create_error[4];
+
+static uint32_t sat32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
+static int host_batch(void *context, const uint32_t *steps, uint32_t count, uint8_t *out_tags,
+                      double *out_values, uint32_t *out_completed) {
+    (void)context;
+    return ckw_host_steps(steps, count, out_tags, out_values, out_completed);
+}
+
+CKW_EXPORT(ckw_alloc) void *ckw_alloc(uint32_t bytes) { return malloc(bytes); }
+
+CKW_EXPORT(ckw_free) void ckw_free(void *p) { free(p); }
+
+/* uint32 words: status, table, index, value of the last failed ckw_create. */
+CKW_EXPORT(ckw_create_error) uint32_t *ckw_create_error(void) { return create_error; }
+
+static uint32_t read_u32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Parses a CKT1 blob (docs/kernel-abi.md) into table pointers into the blob. The blob must be
+   4-byte aligned (ckw_alloc's is). Returns CK_OK or CK_ERR_BAD_TABLES with the offending byte
+   offset in *at. */
+static ck_status_t parse_ckt1(const uint8_t *blob, uint32_t len, ck_tables_t *t, uint64_t *at) {
+    *at = 0;
+    if (len < 32 || read_u32(blob) != 0x31544B43u) return CK_ERR_BAD_TABLES;
+    *at = 4;
+    if (read_u32(blob + 4) != 1u) return CK_ERR_BAD_TABLES;
+    const uint32_t P = read_u32(blob + 8), S = read_u32(blob + 12);
+    const uint32_t prefix_len = read_u32(blob + 16), trigger_len = read_u32(blob + 20);
+    const uint32_t dep_len = read_u32(blob + 24);
+    *at = 8;
+    if (P > CK_MAX_PATHS || S > CK_MAX_STEPS) return CK_ERR_TOO_LARGE;
+    uint64_t off = 32;
+    const uint64_t sizes[] = {
+        ((uint64_t)P + 1u) * 4u, (uint64_t)prefix_len * 4u, (uint64_t)S * 4u,
+        ((uint64_t)S + 3u) / 4u * 4u, ((uint64_t)P + 1u) * 4u, (uint64_t)trigger_len * 4u,
+        ((uint64_t)S + 1u) * 4u, (uint64_t)dep_len * 4u,
+    };
+    uint64_t starts[8];
+    for (int i = 0; i < 8; i++) {
+        starts[i] = off;
+        off += sizes[i];
+        if (off > len) {
+            *at = starts[i];
+            return CK_ERR_BAD_TABLES;
+        }
+    }
+    t->path_count = P;
+    t->step_count = S;
+    t->path_prefix_offsets = (const uint32_t *)(blob + starts[0]);
+    t->path_prefix_ids = (const uint32_t *)(blob + starts[1]);
+    t->step_out_path = (const uint32_t *)(blob + starts[2]);
+    t->step_flags = blob + starts[3];
+    t->trigger_offsets = (const uint32_t *)(blob + starts[4]);
+    t->trigger_steps = (const uint32_t *)(blob + starts[5]);
+    t->dep_offsets = (const uint32_t *)(blob + starts[6]);
+    t->dep_paths = (const uint32_t *)(blob + starts[7]);
+    /* the CSR totals must agree with the header's lengths */
+    if (t->path_prefix_offsets[P] != prefix_len) { *at = starts[0] + (uint64_t)P * 4u; return CK_ERR_BAD_TABLES; }
+    if (t->trigger_offsets[P] != trigger_len) { *at = starts[4] + (uint64_t)P * 4u; return CK_ERR_BAD_TABLES; }
+    if (t->dep_offsets[S] != dep_len) { *at = starts[6] + (uint64_t)S * 4u; return CK_ERR_BAD_TABLES; }
+    return CK_OK;
+}
+
+static uint32_t *fail_create(ck_status_t status, uint32_t table, uint64_t index, uint64_t value) {
+    create_error[0] = (uint32_t)status;
+    create_error[1] = table;
+    create_error[2] = sat32(index);
+    create_error[3] = sat32(value);
+    return NULL;
+}
+
+/* Creates a session from a CKT1 blob at [blob, blob+len) (the kernel copies what it needs; the
+   host may free the blob afterwards). impl: ck_impl_t (0 = this build's best); strategy:
+   ck_strategy_t; closure_budget_bytes: 0 = default (a double: no 64-bit integer crosses). Returns the layout record's address, or 0 with
+   ckw_create_error() set (table 0 and index = byte offset for a malformed blob). */
+CKW_EXPORT(ckw_create)
+uint32_t *ckw_create(const uint8_t *blob, uint32_t len, uint32_t impl, uint32_t strategy,
+                     double closure_budget_bytes) {
+    if (blob == NULL) return fail_create(CK_ERR_NULL_ARGUMENT, 0, 0, 0);
+    if (((uintptr_t)blob & 3u) != 0) return fail_create(CK_ERR_BAD_TABLES, 0, 0, (uintptr_t)blob);
+    ck_tables_t tables;
+    uint64_t at = 0;
+    ck_status_t st = parse_ckt1(blob, len, &tables, &at);
+    if (st != CK_OK) return fail_create(st, 0, at, len);
+    ck_options_t options;
+    ck_options_init(&options);
+    options.impl = (ck_impl_t)impl;
+    options.strategy = (ck_strategy_t)strategy;
+    options.closure_budget_bytes = closure_budget_bytes > 0.0 ? (uint64_t)closure_budget_bytes : 0u;
+    ck_kernel_t *kernel = NULL;
+    ck_error_t error;
+    st = ck_kernel_create(&tables, &options, &kernel, &error);
+    if (st != CK_OK) return fail_create(st, error.table, error.index, error.value);
+    ckw_session_t *s = calloc(1, sizeof *s);
+    uint32_t cap = tables.step_count > 0 ? tables.step_count : 1u;
+    uint32_t dcap = tables.path_count > 0 ? tables.path_count : 1u;
+    if (s != NULL) {
+        s->plan = malloc((size_t)cap * 4u);
+        s->dirty = malloc((size_t)dcap * 4u);
+    }
+    if (s == NULL || s->plan == NULL || s->dirty == NULL) {
+        if (s != NULL) { free(s->plan); free(s->dirty); free(s); }
+        ck_kernel_free(kernel);
+        return fail_create(CK_ERR_OUT_OF_MEMORY, 0, 0, 0);
+    }
+    s->kernel = kernel;
+    s->plan_capacity = cap;
+    s->dirty_capacity = dcap;
+    ck_exec_options_init(&s->exec);
+    s->exec.host_steps = host_batch;
+    ck_kernel_info_t info;
+    ck_kernel_info(kernel, &info);
+    ck_state_view_t view;
+    ck_kernel_state(kernel, &view);
+    uint32_t *l = s->layout;
+    l[CKW_LAYOUT_OUT] = (uint32_t)(uintptr_t)s->out;
+    l[CKW_LAYOUT_PLAN] = (uint32_t)(uintptr_t)s->plan;
+    l[CKW_LAYOUT_PLAN_CAPACITY] = cap;
+    l[CKW_LAYOUT_DIRTY] = (uint32_t)(uintptr_t)s->dirty;
+    l[CKW_LAYOUT_DIRTY_CAPACITY] = dcap;
+    l[CKW_LAYOUT_TAGS] = (uint32_t)(uintptr_t)view.tags;
+    l[CKW_LAYOUT_VALUES] = (uint32_t)(uintptr_t)view.values;
+    l[CKW_LAYOUT_SLOTS] = view.slot_count;
+    l[CKW_LAYOUT_PATHS] = info.path_count;
+    l[CKW_LAYOUT_STEPS] = info.step_count;
+    l[CKW_LAYOUT_GROUPS] = info.group_count;
+    l[CKW_LAYOUT_IMPL] = (uint32_t)info.impl;
+    l[CKW_LAYOUT_STRATEGY] = (uint32_t)info.strategy;
+    l[CKW_LAYOUT_ARENA_BYTES] = sat32(info.arena_bytes);
+    for (int i = 0; i < 3; i++) l[CKW_LAYOUT_SCOPE_LEN + i] = info.scope_len[i];
+    return l;
+}
+
+static ckw_session_t *session_of(uint32_t *layout) {
+    return layout == NULL ? NULL : (ckw_session_t *)((uint8_t *)layout - offsetof(ckw_session_t, layout));
+}
+
+CKW_EXPORT(ckw_destroy) void ckw_destroy(uint32_t *layout) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return;
+    ck_kernel_free(s->kernel);
+    free(s->plan);
+    free(s->dirty);
+    free(s);
+}
+
+/* Execution settings for ckw_commit (doubles: no 64-bit integers cross): the execution budget and
+   the decision budget in ns (0 = none) and the near-full plan ratio (0 = off). */
+CKW_EXPORT(ckw_configure)
+void ckw_configure(uint32_t *layout, double budget_ns, double near_full_ratio, double decision_budget_ns) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return;
+    s->exec.budget_ns = budget_ns > 0.0 ? (uint64_t)budget_ns : 0u;
+    s->exec.near_full_plan_ratio = near_full_ratio > 0.0 ? near_full_ratio : 0.0;
+    s->exec.decision_budget_ns = decision_budget_ns > 0.0 ? (uint64_t)decision_budget_ns : 0u;
+}
+
+static void put_plan(ckw_session_t *s, const ck_plan_result_t *r) {
+    uint32_t *o = s->out;
+    o[CKW_OUT_PLAN_LEN] = r->step_count;
+    o[CKW_OUT_EXECUTED_MODE] = r->executed_mode;
+    o[CKW_OUT_ALGORITHM] = r->algorithm;
+    o[CKW_OUT_DIRTY_ALL] = r->dirty_all;
+    o[CKW_OUT_DIRTY_PREFIXES] = r->dirty_prefixes;
+    o[CKW_OUT_REACHABLE] = r->reachable_steps;
+    o[CKW_OUT_WORDS_SCANNED] = sat32(r->words_scanned);
+    o[CKW_OUT_INDEX_ENTRIES] = sat32(r->index_entries);
+}
+
+static uint32_t put_error(ckw_session_t *s, ck_status_t st, const ck_error_t *e) {
+    uint32_t *o = s->out;
+    o[CKW_OUT_STATUS] = (uint32_t)st;
+    o[CKW_OUT_PLAN_LEN] = 0;
+    o[CKW_OUT_ERR_TABLE] = e->table;
+    o[CKW_OUT_ERR_INDEX] = sat32(e->index);
+    o[CKW_OUT_ERR_VALUE] = sat32(e->value);
+    return (uint32_t)st;
+}
+
+/* L1: one call per transaction. dirty[dirty_len] (anywhere in linear memory, e.g. the session's
+   dirty buffer); mode ck_mode_t, scope ck_scope_t, flags CK_PLAN_*. The plan goes to the session's
+   plan buffer, counters to its out record. Returns the ck_status_t. */
+CKW_EXPORT(ckw_plan)
+uint32_t ckw_plan(uint32_t *layout, const uint32_t *dirty, uint32_t dirty_len, uint32_t mode,
+                  uint32_t scope, uint32_t flags) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    ck_plan_result_t r;
+    ck_error_t e = {0};
+    ck_status_t st = ck_kernel_plan(s->kernel, dirty, dirty_len, (ck_mode_t)mode, (ck_scope_t)scope, flags,
+                                    s->plan, s->plan_capacity, &r, &e);
+    if (st != CK_OK) return put_error(s, st, &e);
+    s->out[CKW_OUT_STATUS] = CK_OK;
+    put_plan(s, &r);
+    return CK_OK;
+}
+
+/* L2: one call per transaction: plan, then execute over the state store (links in the kernel,
+   computed steps through env.ckw_host_steps in batches). Plan and counters as for ckw_plan, the
+   execution's counters and the written paths in the out record. Returns the ck_status_t. */
+CKW_EXPORT(ckw_commit)
+uint32_t ckw_commit(uint32_t *layout, const uint32_t *dirty, uint32_t dirty_len, uint32_t mode,
+                    uint32_t scope, uint32_t flags) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    ck_plan_result_t r;
+    ck_exec_result_t x;
+    ck_error_t e = {0};
+    ck_status_t st = ck_kernel_commit(s->kernel, dirty, dirty_len, (ck_mode_t)mode, (ck_scope_t)scope, flags,
+                                      s->plan, s->plan_capacity, &s->exec, &r, &x, &e);
+    if (st != CK_OK) return put_error(s, st, &e);
+    uint32_t *o = s->out;
+    o[CKW_OUT_STATUS] = CK_OK;
+    put_plan(s, &r);
+    o[CKW_OUT_OUTCOME] = x.outcome;
+    o[CKW_OUT_FAILED_STEP] = x.failed_step;
+    o[CKW_OUT_EXECUTED_STEPS] = x.executed_steps;
+    o[CKW_OUT_CHANGED_STEPS] = x.changed_steps;
+    o[CKW_OUT_HOST_CALLS] = x.host_calls;
+    o[CKW_OUT_ROLLED_BACK] = x.rolled_back;
+    o[CKW_OUT_SWITCHED] = x.switched;
+    uint32_t count = 0;
+    const uint32_t *w = ck_kernel_last_writes(s->kernel, &count);
+    o[CKW_OUT_WRITES_PTR] = (uint32_t)(uintptr_t)w;
+    o[CKW_OUT_WRITES_LEN] = count;
+    return CK_OK;
+}

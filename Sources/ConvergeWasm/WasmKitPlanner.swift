@@ -1,0 +1,232 @@
+import CKernel
+import ConvergeKernel
+import Foundation
+import WasmKit
+
+/// Boundary evidence of a WebAssembly kernel: what crossed between host and module.
+public struct BoundaryCounters: Sendable, Equatable {
+    /// Exported calls made per transaction / plan (must be 1 for L1/L2).
+    public var calls = 0
+    /// Bytes the host wrote into linear memory for those calls (dirty ids).
+    public var bytesIn = 0
+    /// Bytes the host read back (the plan and the out record).
+    public var bytesOut = 0
+
+    public init() {}
+}
+
+/// CKernel compiled to wasm32 (``WasmBuild``) and run in-process by WasmKit, an interpreter: the
+/// tables placed once in linear memory (ckw_create from the CKT1 blob), then exactly one exported
+/// call (`ckw_plan`) per plan, integers in and out (docs/kernel-abi.md, "WebAssembly").
+/// Plans are identical to ``NativePlanner``'s; it is far slower (an interpreter).
+///
+/// Plugs into a runtime at L1 through ``RuntimeOptions/planner`` (``WasmKitPlanner/factory(flavor:options:)``).
+/// Not thread-safe.
+public final class WasmKitPlanner: RootPlanner {
+    public let graph: StaticIR
+    public let flavor: WasmFlavor
+    public var backendName: String { "wasm-wasmkit" }
+    /// Calls and bytes across the boundary since creation (``resetCounters()``).
+    public private(set) var counters = BoundaryCounters()
+    /// The strategy the module's kernel chose (or was told).
+    public let strategy: ClosureStrategy
+    /// The kernel's arena bytes inside linear memory.
+    public let arenaBytes: Int
+
+    let store: Store
+    let memory: Memory
+    let planFn: Function
+    let destroyFn: Function
+    let layoutAddr: UInt32
+    let outAddr: UInt
+    let planAddr: UInt
+    let dirtyAddr: UInt
+    let dirtyCapacity: Int
+    var stack: ExecutionStack
+
+    /// Instantiates the module and creates the kernel from `graph`'s tables.
+    /// - Throws: what ``WasmBuild/artifacts()`` throws; `backendFailure` when WasmKit cannot load
+    ///   or run the module; `kernelFailure` when the kernel refuses the tables (C status named).
+    public init(_ graph: StaticIR, flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
+        self.graph = graph
+        self.flavor = flavor
+        let url = try WasmBuild.artifacts().url(flavor)
+        guard let bytes = FileManager.default.contents(atPath: url.path) else {
+            throw ConvergeError(.io, "cannot read \(url.path)")
+        }
+        do {
+            let module = try parseWasm(bytes: Array(bytes), features: [.referenceTypes, .simd])
+            let engine = Engine()
+            store = Store(engine: engine)
+            var imports = Imports()
+            imports.define(module: "env", name: "ckw_now_ns",
+                           Function(store: store, parameters: [], results: [.f64]) { _, _ in
+                               [.f64(Double(DispatchTime.now().uptimeNanoseconds).bitPattern)]
+                           })
+            // the planner never executes: a host step reaching here is a configuration error
+            imports.define(module: "env", name: "ckw_host_steps",
+                           Function(store: store, parameters: [.i32, .i32, .i32, .i32, .i32], results: [.i32]) { _, _ in
+                               [.i32(UInt32(CK_HOST_ABORT))]
+                           })
+            let instance = try module.instantiate(store: store, imports: imports)
+            guard let memory = instance.exports[memory: "memory"],
+                  let alloc = instance.exports[function: "ckw_alloc"],
+                  let free = instance.exports[function: "ckw_free"],
+                  let create = instance.exports[function: "ckw_create"],
+                  let createError = instance.exports[function: "ckw_create_error"],
+                  let plan = instance.exports[function: "ckw_plan"],
+                  let destroy = instance.exports[function: "ckw_destroy"] else {
+                throw ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks an export of the ABI (memory, ckw_alloc, ckw_free, ckw_create, ckw_create_error, ckw_plan, ckw_destroy)")
+            }
+            self.memory = memory
+            planFn = plan
+            destroyFn = destroy
+            stack = ExecutionStack(engine: engine)
+            // the tables, once: blob into linear memory, create, free the blob
+            let blob = graph.tablesBlob()
+            guard case .i32(let blobAddr)? = try alloc([.i32(UInt32(blob.count))]).first, blobAddr != 0 else {
+                throw ConvergeError(.kernelFailure, "ckw_alloc(\(blob.count)): out of linear memory")
+            }
+            memory.withUnsafeMutableBufferPointer(offset: UInt(blobAddr), count: blob.count) { dst in
+                blob.withUnsafeBytes { dst.copyMemory(from: $0) }
+            }
+            let strategyRaw: UInt32 = switch options.strategy {
+            case .auto: UInt32(CK_STRATEGY_AUTO.rawValue)
+            case .rows: UInt32(CK_STRATEGY_ROWS.rawValue)
+            case .frontier: UInt32(CK_STRATEGY_FRONTIER.rawValue)
+            case .lists: UInt32(CK_STRATEGY_LISTS.rawValue)
+            }
+            let budget = Double(options.closureBudgetBytes ?? 0)
+            let created = try create([.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategyRaw), .f64(budget.bitPattern)])
+            _ = try free([.i32(blobAddr)])
+            guard case .i32(let layout)? = created.first else {
+                throw ConvergeError(.backendFailure, "ckw_create returned \(created)")
+            }
+            if layout == 0 {
+                guard case .i32(let errAddr)? = try createError([]).first else {
+                    throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
+                }
+                let e = Self.words(memory, UInt(errAddr), 4)
+                var err = ck_error_t()
+                err.table = ck_table_id_t(rawValue: e[1])
+                err.index = UInt64(e[2])
+                err.value = UInt64(e[3])
+                throw NativePlanner.describe(ck_status_t(rawValue: e[0]), err, what: "ckw_create")
+            }
+            layoutAddr = layout
+            let l = Self.words(memory, UInt(layout), 20)
+            outAddr = UInt(l[0])
+            planAddr = UInt(l[1])
+            dirtyAddr = UInt(l[3])
+            dirtyCapacity = Int(l[4])
+            strategy = l[12] == UInt32(CK_STRATEGY_ROWS.rawValue) ? .rows : l[12] == UInt32(CK_STRATEGY_LISTS.rawValue) ? .lists : .frontier
+            arenaBytes = Int(l[13])
+        } catch let e as ConvergeError {
+            throw e
+        } catch {
+            throw ConvergeError(.backendFailure, "WasmKit: \(error)")
+        }
+    }
+
+    deinit {
+        _ = try? destroyFn.invoke([.i32(layoutAddr)], on: &stack)
+    }
+
+    /// A ``RuntimeOptions/PlannerFactory`` making WasmKit planners.
+    public static func factory(flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) -> RuntimeOptions.PlannerFactory {
+        { (graph: StaticIR) throws(ConvergeError) -> any RootPlanner in try WasmKitPlanner(graph, flavor: flavor, options: options) }
+    }
+
+    /// Linear memory in 64 KiB pages.
+    public var memoryPages: Int { memory.byteCount / 65536 }
+
+    public func resetCounters() { counters = BoundaryCounters() }
+
+    /// The out record: status, plan length, mode, algorithm, dirtyAll, prefixes, reachable, words
+    /// scanned, index entries (uint32 words 0…8).
+    public var resultRecordBytes: Int { 9 * 4 }
+
+    public func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError) {
+        try dirty.rootIds.withUnsafeBufferPointer { (ids: UnsafeBufferPointer<UInt32>) throws(ConvergeError) in
+            try plan(roots: ids, dirtyAll: dirty.dirtyAllReason, mode: mode, scope: scope, into: buffer)
+        }
+    }
+
+    public func plan(roots: UnsafeBufferPointer<UInt32>, dirtyAll: DirtyAllReason?, mode: PlanMode, scope: PlanScope,
+                     into buffer: PlanBuffer) throws(ConvergeError) {
+        let capacity = buffer.withStorage { $0.count }
+        if capacity < graph.stepCount {
+            throw ConvergeError(.invalidArgument, "plan buffer holds \(capacity) steps; the graph has \(graph.stepCount)")
+        }
+        let n = mode == .full || dirtyAll != nil ? 0 : roots.count
+        if n > dirtyCapacity {
+            throw ConvergeError(.invalidArgument, "\(n) dirty ids exceed the module's dirty buffer (\(dirtyCapacity) = the registry size); pass each id once")
+        }
+        if n > 0 {
+            memory.withUnsafeMutableBufferPointer(offset: dirtyAddr, count: n * 4) { dst in
+                dst.copyMemory(from: UnsafeRawBufferPointer(roots))
+            }
+        }
+        let cmode: UInt32 = mode == .full ? 0 : 1
+        let cscope: UInt32 = switch scope { case .immediate: 0; case .deferred: 1; case .all: 2 }
+        let flags: UInt32 = dirtyAll != nil ? UInt32(CK_PLAN_DIRTY_ALL) : 0
+        let status: UInt32
+        do {
+            let r = try planFn.invoke([.i32(layoutAddr), .i32(UInt32(dirtyAddr)), .i32(UInt32(n)), .i32(cmode), .i32(cscope), .i32(flags)], on: &stack)
+            guard case .i32(let s)? = r.first else { throw ConvergeError(.backendFailure, "ckw_plan returned \(r)") }
+            status = s
+        } catch let e as ConvergeError {
+            throw e
+        } catch {
+            throw ConvergeError(.backendFailure, "WasmKit trapped in ckw_plan: \(error)")
+        }
+        counters.calls += 1
+        counters.bytesIn += 4 * n
+        let out = Self.words(memory, outAddr, 21)
+        if status != 0 {
+            var err = ck_error_t()
+            err.table = ck_table_id_t(rawValue: out[18])
+            err.index = UInt64(out[19])
+            err.value = UInt64(out[20])
+            if ck_status_t(rawValue: status) == CK_ERR_UNKNOWN_PATH_ID {
+                throw ConvergeError(.invalidArgument, "dirty id \(out[20]) (position \(out[19])) is not in the registry (\(graph.pathCount) paths)")
+            }
+            throw NativePlanner.describe(ck_status_t(rawValue: status), err, what: "ckw_plan")
+        }
+        let length = Int(out[1])
+        guard length <= graph.stepCount else {
+            throw ConvergeError(.backendFailure, "ckw_plan reported \(length) steps for a graph of \(graph.stepCount)")
+        }
+        buffer.withStorage { dst in
+            memory.withUnsafeBufferPointer(offset: planAddr, count: length * 4) { src in
+                UnsafeMutableRawBufferPointer(dst).copyMemory(from: src)
+            }
+        }
+        counters.bytesOut += 4 * length + resultRecordBytes
+        var c = PlanCounters()
+        c.algorithm = switch out[3] {
+        case UInt32(CK_ALGO_LINEAR): .linear
+        case UInt32(CK_ALGO_ROWS): .rows
+        case UInt32(CK_ALGO_FRONTIER): .frontier
+        case UInt32(CK_ALGO_LISTS): .lists
+        default: .scope
+        }
+        c.dirtyPrefixes = Int(out[5])
+        c.reachableSteps = Int(out[6])
+        c.wordsScanned = Int(out[7])
+        c.indexEntries = Int(out[8])
+        let executed: ExecutedMode? = switch out[2] {
+        case UInt32(CK_EXECUTED_FULL): .full
+        case UInt32(CK_EXECUTED_DIRTY): .dirty
+        default: nil
+        }
+        buffer.setPlan(count: length, executedMode: executed,
+                       dirtyAllReason: out[4] != 0 ? (dirtyAll ?? .unknownWrite) : nil, counters: c)
+    }
+
+    static func words(_ memory: Memory, _ addr: UInt, _ count: Int) -> [UInt32] {
+        memory.withUnsafeBufferPointer(offset: addr, count: count * 4) { raw in
+            (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian }
+        }
+    }
+}
