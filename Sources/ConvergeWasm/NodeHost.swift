@@ -1,0 +1,335 @@
+import ConvergeKernel
+import Foundation
+
+/// A backend that runs in V8 (Node): CKernel's wasm builds, or the pure-JS kernel.
+public enum V8Backend: String, Sendable, CaseIterable {
+    /// converge.wasm (SIMD128) in V8.
+    case wasmSimd = "wasm-v8-simd"
+    /// converge-scalar.wasm in V8.
+    case wasmScalar = "wasm-v8-scalar"
+    /// The pure-JS typed-array kernel (wasm-host/js-kernel.mjs): the L0 JS reference.
+    case js = "js-v8"
+}
+
+/// One plan request for the Node host.
+public struct PlanRequest: Sendable {
+    public var dirty: [UInt32]
+    public var mode: PlanMode
+    public var scope: PlanScope
+    public var dirtyAll: Bool
+
+    public init(dirty: [UInt32], mode: PlanMode = .dirty, scope: PlanScope = .all, dirtyAll: Bool = false) {
+        self.dirty = dirty
+        self.mode = mode
+        self.scope = scope
+        self.dirtyAll = dirtyAll
+    }
+
+    /// The request for a dirty set (its root ids, or dirtyAll).
+    public init(_ set: DirtySet, mode: PlanMode, scope: PlanScope) {
+        self.init(dirty: set.rootIds, mode: mode, scope: scope, dirtyAll: set.dirtyAll)
+    }
+
+    var json: [String: Any] {
+        ["dirty": dirty.map { Int($0) }, "mode": mode == .full ? 0 : 1,
+         "scope": scope == .immediate ? 0 : scope == .deferred ? 1 : 2, "flags": dirtyAll ? 1 : 0]
+    }
+}
+
+/// A plan computed in V8, with its counters and what crossed the boundary.
+public struct V8Plan: Sendable, Equatable {
+    public var stepIds: [UInt32]
+    public var executedMode: ExecutedMode?
+    public var dirtyAll: Bool
+    public var counters: PlanCounters
+    /// Exported calls / bytes for this one plan (wasm: exactly 1 call).
+    public var calls: Int
+    public var bytesIn: Int
+    public var bytesOut: Int
+}
+
+/// Timing of one backend at one benchmark point (ns per plan or per transaction).
+public struct V8Timing: Sendable {
+    public var medianNs: Double
+    public var minNs: Double
+    public var fields: [String: Double]
+}
+
+/// Runs the Node host (wasm-host/cli.mjs): writes a job and the graphs' CKT1 tables to a
+/// temporary directory, spawns `node`, parses its JSON reply (docs/wasm-host.md).
+/// `node` comes from `CONVERGE_NODE` or PATH and must be version 18 or later.
+public enum NodeHost {
+    /// The `node` executable, or `wasmToolchainMissing` saying how to get one.
+    public static func node() throws(ConvergeError) -> URL {
+        let env = ProcessInfo.processInfo.environment
+        var candidates: [URL] = []
+        if let n = env["CONVERGE_NODE"] { candidates.append(URL(fileURLWithPath: n)) }
+        else {
+            for dir in (env["PATH"] ?? "").split(separator: ":") {
+                candidates.append(URL(fileURLWithPath: String(dir)).appendingPathComponent("node"))
+            }
+        }
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) {
+            guard let v = try? WasmBuild.run(c, ["--version"]), v.status == 0 else { continue }
+            let major = Int(v.output.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst().split(separator: ".").first ?? "") ?? 0
+            guard major >= 18 else {
+                throw ConvergeError(.wasmToolchainMissing, "\(c.path) is Node \(v.output.trimmingCharacters(in: .whitespacesAndNewlines)); the V8 backends need Node 18 or later (https://nodejs.org, or apt-get install nodejs)")
+            }
+            return c
+        }
+        throw ConvergeError(.wasmToolchainMissing, "node not found (\(env["CONVERGE_NODE"] != nil ? "CONVERGE_NODE=\(env["CONVERGE_NODE"]!)" : "not on PATH")): the V8 backends (wasm-v8, js-v8) need Node 18 or later (https://nodejs.org, or apt-get install nodejs)")
+    }
+
+    /// True when `node` (≥ 18) is available.
+    public static var available: Bool { (try? node()) != nil }
+
+    /// The host script.
+    public static func script() throws(ConvergeError) -> URL {
+        let s = try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/cli.mjs")
+        guard FileManager.default.fileExists(atPath: s.path) else {
+            throw ConvergeError(.wasmToolchainMissing, "the Node host \(s.path) is missing: set CONVERGE_SOURCE_ROOT to a ConvergeKernel checkout")
+        }
+        return s
+    }
+
+    /// Runs a job; `graphs` are written as CKT1 files and referenced by index from `job["graphs"]`
+    /// entries (their "tables" key is filled in).
+    static func run(_ job: [String: Any], graphs: [StaticIR]) throws(ConvergeError) -> [String: Any] {
+        let node = try node()
+        let script = try script()
+        let artifacts = try WasmBuild.artifacts()
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("converge-node-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        do { try fm.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw ConvergeError(.io, "cannot create \(dir.path): \(error.localizedDescription)")
+        }
+        defer { try? fm.removeItem(at: dir) }
+        var job = job
+        job["wasm"] = ["simd": artifacts.simd.path, "scalar": artifacts.scalar.path]
+        var entries = job["graphs"] as? [[String: Any]] ?? []
+        for (i, g) in graphs.enumerated() {
+            let file = dir.appendingPathComponent("g\(i).ckt")
+            guard fm.createFile(atPath: file.path, contents: Data(g.tablesBlob())) else {
+                throw ConvergeError(.io, "cannot write \(file.path)")
+            }
+            entries[i]["tables"] = file.path
+        }
+        job["graphs"] = entries
+        let jobFile = dir.appendingPathComponent("job.json")
+        do {
+            try JSONSerialization.data(withJSONObject: job).write(to: jobFile)
+        } catch {
+            throw ConvergeError(.io, "cannot write \(jobFile.path): \(error.localizedDescription)")
+        }
+        let p = Process()
+        p.executableURL = node
+        p.arguments = [script.path, jobFile.path]
+        let out = Pipe()
+        p.standardOutput = out
+        // stderr to a file: a large reply on stdout can then never block on a full stderr pipe
+        let errFile = dir.appendingPathComponent("stderr.txt")
+        _ = fm.createFile(atPath: errFile.path, contents: nil)
+        guard let errHandle = try? FileHandle(forWritingTo: errFile) else {
+            throw ConvergeError(.io, "cannot write \(errFile.path)")
+        }
+        p.standardError = errHandle
+        do { try p.run() } catch {
+            throw ConvergeError(.wasmToolchainMissing, "cannot start \(node.path): \(error.localizedDescription)")
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try? errHandle.close()
+        guard p.terminationStatus == 0 else {
+            let errData = fm.contents(atPath: errFile.path) ?? Data()
+            let message = String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) exited with \(p.terminationStatus): \(message.isEmpty ? "(no message)" : message)")
+        }
+        guard let reply = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) replied with no JSON object (\(data.count) bytes)")
+        }
+        return reply
+    }
+
+    /// The Node version string (`v20.…`).
+    public static func version() throws(ConvergeError) -> String {
+        guard let v = try? WasmBuild.run(try node(), ["--version"]) else {
+            throw ConvergeError(.wasmToolchainMissing, "node --version failed")
+        }
+        return v.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: - plans
+
+    /// Plans every request of every graph on every backend, in one Node process.
+    /// Returns, per graph, per backend, the plans in request order.
+    public static func plan(_ graphs: [(graph: StaticIR, requests: [PlanRequest])], backends: [V8Backend],
+                            strategy: ClosureStrategy = .auto) throws(ConvergeError) -> [[V8Backend: [V8Plan]]] {
+        let job: [String: Any] = [
+            "command": "plan", "backends": backends.map(\.rawValue),
+            "graphs": graphs.map { ["strategy": strategy.rawValue, "requests": $0.requests.map(\.json)] as [String: Any] },
+        ]
+        let reply = try run(job, graphs: graphs.map(\.graph))
+        guard let gs = reply["graphs"] as? [[String: Any]], gs.count == graphs.count else {
+            throw ConvergeError(.backendFailure, "node replied with \(String(describing: (reply["graphs"] as? [Any])?.count)) graphs for \(graphs.count)")
+        }
+        var all: [[V8Backend: [V8Plan]]] = []
+        for (gi, g) in gs.enumerated() {
+            var perBackend: [V8Backend: [V8Plan]] = [:]
+            let results = g["results"] as? [String: Any] ?? [:]
+            for b in backends {
+                guard let list = results[b.rawValue] as? [[String: Any]], list.count == graphs[gi].requests.count else {
+                    throw ConvergeError(.backendFailure, "node replied without the \(b.rawValue) plans of graph \(gi)")
+                }
+                perBackend[b] = list.map(Self.v8Plan)
+            }
+            all.append(perBackend)
+        }
+        return all
+    }
+
+    /// JSON has no NaN, infinities or negative zero: those travel as strings ("NaN", "-0", …).
+    static func jsonNumber(_ v: Double) -> Any {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v < 0 ? "-Infinity" : "Infinity" }
+        if v == 0 && v.sign == .minus { return "-0" }
+        return v
+    }
+
+    static func int(_ v: Any?) -> Int { (v as? NSNumber)?.intValue ?? 0 }
+    static func double(_ v: Any?) -> Double { (v as? NSNumber)?.doubleValue ?? .nan }
+
+    static func v8Plan(_ r: [String: Any]) -> V8Plan {
+        var c = PlanCounters()
+        c.algorithm = switch int(r["algorithm"]) {
+        case 1: .linear
+        case 2: .rows
+        case 3: .frontier
+        case 4: .lists
+        default: .scope
+        }
+        c.dirtyPrefixes = int(r["dirtyPrefixes"])
+        c.reachableSteps = int(r["reachableSteps"])
+        c.wordsScanned = int(r["wordsScanned"])
+        c.indexEntries = int(r["indexEntries"])
+        let mode: ExecutedMode? = switch int(r["executedMode"]) {
+        case 1: .full
+        case 2: .dirty
+        default: nil
+        }
+        return V8Plan(stepIds: (r["steps"] as? [Any] ?? []).map { UInt32(int($0)) }, executedMode: mode,
+                      dirtyAll: int(r["dirtyAll"]) != 0, counters: c,
+                      calls: int(r["calls"]), bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]))
+    }
+
+    // MARK: - benchmarks
+
+    /// Plan-only timing: per point, per backend (rounds of at least `roundMs` cycling through the
+    /// requests after one warm-up round).
+    public static func benchPlan(_ points: [(name: String, graph: StaticIR, requests: [PlanRequest])], backends: [V8Backend],
+                                 rounds: Int, roundMs: Double) throws(ConvergeError) -> [[V8Backend: V8Timing]] {
+        let job: [String: Any] = [
+            "command": "bench-plan", "backends": backends.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
+            "graphs": points.map { ["name": $0.name, "requests": $0.requests.map(\.json)] as [String: Any] },
+        ]
+        let reply = try run(job, graphs: points.map(\.graph))
+        guard let ps = reply["points"] as? [[String: Any]], ps.count == points.count else {
+            throw ConvergeError(.backendFailure, "node replied without the benchmark points")
+        }
+        return try ps.map { (p: [String: Any]) throws(ConvergeError) -> [V8Backend: V8Timing] in
+            var out: [V8Backend: V8Timing] = [:]
+            let rows = p["rows"] as? [String: Any] ?? [:]
+            for b in backends {
+                guard let r = rows[b.rawValue] as? [String: Any] else {
+                    throw ConvergeError(.backendFailure, "node replied without \(b.rawValue) timings")
+                }
+                out[b] = timing(r)
+            }
+            return out
+        }
+    }
+
+    static func timing(_ r: [String: Any]) -> V8Timing {
+        var fields: [String: Double] = [:]
+        for (k, v) in r { if let n = v as? NSNumber { fields[k] = n.doubleValue } }
+        if let s = r["strategy"] as? String { fields["strategy:\(s)"] = 1 }
+        if let s = r["impl"] as? String { fields["impl:\(s)"] = 1 }
+        return V8Timing(medianNs: double(r["medianNs"]), minNs: double(r["minNs"]), fields: fields)
+    }
+
+    // MARK: - transactions
+
+    /// A level of the Node host's transactions.
+    public enum TxnLevel: String, Sendable, CaseIterable {
+        /// The JS kernel plans, JS runs the steps: the L0 JS reference.
+        case l0js = "l0-js"
+        /// converge.wasm plans (one call), JS runs the steps.
+        case l1simd = "l1-wasm-simd"
+        case l1scalar = "l1-wasm-scalar"
+        /// converge.wasm plans and executes (one call); computed steps call the JS import in batches.
+        case l2simd = "l2-wasm-simd"
+        case l2scalar = "l2-wasm-scalar"
+    }
+
+    /// The outcome of the converge workload's transactions on one level.
+    public struct TxnResult: Sendable {
+        public var tags: [UInt8]
+        public var values: [Double]
+        public var calls: Int
+        public var hostCalls: Int
+        public var bytesIn: Int
+        public var bytesOut: Int
+        public var changed: Int
+        public var memoryPages: Int
+    }
+
+    /// Runs transactions (each: number writes, then one commit with the written ids as dirty
+    /// roots) of the converge workload's step function on each level; returns the final states.
+    public static func transactions(_ graph: StaticIR, _ txns: [[(UInt32, Double)]], levels: [TxnLevel],
+                                    mode: PlanMode) throws(ConvergeError) -> [TxnLevel: TxnResult] {
+        let job: [String: Any] = [
+            "command": "txn", "levels": levels.map(\.rawValue),
+            "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
+        ]
+        let reply = try run(job, graphs: [graph])
+        guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
+            throw ConvergeError(.backendFailure, "node replied without transaction results")
+        }
+        var out: [TxnLevel: TxnResult] = [:]
+        for l in levels {
+            guard let r = ls[l.rawValue] as? [String: Any],
+                  let t = (r["tags"] as? String).flatMap({ Data(base64Encoded: $0) }),
+                  let v = (r["values"] as? String).flatMap({ Data(base64Encoded: $0) }),
+                  t.count == graph.pathCount, v.count == 8 * graph.pathCount else {
+                throw ConvergeError(.backendFailure, "node replied without the \(l.rawValue) state")
+            }
+            let values: [Double] = v.withUnsafeBytes { raw in
+                (0..<graph.pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
+            }
+            out[l] = TxnResult(tags: Array(t), values: values, calls: int(r["calls"]), hostCalls: int(r["hostCalls"]),
+                               bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]), changed: int(r["changed"]),
+                               memoryPages: int(r["memoryPages"]))
+        }
+        return out
+    }
+
+    /// Transaction timing per level (ns per transaction), cycling through `txns`.
+    public static func benchTransactions(_ graph: StaticIR, _ txns: [[(UInt32, Double)]], levels: [TxnLevel], mode: PlanMode,
+                                         rounds: Int, roundMs: Double) throws(ConvergeError) -> [TxnLevel: V8Timing] {
+        let job: [String: Any] = [
+            "command": "bench-txn", "levels": levels.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
+            "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
+        ]
+        let reply = try run(job, graphs: [graph])
+        guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
+            throw ConvergeError(.backendFailure, "node replied without transaction timings")
+        }
+        var out: [TxnLevel: V8Timing] = [:]
+        for l in levels {
+            guard let r = ls[l.rawValue] as? [String: Any] else {
+                throw ConvergeError(.backendFailure, "node replied without \(l.rawValue) timings")
+            }
+            out[l] = timing(r)
+        }
+        return out
+    }
+}

@@ -1,0 +1,270 @@
+#!/usr/bin/env node
+// cli.mjs — the Node side of `converge plan | bench-wasm --backend wasm-v8 | js-v8` and of the
+// differential tests (docs/wasm-host.md). The Swift CLI writes a job (JSON) and the graphs'
+// tables (CKT1 files), runs `node cli.mjs JOB.json`, and reads one JSON document from stdout.
+//
+// Backends: wasm-v8-simd (converge.wasm), wasm-v8-scalar (converge-scalar.wasm), js-v8 (the
+// pure-JS kernel, js-kernel.mjs). Commands:
+//   plan       each graph's requests on each backend: plans and counters
+//   bench-plan plan-only time per backend (rounds of repeated requests; median and min ns/plan)
+//   txn        transactions of the converge workload at L0 (js-v8), L1 (wasm plan + JS steps),
+//              L2 (wasm plans and executes, JS steps through the import): final states, boundary
+//              counters, and (bench) ns per transaction
+// Errors go to stderr with exit status 2 (bad job) or 1 (a failure while running).
+
+import { readFileSync } from 'node:fs';
+import { readTables } from './tables.mjs';
+import { JsKernel } from './js-kernel.mjs';
+import { WasmKernel, compileModule, executePlan, convergeStep, TAG_NUMBER, PLAN_RECORD_BYTES } from './host.mjs';
+
+function fail(status, message) {
+  process.stderr.write(`converge wasm-host: ${message}\n`);
+  process.exit(status);
+}
+
+const jobPath = process.argv[2];
+if (!jobPath) fail(2, 'usage: node cli.mjs JOB.json');
+let job;
+try {
+  job = JSON.parse(readFileSync(jobPath, 'utf8'));
+} catch (e) {
+  fail(2, `cannot read the job ${jobPath}: ${e.message}`);
+}
+
+const modules = {};
+function wasmModule(flavor) {
+  if (!modules[flavor]) {
+    const path = job.wasm?.[flavor];
+    if (!path) fail(2, `the job names no wasm file for ${flavor}`);
+    modules[flavor] = compileModule(readFileSync(path));
+  }
+  return modules[flavor];
+}
+
+/** A planner of one backend over one graph: plan(ids, n, mode, scope, flags) -> length; .plan view. */
+function makePlanner(backend, blob, tables, strategy) {
+  if (backend === 'js-v8') {
+    const k = new JsKernel(tables, { strategy });
+    const out = new Uint32Array(Math.max(1, tables.stepCount));
+    let calls = 0, bytesIn = 0, bytesOut = 0;
+    return {
+      backend, info: { ...k.info(), impl: 'js', memoryPages: 0 },
+      planIds(ids, n, mode, scope, flags) {
+        const len = k.plan(ids, n, mode, scope, flags, out);
+        calls++; bytesIn += 4 * (mode === 1 && !(flags & 1) ? n : 0); bytesOut += 4 * len + PLAN_RECORD_BYTES;
+        return len;
+      },
+      get plan() { return out; },
+      result() { return k.result; },
+      counters() { return { calls, bytesIn, bytesOut }; },
+      destroy() {},
+    };
+  }
+  const flavor = backend === 'wasm-v8-simd' ? 'simd' : backend === 'wasm-v8-scalar' ? 'scalar' : null;
+  if (!flavor) fail(2, `unknown backend ${backend} (wasm-v8-simd, wasm-v8-scalar, js-v8)`);
+  const k = new WasmKernel(wasmModule(flavor), blob, tables, { strategy });
+  return {
+    backend, kernel: k, info: { ...k.info, memoryPages: k.memoryPages },
+    planIds(ids, n, mode, scope, flags) {
+      return k.planIds(ids, mode === 1 && !(flags & 1) ? n : 0, mode, scope, flags);
+    },
+    get plan() { return k.plan; },
+    result() { return k.result(); },
+    counters() { return { calls: k.calls, bytesIn: k.bytesIn, bytesOut: k.bytesOut }; },
+    destroy() { k.destroy(); },
+  };
+}
+
+function loadGraph(g) {
+  const blob = new Uint8Array(readFileSync(g.tables));
+  return { blob, tables: readTables(blob) };
+}
+
+function requestsOf(g) {
+  return (g.requests ?? []).map(r => ({
+    ids: Uint32Array.from(r.dirty ?? []), mode: r.mode ?? 1, scope: r.scope ?? 2, flags: r.flags ?? 0,
+  }));
+}
+
+function runPlan() {
+  const graphs = [];
+  for (const g of job.graphs ?? []) {
+    const { blob, tables } = loadGraph(g);
+    const reqs = requestsOf(g);
+    const results = {}, infos = {};
+    for (const backend of job.backends) {
+      const p = makePlanner(backend, blob, tables, g.strategy ?? 'auto');
+      infos[backend] = p.info;
+      results[backend] = reqs.map(r => {
+        const before = p.counters();
+        const len = p.planIds(r.ids, r.ids.length, r.mode, r.scope, r.flags);
+        const after = p.counters();
+        const res = p.result();
+        return {
+          steps: Array.from(p.plan.subarray(0, len)), executedMode: res.executedMode, algorithm: res.algorithm,
+          dirtyAll: res.dirtyAll, dirtyPrefixes: res.dirtyPrefixes, reachableSteps: res.reachableSteps,
+          wordsScanned: res.wordsScanned, indexEntries: res.indexEntries,
+          calls: after.calls - before.calls, bytesIn: after.bytesIn - before.bytesIn, bytesOut: after.bytesOut - before.bytesOut,
+        };
+      });
+      p.destroy();
+    }
+    graphs.push({ info: infos, results });
+  }
+  return { node: process.version, graphs };
+}
+
+function now() { return process.hrtime.bigint(); }
+
+/** Rounds of at least roundMs each, cycling through the requests; ns per plan: median and min. */
+function timeRounds(fn, count, rounds, roundMs) {
+  const per = [];
+  // warm-up: one round (JIT tiers up; wasm is compiled by Liftoff first, then TurboFan)
+  for (const t0 = now(); Number(now() - t0) < roundMs * 1e6;) for (let i = 0; i < count; i++) fn(i);
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const t0 = now();
+    let t = t0;
+    do {
+      for (let i = 0; i < count; i++) fn(i);
+      n += count;
+      t = now();
+    } while (Number(t - t0) < roundMs * 1e6);
+    per.push(Number(t - t0) / n);
+  }
+  per.sort((a, b) => a - b);
+  return { medianNs: per[per.length >> 1], minNs: per[0], rounds };
+}
+
+function runBenchPlan() {
+  const points = [];
+  for (const g of job.graphs ?? []) {
+    const { blob, tables } = loadGraph(g);
+    const reqs = requestsOf(g);
+    const rows = {};
+    for (const backend of job.backends) {
+      const p = makePlanner(backend, blob, tables, g.strategy ?? 'auto');
+      let planLength = 0;
+      const fn = i => { const r = reqs[i]; planLength = p.planIds(r.ids, r.ids.length, r.mode, r.scope, r.flags); };
+      const c0 = p.counters();
+      fn(0);
+      const c1 = p.counters();
+      const res = p.result();
+      const timing = timeRounds(fn, reqs.length, g.rounds ?? job.rounds ?? 15, g.roundMs ?? job.roundMs ?? 20);
+      rows[backend] = {
+        ...timing, planLength, algorithm: res.algorithm, indexEntries: res.indexEntries,
+        callsPerPlan: c1.calls - c0.calls, bytesInPerPlan: c1.bytesIn - c0.bytesIn, bytesOutPerPlan: c1.bytesOut - c0.bytesOut,
+        memoryPages: p.kernel ? p.kernel.memoryPages : 0, strategy: p.info.strategy, impl: p.info.impl,
+      };
+      p.destroy();
+    }
+    points.push({ name: g.name ?? '', rows });
+  }
+  return { node: process.version, points };
+}
+
+/** JSON has no NaN, infinities or -0: the Swift side sends those as strings. */
+function numberOf(v) {
+  if (typeof v === 'number') return v;
+  switch (v) {
+    case 'NaN': return NaN;
+    case '-0': return -0;
+    case 'Infinity': return Infinity;
+    case '-Infinity': return -Infinity;
+  }
+  throw new Error(`not a number: ${JSON.stringify(v)}`);
+}
+
+/** The converge workload's transactions on one backend-level; returns final state and counters. */
+function runTxnBackend(level, blob, tables, txns, mode, timing) {
+  const S = tables.stepCount, P = tables.pathCount;
+  const scope = 2, dirtyMode = mode === 'full' ? 0 : 1;
+  let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
+  let calls = 0, hostCalls = 0, bytesIn = 0, bytesOut = 0, changed = 0;
+  if (level === 'l0-js') {
+    jsKernel = new JsKernel(tables, {});
+    planOut = new Uint32Array(Math.max(1, S));
+    tags = new Uint8Array(P);
+    values = new Float64Array(P);
+    commitTxn = (ids, n) => {
+      const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
+      changed += executePlan(tables, planOut, len, tags, values, convergeStep);
+    };
+  } else {
+    const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
+    kernel = new WasmKernel(wasmModule(flavor), blob, tables, {});
+    if (level.startsWith('l1-')) {
+      // L1: the kernel plans; JS runs the steps over a JS-side state store
+      tags = new Uint8Array(P);
+      values = new Float64Array(P);
+      commitTxn = (ids, n) => {
+        const len = kernel.planIds(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
+        changed += executePlan(tables, kernel.plan, len, tags, values, convergeStep);
+      };
+    } else if (level.startsWith('l2-')) {
+      // L2: the kernel plans and executes over its own state store; computed steps call back
+      tags = kernel.tags;
+      values = kernel.values;
+      commitTxn = (ids, n) => {
+        kernel.commit(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
+        changed += kernel.out[12];
+      };
+    } else fail(2, `unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar)`);
+  }
+  const prepared = txns.map(t => ({ ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))) }));
+  let applied = 0;
+  const apply = (t) => {
+    applied++;
+    // the reducer's writes (numbers), then one commit with their ids as the dirty roots
+    if (kernel && kernel.buffer !== kernel.e.memory.buffer) kernel.views();
+    const tg = level.startsWith('l2-') ? kernel.tags : tags, vs = level.startsWith('l2-') ? kernel.values : values;
+    for (let i = 0; i < t.ids.length; i++) { tg[t.ids[i]] = TAG_NUMBER; vs[t.ids[i]] = t.vals[i]; }
+    commitTxn(t.ids, t.ids.length);
+  };
+  let timed = null;
+  if (timing) {
+    timed = timeRounds(i => apply(prepared[i]), prepared.length, job.rounds ?? 15, job.roundMs ?? 20);
+  } else {
+    for (const t of prepared) apply(t);
+  }
+  if (kernel) { calls = kernel.calls; hostCalls = kernel.hostCalls; bytesIn = kernel.bytesIn; bytesOut = kernel.bytesOut; }
+  const result = {
+    level, calls, hostCalls, bytesIn, bytesOut, changed, transactions: applied,
+    callsPerTxn: calls / applied, hostCallsPerTxn: hostCalls / applied,
+    bytesInPerTxn: bytesIn / applied, bytesOutPerTxn: bytesOut / applied,
+    memoryPages: kernel ? kernel.memoryPages : 0,
+    ...(timed ?? {}),
+  };
+  if (!timing) {
+    const st = level.startsWith('l2-') ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values };
+    result.tags = Buffer.from(st.t.buffer, st.t.byteOffset, st.t.byteLength).toString('base64');
+    result.values = Buffer.from(st.v.buffer, st.v.byteOffset, st.v.byteLength).toString('base64');
+  }
+  if (kernel) kernel.destroy();
+  return result;
+}
+
+function runTxn(timing) {
+  const graphs = [];
+  for (const g of job.graphs ?? []) {
+    const { blob, tables } = loadGraph(g);
+    const levels = {};
+    for (const level of job.levels) levels[level] = runTxnBackend(level, blob, tables, g.transactions ?? [], g.mode ?? 'dirty', timing);
+    graphs.push({ name: g.name ?? '', levels });
+  }
+  return { node: process.version, graphs };
+}
+
+let output;
+try {
+  switch (job.command) {
+    case 'plan': output = runPlan(); break;
+    case 'bench-plan': output = runBenchPlan(); break;
+    case 'txn': output = runTxn(false); break;
+    case 'bench-txn': output = runTxn(true); break;
+    default: fail(2, `unknown command ${job.command} (plan, bench-plan, txn, bench-txn)`);
+  }
+} catch (e) {
+  fail(1, e.stack ?? String(e));
+}
+process.stdout.write(JSON.stringify(output));
