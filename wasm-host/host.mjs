@@ -146,8 +146,8 @@ export class WasmKernel {
   putDirty(ids, n) {
     if (this.buffer !== this.e.memory.buffer) this.views();
     if (n > this.dirty.length) throw new Error(`${n} dirty ids exceed the module's dirty buffer (${this.dirty.length})`);
-    const d = this.dirty;
-    for (let i = 0; i < n; i++) d[i] = ids[i];
+    if (n === ids.length && ids instanceof Uint32Array) this.dirty.set(ids); // a memcpy
+    else { const d = this.dirty; for (let i = 0; i < n; i++) d[i] = ids[i]; }
     this.bytesIn += 4 * n;
   }
 

@@ -58,11 +58,12 @@ const STRAT_AUTO = 0, STRAT_ROWS = 1, STRAT_FRONTIER = 2, STRAT_LISTS = 3;
 const STRATEGY_IDS = { auto: STRAT_AUTO, rows: STRAT_ROWS, frontier: STRAT_FRONTIER, lists: STRAT_LISTS };
 const STRATEGY_NAMES = ['auto', 'rows', 'frontier', 'lists'];
 
-// The deferred bit of a packed entry (CK_ENTRY_DEFERRED), as an int32. Entries are packed as
-// step | deferred << 31 (step ids < 2^24); the entry's out group is only needed at create time.
-const ENTRY_DEFERRED = -2147483648;
-const ENTRY_STEP = 0x7fffffff;
-const LO_NONE = 0x7fffffff; // "no step yet" for the [lo, hi] range (C: UINT32_MAX)
+// A trigger entry is packed as step | deferred << 30 (step ids < 2^24; every value stays a small
+// integer for V8); the C's entry also holds the step's out group, which only create needs here.
+const ENTRY_DEFERRED_SHIFT = 30;
+const ENTRY_DEFERRED = 1 << ENTRY_DEFERRED_SHIFT;
+const ENTRY_STEP = ENTRY_DEFERRED - 1;
+const LO_NONE = 0x3fffffff; // "no step yet" for the [lo, hi] range (C: UINT32_MAX); a small integer for V8
 
 /** 64-bit words of a bitset of `bits` bits, padded to whole blocks (ck_words_for_bits). */
 function wordsForBits(bits) {
@@ -436,13 +437,25 @@ export class JsKernel {
   // propagate.c ck_frontier: from the groups marked in groupBits and queued in queue[0, queued):
   // breadth-first over the scope's group graph, then every in-scope entry of every reached group
   // sets its step's bit. Returns the queue length; adds visits to fVisited, widens [fLo, fHi].
+  // (Each hot loop is its own small method, so that V8's on-stack replacement of one loop never
+  // runs code after it that has no type feedback yet.)
   _frontier(queued, scope) {
+    const tail = this._bfs(queued, scope);
+    // an entry is kept when its deferred bit matches the scope (scope all keeps every entry)
+    const maskBit = scope === 2 ? 0 : 1;
+    const wantBit = scope === 1 ? 1 : 0;
+    if (tail * 64 > this.groupCount) this._markAscending(maskBit, wantBit);
+    else this._markQueued(tail, maskBit, wantBit);
+    return tail;
+  }
+
+  // phase 1: the reached groups
+  _bfs(queued, scope) {
     const G = this.groupCount;
     const adjOffsets = this.adjOffsets, adj = this.adjGroups;
     const groupBits = this.groupBits, queue = this.queue;
     const ab = scope * (G + 1);
-    let visited = 0;
-    let head = 0, tail = queued;
+    let visited = 0, head = 0, tail = queued;
     while (head < tail && tail < G) { // once every group is reached, nothing is left to find
       const g = queue[head++];
       let i = adjOffsets[ab + g];
@@ -457,64 +470,89 @@ export class JsKernel {
       }
     }
     this.fVisited += visited;
-    const mask = scope === 2 ? 0 : ENTRY_DEFERRED;
-    const want = scope === 1 ? ENTRY_DEFERRED : 0;
-    if (tail * 64 > G) {
-      // many groups: walk them in ascending order, so the entry lists stream sequentially
-      for (let w = 0, words = this.groupWords32; w < words; w++) {
-        let word = groupBits[w];
-        while (word !== 0) {
-          const t = word & -word;
-          this._setGroup((w << 5) + 31 - Math.clz32(t), mask, want);
-          word ^= t;
-        }
-      }
-    } else {
-      for (let q = 0; q < tail; q++) this._setGroup(queue[q], mask, want);
-    }
     return tail;
   }
 
-  // propagate.c set_group: sets the in-scope entries of group g (branch-free); widens [fLo, fHi].
-  _setGroup(g, mask, want) {
+  // phase 2 with many groups: walk them in ascending order (groupBits), so the entry lists
+  // stream sequentially. Branch-free per entry, as propagate.c set_group; every group has at
+  // least one entry.
+  _markAscending(maskBit, wantBit) {
+    const groupBits = this.groupBits, groupWords32 = this.groupWords32;
     const offsets = this.groupOffsets, list = this.entries, bits = this.stepBits;
-    let i = offsets[g];
-    const end = offsets[g + 1];
-    if (i === end) return;
-    this.fVisited += end - i;
-    const first = list[i] & ENTRY_STEP, last = list[end - 1] & ENTRY_STEP;
-    if (first < this.fLo) this.fLo = first;
-    if (last > this.fHi) this.fHi = last;
-    if (mask === 0) {
-      for (; i < end; i++) {
-        const s = list[i] & ENTRY_STEP;
-        bits[s >>> 5] |= 1 << (s & 31);
-      }
-    } else {
-      for (; i < end; i++) {
-        const e = list[i];
-        const s = e & ENTRY_STEP;
-        const keep = 1 ^ ((e ^ want) >>> 31); // (e & mask) == want, mask = the deferred bit
-        bits[s >>> 5] |= keep << (s & 31);
+    let visited = 0, lo = this.fLo, hi = this.fHi;
+    for (let w = 0; w < groupWords32; w++) {
+      let word = groupBits[w];
+      while (word !== 0) {
+        const t = word & -word;
+        word ^= t;
+        const g = (w << 5) + 31 - Math.clz32(t);
+        const b = offsets[g], end = offsets[g + 1];
+        visited += end - b;
+        const first = list[b] & ENTRY_STEP, last = list[end - 1] & ENTRY_STEP;
+        lo = first < lo ? first : lo;
+        hi = last > hi ? last : hi;
+        for (let i = b; i < end; i++) {
+          const e = list[i];
+          const s = e & ENTRY_STEP;
+          bits[s >>> 5] |= (1 ^ (((e >>> ENTRY_DEFERRED_SHIFT) ^ wantBit) & maskBit)) << (s & 31);
+        }
       }
     }
+    this.fVisited += visited;
+    this.fLo = lo;
+    this.fHi = hi;
+  }
+
+  // phase 2 with few groups: in queue order.
+  _markQueued(tail, maskBit, wantBit) {
+    const queue = this.queue;
+    const offsets = this.groupOffsets, list = this.entries, bits = this.stepBits;
+    let visited = 0, lo = this.fLo, hi = this.fHi;
+    for (let q = 0; q < tail; q++) {
+      const g = queue[q];
+      const b = offsets[g], end = offsets[g + 1];
+      visited += end - b;
+      const first = list[b] & ENTRY_STEP, last = list[end - 1] & ENTRY_STEP;
+      lo = first < lo ? first : lo;
+      hi = last > hi ? last : hi;
+      for (let i = b; i < end; i++) {
+        const e = list[i];
+        const s = e & ENTRY_STEP;
+        bits[s >>> 5] |= (1 ^ (((e >>> ENTRY_DEFERRED_SHIFT) ^ wantBit) & maskBit)) << (s & 31);
+      }
+    }
+    this.fVisited += visited;
+    this.fLo = lo;
+    this.fHi = hi;
   }
 
   // Emits, ascending, every set bit of stepBits in 32-bit words [begin, end) into out and clears
-  // those words (bitset_scalar.c scan_emit_clear). Returns the count.
+  // those words (bitset_scalar.c scan_emit_clear); skips zero 64-bit words (pairs) at once.
+  // begin and end are even. Returns the count.
   _scan(begin, end, out) {
     const bits = this.stepBits;
     let n = 0;
-    for (let i = begin; i < end; i++) {
-      let w = bits[i];
-      if (w === 0) continue;
-      bits[i] = 0;
-      const base = i << 5;
-      do {
-        const t = w & -w;
-        out[n++] = base + 31 - Math.clz32(t);
-        w ^= t;
-      } while (w !== 0);
+    for (let i = begin; i < end; i += 2) {
+      let w = bits[i], v = bits[i + 1];
+      if ((w | v) === 0) continue;
+      if (w !== 0) {
+        bits[i] = 0;
+        const base = i << 5;
+        do {
+          const t = w & -w;
+          out[n++] = base + 31 - Math.clz32(t);
+          w ^= t;
+        } while (w !== 0);
+      }
+      if (v !== 0) {
+        bits[i + 1] = 0;
+        const base = (i + 1) << 5;
+        do {
+          const t = v & -v;
+          out[n++] = base + 31 - Math.clz32(t);
+          v ^= t;
+        } while (v !== 0);
+      }
     }
     return n;
   }
@@ -605,11 +643,11 @@ export class JsKernel {
     // with many roots the whole bitset is scanned, so the range need not be tracked
     const track = dirtyLen * 16 < this.stepWords;
     for (let i = 0; i < dirtyLen; i++) {
-      const p = dirty[i];
-      if (!(p < P)) {
+      const p = dirty[i] | 0; // an int32 for V8 (ids >= 2^31 become negative: unknown too)
+      if (p < 0 || p >= P) {
         bits.fill(0);
         this._clearQueued(queued);
-        fail(ERR_UNKNOWN_PATH_ID, T_DIRTY_IDS, i, p, `unknown dirty path id ${p} at position ${i} (path count ${P})`);
+        fail(ERR_UNKNOWN_PATH_ID, T_DIRTY_IDS, i, dirty[i], `unknown dirty path id ${dirty[i]} at position ${i} (path count ${P})`);
       }
       const s = single[sb + p];
       if (s >= 0) {

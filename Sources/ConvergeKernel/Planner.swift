@@ -56,6 +56,13 @@ public struct Plan: Sendable, Equatable {
 
     public var dirtyAll: Bool { dirtyAllReason != nil }
 
+    public init(stepIds: [UInt32], executedMode: ExecutedMode?, dirtyAllReason: DirtyAllReason?, counters: PlanCounters) {
+        self.stepIds = stepIds
+        self.executedMode = executedMode
+        self.dirtyAllReason = dirtyAllReason
+        self.counters = counters
+    }
+
     /// The raw `out` of each planned step, as written in the graph.
     public func outs(in graph: StaticIR) -> [String] { stepIds.map { graph.out(ofStep: Int($0)) } }
 }

@@ -94,16 +94,30 @@ public enum NodeHost {
 
     /// Runs a job; `graphs` are written as CKT1 files and referenced by index from `job["graphs"]`
     /// entries (their "tables" key is filled in).
-    static func run(_ job: [String: Any], graphs: [StaticIR]) throws(ConvergeError) -> [String: Any] {
+    /// How V8 compiles the wasm module for benchmarks.
+    public enum Tiering: String, Sendable, CaseIterable {
+        /// `node --no-liftoff`: every function compiled by the optimizing tier (TurboFan) at
+        /// instantiation — the code a long-running page runs after tier-up: steady state.
+        case optimized
+        /// V8's default dynamic tiering: Liftoff first, TurboFan once a function has run enough.
+        case `default`
+
+        var nodeFlags: [String] { self == .optimized ? ["--no-liftoff"] : [] }
+    }
+
+    static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default) throws(ConvergeError) -> [String: Any] {
         let node = try node()
         let script = try script()
         let artifacts = try WasmBuild.artifacts()
         let fm = FileManager.default
-        let dir = fm.temporaryDirectory.appendingPathComponent("converge-node-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        // CONVERGE_NODE_JOB_DIR keeps the job and its tables there (to rerun `node cli.mjs job.json`)
+        let keep = ProcessInfo.processInfo.environment["CONVERGE_NODE_JOB_DIR"]
+        let dir = keep.map { URL(fileURLWithPath: $0) }
+            ?? fm.temporaryDirectory.appendingPathComponent("converge-node-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
         do { try fm.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw ConvergeError(.io, "cannot create \(dir.path): \(error.localizedDescription)")
         }
-        defer { try? fm.removeItem(at: dir) }
+        defer { if keep == nil { try? fm.removeItem(at: dir) } }
         var job = job
         job["wasm"] = ["simd": artifacts.simd.path, "scalar": artifacts.scalar.path]
         var entries = job["graphs"] as? [[String: Any]] ?? []
@@ -123,7 +137,7 @@ public enum NodeHost {
         }
         let p = Process()
         p.executableURL = node
-        p.arguments = [script.path, jobFile.path]
+        p.arguments = tiering.nodeFlags + [script.path, jobFile.path]
         let out = Pipe()
         p.standardOutput = out
         // stderr to a file: a large reply on stdout can then never block on a full stderr pipe
@@ -226,12 +240,12 @@ public enum NodeHost {
     /// Plan-only timing: per point, per backend (rounds of at least `roundMs` cycling through the
     /// requests after one warm-up round).
     public static func benchPlan(_ points: [(name: String, graph: StaticIR, requests: [PlanRequest])], backends: [V8Backend],
-                                 rounds: Int, roundMs: Double) throws(ConvergeError) -> [[V8Backend: V8Timing]] {
+                                 rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [[V8Backend: V8Timing]] {
         let job: [String: Any] = [
             "command": "bench-plan", "backends": backends.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
             "graphs": points.map { ["name": $0.name, "requests": $0.requests.map(\.json)] as [String: Any] },
         ]
-        let reply = try run(job, graphs: points.map(\.graph))
+        let reply = try run(job, graphs: points.map(\.graph), tiering: tiering)
         guard let ps = reply["points"] as? [[String: Any]], ps.count == points.count else {
             throw ConvergeError(.backendFailure, "node replied without the benchmark points")
         }
@@ -314,12 +328,12 @@ public enum NodeHost {
 
     /// Transaction timing per level (ns per transaction), cycling through `txns`.
     public static func benchTransactions(_ graph: StaticIR, _ txns: [[(UInt32, Double)]], levels: [TxnLevel], mode: PlanMode,
-                                         rounds: Int, roundMs: Double) throws(ConvergeError) -> [TxnLevel: V8Timing] {
+                                         rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [TxnLevel: V8Timing] {
         let job: [String: Any] = [
             "command": "bench-txn", "levels": levels.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
-        let reply = try run(job, graphs: [graph])
+        let reply = try run(job, graphs: [graph], tiering: tiering)
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction timings")
         }

@@ -6,8 +6,8 @@ import Foundation
 struct Converge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "converge",
-        abstract: "ConvergeKernel: the native converge kernel (plan, inspect, bench-plan, bench-txn).",
-        subcommands: [PlanCommand.self, InspectCommand.self, BenchPlanCommand.self, BenchTxnCommand.self])
+        abstract: "ConvergeKernel: the native converge kernel (plan, inspect, bench-plan, bench-txn, bench-wasm).",
+        subcommands: [PlanCommand.self, InspectCommand.self, BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self])
 }
 
 /// Runs the CLI: bad input (a ConvergeError) is one line on stderr and exit code 2; usage errors

@@ -1,9 +1,15 @@
 import ArgumentParser
 import ConvergeKernel
+import ConvergeWasm
 
 enum Backend: String, ExpressibleByArgument, CaseIterable {
     case native, portable
+    case wasmWasmKit = "wasm-wasmkit"
+    case wasmV8 = "wasm-v8"
+    case jsV8 = "js-v8"
 }
+
+extension WasmFlavor: ExpressibleByArgument {}
 
 extension PlanMode: ExpressibleByArgument {}
 extension PlanScope: ExpressibleByArgument {}
@@ -31,8 +37,11 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "immediate | deferred | all")
     var scope: PlanScope = .all
 
-    @Option(help: "native (CKernel, L1) | portable (pure Swift, L0)")
+    @Option(help: "native (CKernel, L1) | portable (pure Swift, L0) | wasm-wasmkit (CKernel as wasm32 in WasmKit) | wasm-v8 (CKernel as wasm32 in Node's V8) | js-v8 (the pure-JS kernel in Node)")
     var backend: Backend = .native
+
+    @Option(help: "Which wasm build the wasm backends run: simd (wasm32+SIMD128) | scalar")
+    var wasm: WasmFlavor = .simd
 
     @Option(help: "Force a SIMD implementation for the native backend: scalar | sse2 | avx2 | neon | simd128")
     var simd: SIMDImplementation?
@@ -47,12 +56,26 @@ struct PlanCommand: ParsableCommand {
         let graph = try loadGraph(ir)
         let paths = (dirty.isEmpty ? [] : dirty.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
             + dirtyPaths
-        let planner: any ConvergePlanner = switch backend {
-        case .native: try NativePlanner(graph, options: NativeOptions(implementation: simd, strategy: strategy))
-        case .portable: PortablePlanner(graph)
-        }
         let dirtySet = graph.dirtySet(paths: paths)
-        let plan = try planner.plan(dirtySet, mode: mode, scope: scope)
+        let plan: Plan
+        var boundary: (calls: Int, bytesIn: Int, bytesOut: Int)?
+        switch backend {
+        case .native:
+            plan = try NativePlanner(graph, options: NativeOptions(implementation: simd, strategy: strategy)).plan(dirtySet, mode: mode, scope: scope)
+        case .portable:
+            plan = try PortablePlanner(graph).plan(dirtySet, mode: mode, scope: scope)
+        case .wasmWasmKit:
+            let p = try WasmKitPlanner(graph, flavor: wasm, options: NativeOptions(strategy: strategy))
+            plan = try p.plan(dirtySet, mode: mode, scope: scope)
+            boundary = (p.counters.calls, p.counters.bytesIn, p.counters.bytesOut)
+        case .wasmV8, .jsV8:
+            let b: V8Backend = backend == .jsV8 ? .js : wasm == .simd ? .wasmSimd : .wasmScalar
+            let reply = try NodeHost.plan([(graph, [PlanRequest(dirtySet, mode: mode, scope: scope)])], backends: [b], strategy: strategy)
+            guard let p = reply.first?[b]?.first else { throw ConvergeError(.backendFailure, "node returned no plan") }
+            plan = Plan(stepIds: p.stepIds, executedMode: p.executedMode,
+                        dirtyAllReason: p.dirtyAll ? (dirtySet.dirtyAllReason ?? .unknownWrite) : nil, counters: p.counters)
+            boundary = (p.calls, p.bytesIn, p.bytesOut)
+        }
         let outs = plan.outs(in: graph)
         if json {
             var members: [(String, JSONValue)] = [
@@ -64,11 +87,17 @@ struct PlanCommand: ParsableCommand {
                 ("plan", .array(outs.map { .string($0) })),
             ]
             if let reason = plan.dirtyAllReason { members.append(("dirtyAllReason", .string(reason.rawValue))) }
+            members.append(("backend", .string(backend.rawValue)))
+            if let boundary {
+                members.append(("boundary", .object([("calls", .int(boundary.calls)), ("bytesIn", .int(boundary.bytesIn)),
+                                                     ("bytesOut", .int(boundary.bytesOut))])))
+            }
             CLIOutput.print(JSONValue.object(members).text)
         } else {
             let executed = plan.executedMode?.rawValue ?? "none (no steps)"
             var header = "mode \(mode.rawValue) → executed \(executed), scope \(scope.rawValue), \(outs.count) step(s)"
             if let reason = plan.dirtyAllReason { header += ", dirtyAll (\(reason.rawValue))" }
+            if let boundary { header += "; \(backend.rawValue): \(boundary.calls) call, \(boundary.bytesIn) B in, \(boundary.bytesOut) B out" }
             CLIOutput.print(header)
             for (id, out) in zip(plan.stepIds, outs) { CLIOutput.print("  \(id)\t\(out)") }
         }

@@ -1,0 +1,246 @@
+import ArgumentParser
+import ConvergeKernel
+import ConvergeWasm
+import Foundation
+
+extension NodeHost.Tiering: ExpressibleByArgument {}
+
+/// `converge bench-wasm`: issue C's evidence. Plan-only time of the same kernel as native code,
+/// as wasm32 (SIMD128 and scalar) in V8, as wasm in WasmKit, and of the pure-JS kernel in V8, on
+/// the converge workload and a large random DAG; then the workload's transactions in V8 at L0
+/// (JS), L1 (wasm plans) and L2 (wasm executes). Per point: boundary calls and bytes per
+/// plan/transaction, linear-memory pages, SIMD on/off. Ratios come from one run.
+struct BenchWasmCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-wasm",
+        abstract: "Time CKernel native vs wasm (V8, WasmKit) vs the pure-JS kernel, with boundary evidence.")
+
+    @Option(help: "Step counts of the converge workload (comma-separated).")
+    var steps = "200,500,1000,2000"
+
+    @Option(help: "Dirty roots as fractions of the workload's steps (comma-separated).")
+    var ratios = "0.005,0.25,1"
+
+    @Option(help: "Steps of the random DAG (0 = skip).")
+    var dagSteps = 100_000
+
+    @Option(help: "Top-level segments (groups) of the random DAG.")
+    var dagGroups = 1000
+
+    @Option(help: "Fraction of the DAG's registry paths dirty per plan.")
+    var dagDirty = 0.01
+
+    @Option(help: "Rounds per measurement (median and min reported).")
+    var rounds = 11
+
+    @Option(help: "Milliseconds per round (at least).")
+    var roundMs = 20.0
+
+    @Option(help: "Rounds for WasmKit (an interpreter: slow); 0 skips it.")
+    var wasmkitRounds = 3
+
+    @Option(help: "Transactions per level for the V8 transaction table (0 skips it).")
+    var txnSteps = "200,2000"
+
+    @Option(help: "V8's wasm tiering: optimized (node --no-liftoff: TurboFan code from the start, the steady state) | default (Liftoff, then tier-up)")
+    var v8Tiering: NodeHost.Tiering = .optimized
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    struct Point {
+        let name: String
+        let graph: StaticIR
+        let requests: [PlanRequest]
+        let sets: [DirtySet]
+    }
+
+    func run() throws {
+        let artifacts = try WasmBuild.artifacts()
+        var points: [Point] = []
+        for n in steps.split(separator: ",").compactMap({ Int($0) }) {
+            let g = try StaticIR(Workload.converge(steps: n))
+            for r in ratios.split(separator: ",").compactMap({ Double($0) }) {
+                let k = max(1, min(n, Int((Double(n) * r).rounded(.up))))
+                var rng = SplitMix64(seed: UInt64(n * 1000 + k))
+                var sets: [DirtySet] = []
+                for _ in 0..<8 {
+                    // k distinct roots b_i, drawn at random (k = n: all of them)
+                    var picked = Set<Int>()
+                    while picked.count < k { picked.insert(Int(rng.next() % UInt64(n))) }
+                    sets.append(g.dirtySet(paths: picked.sorted().map { "b\($0)" }))
+                }
+                points.append(Point(name: "workload n=\(n) dirty \(k) roots", graph: g,
+                                    requests: sets.map { PlanRequest($0, mode: .dirty, scope: .all) }, sets: sets))
+            }
+        }
+        if dagSteps > 0 {
+            let dag = try StaticIR(Workload.randomDAG(steps: dagSteps, seed: 42, groups: dagGroups))
+            let sets = (0..<8).map { dag.dirtySet(paths: Workload.randomDirty(dag, fraction: dagDirty, seed: 7 + UInt64($0))) }
+            points.append(Point(name: "DAG n=\(dagSteps) g=\(dagGroups) \(dagDirty * 100)% dirty", graph: dag,
+                                requests: sets.map { PlanRequest($0, mode: .dirty, scope: .all) }, sets: sets))
+        }
+
+        // native and WasmKit in this process, then V8 in one Node process: ratios from one run
+        var native: [Timing] = [], wasmkit: [Timing?] = [], strategies: [String] = []
+        for p in points {
+            let planner = try NativePlanner(p.graph)
+            strategies.append(planner.info.strategy.rawValue)
+            native.append(try time(planner, p, rounds: rounds))
+            if wasmkitRounds > 0 {
+                let wk = try WasmKitPlanner(p.graph, flavor: .simd)
+                wasmkit.append(try time(wk, p, rounds: wasmkitRounds, roundMs: 1))
+            } else { wasmkit.append(nil) }
+        }
+        var v8: [[V8Backend: V8Timing]] = []
+        var v8Problem: String?
+        if !NodeHost.available {
+            // no node: the V8 columns are skipped, said plainly
+            do { _ = try NodeHost.node() } catch { v8Problem = error.message }
+        } else {
+            v8 = try NodeHost.benchPlan(points.map { ($0.name, $0.graph, $0.requests) }, backends: V8Backend.allCases,
+                                        rounds: rounds, roundMs: roundMs, tiering: v8Tiering)
+        }
+
+        var txnRows: [(String, NodeHost.TxnLevel, V8Timing)] = []
+        if v8Problem == nil {
+            for n in txnSteps.split(separator: ",").compactMap({ Int($0) }) where n > 0 {
+                let g = try StaticIR(Workload.converge(steps: n))
+                for r in ratios.split(separator: ",").compactMap({ Double($0) }) {
+                    let k = max(1, min(n, Int((Double(n) * r).rounded(.up))))
+                    var txns: [[(UInt32, Double)]] = []
+                    for t in 0..<16 {
+                        let start = (t * 37) % n
+                        txns.append((0..<k).map { (g.pathId("b\((start + $0) % n)")!, Double(t)) })
+                    }
+                    let timings = try NodeHost.benchTransactions(g, txns, levels: NodeHost.TxnLevel.allCases, mode: .dirty,
+                                                                 rounds: rounds, roundMs: roundMs, tiering: v8Tiering)
+                    for l in NodeHost.TxnLevel.allCases { if let t = timings[l] { txnRows.append(("workload n=\(n) txn \(k) roots", l, t)) } }
+                }
+            }
+        }
+
+        let nodeVersion = (try? NodeHost.version()) ?? "none"
+        if json {
+            var rows: [JSONValue] = []
+            for (i, p) in points.enumerated() {
+                var m: [(String, JSONValue)] = [("name", .string(p.name)), ("strategy", .string(strategies[i])),
+                                                ("planLength", .int(native[i].planLength)),
+                                                ("native", native[i].json)]
+                if let w = wasmkit[i] { m.append(("wasm-wasmkit", w.json)) }
+                if i < v8.count {
+                    for b in V8Backend.allCases {
+                        if let t = v8[i][b] {
+                            m.append((b.rawValue, .object([("medianNs", .double(t.medianNs)), ("minNs", .double(t.minNs))]
+                                + t.fields.sorted { $0.key < $1.key }.filter { !$0.key.contains("Ns") }.map { ($0.key, .double($0.value)) })))
+                        }
+                    }
+                }
+                rows.append(.object(m))
+            }
+            let txn: [JSONValue] = txnRows.map { name, level, t in
+                .object([("name", .string(name)), ("level", .string(level.rawValue)), ("medianNs", .double(t.medianNs)),
+                         ("minNs", .double(t.minNs))] + t.fields.sorted { $0.key < $1.key }.filter { $0.key.hasSuffix("PerTxn") || $0.key == "memoryPages" }.map { ($0.key, .double($0.value)) })
+            }
+            var top: [(String, JSONValue)] = [("node", .string(nodeVersion)), ("v8Tiering", .string(v8Tiering.rawValue)), ("simd", .string(SIMDImplementation.automatic.rawValue)),
+                                              ("wasm", .string(artifacts.directory.path)), ("plans", .array(rows)), ("transactions", .array(txn))]
+            if let v8Problem { top.append(("v8Skipped", .string(v8Problem))) }
+            CLIOutput.print(JSONValue.object(top).text)
+            return
+        }
+        CLIOutput.print("plan-only time, ns per plan (median of \(rounds) rounds of >= \(roundMs) ms; min in brackets); native simd \(SIMDImplementation.automatic.rawValue), node \(nodeVersion), V8 wasm tiering \(v8Tiering.rawValue)")
+        CLIOutput.print("wasm builds: \(artifacts.directory.path)\(artifacts.compiled ? " (compiled now)" : "")")
+        if let v8Problem { CLIOutput.print("V8 backends skipped: \(v8Problem)") }
+        for (i, p) in points.enumerated() {
+            let n = native[i]
+            CLIOutput.print("\(p.name)  [plan \(n.planLength) steps, strategy \(strategies[i])]")
+            CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)", "native", n.median, n.min))
+            var simd: Double?
+            if i < v8.count {
+                for b in V8Backend.allCases {
+                    guard let t = v8[i][b] else { continue }
+                    if b == .wasmSimd { simd = t.medianNs }
+                    let ratio = t.medianNs / n.median
+                    let calls = t.fields["callsPerPlan"] ?? .nan, bin = t.fields["bytesInPerPlan"] ?? .nan
+                    let bout = t.fields["bytesOutPerPlan"] ?? .nan, pages = t.fields["memoryPages"] ?? 0
+                    CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)  %5.2fx native  calls/plan %.0f  bytes in %.0f out %.0f%@",
+                                           b.rawValue, t.medianNs, t.minNs, ratio, calls, bin, bout,
+                                           b == .js ? "" : String(format: "  pages %.0f  simd %@", pages, b == .wasmSimd ? "on" : "off")))
+                }
+            }
+            if let w = wasmkit[i] {
+                CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)  %5.1fx native  calls/plan %.0f  bytes in %.0f out %.0f  pages %d",
+                                       "wasm-wasmkit", w.median, w.min, w.median / n.median, w.callsPerPlan, w.bytesInPerPlan, w.bytesOutPerPlan, w.pages))
+            }
+            if let simd, i < v8.count, let scalar = v8[i][.wasmScalar], let js = v8[i][.js] {
+                CLIOutput.print(String(format: "  → wasm-v8 simd/native %.2fx; scalar/simd %.2fx; js/wasm-simd %.2fx (%@)",
+                                       simd / n.median, scalar.medianNs / simd, js.medianNs / simd,
+                                       js.medianNs < simd ? "JS wins" : "WASM wins"))
+            }
+        }
+        if !txnRows.isEmpty {
+            CLIOutput.print("\ntransactions in V8 (converge workload, dirty mode; ns per transaction incl. the reducer's writes)")
+            for (name, level, t) in txnRows {
+                CLIOutput.print(String(format: "  %-30@ %-15@ %12.1f  (%10.1f)  calls/txn %.2f  host callbacks/txn %.2f  bytes in %.0f out %.0f",
+                                       name, level.rawValue, t.medianNs, t.minNs, t.fields["callsPerTxn"] ?? .nan, t.fields["hostCallsPerTxn"] ?? .nan,
+                                       t.fields["bytesInPerTxn"] ?? .nan, t.fields["bytesOutPerTxn"] ?? .nan))
+            }
+        }
+    }
+
+    struct Timing {
+        var median: Double
+        var min: Double
+        var planLength: Int
+        var callsPerPlan: Double = 0
+        var bytesInPerPlan: Double = 0
+        var bytesOutPerPlan: Double = 0
+        var pages = 0
+
+        var json: JSONValue {
+            .object([("medianNs", .double(median)), ("minNs", .double(min)), ("callsPerPlan", .double(callsPerPlan)),
+                     ("bytesInPerPlan", .double(bytesInPerPlan)), ("bytesOutPerPlan", .double(bytesOutPerPlan)), ("memoryPages", .int(pages))])
+        }
+    }
+
+    /// The same method as the Node host's: one warm-up round, then rounds of at least `roundMs`
+    /// cycling through the point's dirty sets; ns per plan, median and min.
+    func time(_ planner: any RootPlanner, _ p: Point, rounds: Int, roundMs: Double? = nil) throws -> Timing {
+        let buffer = PlanBuffer(for: p.graph)
+        let roundNs = UInt64((roundMs ?? self.roundMs) * 1e6)
+        let ids = p.sets.map(\.rootIds)
+        func once(_ i: Int) throws {
+            try ids[i].withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt32>) throws(ConvergeError) in
+                try planner.plan(roots: b, dirtyAll: nil, mode: .dirty, scope: .all, into: buffer)
+            }
+        }
+        let wk = planner as? WasmKitPlanner
+        wk?.resetCounters()
+        try once(0)
+        var t = Timing(median: 0, min: 0, planLength: buffer.count)
+        if let wk {
+            t.callsPerPlan = Double(wk.counters.calls)
+            t.bytesInPerPlan = Double(wk.counters.bytesIn)
+            t.bytesOutPerPlan = Double(wk.counters.bytesOut)
+            t.pages = wk.memoryPages
+        }
+        var start = DispatchTime.now().uptimeNanoseconds
+        while DispatchTime.now().uptimeNanoseconds - start < roundNs { for i in ids.indices { try once(i) } }
+        var per: [Double] = []
+        for _ in 0..<max(1, rounds) {
+            var n = 0
+            start = DispatchTime.now().uptimeNanoseconds
+            var now = start
+            repeat {
+                for i in ids.indices { try once(i) }
+                n += ids.count
+                now = DispatchTime.now().uptimeNanoseconds
+            } while now - start < roundNs
+            per.append(Double(now - start) / Double(n))
+        }
+        per.sort()
+        t.median = per[per.count / 2]
+        t.min = per[0]
+        return t
+    }
+}
