@@ -15,4 +15,19 @@ if [ -n "$bad" ]; then
   echo "$bad" >&2
   exit 1
 fi
+# the freestanding wasm32 builds (CKernel/src + CKernel/wasm), SIMD128 and scalar, with the flags
+# ConvergeWasm.WasmBuild uses: -Wall -Wextra -Werror, no libc headers but CKernel/wasm/libc
+if clang --print-targets | grep -q wasm32; then
+  mkdir -p "$out/inc" && ln -sfn /usr/include/simde "$out/inc/simde"
+  for simd in -msimd128 -mno-simd128; do
+    clang --target=wasm32-unknown-unknown -std=c11 -O3 -ffreestanding -nostdlib -nostdlibinc -mbulk-memory \
+      -mnontrapping-fptoint -msign-ext -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $simd \
+      -isystem CKernel/wasm/libc -ICKernel/include -ICKernel/src/internal -I"$out/inc" \
+      CKernel/src/*.c CKernel/wasm/*.c -Wl,--no-entry -o "$out/converge$simd.wasm"
+  done
+  echo "check-c: the wasm32 builds (simd128, scalar) compile clean"
+else
+  echo "check-c: clang has no wasm32 target (the Swift toolchain's has)" >&2
+  exit 1
+fi
 echo "check-c: CKernel compiles clean with -Wall -Wextra -Werror; all exported symbols are ck_-prefixed"

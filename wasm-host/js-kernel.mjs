@@ -527,31 +527,24 @@ export class JsKernel {
   }
 
   // Emits, ascending, every set bit of stepBits in 32-bit words [begin, end) into out and clears
-  // those words (bitset_scalar.c scan_emit_clear); skips zero 64-bit words (pairs) at once.
-  // begin and end are even. Returns the count.
+  // those words (bitset_scalar.c scan_emit_clear). begin and end are multiples of 16 (the C's
+  // blocks of 8 64-bit words), so the scan skips empty runs of 8 words (256 bits) at once, as the
+  // AVX2 scan does. Returns the count.
   _scan(begin, end, out) {
     const bits = this.stepBits;
     let n = 0;
-    for (let i = begin; i < end; i += 2) {
-      let w = bits[i], v = bits[i + 1];
-      if ((w | v) === 0) continue;
-      if (w !== 0) {
-        bits[i] = 0;
-        const base = i << 5;
+    for (let i = begin; i < end; i += 8) {
+      if ((bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3] | bits[i + 4] | bits[i + 5] | bits[i + 6] | bits[i + 7]) === 0) continue;
+      for (let j = i, e = i + 8; j < e; j++) {
+        let w = bits[j];
+        if (w === 0) continue;
+        bits[j] = 0;
+        const base = j << 5;
         do {
           const t = w & -w;
           out[n++] = base + 31 - Math.clz32(t);
           w ^= t;
         } while (w !== 0);
-      }
-      if (v !== 0) {
-        bits[i + 1] = 0;
-        const base = (i + 1) << 5;
-        do {
-          const t = v & -v;
-          out[n++] = base + 31 - Math.clz32(t);
-          v ^= t;
-        } while (v !== 0);
       }
     }
     return n;

@@ -111,7 +111,7 @@ static ck_status_t parse_ckt1(const uint8_t *blob, uint32_t len, ck_tables_t *t,
     if (read_u32(blob + 4) != 1u) return CK_ERR_BAD_TABLES;
     const uint32_t P = read_u32(blob + 8), S = read_u32(blob + 12);
     const uint32_t prefix_len = read_u32(blob + 16), trigger_len = read_u32(blob + 20);
-    const uint32_t dep_len = read_u32(blob + 24);
+    const uint32_t dep_len = read_u32(blob + 24), input_len = read_u32(blob + 28);
     *at = 8;
     if (P > CK_MAX_PATHS || S > CK_MAX_STEPS) return CK_ERR_TOO_LARGE;
     uint64_t off = 32;
@@ -128,6 +128,13 @@ static ck_status_t parse_ckt1(const uint8_t *blob, uint32_t len, ck_tables_t *t,
             *at = starts[i];
             return CK_ERR_BAD_TABLES;
         }
+    }
+    /* then input_offsets[S+1] and input_paths (the hosts' step inputs, not read here): the blob
+       must end exactly after them */
+    const uint64_t total = off + ((uint64_t)S + 1u) * 4u + (uint64_t)input_len * 4u;
+    if (total != len) {
+        *at = total < len ? total : off;
+        return CK_ERR_BAD_TABLES;
     }
     t->path_count = P;
     t->step_count = S;

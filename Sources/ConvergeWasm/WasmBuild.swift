@@ -59,8 +59,7 @@ public enum WasmBuild {
         return built
     }
 
-    static func build() throws(ConvergeError) -> Artifacts {
-        let env = ProcessInfo.processInfo.environment
+    static func build(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConvergeError) -> Artifacts {
         let root = try sourceRoot(env)
         let clang = try findClang(env)
         try checkWasmLd(beside: clang, env)

@@ -47,7 +47,12 @@ public final class WasmKitPlanner: RootPlanner {
     /// Instantiates the module and creates the kernel from `graph`'s tables.
     /// - Throws: what ``WasmBuild/artifacts()`` throws; `backendFailure` when WasmKit cannot load
     ///   or run the module; `kernelFailure` when the kernel refuses the tables (C status named).
-    public init(_ graph: StaticIR, flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
+    public convenience init(_ graph: StaticIR, flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
+        try self.init(graph, flavor: flavor, options: options, blob: graph.tablesBlob())
+    }
+
+    /// With an explicit CKT1 blob (tests hand it malformed ones).
+    init(_ graph: StaticIR, flavor: WasmFlavor, options: NativeOptions, blob: [UInt8]) throws(ConvergeError) {
         self.graph = graph
         self.flavor = flavor
         let url = try WasmBuild.artifacts().url(flavor)
@@ -83,7 +88,6 @@ public final class WasmKitPlanner: RootPlanner {
             destroyFn = destroy
             stack = ExecutionStack(engine: engine)
             // the tables, once: blob into linear memory, create, free the blob
-            let blob = graph.tablesBlob()
             guard case .i32(let blobAddr)? = try alloc([.i32(UInt32(blob.count))]).first, blobAddr != 0 else {
                 throw ConvergeError(.kernelFailure, "ckw_alloc(\(blob.count)): out of linear memory")
             }
@@ -107,6 +111,9 @@ public final class WasmKitPlanner: RootPlanner {
                     throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
                 }
                 let e = Self.words(memory, UInt(errAddr), 4)
+                if e[1] == 0 && ck_status_t(rawValue: e[0]) == CK_ERR_BAD_TABLES {
+                    throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(e[2]) (\(e[3]) bytes)")
+                }
                 var err = ck_error_t()
                 err.table = ck_table_id_t(rawValue: e[1])
                 err.index = UInt64(e[2])

@@ -87,8 +87,8 @@ struct PlanCommand: ParsableCommand {
                 ("plan", .array(outs.map { .string($0) })),
             ]
             if let reason = plan.dirtyAllReason { members.append(("dirtyAllReason", .string(reason.rawValue))) }
-            members.append(("backend", .string(backend.rawValue)))
             if let boundary {
+                members.append(("backend", .string(backend.rawValue)))
                 members.append(("boundary", .object([("calls", .int(boundary.calls)), ("bytesIn", .int(boundary.bytesIn)),
                                                      ("bytesOut", .int(boundary.bytesOut))])))
             }

@@ -57,6 +57,38 @@ import Testing
         #expect(full.stdout.contains(#""executedMode": "full""#) && full.stdout.contains(#""plan": ["d0", "mirror"]"#))
     }
 
+    /// The WebAssembly and JS backends print the native plan plus what crossed the boundary (one
+    /// call; 4 bytes per dirty id in; the plan and the 36-byte out record back).
+    @Test func wasmAndJSBackendsPrintTheNativePlan() throws {
+        let ir = try write(Self.example)
+        let native = try run(["plan", "--ir", ir, "--dirty", "user.name", "--json"])
+        var backends = ["wasm-wasmkit"]
+        if ProcessInfo.processInfo.environment["CONVERGE_REQUIRE_NODE"] == "1" || nodeOnPath { backends += ["wasm-v8", "js-v8"] }
+        for backend in backends {
+            for wasm in ["simd", "scalar"] {
+                let r = try run(["plan", "--ir", ir, "--dirty", "user.name", "--json", "--backend", backend, "--wasm", wasm])
+                #expect(r.status == 0, "\(backend) \(wasm): \(r.stderr)")
+                let expected = native.stdout.dropLast(2) + #", "backend": "\#(backend)", "boundary": {"calls": 1, "bytesIn": 4, "bytesOut": 40}}"# + "\n"
+                #expect(r.stdout == expected, "\(backend) \(wasm)")
+            }
+        }
+    }
+
+    var nodeOnPath: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/node")
+        }
+    }
+
+    /// Without node, the V8 backends fail with one line that says what to install.
+    @Test func v8BackendsWithoutNodeSayWhatToInstall() throws {
+        let ir = try write(Self.example)
+        let r = try run(["plan", "--ir", ir, "--dirty", "b0", "--backend", "js-v8"], environment: ["PATH": "/nonexistent", "CONVERGE_NODE": "/nonexistent/node"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("converge: wasm toolchain missing: node not found") && r.stderr.contains("Node 18"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
     @Test func unknownDirtyPathRunsTheWholeScope() throws {
         let ir = try write(Self.example)
         let r = try run(["plan", "--ir", ir, "--dirty", "nope", "--json"])
