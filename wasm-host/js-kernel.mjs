@@ -15,7 +15,13 @@
 // Strategy choice: the constructor runs the same rule as closure.c's ck_build_closures (same
 // default budget, max(8 MiB, 64 bytes per step) — that is the C's value; same byte formulas:
 // row_bytes = 3·G·step_words·8, list_bytes = 4·list_total + 12·(G+1) + 12·P; same 2^28 work cap,
-// counted as the C counts it), so the chosen strategy is the C's.
+// counted as the C counts it), so the chosen strategy is the C's. Graphs under 32 steps, or with
+// no group, report 'frontier' (as ck_kernel_info does) and plan with the linear pass.
+//
+// Where the JS differs from the C in how (never in what): rows are OR-ed only over the words a
+// row may have set (recorded at create; the C ORs whole rows); the scan skips empty runs of 256
+// bits at once and emits full 32-bit words directly; trigger entries keep only step | deferred.
+// Errors are thrown as CkError (code = the ck_status_t, table/index/value as ck_error_t).
 
 export const MODE_FULL = 0, MODE_DIRTY = 1;
 export const SCOPE_IMMEDIATE = 0, SCOPE_DEFERRED = 1, SCOPE_ALL = 2;
@@ -188,7 +194,7 @@ export class JsKernel {
     this.pathGroup = new Int32Array(P);        // group of the path's 1-segment prefix, or -1
     this.groupPath = new Int32Array(G);
     this.groupOffsets = new Int32Array(G + 1);
-    this.entries = new Int32Array(E);          // step | deferred << 31, per group ascending
+    this.entries = new Int32Array(E);          // step | deferred << 30, per group ascending
     this.stepGroupsOffsets = new Int32Array(S + 1);
     this.stepGroups = new Int32Array(E);
     this.stepOutGroup = new Int32Array(S);     // group of the out, or -1 (propagates nothing)
@@ -196,6 +202,7 @@ export class JsKernel {
     this.adjOffsets = new Int32Array(3 * (G + 1));
     this.adjGroups = new Int32Array(0);
     this.rows = new Int32Array(0);             // [3][G][stepWords32] with rows
+    this.rowSpan = new Int32Array(0);          // [3][G][2] with rows: the words a row may have set
     this.listOffsets = new Int32Array(0);      // [3][G + 1] with lists
     this.listSteps = new Int32Array(0);
     this.pathSingle = new Int32Array(0);       // [3][P] with lists: the one step, -2 none, -1 many
@@ -371,16 +378,20 @@ export class JsKernel {
 
     if (chosen === STRAT_ROWS) {
       const rows = this.rows = new Int32Array(3 * G * sw32);
+      const span = this.rowSpan = new Int32Array(2 * 3 * G);
       for (let scope = 0; scope < 3; scope++) {
         for (let g = 0; g < G; g++) {
           this._closureOf(g, scope);
           const lo = this.fLo, hi = this.fHi;
           if (lo > hi) continue;
-          const base = (scope * G + g) * sw32;
+          const r = scope * G + g, base = r * sw32;
           for (let w = lo >>> 5, end = hi >>> 5; w <= end; w++) {
             rows[base + w] = bits[w];
             bits[w] = 0;
           }
+          // the 32-bit words [begin, end) that may be non-zero, in runs of 8 (sw32 is a multiple of 16)
+          span[2 * r] = (lo >>> 8) << 3;
+          span[2 * r + 1] = ((hi >>> 8) + 1) << 3;
         }
       }
     } else {
@@ -540,6 +551,11 @@ export class JsKernel {
         if (w === 0) continue;
         bits[j] = 0;
         const base = j << 5;
+        if (w === -1) { // a full word (common in dense plans): 32 consecutive ids
+          for (let b = 0; b < 32; b++) out[n + b] = base + b;
+          n += 32;
+          continue;
+        }
         do {
           const t = w & -w;
           out[n++] = base + 31 - Math.clz32(t);
@@ -605,11 +621,23 @@ export class JsKernel {
   _planRows(dirty, dirtyLen, scope, out) {
     const r = this.result;
     const queued = this._queueDirty(dirty, dirtyLen);
-    const sw32 = this.stepWords32, rows = this.rows, bits = this.stepBits, queue = this.queue;
-    const base = scope * this.groupCount * sw32;
+    const sw32 = this.stepWords32, rows = this.rows, span = this.rowSpan, bits = this.stepBits, queue = this.queue;
+    const rb = scope * this.groupCount;
+    // OR each row (only its possibly non-zero words: the rest are zero; the C ORs whole rows,
+    // which sets the same bits), 8 words per iteration
     for (let q = 0; q < queued; q++) {
-      const off = base + queue[q] * sw32;
-      for (let w = 0; w < sw32; w++) bits[w] |= rows[off + w];
+      const r = rb + queue[q];
+      const end = span[2 * r + 1];
+      for (let w = span[2 * r], j = r * sw32 + w; w < end; w += 8, j += 8) {
+        bits[w] |= rows[j];
+        bits[w + 1] |= rows[j + 1];
+        bits[w + 2] |= rows[j + 2];
+        bits[w + 3] |= rows[j + 3];
+        bits[w + 4] |= rows[j + 4];
+        bits[w + 5] |= rows[j + 5];
+        bits[w + 6] |= rows[j + 6];
+        bits[w + 7] |= rows[j + 7];
+      }
     }
     this._clearQueued(queued);
     r.dirtyPrefixes = queued;

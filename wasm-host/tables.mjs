@@ -11,9 +11,11 @@
 // input_* are the raw deps of each step in the order the step lists them (0xFFFFFFFF = a dep that
 // maps to no path); step functions use them, planning does not.
 //
-// The reader checks the magic, the version and that every array lies inside the buffer (it never
-// reads past the end); it does not check the tables' content (JsKernel's constructor validates
-// that, like ck_kernel_create). Bytes after the last array are ignored.
+// The reader checks what ckw_create's parser checks (CKernel/wasm/ck_wasm.c): the magic, the
+// version, that every array lies inside the buffer (it never reads past the end), that the buffer
+// ends exactly after the last array, and that the CSR totals agree with the header's lengths
+// (path_prefix_offsets[P], trigger_offsets[P], dep_offsets[S], and also input_offsets[S]). It does
+// not check the tables' content: JsKernel's constructor validates that, like ck_kernel_create.
 
 export const CKT1_MAGIC = 0x31544b43;
 export const CKT1_VERSION = 1;
@@ -83,6 +85,23 @@ export function readTables(buffer) {
   const depPaths = u32('dep_paths', depPathsLen);
   const inputOffsets = u32('input_offsets', stepCount + 1);
   const inputPaths = u32('input_paths', inputPathsLen);
+  if (at !== size) {
+    throw new Error(`readTables: trailing data: the header implies ${at} bytes, the buffer has ${size} (extra bytes from offset ${at})`);
+  }
+  // the CSR totals must agree with the header's lengths
+  const total = (field, offsets, count, lenField, len, start) => {
+    if (offsets[count] !== len) {
+      throw new Error(`readTables: ${field}[${count}] = ${offsets[count]} at offset ${start + count * 4} disagrees with the header's ${lenField} = ${len}`);
+    }
+  };
+  const starts = [HEADER_BYTES];
+  starts.push(starts[0] + (pathCount + 1) * 4 + prefixIdsLen * 4 + stepCount * 4 + flagBytes); // trigger_offsets
+  starts.push(starts[1] + (pathCount + 1) * 4 + triggerStepsLen * 4);                          // dep_offsets
+  starts.push(starts[2] + (stepCount + 1) * 4 + depPathsLen * 4);                              // input_offsets
+  total('path_prefix_offsets', pathPrefixOffsets, pathCount, 'prefix_ids_len', prefixIdsLen, starts[0]);
+  total('trigger_offsets', triggerOffsets, pathCount, 'trigger_steps_len', triggerStepsLen, starts[1]);
+  total('dep_offsets', depOffsets, stepCount, 'dep_paths_len', depPathsLen, starts[2]);
+  total('input_offsets', inputOffsets, stepCount, 'input_paths_len', inputPathsLen, starts[3]);
 
   return {
     pathCount, stepCount, pathPrefixOffsets, pathPrefixIds, stepOutPath, stepFlags,

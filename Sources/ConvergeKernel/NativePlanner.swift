@@ -167,25 +167,38 @@ public final class NativePlanner: RootPlanner {
         }
         guard status == CK_OK else { throw Self.error(status, err, what: "ck_kernel_plan") }
         buffer.setCount(Int(result.step_count))
-        buffer.executedMode = switch result.executed_mode {
+        buffer.executedMode = Self.executedMode(result.executed_mode)
+        buffer.dirtyAllReason = result.dirty_all != 0 ? (dirtyAll ?? .unknownWrite) : nil
+        buffer.counters = Self.counters(algorithm: result.algorithm, dirtyPrefixes: result.dirty_prefixes,
+                                        reachable: result.reachable_steps, wordsScanned: result.words_scanned,
+                                        indexEntries: result.index_entries)
+    }
+
+    /// `CK_EXECUTED_*` as an ``ExecutedMode`` (shared with the WebAssembly builds' out record).
+    package static func executedMode(_ raw: UInt32) -> ExecutedMode? {
+        switch raw {
         case UInt32(CK_EXECUTED_FULL): .full
         case UInt32(CK_EXECUTED_DIRTY): .dirty
         default: nil
         }
-        buffer.dirtyAllReason = result.dirty_all != 0 ? (dirtyAll ?? .unknownWrite) : nil
+    }
+
+    /// A plan's counters from the C values (`CK_ALGO_*` and the rest).
+    package static func counters(algorithm: UInt32, dirtyPrefixes: UInt32, reachable: UInt32, wordsScanned: UInt64,
+                                 indexEntries: UInt64) -> PlanCounters {
         var c = PlanCounters()
-        c.algorithm = switch result.algorithm {
+        c.algorithm = switch algorithm {
         case UInt32(CK_ALGO_LINEAR): .linear
         case UInt32(CK_ALGO_ROWS): .rows
         case UInt32(CK_ALGO_FRONTIER): .frontier
         case UInt32(CK_ALGO_LISTS): .lists
         default: .scope
         }
-        c.dirtyPrefixes = Int(result.dirty_prefixes)
-        c.reachableSteps = Int(result.reachable_steps)
-        c.wordsScanned = Int(result.words_scanned)
-        c.indexEntries = Int(result.index_entries)
-        buffer.counters = c
+        c.dirtyPrefixes = Int(dirtyPrefixes)
+        c.reachableSteps = Int(reachable)
+        c.wordsScanned = Int(wordsScanned)
+        c.indexEntries = Int(indexEntries)
+        return c
     }
 
     /// Checks every internal invariant of the C instance (`ck_kernel_validate`).

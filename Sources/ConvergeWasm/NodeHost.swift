@@ -213,23 +213,11 @@ public enum NodeHost {
     static func double(_ v: Any?) -> Double { (v as? NSNumber)?.doubleValue ?? .nan }
 
     static func v8Plan(_ r: [String: Any]) -> V8Plan {
-        var c = PlanCounters()
-        c.algorithm = switch int(r["algorithm"]) {
-        case 1: .linear
-        case 2: .rows
-        case 3: .frontier
-        case 4: .lists
-        default: .scope
-        }
-        c.dirtyPrefixes = int(r["dirtyPrefixes"])
-        c.reachableSteps = int(r["reachableSteps"])
-        c.wordsScanned = int(r["wordsScanned"])
-        c.indexEntries = int(r["indexEntries"])
-        let mode: ExecutedMode? = switch int(r["executedMode"]) {
-        case 1: .full
-        case 2: .dirty
-        default: nil
-        }
+        // the same numbers as the C's CK_ALGO_* / CK_EXECUTED_* (the host copies the out record)
+        let c = NativePlanner.counters(algorithm: UInt32(int(r["algorithm"])), dirtyPrefixes: UInt32(int(r["dirtyPrefixes"])),
+                                       reachable: UInt32(int(r["reachableSteps"])), wordsScanned: UInt64(int(r["wordsScanned"])),
+                                       indexEntries: UInt64(int(r["indexEntries"])))
+        let mode = NativePlanner.executedMode(UInt32(int(r["executedMode"])))
         return V8Plan(stepIds: (r["steps"] as? [Any] ?? []).map { UInt32(int($0)) }, executedMode: mode,
                       dirtyAll: int(r["dirtyAll"]) != 0, counters: c,
                       calls: int(r["calls"]), bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]))

@@ -210,23 +210,9 @@ public final class WasmKitPlanner: RootPlanner {
             }
         }
         counters.bytesOut += 4 * length + resultRecordBytes
-        var c = PlanCounters()
-        c.algorithm = switch out[3] {
-        case UInt32(CK_ALGO_LINEAR): .linear
-        case UInt32(CK_ALGO_ROWS): .rows
-        case UInt32(CK_ALGO_FRONTIER): .frontier
-        case UInt32(CK_ALGO_LISTS): .lists
-        default: .scope
-        }
-        c.dirtyPrefixes = Int(out[5])
-        c.reachableSteps = Int(out[6])
-        c.wordsScanned = Int(out[7])
-        c.indexEntries = Int(out[8])
-        let executed: ExecutedMode? = switch out[2] {
-        case UInt32(CK_EXECUTED_FULL): .full
-        case UInt32(CK_EXECUTED_DIRTY): .dirty
-        default: nil
-        }
+        let c = NativePlanner.counters(algorithm: out[3], dirtyPrefixes: out[5], reachable: out[6],
+                                       wordsScanned: UInt64(out[7]), indexEntries: UInt64(out[8]))
+        let executed = NativePlanner.executedMode(out[2])
         buffer.setPlan(count: length, executedMode: executed,
                        dirtyAllReason: out[4] != 0 ? (dirtyAll ?? .unknownWrite) : nil, counters: c)
     }
