@@ -69,7 +69,11 @@ static uint32_t plan_rows(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t di
 
 /* Closure lists: set the precomputed closure of each distinct dirty group into the step bitset,
    then scan. A dirty path whose closure is one step (the common case of dense dirty sets over
-   independent steps) takes the shortcut: one load and one bit set, no dedupe needed. */
+   independent steps) takes the shortcut: one load and one bit set, no dedupe needed.
+   The shortcut runs in a tight loop of its own (one per `track` setting, so the untracked loop
+   keeps no range), which leaves for the rare ids (unknown, empty or many-step closures); the
+   single-step entries are counted at the end, from the rare ids, not per id. A tight loop with
+   few live values matters most under WebAssembly engines, whose register allocators spill more. */
 static ck_status_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
                               ck_scope_t scope, uint32_t *out, ck_plan_result_t *r, ck_error_t *error) {
     const uint32_t *restrict offsets = k->list_offsets + (size_t)scope * (k->group_count + 1u);
@@ -80,11 +84,47 @@ static ck_status_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_
     uint64_t *restrict group_bits = k->group_bits;
     uint32_t *restrict queue = k->queue;
     uint32_t queued = 0, lo = UINT32_MAX, hi = 0;
-    uint64_t entries = 0;
+    uint32_t rare = 0;      /* ids that are not single-step shortcuts */
+    uint64_t listed = 0;    /* entries of the many-step closures set */
     /* with many roots the whole bitset is scanned, so the range need not be tracked */
     const bool track = (uint64_t)dirty_count * 16u < k->step_words;
     const uint32_t path_count = k->path_count;
-    for (uint32_t i = 0; i < dirty_count; i++) {
+    /* the bits of consecutive shortcut steps in one word gather in a register (dense dirty sets
+       hit the same word many times in a row: no store-to-load chain through memory) */
+    uint32_t word = 0;
+    uint64_t acc = 0;
+    uint32_t i = 0;
+    for (;;) {
+        if (track) {
+            for (; i < dirty_count; i++) {
+                uint32_t p = dirty_ids[i];
+                if (p >= path_count) break;
+                uint32_t s = single[p];
+                if (s >= CK_EMPTY) break;
+                if (s >> 6 != word) {
+                    bits[word] |= acc;
+                    word = s >> 6;
+                    acc = 0;
+                }
+                acc |= (uint64_t)1 << (s & 63u);
+                lo = s < lo ? s : lo;
+                hi = s > hi ? s : hi;
+            }
+        } else {
+            for (; i < dirty_count; i++) {
+                uint32_t p = dirty_ids[i];
+                if (p >= path_count) break;
+                uint32_t s = single[p];
+                if (s >= CK_EMPTY) break;
+                if (s >> 6 != word) {
+                    bits[word] |= acc;
+                    word = s >> 6;
+                    acc = 0;
+                }
+                acc |= (uint64_t)1 << (s & 63u);
+            }
+        }
+        if (i == dirty_count) break;
         uint32_t p = dirty_ids[i];
         if (p >= path_count) {
             /* the ids are checked as they are read (no separate pass on this hot path): undo */
@@ -92,29 +132,23 @@ static ck_status_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_
             clear_queued_groups(k, queued);
             return ck_fail(error, CK_ERR_UNKNOWN_PATH_ID, CK_TABLE_DIRTY_IDS, i, p);
         }
-        uint32_t s = single[p];
-        if (s < CK_EMPTY) {
-            bits[s >> 6] |= (uint64_t)1 << (s & 63u);
-            entries++;
-            if (track) {
-                lo = s < lo ? s : lo;
-                hi = s > hi ? s : hi;
-            }
-            continue;
-        }
-        if (s == CK_EMPTY) continue;
+        i++;
+        rare++;
+        if (single[p] == CK_EMPTY) continue;
         uint32_t g = path_group[p];
         uint64_t gbit = (uint64_t)1 << (g & 63u);
         if (group_bits[g >> 6] & gbit) continue;
         group_bits[g >> 6] |= gbit;
         queue[queued++] = g;
         uint32_t b = offsets[g], e = offsets[g + 1];
-        entries += e - b;
+        listed += e - b;
         lo = steps[b] < lo ? steps[b] : lo;
         hi = steps[e - 1] > hi ? steps[e - 1] : hi;
         for (uint32_t j = b; j < e; j++) bits[steps[j] >> 6] |= (uint64_t)1 << (steps[j] & 63u);
     }
+    bits[word] |= acc;
     clear_queued_groups(k, queued);
+    uint64_t entries = (uint64_t)(dirty_count - rare) + listed;
     r->dirty_prefixes = queued;
     r->index_entries = entries;
     if (entries == 0) return CK_OK;

@@ -25,6 +25,14 @@ static inline void set_group(const uint32_t *restrict offsets, const uint64_t *r
     uint32_t first = (uint32_t)entries[i], last = (uint32_t)entries[end - 1];
     *lo = first < *lo ? first : *lo;
     *hi = last > *hi ? last : *hi;
+    if (mask == 0) {
+        /* scope all: every entry is in scope, only the step half is read */
+        for (; i < end; i++) {
+            uint32_t s = (uint32_t)entries[i];
+            bits[s >> 6] |= (uint64_t)1 << (s & 63u);
+        }
+        return;
+    }
     for (; i < end; i++) {
         uint64_t e = entries[i];
         uint32_t s = (uint32_t)e, info = (uint32_t)(e >> 32);
