@@ -167,7 +167,21 @@ static uint32_t plan_frontier(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_
                               ck_scope_t scope, uint32_t *out, ck_plan_result_t *r) {
     uint32_t queued = queue_dirty_groups(k, dirty_ids, dirty_count);
     uint32_t lo = UINT32_MAX, hi = 0;
-    queued = ck_frontier(k, queued, scope, k->step_bits, &r->index_entries, &lo, &hi);
+    queued = ck_frontier_reach(k, queued, scope, &r->index_entries);
+    if (queued == k->group_count && k->groups_cover_steps) {
+        /* every group reached: every step of the scope is, so the plan is the scope's list. The
+           counters are what marking and scanning would have reported: every group's entries
+           visited, the scan over [block of step 0, block of the last step]. */
+        clear_queued_groups(k, queued);
+        r->dirty_prefixes = queued;
+        r->index_entries += k->trigger_entries;
+        uint32_t n = k->scope_len[scope];
+        memcpy(out, k->scope_list[scope], (size_t)n * 4u);
+        r->words_scanned += (((k->step_count - 1u) >> 6) / CK_WORD_BLOCK + 1u) * CK_WORD_BLOCK;
+        r->reachable_steps = n;
+        return n;
+    }
+    ck_frontier_mark(k, queued, scope, k->step_bits, &r->index_entries, &lo, &hi);
     clear_queued_groups(k, queued);
     r->dirty_prefixes = queued;
     if (lo > hi) return 0;

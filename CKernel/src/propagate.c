@@ -43,6 +43,12 @@ static inline void set_group(const uint32_t *restrict offsets, const uint64_t *r
 
 uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t *bits,
                      uint64_t *entries, uint32_t *min_step, uint32_t *max_step) {
+    uint32_t reached = ck_frontier_reach(k, queued, scope, entries);
+    ck_frontier_mark(k, reached, scope, bits, entries, min_step, max_step);
+    return reached;
+}
+
+uint32_t ck_frontier_reach(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t *entries) {
     const uint32_t G = k->group_count;
     const uint32_t *restrict adj_offsets = k->adj_offsets + (size_t)scope * (G + 1u);
     const uint32_t *restrict adj = k->adj_groups;
@@ -69,6 +75,17 @@ uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t
             queue[tail++] = h;
         }
     }
+
+    *entries += visited;
+    return tail;
+}
+
+void ck_frontier_mark(ck_kernel_t *k, uint32_t tail, ck_scope_t scope, uint64_t *bits,
+                      uint64_t *entries, uint32_t *min_step, uint32_t *max_step) {
+    const uint32_t G = k->group_count;
+    uint64_t *restrict group_bits = k->group_bits;
+    uint32_t *restrict queue = k->queue;
+    uint64_t visited = 0;
 
     /* phase 2: their in-scope steps */
     const uint32_t mask = scope == CK_SCOPE_ALL ? 0u : CK_ENTRY_DEFERRED;
@@ -99,11 +116,18 @@ uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t
     *entries += visited;
     *min_step = lo;
     *max_step = hi;
-    return tail;
 }
 
 ck_status_t ck_build_group_graph(ck_kernel_t *k, ck_error_t *error) {
     const uint32_t G = k->group_count;
+    /* does every step appear in some group's entries? (step_bits as scratch, cleared after) */
+    uint64_t listed = 0;
+    for (uint64_t i = 0; i < k->trigger_entries; i++) {
+        uint32_t s = ck_entry_step(k->group_entries[i]);
+        if (!ck_bit_test(k->step_bits, s)) { ck_bit_set(k->step_bits, s); listed++; }
+    }
+    for (uint32_t w = 0; w < k->step_words; w++) k->step_bits[w] = 0;
+    k->groups_cover_steps = listed == k->step_count;
     /* two passes (count, fill) per scope, deduplicating successors with the group marks */
     uint64_t total = 0;
     for (int pass = 0; pass < 2; pass++) {

@@ -108,6 +108,9 @@ struct ck_kernel {
     uint32_t *scope_list[3];    /* steps of each scope in topo order */
     uint32_t scope_len[3];
     uint64_t trigger_entries;
+    bool groups_cover_steps;    /* every step is listed under some group (true for tables built
+                                   as docs/kernel-abi.md says: a step is listed under its out's
+                                   1-segment prefix), so reaching every group reaches the scope */
 
     /* the group graph of each scope (propagate.c), in its own arena: g -> the distinct groups of
        the outs of g's in-scope steps (g itself excluded) */
@@ -149,6 +152,14 @@ struct ck_kernel {
    every bit set. Leaves group_bits set for every queued group (the caller clears them). */
 uint32_t ck_frontier(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t *bits,
                      uint64_t *entries, uint32_t *min_step, uint32_t *max_step);
+
+/* propagate.c: the two phases of ck_frontier on their own. ck_frontier_reach queues every group
+   reachable from the `queued` ones (marking them in group_bits) and returns the count, adding the
+   group-graph edges visited to *entries; ck_frontier_mark sets the in-scope steps of the first
+   `reached` queued groups into `bits` as ck_frontier does. */
+uint32_t ck_frontier_reach(ck_kernel_t *k, uint32_t queued, ck_scope_t scope, uint64_t *entries);
+void ck_frontier_mark(ck_kernel_t *k, uint32_t reached, ck_scope_t scope, uint64_t *bits,
+                      uint64_t *entries, uint32_t *min_step, uint32_t *max_step);
 
 /* propagate.c: builds the group graph of each scope (its own arena). */
 ck_status_t ck_build_group_graph(ck_kernel_t *k, ck_error_t *error);
