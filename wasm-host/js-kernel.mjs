@@ -716,7 +716,24 @@ export class JsKernel {
     this.fLo = LO_NONE;
     this.fHi = 0;
     this.fVisited = 0;
-    queued = this._frontier(queued, scope);
+    queued = this._bfs(queued, scope);
+    if (queued === this.groupCount) {
+      // every group reached: every step of the scope is (the constructor checked that each step
+      // is listed under its out's group), so the plan is the scope's list; the counters are what
+      // marking and scanning would report (as plan.c's plan_frontier does)
+      this._clearQueued(queued);
+      r.dirtyPrefixes = queued;
+      r.indexEntries = this.fVisited + this.triggerEntries;
+      const n = this.scopeLen[scope];
+      out.set(this.scopeList[scope]);
+      r.wordsScanned = (Math.floor(((this.stepCount - 1) >>> 6) / WORD_BLOCK) + 1) * WORD_BLOCK;
+      r.reachableSteps = n;
+      return n;
+    }
+    const maskBit = scope === 2 ? 0 : 1;
+    const wantBit = scope === 1 ? 1 : 0;
+    if (queued * 64 > this.groupCount) this._markAscending(maskBit, wantBit);
+    else this._markQueued(queued, maskBit, wantBit);
     this._clearQueued(queued);
     r.dirtyPrefixes = queued;
     r.indexEntries = this.fVisited;

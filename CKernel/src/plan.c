@@ -168,10 +168,11 @@ static uint32_t plan_frontier(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_
     uint32_t queued = queue_dirty_groups(k, dirty_ids, dirty_count);
     uint32_t lo = UINT32_MAX, hi = 0;
     queued = ck_frontier_reach(k, queued, scope, &r->index_entries);
-    if (queued == k->group_count && k->groups_cover_steps) {
-        /* every group reached: every step of the scope is, so the plan is the scope's list. The
-           counters are what marking and scanning would have reported: every group's entries
-           visited, the scan over [block of step 0, block of the last step]. */
+    if (queued == k->group_count) {
+        /* every group reached: every step of the scope is (creation checked that each step is
+           listed under its out's group), so the plan is the scope's list. The counters are what
+           marking and scanning would have reported: every group's entries visited, the scan over
+           [block of step 0, block of the last step]. */
         clear_queued_groups(k, queued);
         r->dirty_prefixes = queued;
         r->index_entries += k->trigger_entries;

@@ -120,14 +120,6 @@ void ck_frontier_mark(ck_kernel_t *k, uint32_t tail, ck_scope_t scope, uint64_t 
 
 ck_status_t ck_build_group_graph(ck_kernel_t *k, ck_error_t *error) {
     const uint32_t G = k->group_count;
-    /* does every step appear in some group's entries? (step_bits as scratch, cleared after) */
-    uint64_t listed = 0;
-    for (uint64_t i = 0; i < k->trigger_entries; i++) {
-        uint32_t s = ck_entry_step(k->group_entries[i]);
-        if (!ck_bit_test(k->step_bits, s)) { ck_bit_set(k->step_bits, s); listed++; }
-    }
-    for (uint32_t w = 0; w < k->step_words; w++) k->step_bits[w] = 0;
-    k->groups_cover_steps = listed == k->step_count;
     /* two passes (count, fill) per scope, deduplicating successors with the group marks */
     uint64_t total = 0;
     for (int pass = 0; pass < 2; pass++) {

@@ -108,9 +108,6 @@ struct ck_kernel {
     uint32_t *scope_list[3];    /* steps of each scope in topo order */
     uint32_t scope_len[3];
     uint64_t trigger_entries;
-    bool groups_cover_steps;    /* every step is listed under some group (true for tables built
-                                   as docs/kernel-abi.md says: a step is listed under its out's
-                                   1-segment prefix), so reaching every group reaches the scope */
 
     /* the group graph of each scope (propagate.c), in its own arena: g -> the distinct groups of
        the outs of g's in-scope steps (g itself excluded) */
