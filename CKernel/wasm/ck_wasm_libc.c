@@ -8,6 +8,7 @@
    free list searched first fit (no splitting, no coalescing: a kernel allocates a handful of
    arenas at creation and nothing while planning). The heap grows with memory.grow. Allocation fails
    (NULL) when memory cannot grow: the kernel turns that into CK_ERR_OUT_OF_MEMORY. */
+#define CKW_LIBC_IMPLEMENTATION 1 /* the functions themselves, not the builtin macros */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
