@@ -179,6 +179,7 @@ function numberOf(v) {
 function runTxnBackend(level, blob, tables, txns, mode, timing) {
   const S = tables.stepCount, P = tables.pathCount;
   const scope = 2, dirtyMode = mode === 'full' ? 0 : 1;
+  const l2 = level.startsWith('l2-'); // the state lives in the kernel's linear memory
   let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
   let calls = 0, hostCalls = 0, bytesIn = 0, bytesOut = 0, changed = 0;
   if (level === 'l0-js') {
@@ -201,7 +202,7 @@ function runTxnBackend(level, blob, tables, txns, mode, timing) {
         const len = kernel.planIds(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
         changed += executePlan(tables, kernel.plan, len, tags, values, convergeStep);
       };
-    } else if (level.startsWith('l2-')) {
+    } else if (l2) {
       // L2: the kernel plans and executes over its own state store; computed steps call back
       tags = kernel.tags;
       values = kernel.values;
@@ -217,7 +218,7 @@ function runTxnBackend(level, blob, tables, txns, mode, timing) {
     applied++;
     // the reducer's writes (numbers), then one commit with their ids as the dirty roots
     if (kernel && kernel.buffer !== kernel.e.memory.buffer) kernel.views();
-    const tg = level.startsWith('l2-') ? kernel.tags : tags, vs = level.startsWith('l2-') ? kernel.values : values;
+    const tg = l2 ? kernel.tags : tags, vs = l2 ? kernel.values : values;
     for (let i = 0; i < t.ids.length; i++) { tg[t.ids[i]] = TAG_NUMBER; vs[t.ids[i]] = t.vals[i]; }
     commitTxn(t.ids, t.ids.length);
   };
@@ -236,7 +237,7 @@ function runTxnBackend(level, blob, tables, txns, mode, timing) {
     ...(timed ?? {}),
   };
   if (!timing) {
-    const st = level.startsWith('l2-') ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values };
+    const st = l2 ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values };
     result.tags = Buffer.from(st.t.buffer, st.t.byteOffset, st.t.byteLength).toString('base64');
     result.values = Buffer.from(st.v.buffer, st.v.byteOffset, st.v.byteLength).toString('base64');
   }

@@ -452,12 +452,17 @@ export class JsKernel {
   // runs code after it that has no type feedback yet.)
   _frontier(queued, scope) {
     const tail = this._bfs(queued, scope);
+    this._mark(tail, scope);
+    return tail;
+  }
+
+  // phase 2: the in-scope entries of the `tail` queued groups set their steps' bits
+  _mark(tail, scope) {
     // an entry is kept when its deferred bit matches the scope (scope all keeps every entry)
     const maskBit = scope === 2 ? 0 : 1;
     const wantBit = scope === 1 ? 1 : 0;
     if (tail * 64 > this.groupCount) this._markAscending(maskBit, wantBit);
     else this._markQueued(tail, maskBit, wantBit);
-    return tail;
   }
 
   // phase 1: the reached groups
@@ -730,10 +735,7 @@ export class JsKernel {
       r.reachableSteps = n;
       return n;
     }
-    const maskBit = scope === 2 ? 0 : 1;
-    const wantBit = scope === 1 ? 1 : 0;
-    if (queued * 64 > this.groupCount) this._markAscending(maskBit, wantBit);
-    else this._markQueued(queued, maskBit, wantBit);
+    this._mark(queued, scope);
     this._clearQueued(queued);
     r.dirtyPrefixes = queued;
     r.indexEntries = this.fVisited;

@@ -67,13 +67,48 @@ static uint32_t plan_rows(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t di
     return n;
 }
 
+/* plan_lists' shortcut run: from dirty_ids[i] on, while each id is in the registry and its
+   closure is one step, sets that step's bit and returns the index of the first id that is not.
+   The bits of consecutive steps in one 64-bit word gather in *acc (dense dirty sets hit the same
+   word many times in a row: no store-to-load chain through memory); *word is the word they belong
+   to. Always inlined with a constant `track`, so each caller is a tight loop with few live values
+   (WebAssembly engines' register allocators spill the general loop), the untracked one keeping
+   no range. */
+static inline __attribute__((always_inline)) uint32_t
+single_run(const uint32_t *restrict dirty_ids, uint32_t i, uint32_t dirty_count, const uint32_t *restrict single,
+           uint32_t path_count, uint64_t *restrict bits, uint32_t *word, uint64_t *acc, uint32_t *lo, uint32_t *hi,
+           const bool track) {
+    uint32_t w = *word, l = *lo, h = *hi;
+    uint64_t a = *acc;
+    for (; i < dirty_count; i++) {
+        uint32_t p = dirty_ids[i];
+        if (p >= path_count) break;
+        uint32_t s = single[p];
+        if (s >= CK_EMPTY) break;
+        if (s >> 6 != w) {
+            bits[w] |= a;
+            w = s >> 6;
+            a = 0;
+        }
+        a |= (uint64_t)1 << (s & 63u);
+        if (track) {
+            l = s < l ? s : l;
+            h = s > h ? s : h;
+        }
+    }
+    *word = w;
+    *acc = a;
+    *lo = l;
+    *hi = h;
+    return i;
+}
+
 /* Closure lists: set the precomputed closure of each distinct dirty group into the step bitset,
    then scan. A dirty path whose closure is one step (the common case of dense dirty sets over
    independent steps) takes the shortcut: one load and one bit set, no dedupe needed.
-   The shortcut runs in a tight loop of its own (one per `track` setting, so the untracked loop
-   keeps no range), which leaves for the rare ids (unknown, empty or many-step closures); the
-   single-step entries are counted at the end, from the rare ids, not per id. A tight loop with
-   few live values matters most under WebAssembly engines, whose register allocators spill more. */
+   The shortcut runs in a tight loop of its own (single_run), which leaves for the rare ids
+   (unknown, empty or many-step closures); the single-step entries are counted at the end, from
+   the rare ids, not per id. */
 static ck_status_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t dirty_count,
                               ck_scope_t scope, uint32_t *out, ck_plan_result_t *r, ck_error_t *error) {
     const uint32_t *restrict offsets = k->list_offsets + (size_t)scope * (k->group_count + 1u);
@@ -89,41 +124,12 @@ static ck_status_t plan_lists(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_
     /* with many roots the whole bitset is scanned, so the range need not be tracked */
     const bool track = (uint64_t)dirty_count * 16u < k->step_words;
     const uint32_t path_count = k->path_count;
-    /* the bits of consecutive shortcut steps in one word gather in a register (dense dirty sets
-       hit the same word many times in a row: no store-to-load chain through memory) */
     uint32_t word = 0;
     uint64_t acc = 0;
     uint32_t i = 0;
     for (;;) {
-        if (track) {
-            for (; i < dirty_count; i++) {
-                uint32_t p = dirty_ids[i];
-                if (p >= path_count) break;
-                uint32_t s = single[p];
-                if (s >= CK_EMPTY) break;
-                if (s >> 6 != word) {
-                    bits[word] |= acc;
-                    word = s >> 6;
-                    acc = 0;
-                }
-                acc |= (uint64_t)1 << (s & 63u);
-                lo = s < lo ? s : lo;
-                hi = s > hi ? s : hi;
-            }
-        } else {
-            for (; i < dirty_count; i++) {
-                uint32_t p = dirty_ids[i];
-                if (p >= path_count) break;
-                uint32_t s = single[p];
-                if (s >= CK_EMPTY) break;
-                if (s >> 6 != word) {
-                    bits[word] |= acc;
-                    word = s >> 6;
-                    acc = 0;
-                }
-                acc |= (uint64_t)1 << (s & 63u);
-            }
-        }
+        i = track ? single_run(dirty_ids, i, dirty_count, single, path_count, bits, &word, &acc, &lo, &hi, true)
+                  : single_run(dirty_ids, i, dirty_count, single, path_count, bits, &word, &acc, &lo, &hi, false);
         if (i == dirty_count) break;
         uint32_t p = dirty_ids[i];
         if (p >= path_count) {

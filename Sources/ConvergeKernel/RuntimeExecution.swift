@@ -46,7 +46,7 @@ extension ConvergeRuntime {
                     plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
                     length = planBuffer.count
                 } else if let external {
-                    try planWith(external: external, mode: .full, dirtyAll: nil, rootCount: 0, c: &c)
+                    try planWith(external, mode: .full, dirtyAll: nil, rootCount: 0, c: &c)
                     plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
                     length = planBuffer.count
                 }
@@ -61,7 +61,7 @@ extension ConvergeRuntime {
                 if let native {
                     try planWith(native, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
                 } else if let external {
-                    try planWith(external: external, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
+                    try planWith(external, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
                 } else if let portable {
                     try portable.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
                                       mode: .dirty, scope: options.scope, into: planBuffer)
@@ -105,24 +105,15 @@ extension ConvergeRuntime {
         return c
     }
 
-    /// L1: one `ck_kernel_plan` call into the plan buffer.
-    func planWith(_ native: NativePlanner, mode: PlanMode, dirtyAll: DirtyAllReason?, rootCount: Int,
-                          c: inout ExecCounters) throws(ConvergeError) {
-        try native.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
-                        mode: mode, scope: options.scope, into: planBuffer)
+    /// L1: one planner call into the plan buffer (`ck_kernel_plan`, or the ``RuntimeOptions/planner``'s
+    /// call; generic, so the native path is specialized and calls the kernel directly).
+    func planWith<P: RootPlanner>(_ planner: P, mode: PlanMode, dirtyAll: DirtyAllReason?, rootCount: Int,
+                                  c: inout ExecCounters) throws(ConvergeError) {
+        try planner.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
+                         mode: mode, scope: options.scope, into: planBuffer)
         c.boundaryCalls += 1
         c.bytesIn += 4 * (mode == .full ? 0 : rootCount)
-        c.bytesOut += 4 * planBuffer.count + MemoryLayout<ck_plan_result_t>.size
-    }
-
-    /// L1 with a ``RuntimeOptions/planner``: one call of that planner into the plan buffer.
-    func planWith(external: any RootPlanner, mode: PlanMode, dirtyAll: DirtyAllReason?, rootCount: Int,
-                  c: inout ExecCounters) throws(ConvergeError) {
-        try external.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
-                          mode: mode, scope: options.scope, into: planBuffer)
-        c.boundaryCalls += 1
-        c.bytesIn += 4 * (mode == .full ? 0 : rootCount)
-        c.bytesOut += 4 * planBuffer.count + external.resultRecordBytes
+        c.bytesOut += 4 * planBuffer.count + planner.resultRecordBytes
     }
 
     /// The Swift executor (L0, L1): mirrors `ck_kernel_execute`.
