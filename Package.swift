@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "ConvergeKernel", targets: ["ConvergeKernel"]),
         // The WebAssembly paths: CKernel built for wasm32 on first use, run in WasmKit or in Node.
         .library(name: "ConvergeWasm", targets: ["ConvergeWasm"]),
+        // Perf reports, diffs and gates in Logix's field names.
+        .library(name: "ConvergeEvidence", targets: ["ConvergeEvidence"]),
         .executable(name: "converge", targets: ["converge"]),
     ],
     // `NoInstrumentation` compiles diagnostics out (the baseline that diagnostics `off` is
@@ -17,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftwasm/WasmKit", .upToNextMinor(from: "0.4.2")),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The C core: tables, SIMD bitsets (run-time dispatch), planner. Needs libsimde-dev and
@@ -51,11 +54,22 @@ let package = Package(
             ],
             path: "Sources/ConvergeWasm"
         ),
+        // Perf evidence in Logix's field names: the report model, the converge.txnCommit matrix,
+        // thresholds, diff and gate, the HTML page (docs/perf-report.md).
+        .target(
+            name: "ConvergeEvidence",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/ConvergeEvidence",
+            resources: [.copy("Resources/converge-matrix.json")]
+        ),
         .executableTarget(
             name: "converge",
             dependencies: [
                 "ConvergeKernel",
                 "ConvergeWasm",
+                "ConvergeEvidence",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/converge"
@@ -73,6 +87,12 @@ let package = Package(
             name: "ConvergeKernelTests",
             dependencies: ["ConvergeKernel", "ConvergeKernelTestSupport", "CKernel", "AllocationCounter", "ConvergeWasm"],
             path: "Tests/ConvergeKernelTests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EvidenceTests",
+            dependencies: ["ConvergeEvidence"],
+            path: "Tests/EvidenceTests",
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

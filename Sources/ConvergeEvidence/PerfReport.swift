@@ -1,0 +1,494 @@
+import Foundation
+
+// The perf report in Logix's field names (docs/perf-report.md; format: Logix perf-evidence
+// schemaVersion 1). Reading is lenient the way Logix's own tooling is: members we do not use are
+// ignored, optional members may be missing; writing always produces the documented shape.
+
+/// A parameter or evidence value: JSON string, number or boolean.
+public enum ParamValue: Codable, Hashable, Sendable, CustomStringConvertible, Comparable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+        if let d = try? c.decode(Double.self) { self = .number(d); return }
+        if let s = try? c.decode(String.self) { self = .string(s); return }
+        throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a string, number or boolean")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try c.encode(s)
+        case .number(let d): try c.encode(d)
+        case .bool(let b): try c.encode(b)
+        }
+    }
+
+    /// JavaScript's `String(value)` spelling (`0.75`, `2000`, `true`): used in `where` messages.
+    public var description: String {
+        switch self {
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let d): return ParamValue.jsNumber(d)
+        }
+    }
+
+    public var number: Double? { if case .number(let d) = self { return d } else { return nil } }
+    public var string: String? { if case .string(let s) = self { return s } else { return nil } }
+
+    /// Numbers sort numerically, then strings, then booleans (false < true).
+    public static func < (a: ParamValue, b: ParamValue) -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x < y
+        case (.string(let x), .string(let y)): return x < y
+        case (.bool(let x), .bool(let y)): return !x && y
+        case (.number, _): return true
+        case (.string, .bool): return true
+        default: return false
+        }
+    }
+
+    /// `2000` for integral values, Swift's shortest round-trip form otherwise (as JS prints them).
+    public static func jsNumber(_ d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return "\(d)"
+    }
+}
+
+/// Parameters of a point (`{convergeMode: "full", steps: 200, …}`).
+public typealias Params = [String: ParamValue]
+
+public struct PerfReport: Codable, Sendable, Equatable {
+    public var schemaVersion: Int
+    public var meta: Meta
+    public var suites: [Suite]
+
+    public init(schemaVersion: Int = 1, meta: Meta, suites: [Suite]) {
+        self.schemaVersion = schemaVersion
+        self.meta = meta
+        self.suites = suites
+    }
+
+    public struct Meta: Codable, Sendable, Equatable {
+        public var createdAt: String
+        public var generator: String
+        public var matrixId: String
+        public var matrixUpdatedAt: String?
+        public var matrixHash: String?
+        public var git: Git?
+        public var config: Config
+        public var env: Env
+
+        public init(createdAt: String, generator: String, matrixId: String, matrixUpdatedAt: String? = nil,
+                    matrixHash: String? = nil, git: Git? = nil, config: Config, env: Env) {
+            self.createdAt = createdAt
+            self.generator = generator
+            self.matrixId = matrixId
+            self.matrixUpdatedAt = matrixUpdatedAt
+            self.matrixHash = matrixHash
+            self.git = git
+            self.config = config
+            self.env = env
+        }
+    }
+
+    public struct Git: Codable, Sendable, Equatable {
+        public var branch: String?
+        public var commit: String?
+        public var dirty: Bool?
+        public init(branch: String? = nil, commit: String? = nil, dirty: Bool? = nil) {
+            self.branch = branch
+            self.commit = commit
+            self.dirty = dirty
+        }
+    }
+
+    public struct Stability: Codable, Sendable, Equatable {
+        public var maxP95DeltaRatio: Double
+        public var maxP95DeltaMs: Double
+        public init(maxP95DeltaRatio: Double = 0.1, maxP95DeltaMs: Double = 5) {
+            self.maxP95DeltaRatio = maxP95DeltaRatio
+            self.maxP95DeltaMs = maxP95DeltaMs
+        }
+    }
+
+    public struct ControlPlane: Codable, Sendable, Equatable {
+        public var traitConvergeBudgetMs: Double?
+        public var traitConvergeDecisionBudgetMs: Double?
+        public var tuningId: String?
+        public init(traitConvergeBudgetMs: Double? = nil, traitConvergeDecisionBudgetMs: Double? = nil, tuningId: String? = nil) {
+            self.traitConvergeBudgetMs = traitConvergeBudgetMs
+            self.traitConvergeDecisionBudgetMs = traitConvergeDecisionBudgetMs
+            self.tuningId = tuningId
+        }
+    }
+
+    public struct Config: Codable, Sendable, Equatable {
+        public var runs: Int?
+        public var warmupDiscard: Int?
+        public var timeoutMs: Double?
+        public var headless: Bool?
+        public var profile: String?
+        public var stability: Stability?
+        public var controlPlane: ControlPlane?
+        public init(runs: Int? = nil, warmupDiscard: Int? = nil, timeoutMs: Double? = nil, headless: Bool? = nil,
+                    profile: String? = nil, stability: Stability? = nil, controlPlane: ControlPlane? = nil) {
+            self.runs = runs
+            self.warmupDiscard = warmupDiscard
+            self.timeoutMs = timeoutMs
+            self.headless = headless
+            self.profile = profile
+            self.stability = stability
+            self.controlPlane = controlPlane
+        }
+    }
+
+    public struct Browser: Codable, Sendable, Equatable {
+        public var name: String?
+        public var version: String?
+        public var headless: Bool?
+        public init(name: String? = nil, version: String? = nil, headless: Bool? = nil) {
+            self.name = name
+            self.version = version
+            self.headless = headless
+        }
+    }
+
+    public struct Env: Codable, Sendable, Equatable {
+        public var os: String?
+        public var arch: String?
+        public var cpu: String?
+        public var memoryGb: Double?
+        public var node: String?
+        public var browser: Browser?
+        public init(os: String? = nil, arch: String? = nil, cpu: String? = nil, memoryGb: Double? = nil,
+                    node: String? = nil, browser: Browser? = nil) {
+            self.os = os
+            self.arch = arch
+            self.cpu = cpu
+            self.memoryGb = memoryGb
+            self.node = node
+            self.browser = browser
+        }
+    }
+
+    /// `{id?, type: "absolute", metric, p95Ms}` or
+    /// `{id?, type: "relative", metric, maxRatio, numeratorRef, denominatorRef, minDeltaMs?}`.
+    public struct Budget: Codable, Sendable, Equatable, Hashable {
+        public var id: String?
+        public var type: String
+        public var metric: String
+        public var p95Ms: Double?
+        public var maxRatio: Double?
+        public var numeratorRef: String?
+        public var denominatorRef: String?
+        public var minDeltaMs: Double?
+
+        public static func absolute(_ id: String, metric: String, p95Ms: Double) -> Budget {
+            Budget(id: id, type: "absolute", metric: metric, p95Ms: p95Ms)
+        }
+
+        public static func relative(_ id: String, metric: String, maxRatio: Double, numeratorRef: String,
+                                    denominatorRef: String, minDeltaMs: Double? = nil) -> Budget {
+            Budget(id: id, type: "relative", metric: metric, maxRatio: maxRatio, numeratorRef: numeratorRef,
+                   denominatorRef: denominatorRef, minDeltaMs: minDeltaMs)
+        }
+
+        public init(id: String? = nil, type: String, metric: String, p95Ms: Double? = nil, maxRatio: Double? = nil,
+                    numeratorRef: String? = nil, denominatorRef: String? = nil, minDeltaMs: Double? = nil) {
+            self.id = id
+            self.type = type
+            self.metric = metric
+            self.p95Ms = p95Ms
+            self.maxRatio = maxRatio
+            self.numeratorRef = numeratorRef
+            self.denominatorRef = denominatorRef
+            self.minDeltaMs = minDeltaMs
+        }
+
+        /// The id, or a synthesized one when the file has none.
+        public var name: String {
+            if let id { return id }
+            if type == "absolute" { return "\(metric).p95<=\(ParamValue.jsNumber(p95Ms ?? .nan))ms" }
+            return "\(metric):\(numeratorRef ?? "?")<=\(denominatorRef ?? "?")*\(ParamValue.jsNumber(maxRatio ?? .nan))"
+        }
+    }
+
+    public struct Stats: Codable, Sendable, Equatable {
+        public var n: Int
+        public var medianMs: Double
+        public var p95Ms: Double
+        public init(n: Int, medianMs: Double, p95Ms: Double) {
+            self.n = n
+            self.medianMs = medianMs
+            self.p95Ms = p95Ms
+        }
+    }
+
+    public struct Metric: Codable, Sendable, Equatable {
+        public var name: String
+        public var unit: String
+        /// "ok" | "unavailable"
+        public var status: String
+        public var stats: Stats?
+        public var samples: [Double]?
+        public var unavailableReason: String?
+
+        public init(name: String, unit: String = "ms", status: String, stats: Stats? = nil, samples: [Double]? = nil,
+                    unavailableReason: String? = nil) {
+            self.name = name
+            self.unit = unit
+            self.status = status
+            self.stats = stats
+            self.samples = samples
+            self.unavailableReason = unavailableReason
+        }
+
+        public static func ok(_ name: String, _ stats: Stats, samples: [Double]? = nil) -> Metric {
+            Metric(name: name, status: "ok", stats: stats, samples: samples)
+        }
+
+        public static func unavailable(_ name: String, _ reason: String) -> Metric {
+            Metric(name: name, status: "unavailable", unavailableReason: reason)
+        }
+    }
+
+    public struct Evidence: Codable, Sendable, Equatable {
+        public var name: String
+        /// "count" | "ratio" | "bytes" | "ms" | "string"
+        public var unit: String
+        public var status: String
+        public var value: ParamValue?
+        public var unavailableReason: String?
+
+        public init(name: String, unit: String, status: String, value: ParamValue? = nil, unavailableReason: String? = nil) {
+            self.name = name
+            self.unit = unit
+            self.status = status
+            self.value = value
+            self.unavailableReason = unavailableReason
+        }
+
+        public static func number(_ name: String, _ unit: String, _ v: Double) -> Evidence {
+            v.isFinite ? Evidence(name: name, unit: unit, status: "ok", value: .number(v))
+                : Evidence(name: name, unit: unit, status: "unavailable", unavailableReason: "notFinite")
+        }
+
+        public static func string(_ name: String, _ v: String) -> Evidence {
+            Evidence(name: name, unit: "string", status: "ok", value: .string(v))
+        }
+
+        public static func unavailable(_ name: String, _ unit: String, _ reason: String) -> Evidence {
+            Evidence(name: name, unit: unit, status: "unavailable", unavailableReason: reason)
+        }
+    }
+
+    public struct Point: Codable, Sendable, Equatable {
+        public var params: Params
+        /// "ok" | "timeout" | "failed" | "skipped"
+        public var status: String
+        public var reason: String?
+        public var metrics: [Metric]
+        public var evidence: [Evidence]?
+
+        public init(params: Params, status: String, reason: String? = nil, metrics: [Metric], evidence: [Evidence]? = nil) {
+            self.params = params
+            self.status = status
+            self.reason = reason
+            self.metrics = metrics
+            self.evidence = evidence
+        }
+
+        public func metric(_ name: String) -> Metric? { metrics.first { $0.name == name } }
+        public func evidence(_ name: String) -> Evidence? { evidence?.first { $0.name == name } }
+    }
+
+    /// `maxLevel` / `firstFailLevel` are written as `null` when absent (no level passes / none fails).
+    public struct Threshold: Codable, Sendable, Equatable {
+        public var budget: String
+        public var `where`: Params?
+        public var maxLevel: ParamValue?
+        public var firstFailLevel: ParamValue?
+        public var reason: String?
+
+        public init(budget: String, where: Params?, maxLevel: ParamValue?, firstFailLevel: ParamValue? = nil, reason: String? = nil) {
+            self.budget = budget
+            self.where = `where`
+            self.maxLevel = maxLevel
+            self.firstFailLevel = firstFailLevel
+            self.reason = reason
+        }
+
+        enum CodingKeys: String, CodingKey { case budget, `where`, maxLevel, firstFailLevel, reason }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(budget, forKey: .budget)
+            try c.encodeIfPresent(`where`, forKey: .where)
+            try c.encode(maxLevel, forKey: .maxLevel)
+            try c.encodeIfPresent(firstFailLevel, forKey: .firstFailLevel)
+            try c.encodeIfPresent(reason, forKey: .reason)
+        }
+    }
+
+    public struct ComparisonStats: Codable, Sendable, Equatable {
+        public var median: Double
+        public var p95: Double
+        public init(median: Double, p95: Double) {
+            self.median = median
+            self.p95 = p95
+        }
+    }
+
+    /// `{kind: "ratio"|"delta", metric, numeratorWhere, denominatorWhere, unit, stats: {median, p95}}`.
+    public struct Comparison: Codable, Sendable, Equatable {
+        public var kind: String
+        public var metric: String
+        public var numeratorWhere: Params
+        public var denominatorWhere: Params
+        public var unit: String
+        public var stats: ComparisonStats
+        public init(kind: String, metric: String, numeratorWhere: Params, denominatorWhere: Params, unit: String,
+                    stats: ComparisonStats) {
+            self.kind = kind
+            self.metric = metric
+            self.numeratorWhere = numeratorWhere
+            self.denominatorWhere = denominatorWhere
+            self.unit = unit
+            self.stats = stats
+        }
+    }
+
+    public struct Suite: Codable, Sendable, Equatable {
+        public var id: String
+        public var title: String?
+        public var priority: String?
+        public var primaryAxis: String?
+        public var budgets: [Budget]?
+        public var metricCategories: [String: String]?
+        public var points: [Point]
+        public var thresholds: [Threshold]?
+        public var comparisons: [Comparison]?
+
+        public init(id: String, title: String? = nil, priority: String? = nil, primaryAxis: String? = nil,
+                    budgets: [Budget]? = nil, metricCategories: [String: String]? = nil, points: [Point] = [],
+                    thresholds: [Threshold]? = nil, comparisons: [Comparison]? = nil) {
+            self.id = id
+            self.title = title
+            self.priority = priority
+            self.primaryAxis = primaryAxis
+            self.budgets = budgets
+            self.metricCategories = metricCategories
+            self.points = points
+            self.thresholds = thresholds
+            self.comparisons = comparisons
+        }
+    }
+}
+
+/// Errors of reading, diffing and writing reports: a code and a message naming the file and field.
+public struct EvidenceError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Code: String, Sendable {
+        /// The file cannot be read or written.
+        case io
+        /// The file is not JSON, or not a perf report / diff (the message names the field).
+        case invalidReport
+        /// The two reports cannot be compared (without --allow-config-drift / --allow-env-drift).
+        case notComparable
+        /// A bad option value.
+        case invalidArgument
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension PerfReport {
+    /// Reads a report; a file that is not one gets an error naming the file and the field.
+    public static func read(_ path: String) throws(EvidenceError) -> PerfReport {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw EvidenceError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
+        }
+        return try decode(data, file: path)
+    }
+
+    /// Decodes a report from JSON; `file` names it in errors.
+    public static func decode(_ data: Data, file: String) throws(EvidenceError) -> PerfReport {
+        do {
+            return try JSONDecoder().decode(PerfReport.self, from: data)
+        } catch let e as DecodingError {
+            throw EvidenceError(.invalidReport, "\(file) is not a perf report: \(describe(e))")
+        } catch {
+            throw EvidenceError(.invalidReport, "\(file) is not a perf report: \(error)")
+        }
+    }
+
+    /// Pretty-printed JSON with sorted keys (stable diffs between runs).
+    public func encoded() throws(EvidenceError) -> Data {
+        try EvidenceJSON.encode(self)
+    }
+}
+
+/// JSON encoding and decoding-error wording shared by reports and diffs.
+public enum EvidenceJSON {
+    public static func encode<T: Encodable>(_ value: T) throws(EvidenceError) -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            var d = try enc.encode(value)
+            d.append(0x0A)
+            return d
+        } catch {
+            throw EvidenceError(.invalidReport, "cannot encode JSON: \(error)")
+        }
+    }
+
+    public static func write<T: Encodable>(_ value: T, to path: String) throws(EvidenceError) {
+        let data = try encode(value)
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw EvidenceError(.io, "cannot write \(path): \((error as NSError).localizedDescription)")
+        }
+    }
+}
+
+/// "missing field `meta.config`" / "`suites[0].points[3].status`: expected String" …
+func describe(_ e: DecodingError) -> String {
+    func path(_ keys: [any CodingKey]) -> String {
+        var s = ""
+        for k in keys {
+            if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : ".\(k.stringValue)" }
+        }
+        return s
+    }
+    switch e {
+    case .keyNotFound(let key, let ctx):
+        let p = path(ctx.codingPath + [key])
+        return "missing field `\(p)`"
+    case .typeMismatch(let type, let ctx):
+        return "field `\(path(ctx.codingPath))`: expected \(type)"
+    case .valueNotFound(let type, let ctx):
+        return "field `\(path(ctx.codingPath))`: expected \(type), found null"
+    case .dataCorrupted(let ctx):
+        let p = path(ctx.codingPath)
+        return p.isEmpty ? "not valid JSON (\(ctx.debugDescription))" : "field `\(p)`: \(ctx.debugDescription)"
+    @unknown default:
+        return "\(e)"
+    }
+}

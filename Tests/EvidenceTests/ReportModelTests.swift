@@ -1,0 +1,40 @@
+import ConvergeEvidence
+import Foundation
+import Testing
+
+/// The repository's shared folder (beside the project): ../shared/interop/logix-perf.
+func logixPerfFile(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/interop/logix-perf/\(name)").path
+}
+
+@Test func percentilesDropWarmupThenPickFloorIndex() {
+    // 2 discarded, then [5, 1, 4, 2, 3] sorted = [1, 2, 3, 4, 5]: median sorted[2] = 3, p95 sorted[floor(0.95*4)=3] = 4
+    let s = Percentiles.stats(samplesMs: [100, 100, 5, 1, 4, 2, 3], warmupDiscard: 2)
+    #expect(s == PerfReport.Stats(n: 5, medianMs: 3, p95Ms: 4))
+    #expect(Percentiles.stats(samplesMs: [1, 2], warmupDiscard: 2) == nil)
+}
+
+@Test func logixReportsDecodeAndKeepTheirPoints() throws {
+    let r = try PerfReport.read(logixPerfFile("049-before.node.core.converge.txnCommit.darwin-arm64.default.json"))
+    #expect(r.schemaVersion == 1)
+    #expect(r.meta.matrixId == "logix-browser-perf-matrix-v1")
+    #expect(r.meta.env.browser?.name == "node")
+    #expect(r.suites.first?.points.count == 36)
+    #expect(r.suites.first?.points.first?.params["steps"] == .number(200))
+    #expect(r.suites.first?.budgets?.count == 4)
+}
+
+@Test func aFileThatIsNotAReportNamesTheMissingField() {
+    #expect(throws: EvidenceError(.invalidReport, "x.json is not a perf report: missing field `meta`")) {
+        try PerfReport.decode(Data(#"{"schemaVersion": 1, "suites": []}"#.utf8), file: "x.json")
+    }
+}
+
+@Test func theEmbeddedMatrixHashIsTheSha256OfItsFile() throws {
+    let m = try Matrix.embedded()
+    #expect(m.matrixId == "converge-kernel-matrix-v1")
+    #expect(m.hash.count == 64)
+    #expect(Matrix.sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(m.suite("converge.txnCommit")?.axes.steps == [200, 400, 600, 800, 1200, 1600, 2000])
+}
