@@ -3,11 +3,17 @@
 ///
 /// ``run(_:)`` performs transactions back to back and returns the elapsed nanoseconds of the
 /// kernel's monotonic clock; nothing inside allocates (after the first few transactions).
+///
+/// ``init(graph:rootOrder:dirtyRoots:options:)`` runs the same transactions on any graph: they
+/// write the first k paths of `rootOrder` (`converge bench --ir`).
 public final class TxnCommitWorkload {
     public let steps: Int
-    public let dirtyRoots: Int
+    /// k: the transactions write the first k root paths (``setDirtyRoots(_:)`` changes it).
+    public private(set) var dirtyRoots: Int
     public let runtime: ConvergeRuntime
+    /// The root path ids in write order (`b0…b{steps−1}` for the converge workload).
     private let ids: UnsafeMutablePointer<UInt32>
+    private let rootCount: Int
     private var value = 0.0
     /// Transactions so far that executed full / dirty (evidence for auto mode).
     public private(set) var executedFull = 0
@@ -19,17 +25,50 @@ public final class TxnCommitWorkload {
     }
 
     /// - Parameter links: build ``Workload/convergeLinks(steps:)`` (`d_i = link(b_i)`) instead.
-    public init(steps: Int, dirtyRoots k: Int, options: RuntimeOptions, links: Bool = false) throws(ConvergeError) {
+    public convenience init(steps: Int, dirtyRoots k: Int, options: RuntimeOptions, links: Bool = false) throws(ConvergeError) {
         guard steps >= 1, k >= 1, k <= steps else {
             throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= steps (\(steps))")
         }
-        self.steps = steps
-        self.dirtyRoots = k
         let graph = try StaticIR(links ? Workload.convergeLinks(steps: steps) : Workload.converge(steps: steps))
+        try self.init(graph: graph, rootOrder: (0..<steps).map { graph.pathId("b\($0)")! }, dirtyRoots: k, options: options)
+    }
+
+    /// Transactions on any graph: each writes the numbers of the first `k` paths of `rootOrder`,
+    /// then commits. Every computed step gets the converge workload's function (its first input + 1).
+    /// - Throws: `invalidArgument` when k is not in 1…rootOrder.count or a root id is out of range.
+    public init(graph: StaticIR, rootOrder: [UInt32], dirtyRoots k: Int, options: RuntimeOptions) throws(ConvergeError) {
+        guard k >= 1, k <= rootOrder.count else {
+            throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= roots (\(rootOrder.count))")
+        }
+        if let bad = rootOrder.first(where: { Int($0) >= graph.pathCount }) {
+            throw ConvergeError(.invalidArgument, "root path id \(bad) is out of range (\(graph.pathCount) paths)")
+        }
+        self.steps = graph.stepCount
+        self.dirtyRoots = k
+        self.rootCount = rootOrder.count
         runtime = try ConvergeRuntime(graph, options: options)
         try Workload.registerConvergeFunctions(runtime)
-        ids = .allocate(capacity: k)
-        for i in 0..<k { ids[i] = graph.pathId("b\(i)")! }
+        ids = .allocate(capacity: rootOrder.count)
+        for (i, id) in rootOrder.enumerated() { ids[i] = id }
+    }
+
+    /// From now on transactions write the first k roots (the runtime and its caches are kept).
+    public func setDirtyRoots(_ k: Int) throws(ConvergeError) {
+        guard k >= 1, k <= rootCount else {
+            throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= roots (\(rootCount))")
+        }
+        dirtyRoots = k
+    }
+
+    /// The path ids of `b0…b{k−1}` (the dirty roots of the current transactions).
+    public var rootIds: [UInt32] { (0..<dirtyRoots).map { ids[$0] } }
+
+    /// One transaction timed on its own: the elapsed ns of the kernel's monotonic clock.
+    @inline(__always)
+    public func timedTransaction() throws -> UInt64 {
+        let t0 = monotonicNowNs()
+        _ = try transaction()
+        return monotonicNowNs() &- t0
     }
 
     deinit { ids.deallocate() }
