@@ -10,6 +10,7 @@
 //   txn        transactions of the converge workload at L0 (js-v8), L1 (wasm plan + JS steps),
 //              L2 (wasm plans and executes, JS steps through the import): final states, boundary
 //              counters, and (bench) ns per transaction
+//   bench-matrix  `converge bench`: per point, transactions each timed on its own (ns), counters
 // Errors go to stderr with exit status 2 (bad job) or 1 (a failure while running).
 
 import { readFileSync } from 'node:fs';
@@ -175,13 +176,17 @@ function numberOf(v) {
   throw new Error(`not a number: ${JSON.stringify(v)}`);
 }
 
-/** The converge workload's transactions on one backend-level; returns final state and counters. */
-function runTxnBackend(level, blob, tables, txns, mode, timing) {
+/**
+ * One backend-level of the converge workload's transactions over one graph: write(ids, vals, n)
+ * stores the reducer's number writes, commit(ids, n) converges with them as dirty roots and
+ * returns the plan length; counters() the boundary counters so far; state() the final slots.
+ */
+function makeTxnLevel(level, blob, tables, mode) {
   const S = tables.stepCount, P = tables.pathCount;
   const scope = 2, dirtyMode = mode === 'full' ? 0 : 1;
   const l2 = level.startsWith('l2-'); // the state lives in the kernel's linear memory
   let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
-  let calls = 0, hostCalls = 0, bytesIn = 0, bytesOut = 0, changed = 0;
+  let changed = 0;
   if (level === 'l0-js') {
     jsKernel = new JsKernel(tables, {});
     planOut = new Uint32Array(Math.max(1, S));
@@ -190,37 +195,57 @@ function runTxnBackend(level, blob, tables, txns, mode, timing) {
     commitTxn = (ids, n) => {
       const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
       changed += executePlan(tables, planOut, len, tags, values, convergeStep);
+      return len;
     };
   } else {
     const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
+    if (!level.startsWith('l1-') && !l2) fail(2, `unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar)`);
     kernel = new WasmKernel(wasmModule(flavor), blob, tables, {});
-    if (level.startsWith('l1-')) {
+    if (!l2) {
       // L1: the kernel plans; JS runs the steps over a JS-side state store
       tags = new Uint8Array(P);
       values = new Float64Array(P);
       commitTxn = (ids, n) => {
         const len = kernel.planIds(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
         changed += executePlan(tables, kernel.plan, len, tags, values, convergeStep);
+        return len;
       };
-    } else if (l2) {
+    } else {
       // L2: the kernel plans and executes over its own state store; computed steps call back
-      tags = kernel.tags;
-      values = kernel.values;
       commitTxn = (ids, n) => {
-        kernel.commit(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
+        const len = kernel.commit(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
         changed += kernel.out[12];
+        return len;
       };
-    } else fail(2, `unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar)`);
+    }
   }
+  return {
+    write(ids, vals, n) {
+      if (kernel && kernel.buffer !== kernel.e.memory.buffer) kernel.views();
+      const tg = l2 ? kernel.tags : tags, vs = l2 ? kernel.values : values;
+      for (let i = 0; i < n; i++) { tg[ids[i]] = TAG_NUMBER; vs[ids[i]] = vals[i]; }
+    },
+    commit: commitTxn,
+    counters() {
+      return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed }
+        : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed };
+    },
+    get memoryPages() { return kernel ? kernel.memoryPages : 0; },
+    state() { return l2 ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
+    destroy() { if (kernel) kernel.destroy(); },
+  };
+}
+
+/** The converge workload's transactions on one backend-level; returns final state and counters. */
+function runTxnBackend(level, blob, tables, txns, mode, timing) {
+  const lv = makeTxnLevel(level, blob, tables, mode);
   const prepared = txns.map(t => ({ ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))) }));
   let applied = 0;
   const apply = (t) => {
     applied++;
     // the reducer's writes (numbers), then one commit with their ids as the dirty roots
-    if (kernel && kernel.buffer !== kernel.e.memory.buffer) kernel.views();
-    const tg = l2 ? kernel.tags : tags, vs = l2 ? kernel.values : values;
-    for (let i = 0; i < t.ids.length; i++) { tg[t.ids[i]] = TAG_NUMBER; vs[t.ids[i]] = t.vals[i]; }
-    commitTxn(t.ids, t.ids.length);
+    lv.write(t.ids, t.vals, t.ids.length);
+    lv.commit(t.ids, t.ids.length);
   };
   let timed = null;
   if (timing) {
@@ -228,21 +253,72 @@ function runTxnBackend(level, blob, tables, txns, mode, timing) {
   } else {
     for (const t of prepared) apply(t);
   }
-  if (kernel) { calls = kernel.calls; hostCalls = kernel.hostCalls; bytesIn = kernel.bytesIn; bytesOut = kernel.bytesOut; }
+  const { calls, hostCalls, bytesIn, bytesOut, changed } = lv.counters();
   const result = {
     level, calls, hostCalls, bytesIn, bytesOut, changed, transactions: applied,
     callsPerTxn: calls / applied, hostCallsPerTxn: hostCalls / applied,
     bytesInPerTxn: bytesIn / applied, bytesOutPerTxn: bytesOut / applied,
-    memoryPages: kernel ? kernel.memoryPages : 0,
+    memoryPages: lv.memoryPages,
     ...(timed ?? {}),
   };
   if (!timing) {
-    const st = l2 ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values };
+    const st = lv.state();
     result.tags = Buffer.from(st.t.buffer, st.t.byteOffset, st.t.byteLength).toString('base64');
     result.values = Buffer.from(st.v.buffer, st.v.byteOffset, st.v.byteLength).toString('base64');
   }
-  if (kernel) kernel.destroy();
+  lv.destroy();
   return result;
+}
+
+/**
+ * The perf matrix (converge bench): per point, `runs` transactions of the converge workload
+ * (increment b0…b{k−1}, commit), each timed on its own (ns, process.hrtime); boundary counters
+ * per transaction. Points: {graph, level, mode, roots: [path ids], runs, timeoutMs}.
+ */
+function runBenchMatrix() {
+  const graphs = (job.graphs ?? []).map(loadGraph);
+  const points = [];
+  // warm-up: per level, the point with the most roots runs for warmupMs (the JIT tiers up the
+  // JS kernel and the host code once, not during the first points)
+  const widest = {};
+  for (const p of job.points ?? []) if (!widest[p.level] || p.roots.length > widest[p.level].roots.length) widest[p.level] = p;
+  for (const p of Object.values(widest)) {
+    const { blob, tables } = graphs[p.graph];
+    const lv = makeTxnLevel(p.level, blob, tables, p.mode);
+    const ids = Uint32Array.from(p.roots), vals = new Float64Array(ids.length);
+    for (let t0 = now(), v = 0; Number(now() - t0) < (job.warmupMs ?? 0) * 1e6;) {
+      vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
+    }
+    lv.destroy();
+  }
+  for (const p of job.points ?? []) {
+    const { blob, tables } = graphs[p.graph];
+    const lv = makeTxnLevel(p.level, blob, tables, p.mode);
+    const ids = Uint32Array.from(p.roots), n = ids.length;
+    const vals = new Float64Array(n);
+    const samples = [];
+    let value = 0, planLen = 0, status = 'ok';
+    const txn = () => { vals.fill(++value); lv.write(ids, vals, n); planLen = lv.commit(ids, n); };
+    // transactions per sample: a batch lasts >= 0.1 ms (at most 64), from the fastest of three
+    let t0, one = Infinity;
+    for (let i = 0; i < 3; i++) { t0 = now(); txn(); one = Math.min(one, Number(now() - t0)); }
+    const batch = Math.min(64, Math.max(1, Math.ceil(1e5 / Math.max(1, one))));
+    const deadline = now() + BigInt(Math.round((p.timeoutMs ?? 1e9) * 1e6));
+    for (let r = 0; r < p.runs; r++) {
+      t0 = now();
+      for (let b = 0; b < batch; b++) txn();
+      const t1 = now();
+      samples.push(Number(t1 - t0) / batch);
+      if (t1 > deadline) { status = 'timeout'; break; }
+    }
+    const c = lv.counters(), t = Math.max(1, 3 + samples.length * batch);
+    points.push({
+      status, samplesNs: samples, batch, executedSteps: planLen, memoryPages: lv.memoryPages,
+      callsPerTxn: c.calls / t, hostCallsPerTxn: c.hostCalls / t, bytesInPerTxn: c.bytesIn / t, bytesOutPerTxn: c.bytesOut / t,
+    });
+    lv.destroy();
+  }
+  return { node: process.version, points };
 }
 
 function runTxn(timing) {
@@ -263,7 +339,8 @@ try {
     case 'bench-plan': output = runBenchPlan(); break;
     case 'txn': output = runTxn(false); break;
     case 'bench-txn': output = runTxn(true); break;
-    default: fail(2, `unknown command ${job.command} (plan, bench-plan, txn, bench-txn)`);
+    case 'bench-matrix': output = runBenchMatrix(); break;
+    default: fail(2, `unknown command ${job.command} (plan, bench-plan, txn, bench-txn, bench-matrix)`);
   }
 } catch (e) {
   fail(1, e.stack ?? String(e));

@@ -207,7 +207,7 @@ public enum WasmBuild {
     }
 
     /// Runs a program to completion; stdout and stderr together.
-    static func run(_ exe: URL, _ args: [String]) throws -> (status: Int32, output: String) {
+    public static func run(_ exe: URL, _ args: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
