@@ -2,9 +2,13 @@
 
 /// The gate's verdict on a diff (or on reports that could not be diffed).
 public struct GateVerdict: Sendable, Equatable {
+    /// `comparable && regressions == 0`.
     public var pass: Bool
+    /// `meta.comparability.comparable` (false when the diff was refused).
     public var comparable: Bool
+    /// `summary.regressions`.
     public var regressions: Int
+    /// `summary.improvements`.
     public var improvements: Int
     /// Why the reports are not comparable, when they are not (the mismatches).
     public var detail: String?
