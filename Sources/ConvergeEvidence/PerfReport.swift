@@ -492,3 +492,12 @@ func describe(_ e: DecodingError) -> String {
         return "\(e)"
     }
 }
+
+/// Literals for parameter values (`["convergeMode": "auto", "steps": 200]`).
+extension ParamValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+}

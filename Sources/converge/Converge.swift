@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvergeEvidence
 import ConvergeKernel
 import Foundation
 
@@ -6,8 +7,9 @@ import Foundation
 struct Converge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "converge",
-        abstract: "ConvergeKernel: the native converge kernel (plan, inspect, bench-plan, bench-txn, bench-wasm).",
-        subcommands: [PlanCommand.self, InspectCommand.self, BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self])
+        abstract: "ConvergeKernel: the native converge kernel (plan, inspect, bench-plan, bench-txn, bench-wasm, diff, gate).",
+        subcommands: [PlanCommand.self, InspectCommand.self, BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self,
+                      DiffCommand.self, GateCommand.self])
 }
 
 /// Runs the CLI: bad input (a ConvergeError) is one line on stderr and exit code 2; usage errors
@@ -23,6 +25,8 @@ enum Main {
             try command.run()
         } catch let error as ConvergeError {
             CLIOutput.fail("\(error)")
+        } catch let error as EvidenceError {
+            CLIOutput.fail("\(error)")
         } catch {
             let code = Converge.exitCode(for: error)
             if code == .success {
@@ -35,10 +39,10 @@ enum Main {
 }
 
 enum CLIOutput {
-    /// Prints `converge: <line>` on stderr and exits with status 2.
-    static func fail(_ line: String) -> Never {
+    /// Prints `converge: <line>` on stderr and exits with `status` (2: bad input).
+    static func fail(_ line: String, status: Int32 = 2) -> Never {
         FileHandle.standardError.write(Data("converge: \(line)\n".utf8))
-        exit(2)
+        exit(status)
     }
 
     static func print(_ text: String) {
