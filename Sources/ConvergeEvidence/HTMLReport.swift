@@ -213,7 +213,7 @@ public enum HTMLReport {
         guard !rows.isEmpty else { return "" }
         var h = "<section>\n<h2>Thresholds</h2>\n"
         h += "<details\(rows.count <= 60 ? " open" : "")><summary>\(rows.count) threshold rows "
-        h += "(maxLevel: the last steps value passing the budget before the first failure; — when none passes)</summary>\n"
+        h += "(maxLevel: the last primary-axis value passing the budget before the first failure; — when none passes)</summary>\n"
         h += "<table>\n<thead><tr><th>suite</th><th>budget</th><th>where</th><th>maxLevel</th><th>firstFailLevel</th><th>reason</th></tr></thead>\n<tbody>\n"
         for (suite, t) in rows {
             let whereText = (t.where ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")

@@ -85,7 +85,9 @@ struct PlotScale {
                     let t = pow(10, Double(e))
                     if t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9) { ticks.append(t) }
                 }
-                for end in [lo, hi] where !ticks.contains(where: { abs(log10($0) - log10(end)) < 0.25 }) {
+                // An end label needs ≥ 18 px to the nearest decade label.
+                let pxPerDecade = abs(pixelTo - pixelFrom) / span
+                for end in [lo, hi] where !ticks.contains(where: { abs(log10($0) - log10(end)) * pxPerDecade < 18 }) {
                     ticks.append(end)
                 }
                 ticks.sort()
