@@ -1,0 +1,152 @@
+import Foundation
+
+/// The converge.txnCommit results of a perf report as a plain-text table for a terminal
+/// (docs/perf-html.md): one row per (convergeMode, steps, dirtyRootsRatio), then columns of
+/// median µs per backend, the ratio to native-l1 per other backend, and a "WASM vs JS" verdict
+/// when both wasm-v8 and js-v8 were measured. Columns are aligned with spaces (no box drawing),
+/// numbers have fixed decimals, missing values are "—". A large grid is reduced to a readable
+/// subset (steps smallest / middle / largest × ratios nearest 0.005, 0.25 and 1), and the table
+/// says so. When the columns do not fit `width`, they are split into blocks that repeat the row keys.
+public enum TerminalTable {
+    /// Above this many grid rows the table shows the subset.
+    static let maxFullRows = 40
+    /// The ratios the subset keeps (or the nearest present).
+    static let subsetRatios = [0.005, 0.25, 1.0]
+    static let wasm = "wasm-v8"
+    static let js = "js-v8"
+
+    /// Renders the table; lines end with "\n". `width` is the terminal width in columns (≥ 40 used).
+    public static func render(_ report: PerfReport, width: Int = 120) -> String {
+        guard let v = TxnCommitView(report) else {
+            return "\(TxnCommitView.suiteId): not in this report\n"
+        }
+        var out = "\(TxnCommitView.suiteId) · \(TxnCommitView.metric) median (µs)\n"
+        if v.hasBaseline || !v.baselineRatios.isEmpty { out += "ratios: backend ÷ \(TxnCommitView.baseline), by medians\n" }
+        if v.isEmpty {
+            return out + "no measured points (\(v.pointCount) points, all skipped or unavailable)\n"
+        }
+        let rows = selectRows(v)
+        if rows.count < v.keys.count {
+            out += "(subset of \(v.keys.count) points; full data in the report)\n"
+        }
+        if v.skippedCount > 0 {
+            out += "(\(v.skippedCount) points skipped or unavailable)\n"
+        }
+        out += "\n"
+
+        var columns: [Column] = []
+        for b in v.backends {
+            columns.append(Column(group: "median µs", header: b) { NumberText.fixed(v.median(b, $0).map { $0 * 1000 }, 1) })
+        }
+        for b in v.backends where b != TxnCommitView.baseline && !(v.baselineRatios[b] ?? [:]).isEmpty {
+            columns.append(Column(group: "× \(TxnCommitView.baseline)", header: b) { NumberText.fixed(v.ratio(b, $0), 2) })
+        }
+        if v.backends.contains(wasm) && v.backends.contains(js) {
+            columns.append(Column(group: "", header: "WASM vs JS", alignLeft: true) { verdict(v, $0) })
+        }
+        out += layout(rows: rows, columns: columns, width: max(40, width))
+        return out
+    }
+
+    /// "wasm-v8 wins 3.1x" / "js-v8 wins 1.4x" (ratio of the medians, one decimal); "—" when either is missing.
+    static func verdict(_ v: TxnCommitView, _ key: GridKey) -> String {
+        guard let w = v.median(wasm, key), let j = v.median(js, key), w > 0, j > 0 else { return "—" }
+        return j >= w ? "\(wasm) wins \(NumberText.fixed(j / w, 1))x" : "\(js) wins \(NumberText.fixed(w / j, 1))x"
+    }
+
+    /// All rows, or the subset when there are more than `maxFullRows`.
+    static func selectRows(_ v: TxnCommitView) -> [GridKey] {
+        guard v.keys.count > maxFullRows else { return v.keys }
+        var steps: [Double] = []
+        for s in [v.steps.first, v.steps.isEmpty ? nil : v.steps[v.steps.count / 2], v.steps.last] {
+            if let s, !steps.contains(s) { steps.append(s) }
+        }
+        var ratios: [Double] = []
+        for target in subsetRatios {
+            if let r = v.ratios.min(by: { abs($0 - target) < abs($1 - target) }), !ratios.contains(r) { ratios.append(r) }
+        }
+        let keep = Set(steps.flatMap { s in ratios.map { (s, $0) } }.map { "\($0.0)|\($0.1)" })
+        return v.keys.filter { keep.contains("\($0.steps)|\($0.ratio)") }
+    }
+
+    struct Column {
+        var group: String
+        var header: String
+        var alignLeft = false
+        var cell: (GridKey) -> String
+    }
+
+    static func layout(rows: [GridKey], columns: [Column], width: Int) -> String {
+        let keyColumns = [
+            Column(group: "", header: "mode", alignLeft: true) { $0.mode },
+            Column(group: "", header: "steps") { NumberText.plain($0.steps) },
+            Column(group: "", header: "dirtyRatio") { NumberText.plain($0.ratio) },
+        ]
+        let gap = 2
+        func cells(_ c: Column) -> [String] { rows.map(c.cell) }
+        func colWidth(_ c: Column, _ cs: [String]) -> Int { ([c.header.count] + cs.map(\.count)).max() ?? 0 }
+
+        let keyCells = keyColumns.map(cells)
+        let keyWidths = zip(keyColumns, keyCells).map { colWidth($0, $1) }
+        let keyWidth = keyWidths.reduce(0, +) + gap * keyWidths.count
+
+        // Pack the value columns into blocks that fit the width (at least one column per block).
+        let valueCells = columns.map(cells)
+        let valueWidths = zip(columns, valueCells).map { colWidth($0, $1) }
+        var blocks: [[Int]] = [[]]
+        var used = keyWidth
+        for i in columns.indices {
+            let w = valueWidths[i] + gap
+            if !blocks[blocks.count - 1].isEmpty && used + w > width {
+                blocks.append([])
+                used = keyWidth
+            }
+            blocks[blocks.count - 1].append(i)
+            used += w
+        }
+
+        func pad(_ s: String, _ w: Int, left: Bool) -> String {
+            let fill = String(repeating: " ", count: max(0, w - s.count))
+            return left ? s + fill : fill + s
+        }
+
+        var out = ""
+        for (n, block) in blocks.enumerated() where !block.isEmpty || n == 0 {
+            if n > 0 { out += "\n" }
+            // Group line: each group's name over the columns of the group (spanning them).
+            var group = String(repeating: " ", count: keyWidth)
+            var j = 0
+            while j < block.count {
+                let g = columns[block[j]].group
+                var span = 0, k = j
+                while k < block.count && columns[block[k]].group == g {
+                    span += valueWidths[block[k]] + gap
+                    k += 1
+                }
+                group += g.isEmpty ? String(repeating: " ", count: span) : pad(String(g.prefix(span - gap)), span, left: true)
+                j = k
+            }
+            let trimmedGroup = trimTrailing(group)
+            if !trimmedGroup.isEmpty { out += trimmedGroup + "\n" }
+
+            var header = ""
+            for (c, w) in zip(keyColumns, keyWidths) { header += pad(c.header, w, left: c.alignLeft) + String(repeating: " ", count: gap) }
+            for i in block { header += pad(columns[i].header, valueWidths[i], left: columns[i].alignLeft) + String(repeating: " ", count: gap) }
+            out += trimTrailing(header) + "\n"
+
+            for r in rows.indices {
+                var line = ""
+                for (k, c) in keyColumns.enumerated() { line += pad(keyCells[k][r], keyWidths[k], left: c.alignLeft) + String(repeating: " ", count: gap) }
+                for i in block { line += pad(valueCells[i][r], valueWidths[i], left: columns[i].alignLeft) + String(repeating: " ", count: gap) }
+                out += trimTrailing(line) + "\n"
+            }
+        }
+        return out
+    }
+
+    static func trimTrailing(_ s: String) -> String {
+        var s = s
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
