@@ -65,8 +65,8 @@ public struct BandwidthProbe: Sendable {
     ///   for a size the address space cannot hold twice; `kernelFailure` when allocation fails.
     public static func measure(name: String, bytes: Int, impl: SIMDImplementation = .automatic, budgetMs: Double = 50,
                                minPasses: Int = 2) throws(ConvergeError) -> Level {
-        guard budgetMs.isFinite, budgetMs >= 0 else {
-            throw ConvergeError(.invalidArgument, "budgetMs: must be a finite number >= 0 (got \(budgetMs))")
+        guard budgetMs.isFinite, budgetMs >= 0, budgetMs <= 3_600_000 else {
+            throw ConvergeError(.invalidArgument, "budgetMs: must be in 0...3600000 (got \(budgetMs))")
         }
         guard minPasses >= 0, minPasses <= Int(UInt32.max) else {
             throw ConvergeError(.invalidArgument, "minPasses: must be in 0...\(UInt32.max) (got \(minPasses))")
@@ -74,7 +74,7 @@ public struct BandwidthProbe: Sendable {
         guard bytes > 0 else { throw ConvergeError(.invalidArgument, "bytes: must be a positive multiple of 64 (got \(bytes))") }
         var r = ck_bandwidth_result_t()
         var err = ck_error_t()
-        let status = ck_bandwidth_probe(impl.c, Int(bytes), UInt32(minPasses), UInt64(budgetMs * 1e6), &r, &err)
+        let status = ck_bandwidth_probe(impl.c, bytes, UInt32(minPasses), UInt64(budgetMs * 1e6), &r, &err)
         guard status == CK_OK else { throw error(status, err, what: "ck_bandwidth_probe", arguments: ["impl", "bytes", "minPasses", "budgetMs", "out"]) }
         return Level(name: name, bytes: Int(r.bytes), gbPerSecondBest: r.gb_per_s_best, gbPerSecondMean: r.gb_per_s_mean,
                      passes: Int(r.passes), implementation: SIMDImplementation(r.impl) ?? impl, numa: r.numa != 0,

@@ -1,4 +1,9 @@
 import CKernel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Preallocated bitsets for timing CKernel's bitset primitives under one SIMD implementation
 /// (benchmarks and tests): ``or()`` is `ck_bitset_or`, ``scan()`` is `ck_bitset_or` of the
@@ -16,6 +21,7 @@ public final class BitsetWorkbench {
 
     private let src: UnsafeMutablePointer<UInt64>
     private let dst: UnsafeMutablePointer<UInt64>
+    private let scratchBlock: UnsafeMutableRawPointer
     private let scratch: UnsafeMutablePointer<UInt64>?
     private let out: UnsafeMutablePointer<UInt32>?
 
@@ -29,7 +35,8 @@ public final class BitsetWorkbench {
     ///   - seed: SplitMix64 seed of the pattern.
     ///   - implementation: the implementation to call.
     ///   - scanning: allocate what ``scan()`` needs.
-    /// - Throws: `invalidArgument` naming `bits`, `density` or `implementation`.
+    /// - Throws: `invalidArgument` naming `bits`, `density` or `implementation`; `kernelFailure`
+    ///   when the memory cannot be allocated.
     public init(bits: Int, density: Double = 0.05, seed: UInt64 = 1, implementation: SIMDImplementation = .automatic,
                 scanning: Bool = true) throws(ConvergeError) {
         let maxBits = scanning ? Self.maxScanBits : 1 << 40
@@ -45,11 +52,19 @@ public final class BitsetWorkbench {
         self.implementation = implementation
         let words = (bits + 511) / 512 * 8
         self.words = words
-        func alloc<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
-            UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<T>.stride, alignment: 64).bindMemory(to: T.self, capacity: count)
+        let bytes = words * 8
+        let outBytes = scanning ? words * 64 * 4 : 0
+        // dst starts 256 bytes past src's end (no 4K aliasing between src[i] and dst[i], as in
+        // ck_bandwidth_probe)
+        guard let block = Self.alloc(2 * bytes + 256) else {
+            throw ConvergeError(.kernelFailure, "out of memory: bits \(bits) need \(2 * bytes + 256) bytes")
         }
-        src = alloc(UInt64.self, words)
-        dst = alloc(UInt64.self, words)
+        guard let scratchBlock = Self.alloc(scanning ? bytes + outBytes : 64) else {
+            free(block)
+            throw ConvergeError(.kernelFailure, "out of memory: bits \(bits) need \(bytes + outBytes) more bytes to scan")
+        }
+        src = block.bindMemory(to: UInt64.self, capacity: 2 * words + 32)
+        dst = src + words + 32
         var rng = SplitMix64(seed: seed)
         var set = 0
         for w in 0..<words {
@@ -66,13 +81,11 @@ public final class BitsetWorkbench {
         }
         for w in 0..<words { dst[w] = src[(w + 1) % words] }
         setBits = set
+        scratchBlock.initializeMemory(as: UInt8.self, repeating: 0, count: scanning ? bytes + outBytes : 64)
+        self.scratchBlock = scratchBlock
         if scanning {
-            let s = alloc(UInt64.self, words)
-            s.initialize(repeating: 0, count: words)
-            scratch = s
-            let o = alloc(UInt32.self, words * 64)
-            o.initialize(repeating: 0, count: words * 64)
-            out = o
+            scratch = scratchBlock.bindMemory(to: UInt64.self, capacity: words)
+            out = (scratchBlock + bytes).bindMemory(to: UInt32.self, capacity: words * 64)
         } else {
             scratch = nil
             out = nil
@@ -80,10 +93,15 @@ public final class BitsetWorkbench {
     }
 
     deinit {
-        UnsafeMutableRawPointer(src).deallocate()
-        UnsafeMutableRawPointer(dst).deallocate()
-        scratch.map { UnsafeMutableRawPointer($0).deallocate() }
-        out.map { UnsafeMutableRawPointer($0).deallocate() }
+        free(UnsafeMutableRawPointer(src))
+        free(scratchBlock)
+    }
+
+    /// 64-byte aligned memory from the C library, or nil.
+    private static func alloc(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        var p: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&p, 64, max(bytes, 64)) == 0 else { return nil }
+        return p
     }
 
     /// `dst |= src` over the whole bitsets (`ck_bitset_or`).
