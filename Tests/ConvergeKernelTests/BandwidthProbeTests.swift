@@ -33,13 +33,18 @@ import Testing
     }
 
     @Test func l1StreamsAtLeastAsFastAsDRAM() throws {
-        // 10 ms gives L1 a dozen samples even in a debug build (CKernel at -O0 streams ~2 GB/s
-        // at every level there, DRAM somewhat less), so one preempted sample cannot decide
+        // 10 ms gives L1 a dozen samples, so one preempted sample cannot decide
         let levels = try BandwidthProbe.run(budgetMs: 10)
         #expect(levels.map(\.name) == ["L1", "L2", "DRAM"])
         #expect(levels.allSatisfy { $0.gbPerSecondBest.isFinite && $0.gbPerSecondBest > 0 })
         #expect(levels[2].bytes >= 64 << 20)
+        #if DEBUG
+        // a debug build compiles CKernel at -O0: the OR loop is compute-bound (~2 GB/s) at every
+        // level, so L1 and DRAM are equal within noise; only a gross inversion is a failure
+        #expect(levels[0].gbPerSecondBest >= 0.5 * levels[2].gbPerSecondBest, "\(levels)")
+        #else
         #expect(levels[0].gbPerSecondBest >= levels[2].gbPerSecondBest, "\(levels)")
+        #endif
     }
 
     @Test func theProbeComputesTheOR() throws {
