@@ -26,7 +26,7 @@ export const COMMIT_RECORD_BYTES = 18 * 4;
 
 const STATUS_NAMES = ['ok', 'null argument', 'bad tables', 'too large', 'out of memory', 'unknown path id',
   'bad mode', 'bad scope', 'buffer too small', 'bad option', 'implementation unavailable', 'invariant broken',
-  'unknown step id', 'no host step'];
+  'unknown step id', 'no host step', 'bad argument'];
 const STRATEGIES = { auto: 0, rows: 1, frontier: 2, lists: 3 };
 const STRATEGY_NAMES = ['auto', 'rows', 'frontier', 'lists'];
 const IMPL_NAMES = ['auto', 'scalar', 'sse2', 'avx2', 'neon', 'simd128'];
