@@ -70,6 +70,7 @@ let package = Package(
                 "ConvergeKernel",
                 "ConvergeWasm",
                 "ConvergeEvidence",
+                "AllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/converge"
@@ -81,7 +82,7 @@ let package = Package(
         ),
         .target(
             name: "AllocationCounter",
-            path: "Tests/AllocationCounter"
+            path: "Sources/AllocationCounter"
         ),
         .testTarget(
             name: "ConvergeKernelTests",

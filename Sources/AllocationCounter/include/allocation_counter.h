@@ -1,5 +1,5 @@
 /* allocation_counter.h — counts heap allocations made by the calling thread while enabled.
-   Test-only: the test executable defines malloc & co. (forwarding to glibc's __libc_* entry
+   Linked into the tests and the converge CLI (converge bench's allocation evidence): the executable defines malloc & co. (forwarding to glibc's __libc_* entry
    points), which interposes every allocation in the process, including the Swift runtime's. */
 #ifndef ALLOCATION_COUNTER_H
 #define ALLOCATION_COUNTER_H
