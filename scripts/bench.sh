@@ -1,19 +1,13 @@
 #!/usr/bin/env bash
 # The main job: installs missing build dependencies, builds in release mode and runs
-#  1. the planner benchmarks on the embedded graphs (the converge workload and 1,000,000-step
-#     random DAGs): `converge bench-plan` (extra arguments go here, e.g. --json, --dag-steps 200000);
-#  2. the transaction benchmarks on the converge workload (steps 200 and 2000; dirty 0.5%, 25%,
-#     100%; levels L0/L1/L2; modes full/dirty/auto; diagnostics off/light): `converge bench-txn`;
-#  3. the WebAssembly evidence: plan-only time native vs wasm32 (SIMD128, scalar) in V8 vs the
-#     pure-JS kernel vs WasmKit on the workload (200-2000 steps) and a 100,000-step random DAG, V8
-#     transactions at L0/L1/L2, boundary calls and bytes: `converge bench-wasm` (needs node >= 18
-#     for the V8 columns; without it they are skipped with a message).
+# `converge bench` — the converge.txnCommit matrix (Logix's perf-evidence suite) on every kernel
+# backend that can run here (portable, native-l1, native-l2, wasm-wasmkit, and with node >= 18
+# wasm-v8, wasm-v8-l2, js-v8), profile quick by default. It writes a perf report (Logix's field
+# names; docs/perf-report.md) to out/, prints a table, and with --html FILE a page with plots.
+# Extra arguments go to `converge bench`, e.g. --profile default --out before.json --html before.html.
+# Kernel deep-dives (plan-only, per-level transactions, wasm-vs-native) are scripts/bench-kernel.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 swift build -c release --product converge
-.build/release/converge bench-plan "$@"
-echo
-.build/release/converge bench-txn
-echo
-exec .build/release/converge bench-wasm
+exec .build/release/converge bench "$@"

@@ -83,6 +83,9 @@ public struct PerfReport: Codable, Sendable, Equatable {
         public var git: Git?
         public var config: Config
         public var env: Env
+        /// ConvergeKernel's extension: the memory-bandwidth probe of the run (stream OR over L1-,
+        /// L2- and DRAM-sized buffers); `bandwidth.ratio` evidence is relative to it.
+        public var bandwidthProbe: [BandwidthLevel]?
 
         public init(createdAt: String, generator: String, matrixId: String, matrixUpdatedAt: String? = nil,
                     matrixHash: String? = nil, git: Git? = nil, config: Config, env: Env) {
@@ -94,6 +97,22 @@ public struct PerfReport: Codable, Sendable, Equatable {
             self.git = git
             self.config = config
             self.env = env
+        }
+    }
+
+    /// One level of the bandwidth probe: buffer bytes, best and mean GB/s (bytes read + written).
+    public struct BandwidthLevel: Codable, Sendable, Equatable {
+        public var level: String
+        public var bytes: Int
+        public var gbPerSecondBest: Double
+        public var gbPerSecondMean: Double
+        public var implementation: String
+        public init(level: String, bytes: Int, gbPerSecondBest: Double, gbPerSecondMean: Double, implementation: String) {
+            self.level = level
+            self.bytes = bytes
+            self.gbPerSecondBest = gbPerSecondBest
+            self.gbPerSecondMean = gbPerSecondMean
+            self.implementation = implementation
         }
     }
 

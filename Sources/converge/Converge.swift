@@ -7,9 +7,9 @@ import Foundation
 struct Converge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "converge",
-        abstract: "ConvergeKernel: the native converge kernel (plan, inspect, bench-plan, bench-txn, bench-wasm, diff, gate).",
-        subcommands: [PlanCommand.self, InspectCommand.self, BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self,
-                      DiffCommand.self, GateCommand.self])
+        abstract: "ConvergeKernel: the native converge kernel (bench, diff, gate, plan, inspect, bench-plan, bench-txn, bench-wasm).",
+        subcommands: [BenchCommand.self, DiffCommand.self, GateCommand.self, PlanCommand.self, InspectCommand.self,
+                      BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self])
 }
 
 /// Runs the CLI: bad input (a ConvergeError) is one line on stderr and exit code 2; usage errors

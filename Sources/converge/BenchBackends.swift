@@ -1,0 +1,327 @@
+import AllocationCounter
+import ArgumentParser
+import ConvergeEvidence
+import ConvergeKernel
+import ConvergeWasm
+import Foundation
+
+/// The `kernelBackend` axis of `converge bench` (docs/perf-report.md).
+enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
+    /// L0: the pure-Swift planner and executor.
+    case portable
+    /// L1: CKernel plans (one call per commit), Swift runs the steps.
+    case nativeL1 = "native-l1"
+    /// L2: CKernel plans and executes; computed steps call back into Swift.
+    case nativeL2 = "native-l2"
+    /// L1 in-process WebAssembly: converge.wasm (SIMD128) in WasmKit plans, Swift runs the steps.
+    case wasmWasmKit = "wasm-wasmkit"
+    /// L1 in V8 (node): converge.wasm plans, JS runs the steps.
+    case wasmV8 = "wasm-v8"
+    /// L2 in V8 (node): converge.wasm plans and executes; computed steps call the JS import.
+    case wasmV8L2 = "wasm-v8-l2"
+    /// L0 in V8 (node): the pure-JS kernel (wasm-host/js-kernel.mjs) plans, JS runs the steps.
+    case jsV8 = "js-v8"
+
+    /// The level of the Node host (nil: runs in this process).
+    var nodeLevel: NodeHost.TxnLevel? {
+        switch self {
+        case .wasmV8: .l1simd
+        case .wasmV8L2: .l2simd
+        case .jsV8: .l0js
+        default: nil
+        }
+    }
+
+    /// The SIMD implementation the backend's bitset code runs.
+    var simdImplementation: String {
+        switch self {
+        case .portable, .jsV8: "none"
+        case .nativeL1, .nativeL2: SIMDImplementation.automatic.rawValue
+        case .wasmWasmKit, .wasmV8, .wasmV8L2: "simd128"
+        }
+    }
+
+    func runtimeOptions(mode: ConvergeMode, diagnostics: DiagnosticsLevel) -> RuntimeOptions {
+        var o: RuntimeOptions
+        switch self {
+        case .portable: o = RuntimeOptions(level: .l0, mode: mode, diagnostics: diagnostics)
+        case .nativeL2: o = RuntimeOptions(level: .l2, mode: mode, diagnostics: diagnostics)
+        case .wasmWasmKit:
+            o = RuntimeOptions(level: .l1, mode: mode, diagnostics: diagnostics)
+            o.planner = WasmKitPlanner.factory(flavor: .simd)
+        default: o = RuntimeOptions(level: .l1, mode: mode, diagnostics: diagnostics)
+        }
+        return o
+    }
+
+    /// Why the backend cannot run here (nil: it can): the wasm toolchain, node.
+    func unavailableReason() -> String? {
+        do throws(ConvergeError) {
+            switch self {
+            case .portable, .nativeL1, .nativeL2: return nil
+            case .wasmWasmKit: _ = try WasmBuild.artifacts()
+            case .wasmV8, .wasmV8L2, .jsV8:
+                _ = try NodeHost.node()
+                if self != .jsV8 { _ = try WasmBuild.artifacts() }
+            }
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+}
+
+/// One point of the matrix.
+struct BenchPoint: Hashable, Sendable {
+    var backend: KernelBackend
+    var mode: ConvergeMode
+    var steps: Int
+    var ratio: Double
+    var dirtyRoots: Int
+}
+
+/// What one point measured: samples (ms, in run order, warm-up included) and evidence.
+struct PointResult: Sendable {
+    var status = "ok"
+    var reason: String?
+    /// txnCommit under diagnostics off.
+    var offMs: [Double] = []
+    /// txnCommit under diagnostics light / full (nil: not measured on this backend).
+    var lightMs: [Double]?
+    var fullMs: [Double]?
+    /// The auto decision's time per transaction (auto only; nil otherwise).
+    var decisionMs: [Double]?
+    var evidence: [PerfReport.Evidence] = []
+    /// Bytes the plan and its execution must touch per transaction (for the bandwidth ratio).
+    var bytesTouched: Double?
+    var workingSetBytes: Double?
+}
+
+/// The graph a bench runs on: the converge workload at each step count, or a user's IR.
+enum BenchGraph {
+    case converge
+    /// A user's graph; transactions write the first k paths of `rootOrder` (a seeded shuffle of
+    /// the paths no step writes).
+    case ir(StaticIR, name: String, rootOrder: [UInt32])
+
+    /// Roots available at a step count (k's upper bound).
+    func rootCount(steps: Int) -> Int {
+        switch self {
+        case .converge: steps
+        case .ir(_, _, let order): order.count
+        }
+    }
+
+    func workload(steps: Int, dirtyRoots k: Int, options: RuntimeOptions) throws(ConvergeError) -> TxnCommitWorkload {
+        switch self {
+        case .converge: try TxnCommitWorkload(steps: steps, dirtyRoots: k, options: options)
+        case .ir(let g, _, let order): try TxnCommitWorkload(graph: g, rootOrder: order, dirtyRoots: k, options: options)
+        }
+    }
+
+    func staticIR(steps: Int) throws(ConvergeError) -> StaticIR {
+        switch self {
+        case .converge: try StaticIR(Workload.converge(steps: steps))
+        case .ir(let g, _, _): g
+        }
+    }
+
+    func rootIds(_ graph: StaticIR, k: Int) -> [UInt32] {
+        switch self {
+        case .converge: (0..<k).map { graph.pathId("b\($0)")! }
+        case .ir(_, _, let order): Array(order.prefix(k))
+        }
+    }
+
+    /// The seeded order of a user graph's input paths (paths no step writes; all paths if none).
+    static func rootOrder(_ g: StaticIR, seed: UInt64) -> [UInt32] {
+        var written = Set<String>()
+        for s in 0..<g.stepCount { written.insert(g.out(ofStep: s)) }
+        var ids = (0..<g.pathCount).filter { !written.contains(g.fieldPaths[$0]) }.map { UInt32($0) }
+        if ids.isEmpty { ids = (0..<g.pathCount).map { UInt32($0) } }
+        var rng = SplitMix64(seed: seed)
+        ids.shuffle(using: &rng)
+        return ids
+    }
+}
+
+/// Measures the in-process backends (portable, native-l1/l2, wasm-wasmkit): per point, `runs`
+/// transactions under diagnostics off, light and full, interleaved, each timed on its own.
+/// Runtimes are reused across the dirtyRootsRatio values of one (backend, steps, mode).
+final class InProcessBench {
+    let runs: Int
+    let warmupDiscard: Int
+    let timeoutMs: Double
+    let graph: BenchGraph
+    private var cache: [String: TxnCommitWorkload] = [:]
+    private var cachedSteps = -1
+
+    init(runs: Int, warmupDiscard: Int, timeoutMs: Double, graph: BenchGraph) {
+        self.runs = runs
+        self.warmupDiscard = warmupDiscard
+        self.timeoutMs = timeoutMs
+        self.graph = graph
+    }
+
+    private func workload(_ p: BenchPoint, _ d: DiagnosticsLevel) throws(ConvergeError) -> TxnCommitWorkload {
+        if p.steps != cachedSteps {
+            cache.removeAll()
+            cachedSteps = p.steps
+        }
+        let key = "\(p.backend.rawValue) \(p.mode.rawValue) \(d.rawValue)"
+        if let w = cache[key] {
+            try w.setDirtyRoots(p.dirtyRoots)
+            return w
+        }
+        let w = try graph.workload(steps: p.steps, dirtyRoots: p.dirtyRoots, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d))
+        cache[key] = w
+        return w
+    }
+
+    /// Transactions per sample: enough that a batch lasts `batchTargetNs` (at most 64), from the
+    /// fastest of three timed transactions of the point.
+    static let batchTargetNs = 100_000.0
+
+    static func batchSize(oneTransactionNs t: UInt64) -> Int {
+        min(64, max(1, Int((batchTargetNs / Double(max(t, 1))).rounded(.up))))
+    }
+
+    func measure(_ p: BenchPoint) -> PointResult {
+        var r = PointResult()
+        do {
+            let off = try workload(p, .off), light = try workload(p, .light), full = try workload(p, .full)
+            let batch = InProcessBench.batchSize(oneTransactionNs: min(try off.timedTransaction(), try off.timedTransaction(), try off.timedTransaction()))
+            var lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = []
+            var allocations: UInt64 = 0
+            var calls = 0, callbacks = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, fullRuns = 0, kept = 0
+            let counting = allocation_counter_available() != 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            for run in 0..<runs {
+                if counting { allocation_counter_start() }
+                let t = try off.run(batch)
+                let a = counting ? allocation_counter_stop() : 0
+                r.offMs.append(Double(t) / 1e6 / Double(batch))
+                // light: one transaction at a time, to read each one's summary (outside the clock)
+                var lightNs: UInt64 = 0, decisionNs: UInt64 = 0
+                for _ in 0..<batch {
+                    lightNs &+= try light.timedTransaction()
+                    let s = light.runtime.lastSummary
+                    decisionNs &+= s.decisionNs
+                    if run >= warmupDiscard {
+                        kept += 1
+                        calls += s.boundaryCalls
+                        callbacks += s.hostCallbacks
+                        bytesIn += s.bytesIn
+                        bytesOut += s.bytesOut
+                        if s.reasons.contains(.budgetCutoff) { cutOffs += 1 }
+                        if s.executedMode == .full { fullRuns += 1 }
+                    }
+                }
+                lightMs.append(Double(lightNs) / 1e6 / Double(batch))
+                fullMs.append(Double(try full.run(batch)) / 1e6 / Double(batch))
+                if p.mode == .auto { decision.append(Double(decisionNs) / 1e6 / Double(batch)) }
+                if run >= warmupDiscard { allocations += a }
+                if Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6 > timeoutMs {
+                    r.status = "timeout"
+                    r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs)) after \(run + 1)"
+                    break
+                }
+            }
+            r.lightMs = lightMs
+            r.fullMs = fullMs
+            if p.mode == .auto { r.decisionMs = decision }
+            let s = light.runtime.lastSummary
+            let n = Double(max(1, kept))
+            let keptOff = Double(max(1, (r.offMs.count - warmupDiscard) * batch))
+            typealias E = PerfReport.Evidence
+            r.evidence = [
+                .number("sample.batchSize", "count", Double(batch)),
+                .string("runtime.executedMode", s.executedMode?.rawValue ?? "none"),
+                .number("runtime.executedFullShare", "ratio", Double(fullRuns) / n),
+                .number("runtime.executedSteps", "count", Double(s.executedSteps)),
+                .number("runtime.affectedSteps", "count", Double(s.affectedSteps)),
+                .number("runtime.totalSteps", "count", Double(s.totalSteps)),
+                .string("runtime.reasons", s.reasons.codes.joined(separator: ",")),
+                .number("budget.cutOffCount", "count", Double(cutOffs)),
+                .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
+                .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
+                .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
+                .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
+                .string("kernel.simdImplementation", p.backend.simdImplementation),
+                counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / keptOff)
+                    : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
+            ]
+            let g = off.runtime.graph
+            r.workingSetBytes = Double(workingSet(g))
+            r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: s.executedSteps)
+        } catch {
+            r.status = "failed"
+            r.reason = "\(error)"
+        }
+        return r
+    }
+}
+
+/// A lower bound of the bytes one transaction's plan and execution touch (docs/perf-report.md,
+/// "bandwidth"): the dirty and step bitsets scanned once each, and per executed step its table
+/// entry (12 bytes), one input and one output slot (9 bytes each: value and tag) and its plan
+/// entry written and read (8 bytes).
+func bytesTouched(paths: Int, steps: Int, executed: Int) -> Double {
+    Double((paths + 7) / 8 + (steps + 7) / 8) + 38 * Double(executed)
+}
+
+/// Bytes of the graph's tables and state a transaction may reach.
+func workingSet(_ g: StaticIR) -> Int {
+    9 * g.pathCount + 16 * g.stepCount + (g.pathCount + g.stepCount + 7) / 8
+}
+
+/// Measures the V8 backends in one node process (interleaved by point).
+func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
+    throws(ConvergeError) -> (node: String, results: [BenchPoint: PointResult]) {
+    guard !points.isEmpty else { return ("", [:]) }
+    let stepsList = Array(Set(points.map(\.steps))).sorted()
+    var graphs: [StaticIR] = []
+    for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
+    var jobs: [NodeHost.MatrixPoint] = []
+    var measured: [BenchPoint] = []
+    var results: [BenchPoint: PointResult] = [:]
+    for p in points {
+        guard let level = p.backend.nodeLevel else { continue }
+        guard p.mode != .auto else {
+            var r = PointResult()
+            r.status = "skipped"
+            r.reason = "auto mode runs in the Swift runtime; the Node host plans full or dirty only"
+            results[p] = r
+            continue
+        }
+        let gi = stepsList.firstIndex(of: p.steps)!
+        jobs.append(NodeHost.MatrixPoint(graph: gi, level: level, mode: p.mode == .full ? .full : .dirty,
+                                         roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))
+        measured.append(p)
+    }
+    let (node, out) = try NodeHost.benchMatrix(graphs: graphs, points: jobs)
+    for (p, m) in zip(measured, out) {
+        var r = PointResult()
+        r.status = m.status
+        if m.status == "timeout" { r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs))" }
+        r.offMs = m.samplesNs.map { $0 / 1e6 }
+        let g = graphs[stepsList.firstIndex(of: p.steps)!]
+        r.evidence = [
+            .number("sample.batchSize", "count", Double(m.batch)),
+            .string("runtime.executedMode", p.mode.rawValue),
+            .number("runtime.executedSteps", "count", Double(m.executedSteps)),
+            .number("runtime.totalSteps", "count", Double(g.stepCount)),
+            .number("kernel.boundaryCallsPerTxn", "count", m.callsPerTxn),
+            .number("kernel.hostCallbacksPerTxn", "count", m.hostCallsPerTxn),
+            .number("kernel.bytesInPerTxn", "bytes", m.bytesInPerTxn),
+            .number("kernel.bytesOutPerTxn", "bytes", m.bytesOutPerTxn),
+            .string("kernel.simdImplementation", p.backend.simdImplementation),
+            .number("wasm.memoryPages", "count", Double(m.memoryPages)),
+            .unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: V8's heap is not interposed"),
+        ]
+        r.workingSetBytes = Double(workingSet(g))
+        r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: m.executedSteps)
+        results[p] = r
+    }
+    return (node, results)
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import ConvergeEvidence
+import ConvergeKernel
+import ConvergeWasm
+import Foundation
+
+/// `converge bench`: the converge.txnCommit matrix on every available kernel backend, written as
+/// a perf report in Logix's field names (docs/perf-report.md), with a table and optionally an
+/// HTML page.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run the converge.txnCommit matrix on every kernel backend; write a perf report.",
+        discussion: """
+            Profiles (runs / warmupDiscard / timeoutMs): smoke 12/2/12000, quick 25/5/15000 (default), \
+            default 30/5/20000, soak 80/10/30000. Narrowing the grid (--steps, --ratios, --modes) \
+            changes the report's steps grid, so `converge diff` reports it as a config mismatch \
+            against a full-grid report.
+            """)
+
+    @Option(help: "Profile: smoke, quick, default, soak.")
+    var profile: String?
+
+    @Option(name: .customLong("backend"), help: ArgumentHelp(
+        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one."))
+    var backends: [KernelBackend] = []
+
+    @Option(help: "Step counts (comma-separated) instead of the matrix's.")
+    var steps: String?
+
+    @Option(help: "dirtyRootsRatio values (comma-separated, in (0, 1]) instead of the matrix's.")
+    var ratios: String?
+
+    @Option(help: "convergeModes (comma-separated: full, dirty, auto) instead of the matrix's.")
+    var modes: String?
+
+    @Option(help: "Bench your own converge-ir graph: transactions write k of its input paths (a seeded random set; k = max(1, ceil(inputs * ratio))).")
+    var ir: String?
+
+    @Option(help: "Seed of --ir's random dirty sets.")
+    var seed: UInt64 = 1
+
+    @Option(help: "The report file (default: out/converge.txnCommit.<os>-<arch>.<profile>.json).")
+    var out: String?
+
+    @Option(help: "Also write a self-contained HTML page with plots.")
+    var html: String?
+
+    @Flag(help: "No progress bar (it is also hidden when stderr is not a terminal or CI is set).")
+    var noProgress = false
+
+    @Flag(help: "Skip the memory-bandwidth probe (no bandwidth.ratio evidence).")
+    var noBandwidth = false
+
+    func run() throws {
+        let matrix = try Matrix.embedded()
+        guard let suite = matrix.suite("converge.txnCommit") else {
+            throw EvidenceError(.invalidReport, "the matrix has no converge.txnCommit suite")
+        }
+        let profileName = profile ?? matrix.defaultProfile
+        guard let prof = matrix.profiles[profileName] else {
+            throw ConvergeError(.invalidArgument, "unknown profile \"\(profileName)\" (\(matrix.profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        func list<T>(_ s: String?, _ all: [T], _ parse: (String) -> T?, _ what: String) throws -> [T] {
+            guard let s else { return all }
+            let items = try s.split(separator: ",").map { part in
+                guard let v = parse(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw ConvergeError(.invalidArgument, "bad \(what) \"\(part)\"")
+                }
+                return v
+            }
+            guard !items.isEmpty else { throw ConvergeError(.invalidArgument, "no \(what) given") }
+            return items
+        }
+        let modeList = try list(modes, suite.axes.convergeMode.compactMap(ConvergeMode.init(rawValue:)), ConvergeMode.init(rawValue:), "convergeMode")
+        let ratioList = try list(ratios, suite.axes.dirtyRootsRatio, { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } }, "dirtyRootsRatio")
+
+        var graph = BenchGraph.converge
+        var graphName: String?
+        var stepList = try list(steps, suite.axes.steps, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "step count")
+        if let ir {
+            guard steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to --ir (the graph has its own step count)") }
+            let g = try loadGraph(ir)
+            guard g.stepCount > 0 else { throw ConvergeError(.invalidArgument, "\(ir) has no steps to bench") }
+            graph = .ir(g, name: URL(fileURLWithPath: ir).lastPathComponent, rootOrder: BenchGraph.rootOrder(g, seed: seed))
+            graphName = URL(fileURLWithPath: ir).lastPathComponent
+            stepList = [g.stepCount]
+        }
+
+        // backends: the requested ones must run; by default every available one
+        var chosen: [KernelBackend] = []
+        let requested = !backends.isEmpty
+        for b in requested ? backends : KernelBackend.allCases where !chosen.contains(b) {
+            if let why = b.unavailableReason() {
+                if requested { throw ConvergeError(.invalidArgument, "backend \(b.rawValue) is not available: \(why)") }
+                note("skipping backend \(b.rawValue): \(why)")
+                continue
+            }
+            chosen.append(b)
+        }
+
+        var points: [BenchPoint] = []
+        for s in stepList { for m in modeList { for r in ratioList { for b in chosen {
+            let k = graph.rootCount(steps: s) == s ? TxnCommitWorkload.dirtyRoots(steps: s, ratio: r)
+                : max(1, Int((Double(graph.rootCount(steps: s)) * r).rounded(.up)))
+            points.append(BenchPoint(backend: b, mode: m, steps: s, ratio: r, dirtyRoots: min(k, graph.rootCount(steps: s))))
+        } } } }
+
+        var bandwidth: [BandwidthProbe.Level] = []
+        if !noBandwidth {
+            note("probing memory bandwidth (stream OR over L1-, L2- and DRAM-sized buffers)…")
+            bandwidth = try BandwidthProbe.run()
+        }
+
+        // per step count: the node backends in one node process (the bar advances per chunk),
+        // then the in-process backends point by point
+        let progress = ProgressBar(total: points.count, label: "bench", enabled: !noProgress)
+        var results: [BenchPoint: PointResult] = [:]
+        var nodeVersion: String?
+        let inProcess = InProcessBench(runs: prof.runs, warmupDiscard: prof.warmupDiscard, timeoutMs: prof.timeoutMs, graph: graph)
+        for s in stepList {
+            let nodePoints = points.filter { $0.steps == s && $0.backend.nodeLevel != nil }
+            if !nodePoints.isEmpty {
+                let (v, rs) = try measureNode(nodePoints, graph: graph, runs: prof.runs, warmupDiscard: prof.warmupDiscard,
+                                              timeoutMs: prof.timeoutMs)
+                nodeVersion = v
+                results.merge(rs) { a, _ in a }
+                for p in nodePoints { progress.advance("node steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
+            }
+            for p in points where p.steps == s && p.backend.nodeLevel == nil {
+                results[p] = inProcess.measure(p)
+                progress.advance("\(p.backend.rawValue) \(p.mode.rawValue) steps=\(p.steps) ratio=\(ParamValue.jsNumber(p.ratio))")
+            }
+        }
+        progress.finish()
+
+        let ordered = points.sorted { a, b in
+            (chosen.firstIndex(of: a.backend)!, modeList.firstIndex(of: a.mode)!, a.ratio, a.steps)
+                < (chosen.firstIndex(of: b.backend)!, modeList.firstIndex(of: b.mode)!, b.ratio, b.steps)
+        }
+        let builder = BenchReportBuilder(matrix: matrix, suite: suite, profileName: profileName, profile: prof, backends: chosen,
+                                         nodeVersion: nodeVersion, bandwidth: bandwidth, graphName: graphName)
+        var report = builder.report(ordered.map { ($0, results[$0]!) })
+        if !bandwidth.isEmpty {
+            report.meta.bandwidthProbe = bandwidth.map {
+                PerfReport.BandwidthLevel(level: $0.name, bytes: $0.bytes, gbPerSecondBest: $0.gbPerSecondBest,
+                                          gbPerSecondMean: $0.gbPerSecondMean, implementation: $0.implementation.rawValue)
+            }
+        }
+
+        let path = out ?? "out/converge.txnCommit.\(Host.os)-\(Host.arch).\(profileName).json"
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try EvidenceJSON.write(report, to: path)
+        CLIOutput.print(TerminalTable.render(report))
+        CLIOutput.print("report: \(path) (\(points.count) points, profile \(profileName), backends \(chosen.map(\.rawValue).joined(separator: ", ")))")
+        if let html {
+            let page = HTMLReport.render(report)
+            do {
+                try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            } catch {
+                throw ConvergeError(.io, "cannot write \(html): \((error as NSError).localizedDescription)")
+            }
+            CLIOutput.print("html: \(html)")
+        }
+    }
+
+    private func note(_ line: String) {
+        FileHandle.standardError.write(Data("converge bench: \(line)\n".utf8))
+    }
+}

@@ -1,0 +1,186 @@
+import ConvergeEvidence
+import ConvergeKernel
+import ConvergeWasm
+import Foundation
+
+/// Turns `converge bench`'s measurements into a report (docs/perf-report.md).
+struct BenchReportBuilder {
+    let matrix: Matrix
+    let suite: Matrix.Suite
+    let profileName: String
+    let profile: Matrix.Profile
+    let backends: [KernelBackend]
+    let nodeVersion: String?
+    let bandwidth: [BandwidthProbe.Level]
+    let graphName: String?
+
+    func params(_ p: BenchPoint) -> Params {
+        ["kernelBackend": .string(p.backend.rawValue), "convergeMode": .string(p.mode.rawValue),
+         "steps": .number(Double(p.steps)), "dirtyRootsRatio": .number(p.ratio), "dirtyRoots": .number(Double(p.dirtyRoots))]
+    }
+
+    func point(_ p: BenchPoint, _ r: PointResult) -> PerfReport.Point {
+        let w = profile.warmupDiscard
+        var metrics: [PerfReport.Metric] = []
+        let ok = r.status == "ok"
+        if ok, let st = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: w) {
+            metrics.append(.ok("runtime.txnCommitMs", st))
+        } else {
+            metrics.append(.unavailable("runtime.txnCommitMs", r.status == "ok" ? "noSamples" : r.status))
+        }
+        if p.mode != .auto {
+            metrics.append(.unavailable("runtime.decisionMs", "notApplicable"))
+        } else if ok, let d = r.decisionMs, let st = Percentiles.stats(samplesMs: d, warmupDiscard: w) {
+            metrics.append(.ok("runtime.decisionMs", st))
+        } else {
+            metrics.append(.unavailable("runtime.decisionMs", ok ? "notMeasured" : r.status))
+        }
+        var evidence = r.evidence
+        if ok { evidence += overhead(r) + bandwidthEvidence(r) }
+        return PerfReport.Point(params: params(p), status: r.status, reason: r.reason, metrics: metrics,
+                                evidence: evidence.isEmpty ? nil : evidence)
+    }
+
+    /// diagnostics.overhead.{light,full}OverOff.txnCommitMs.{median,p95}{Ratio,DeltaRatio,DeltaMs}
+    /// (Logix's names), or unavailable where the backend has no diagnostics levels.
+    func overhead(_ r: PointResult) -> [PerfReport.Evidence] {
+        let w = profile.warmupDiscard
+        var out: [PerfReport.Evidence] = []
+        for (name, samples) in [("lightOverOff", r.lightMs), ("fullOverOff", r.fullMs)] {
+            let prefix = "diagnostics.overhead.\(name).txnCommitMs"
+            guard let samples, let on = Percentiles.stats(samplesMs: samples, warmupDiscard: w),
+                  let off = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: w), off.medianMs > 0, off.p95Ms > 0 else {
+                for suffix in ["medianRatio", "p95Ratio"] {
+                    out.append(.unavailable("\(prefix).\(suffix)", "ratio", "notMeasured: this backend has no diagnostics levels"))
+                }
+                continue
+            }
+            out += [
+                .number("\(prefix).medianRatio", "ratio", on.medianMs / off.medianMs),
+                .number("\(prefix).medianDeltaRatio", "ratio", on.medianMs / off.medianMs - 1),
+                .number("\(prefix).medianDeltaMs", "ms", on.medianMs - off.medianMs),
+                .number("\(prefix).p95Ratio", "ratio", on.p95Ms / off.p95Ms),
+                .number("\(prefix).p95DeltaRatio", "ratio", on.p95Ms / off.p95Ms - 1),
+                .number("\(prefix).p95DeltaMs", "ms", on.p95Ms - off.p95Ms),
+            ]
+        }
+        return out
+    }
+
+    /// The achieved bytes/s of the transaction (bytesTouched / median) over the probe's best
+    /// stream-OR bandwidth at the smallest level whose buffer holds the graph's working set.
+    func bandwidthEvidence(_ r: PointResult) -> [PerfReport.Evidence] {
+        guard !bandwidth.isEmpty, let bytes = r.bytesTouched, let ws = r.workingSetBytes,
+              let st = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: profile.warmupDiscard), st.medianMs > 0 else {
+            return [.unavailable("bandwidth.ratio", "ratio", "notMeasured: no bandwidth probe in this run")]
+        }
+        let level = bandwidth.first { Double($0.bytes) >= ws } ?? bandwidth.last!
+        let achieved = bytes / (st.medianMs / 1e3) / 1e9
+        return [
+            .number("bandwidth.bytesPerTxn", "bytes", bytes),
+            .number("bandwidth.workingSetBytes", "bytes", ws),
+            .string("bandwidth.level", level.name),
+            .number("bandwidth.achievedGBps", "ratio", achieved),
+            .number("bandwidth.ratio", "ratio", achieved / level.gbPerSecondBest),
+        ]
+    }
+
+    /// Each backend over native-l1 at the same (mode, steps, ratio): ratio of medians and of p95s.
+    func comparisons(_ points: [PerfReport.Point]) -> [PerfReport.Comparison] {
+        let metric = "runtime.txnCommitMs"
+        let baseline = suite.comparisonBaseline["kernelBackend"] ?? KernelBackend.nativeL1.rawValue
+        func key(_ p: Params) -> Params { var k = p; k["kernelBackend"] = nil; k["dirtyRoots"] = nil; return k }
+        var base: [Params: PerfReport.Stats] = [:]
+        for p in points where p.params["kernelBackend"] == .string(baseline) {
+            if let st = p.metric(metric)?.stats { base[key(p.params)] = st }
+        }
+        var out: [PerfReport.Comparison] = []
+        for p in points where p.params["kernelBackend"] != .string(baseline) {
+            guard let st = p.metric(metric)?.stats, let b = base[key(p.params)], b.medianMs > 0, b.p95Ms > 0 else { continue }
+            var num = key(p.params)
+            num["kernelBackend"] = p.params["kernelBackend"]
+            var den = key(p.params)
+            den["kernelBackend"] = .string(baseline)
+            out.append(PerfReport.Comparison(kind: "ratio", metric: metric, numeratorWhere: num, denominatorWhere: den, unit: "ratio",
+                                             stats: .init(median: st.medianMs / b.medianMs, p95: st.p95Ms / b.p95Ms)))
+        }
+        return out
+    }
+
+    func report(_ measured: [(BenchPoint, PointResult)]) -> PerfReport {
+        let points = measured.map { point($0.0, $0.1) }
+        var s = PerfReport.Suite(id: suite.id, title: graphName.map { "\(suite.title) (graph \($0))" } ?? suite.title,
+                                 priority: suite.priority, primaryAxis: suite.primaryAxis, budgets: suite.budgets,
+                                 metricCategories: suite.metricCategories, points: points)
+        s.thresholds = Thresholds.compute(s)
+        s.comparisons = comparisons(points)
+        let auto = AutoPolicy()
+        let config = PerfReport.Config(runs: profile.runs, warmupDiscard: profile.warmupDiscard, timeoutMs: profile.timeoutMs,
+                                       profile: profileName, stability: matrix.stability,
+                                       controlPlane: .init(traitConvergeBudgetMs: RuntimeOptions().executionBudgetMs,
+                                                           traitConvergeDecisionBudgetMs: auto.decisionBudgetMs))
+        let usesNode = backends.contains { $0.nodeLevel != nil }
+        let env = PerfReport.Env(os: Host.os, arch: Host.arch, cpu: Host.cpu, memoryGb: Host.memoryGb,
+                                 node: usesNode ? nodeVersion : nil,
+                                 browser: .init(name: usesNode ? "node" : "native", headless: true))
+        let meta = PerfReport.Meta(createdAt: Host.now(), generator: "converge bench (ConvergeKernel)", matrixId: matrix.matrixId,
+                                   matrixUpdatedAt: matrix.matrixUpdatedAt, matrixHash: matrix.hash, git: Host.git(),
+                                   config: config, env: env)
+        return PerfReport(meta: meta, suites: [s])
+    }
+}
+
+/// Facts about this machine and checkout, in Node's spelling (os "linux", arch "x64").
+enum Host {
+    static var os: String {
+        #if os(Linux)
+        "linux"
+        #elseif os(macOS)
+        "darwin"
+        #else
+        "unknown"
+        #endif
+    }
+
+    static var arch: String {
+        #if arch(x86_64)
+        "x64"
+        #elseif arch(arm64)
+        "arm64"
+        #else
+        "unknown"
+        #endif
+    }
+
+    static var cpu: String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
+    }
+
+    static var memoryGb: Double {
+        (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10
+    }
+
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date())
+    }
+
+    /// branch, commit and dirty of the source checkout (nil outside a git checkout).
+    static func git() -> PerfReport.Git? {
+        guard let root = try? WasmBuild.sourceRoot() else { return nil }
+        func run(_ args: [String]) -> String? {
+            guard let r = try? WasmBuild.run(URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", root.path] + args), r.status == 0 else {
+                return nil
+            }
+            return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let commit = run(["rev-parse", "HEAD"]) else { return nil }
+        return PerfReport.Git(branch: run(["rev-parse", "--abbrev-ref", "HEAD"]), commit: commit,
+                              dirty: run(["status", "--porcelain", "--untracked-files=no"]).map { !$0.isEmpty })
+    }
+}

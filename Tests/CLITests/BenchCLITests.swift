@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+/// `converge bench`: the report it writes validates against docs/schema/perf-report.schema.json
+/// and holds what docs/perf-report.md promises.
+extension CLITests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Validates a JSON file against one of the repo's schemas with python3's jsonschema.
+    func validate(_ file: String, schema: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import json, sys
+            try:
+                import jsonschema
+            except ImportError:
+                print("python3's jsonschema is missing: pip install jsonschema"); sys.exit(3)
+            jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
+            """, Self.repoRoot.appendingPathComponent("docs/schema/\(schema)").path, file]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(file) does not validate against \(schema): \(text)")
+    }
+
+    func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+    }
+
+    func tempPath(_ ext: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("converge-bench-\(UUID().uuidString).\(ext)").path
+    }
+
+    @Test func benchWritesASchemaValidReportWithThresholdsComparisonsAndEvidence() throws {
+        let out = tempPath("json"), html = tempPath("html")
+        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: html) }
+        let r = try run(["bench", "--profile", "smoke", "--backend", "native-l1", "--backend", "portable", "--backend", "native-l2",
+                         "--steps", "200,400", "--ratios", "0.005,1", "--out", out, "--html", html], environment: ["CI": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("report: \(out)"))
+        #expect(r.stdout.contains("native-l1"))
+        try validate(out, schema: "perf-report.schema.json")
+
+        let report = try json(out)
+        let meta = report["meta"] as? [String: Any] ?? [:]
+        #expect(meta["matrixId"] as? String == "converge-kernel-matrix-v1")
+        let matrixFile = Self.repoRoot.appendingPathComponent("Sources/ConvergeEvidence/Resources/converge-matrix.json")
+        #expect(meta["matrixHash"] as? String == sha256sum(matrixFile.path))
+        let config = meta["config"] as? [String: Any] ?? [:]
+        #expect(config["runs"] as? Int == 12 && config["warmupDiscard"] as? Int == 2 && config["profile"] as? String == "smoke")
+        let env = meta["env"] as? [String: Any] ?? [:]
+        #expect((env["browser"] as? [String: Any])?["name"] as? String == "native")
+        #expect((meta["bandwidthProbe"] as? [[String: Any]])?.map { $0["level"] as? String } == ["L1", "L2", "DRAM"])
+
+        let suite = (report["suites"] as? [[String: Any]])?.first ?? [:]
+        let points = suite["points"] as? [[String: Any]] ?? []
+        #expect(points.count == 3 * 3 * 2 * 2)
+        for p in points {
+            let params = p["params"] as? [String: Any] ?? [:]
+            #expect(p["status"] as? String == "ok", "\(params)")
+            let metrics = p["metrics"] as? [[String: Any]] ?? []
+            let txn = metrics.first { $0["name"] as? String == "runtime.txnCommitMs" }
+            #expect((txn?["stats"] as? [String: Any])?["n"] as? Int == 10)
+            let decision = metrics.first { $0["name"] as? String == "runtime.decisionMs" }
+            #expect((decision?["status"] as? String == "ok") == (params["convergeMode"] as? String == "auto"))
+            let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
+            let calls = evidence["kernel.boundaryCallsPerTxn"]?["value"] as? Double
+            if params["kernelBackend"] as? String == "portable" { #expect(calls == 0) }
+            if params["kernelBackend"] as? String != "portable", params["convergeMode"] as? String != "auto" { #expect(calls == 1) }
+            #expect(evidence["runtime.heapAllocationsPerTxn"] != nil)
+            #expect(evidence["diagnostics.overhead.lightOverOff.txnCommitMs.medianRatio"]?["status"] as? String == "ok")
+            #expect(evidence["bandwidth.ratio"]?["status"] as? String == "ok")
+            #expect(params["dirtyRoots"] as? Int == max(1, Int((Double(params["steps"] as? Int ?? 0) * (params["dirtyRootsRatio"] as? Double ?? 0)).rounded(.up))))
+        }
+        // every where-slice of every budget (relative: convergeMode left out) has a threshold
+        let thresholds = suite["thresholds"] as? [[String: Any]] ?? []
+        #expect(thresholds.count == 3 * (3 * 2) * 3 + 3 * 2)
+        #expect(thresholds.allSatisfy { $0.keys.contains("maxLevel") })
+        let comparisons = suite["comparisons"] as? [[String: Any]] ?? []
+        #expect(comparisons.count == 2 * 3 * 2 * 2)
+        #expect(comparisons.allSatisfy { ($0["denominatorWhere"] as? [String: Any])?["kernelBackend"] as? String == "native-l1" })
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("<svg"))
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CONVERGE_REQUIRE_NODE"] == "1" || CLITests.nodeOnPath))
+    func benchRunsTheV8BackendsInNodeAndSkipsTheirAutoPoints() throws {
+        let out = tempPath("json")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["bench", "--profile", "smoke", "--backend", "wasm-v8", "--backend", "js-v8", "--backend", "native-l1",
+                         "--steps", "200", "--ratios", "0.5", "--no-bandwidth", "--out", out], environment: ["CI": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        try validate(out, schema: "perf-report.schema.json")
+        let report = try json(out)
+        let env = (report["meta"] as? [String: Any])?["env"] as? [String: Any] ?? [:]
+        #expect((env["browser"] as? [String: Any])?["name"] as? String == "node")
+        #expect((env["node"] as? String)?.hasPrefix("v") == true)
+        let points = ((report["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+        #expect(points.count == 9)
+        for p in points {
+            let params = p["params"] as? [String: Any] ?? [:]
+            let backend = params["kernelBackend"] as? String ?? ""
+            let auto = params["convergeMode"] as? String == "auto"
+            #expect(p["status"] as? String == (auto && backend != "native-l1" ? "skipped" : "ok"), "\(params)")
+            guard p["status"] as? String == "ok", backend != "native-l1" else { continue }
+            let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
+            #expect(evidence["kernel.boundaryCallsPerTxn"]?["value"] as? Double == (backend == "js-v8" ? 0 : 1))
+            #expect(evidence["runtime.executedSteps"]?["value"] as? Int == (params["convergeMode"] as? String == "full" ? 200 : 100))
+            #expect(evidence["kernel.simdImplementation"]?["value"] as? String == (backend == "js-v8" ? "none" : "simd128"))
+        }
+    }
+
+    @Test func benchRunsAUsersGraphWithItsOwnStepCount() throws {
+        let ir = try write(Self.example)
+        let out = tempPath("json")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["bench", "--ir", ir, "--profile", "smoke", "--backend", "native-l1", "--ratios", "1", "--modes", "dirty",
+                         "--no-bandwidth", "--out", out], environment: ["CI": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let points = ((try json(out)["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+        #expect(points.count == 1)
+        let params = points.first?["params"] as? [String: Any] ?? [:]
+        #expect(params["steps"] as? Int == 2)
+        // the inputs are b0 and user.name: ratio 1 writes both, and both steps run
+        #expect(params["dirtyRoots"] as? Int == 2)
+        let evidence = (points.first?["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "runtime.executedSteps" }
+        #expect(evidence?["value"] as? Int == 2)
+    }
+
+    @Test func benchRefusesBadOptionsWithOneLine() throws {
+        let cases: [([String], String)] = [
+            (["bench", "--profile", "huge"], "unknown profile \"huge\""),
+            (["bench", "--backend", "gpu"], "invalid usage"),
+            (["bench", "--ratios", "0"], "bad dirtyRootsRatio \"0\""),
+            (["bench", "--steps", "x"], "bad step count \"x\""),
+            (["bench", "--ir", "/nonexistent/g.json"], "cannot read /nonexistent/g.json"),
+        ]
+        for (args, message) in cases {
+            let r = try run(args, environment: ["CI": "1"])
+            #expect(r.status == 2, "\(args)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+        }
+    }
+
+    static var nodeOnPath: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/node")
+        }
+    }
+
+    func sha256sum(_ path: String) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sha256sum", path]
+        let out = Pipe()
+        p.standardOutput = out
+        guard (try? p.run()) != nil else { return nil }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return text.split(separator: " ").first.map(String.init)
+    }
+}
