@@ -140,7 +140,9 @@ extension PerfDiff {
                         allowConfigDrift: allowConfigDrift, allowEnvDrift: allowEnvDrift, now: now)
     }
 
-    /// Triage mode: the leading levels at which both reports have the slice's point(s).
+    /// Triage mode: the levels at which both reports have the slice's point(s) — the common grid
+    /// (a level only one report measured is skipped, so a Logix grid of 200/800/2000 compares with
+    /// ours of 200…2000 at 200, 800 and 2000).
     private static func commonLevels(_ budget: PerfReport.Budget, _ slice: Params, _ levels: [ParamValue],
                                      _ primaryAxis: String, _ bi: PointIndex, _ ai: PointIndex) -> [ParamValue] {
         let refs = budget.type == "relative"
@@ -152,8 +154,7 @@ extension PerfDiff {
                 p[primaryAxis] = level
                 return bi.find(p) != nil && ai.find(p) != nil
             }
-            guard present else { break }
-            out.append(level)
+            if present { out.append(level) }
         }
         return out
     }

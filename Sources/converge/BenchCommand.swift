@@ -101,9 +101,9 @@ struct BenchCommand: ParsableCommand {
 
         var points: [BenchPoint] = []
         for s in stepList { for m in modeList { for r in ratioList { for b in chosen {
-            let k = graph.rootCount(steps: s) == s ? TxnCommitWorkload.dirtyRoots(steps: s, ratio: r)
-                : max(1, Int((Double(graph.rootCount(steps: s)) * r).rounded(.up)))
-            points.append(BenchPoint(backend: b, mode: m, steps: s, ratio: r, dirtyRoots: min(k, graph.rootCount(steps: s))))
+            // the format's derived axis: max(1, ceil(steps · ratio)); for --ir, of the graph's inputs
+            let k = TxnCommitWorkload.dirtyRoots(steps: graph.rootCount(steps: s), ratio: r)
+            points.append(BenchPoint(backend: b, mode: m, steps: s, ratio: r, dirtyRoots: k))
         } } } }
 
         var bandwidth: [BandwidthProbe.Level] = []

@@ -74,11 +74,14 @@ extension CLITests {
             #expect(evidence["runtime.heapAllocationsPerTxn"] != nil)
             #expect(evidence["diagnostics.overhead.lightOverOff.txnCommitMs.medianRatio"]?["status"] as? String == "ok")
             #expect(evidence["bandwidth.ratio"]?["status"] as? String == "ok")
-            #expect(params["dirtyRoots"] as? Int == max(1, Int((Double(params["steps"] as? Int ?? 0) * (params["dirtyRootsRatio"] as? Double ?? 0)).rounded(.up))))
+            let steps = Double(params["steps"] as? Int ?? 0), ratio = params["dirtyRootsRatio"] as? Double ?? 0
+            let expected = max(1, Int((steps * ratio).rounded(.up)))
+            #expect(params["dirtyRoots"] as? Int == expected)
         }
         // every where-slice of every budget (relative: convergeMode left out) has a threshold
         let thresholds = suite["thresholds"] as? [[String: Any]] ?? []
-        #expect(thresholds.count == 3 * (3 * 2) * 3 + 3 * 2)
+        let slices = 3 * 3 * 2 // backends x modes x ratios
+        #expect(thresholds.count == 3 * slices + 3 * 2) // 3 absolute budgets, 1 relative without convergeMode
         #expect(thresholds.allSatisfy { $0.keys.contains("maxLevel") })
         let comparisons = suite["comparisons"] as? [[String: Any]] ?? []
         #expect(comparisons.count == 2 * 3 * 2 * 2)
@@ -125,8 +128,9 @@ extension CLITests {
         #expect(points.count == 1)
         let params = points.first?["params"] as? [String: Any] ?? [:]
         #expect(params["steps"] as? Int == 2)
-        // the inputs are b0 and user.name: ratio 1 writes both, and both steps run
-        #expect(params["dirtyRoots"] as? Int == 2)
+        // the inputs (paths no step writes) are b0, user and user.name: ratio 1 writes all three,
+        // and both steps run
+        #expect(params["dirtyRoots"] as? Int == 3)
         let evidence = (points.first?["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "runtime.executedSteps" }
         #expect(evidence?["value"] as? Int == 2)
     }
