@@ -11,17 +11,7 @@ struct DiffCommand: ParsableCommand {
         abstract: "Diff two perf reports (ours or Logix's): comparability, threshold deltas, evidence and metric deltas.",
         discussion: "Exit status: 0 diff written, 1 not comparable (add --allow-config-drift / --allow-env-drift for a triage-only diff), 2 bad input.")
 
-    @Argument(help: "The before report (JSON).")
-    var before: String
-
-    @Argument(help: "The after report (JSON).")
-    var after: String
-
-    @Flag(help: "Write the diff even when matrix, steps grid or runs/warmupDiscard/timeoutMs differ (comparable: false).")
-    var allowConfigDrift = false
-
-    @Flag(help: "Write the diff even when os, arch or browser differ (comparable: false).")
-    var allowEnvDrift = false
+    @OptionGroup var pair: ReportPair
 
     @Option(help: "Write the diff JSON to this file (and a summary on stderr) instead of stdout.")
     var out: String?
@@ -29,8 +19,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let diff: PerfDiff
         do {
-            diff = try PerfDiff.diff(beforeFile: before, afterFile: after, allowConfigDrift: allowConfigDrift,
-                                     allowEnvDrift: allowEnvDrift)
+            diff = try pair.diff()
         } catch {
             // Not comparable: exit 1; unreadable or invalid input: exit 2 (Main).
             if error.code == .notComparable { CLIOutput.fail("\(error)", status: 1) }
@@ -60,4 +49,23 @@ func diffSummary(_ diff: PerfDiff) -> String {
     if !notes.isEmpty { s += " Notes: " + notes.joined(separator: "; ") + "." }
     if !c.warnings.isEmpty { s += " Warnings: " + c.warnings.joined(separator: ", ") + "." }
     return s
+}
+
+/// The two reports and the drift flags `diff` and `gate` share.
+struct ReportPair: ParsableArguments {
+    @Argument(help: "The before report (JSON).")
+    var before: String
+
+    @Argument(help: "The after report (JSON).")
+    var after: String
+
+    @Flag(help: "Diff even when matrix, steps grid or runs/warmupDiscard/timeoutMs differ (comparable: false; a gate then fails).")
+    var allowConfigDrift = false
+
+    @Flag(help: "Diff even when os, arch or browser differ (comparable: false; a gate then fails).")
+    var allowEnvDrift = false
+
+    func diff() throws(EvidenceError) -> PerfDiff {
+        try PerfDiff.diff(beforeFile: before, afterFile: after, allowConfigDrift: allowConfigDrift, allowEnvDrift: allowEnvDrift)
+    }
 }

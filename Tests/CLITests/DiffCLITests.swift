@@ -12,20 +12,7 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("shared/interop/logix-perf/\(name)").path
     }
 
-    func run(_ args: [String]) throws -> CLITests.Run {
-        let p = Process()
-        p.executableURL = CLITests.executable
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLITests.Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                            stderr: String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> CLITests.Run { try CLITests().run(args) }
 
     func temp(_ suffix: String = ".json") -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("converge-diff-\(UUID().uuidString)\(suffix)").path
