@@ -3,12 +3,8 @@
 # (golden Logix cases, differential tests of every backend, error codes, CLI, allocations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
-# the report/diff schema tests validate with python3's jsonschema
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-  echo "test: installing python3's jsonschema (pip)" >&2
-  python3 -m pip install -q jsonschema || { echo "test: need python3 with jsonschema: python3 -m pip install jsonschema" >&2; exit 1; }
-fi
+# build dependencies, and python3's jsonschema for the report/diff schema tests
+bash scripts/bootstrap.sh --tests
 swift build --build-tests
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

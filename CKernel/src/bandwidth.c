@@ -7,7 +7,8 @@
 #include <string.h>
 
 /* dst starts this many bytes past src's end, so that src[i] and dst[i] do not share their low
-   12 address bits (4K aliasing stalls loads behind stores on x86). */
+   12 address bits (4K aliasing stalls loads behind stores on x86) — for every size the probe
+   uses (powers of two, or multiples of 4 KiB); a size ≡ 3840 mod 4096 would alias. */
 #define CK_DST_GAP 256u
 
 /* A sample times enough passes to stream at least this many bytes per buffer. */
@@ -28,7 +29,8 @@ ck_status_t ck_bandwidth_probe(ck_impl_t impl, size_t bytes, uint32_t min_passes
     if ((unsigned)impl > (unsigned)CK_IMPL_SIMD128)
         return ck_fail(error, CK_ERR_BAD_OPTION, CK_TABLE_NONE, 0, (uint64_t)(unsigned)impl);
     if (bytes == 0 || bytes % 64u != 0) return ck_fail(error, CK_ERR_BAD_ARGUMENT, CK_TABLE_NONE, 1, (uint64_t)bytes);
-    if (bytes > (SIZE_MAX - CK_DST_GAP - 64u) / 2u) return ck_fail(error, CK_ERR_TOO_LARGE, CK_TABLE_NONE, 1, (uint64_t)bytes);
+    /* room for both buffers, the gap, and memory.c rounding the arena up to 2 MiB (32-bit targets) */
+    if (bytes > (SIZE_MAX - CK_DST_GAP - ((size_t)4 << 20)) / 2u) return ck_fail(error, CK_ERR_TOO_LARGE, CK_TABLE_NONE, 1, (uint64_t)bytes);
     const ck_bitset_ops_t *ops = ck_ops_for(impl);
     if (ops == NULL) return ck_fail(error, CK_ERR_IMPL_UNAVAILABLE, CK_TABLE_NONE, 0, (uint64_t)impl);
 

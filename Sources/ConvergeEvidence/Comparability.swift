@@ -129,6 +129,10 @@ extension PerfReport {
                 let values = Set(suite.points.compactMap { $0.params[axis] }).sorted()
                 text += "|\(axis)=" + values.map(\.description).joined(separator: ",")
             }
+            // ours: the kernelBackend axis when the points have one (a backend that ran on one
+            // side only is grid drift, not a regression); Logix's reports have none
+            let backends = Set(suite.points.compactMap { $0.params["kernelBackend"] }).sorted()
+            if !backends.isEmpty { text += "|kernelBackend=" + backends.map(\.description).joined(separator: ",") }
             text += "\n"
         }
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()

@@ -54,13 +54,21 @@ public struct Matrix: Decodable, Sendable {
         hash = Matrix.sha256Hex(data)
     }
 
-    /// The matrix embedded in this library (the repository's file).
+    /// The matrix shipped with this library (the repository's file, copied by SwiftPM into the
+    /// `ConvergeKernel_ConvergeEvidence.resources` folder beside the executable), else the source
+    /// tree's copy. Looked up by hand rather than through `Bundle.module`, which traps on Linux
+    /// when the folder is missing (a `converge` binary copied elsewhere): this throws instead.
     public static func embedded() throws(EvidenceError) -> Matrix {
-        guard let url = Bundle.module.url(forResource: "converge-matrix", withExtension: "json"),
-              let data = try? Data(contentsOf: url) else {
-            throw EvidenceError(.io, "the embedded matrix file converge-matrix.json is missing from the ConvergeEvidence resources")
+        let name = "ConvergeKernel_ConvergeEvidence.resources/converge-matrix.json"
+        var candidates = [Bundle.main.bundleURL.appendingPathComponent(name)]
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            candidates.append(exe.deletingLastPathComponent().appendingPathComponent(name))
         }
-        return try Matrix(data: data)
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/converge-matrix.json"))
+        for url in candidates {
+            if let data = try? Data(contentsOf: url) { return try Matrix(data: data) }
+        }
+        throw EvidenceError(.io, "the matrix file converge-matrix.json was not found (looked in \(candidates.map(\.path).joined(separator: ", "))); keep the ConvergeKernel_ConvergeEvidence.resources folder beside the converge executable")
     }
 
     public static func sha256Hex(_ data: Data) -> String {

@@ -51,12 +51,32 @@ public enum ParamValue: Codable, Hashable, Sendable, CustomStringConvertible, Co
         }
     }
 
-    /// `2000` for integral values, Swift's shortest round-trip form otherwise (as JS prints them).
+    /// JavaScript's `String(number)`: the shortest round-trip digits, in plain notation for
+    /// 1e-7 ≤ |x| < 1e21 (`2000`, `0.005`, `0.00001`, `10000000000000000`), else with an
+    /// exponent (`1e-7`, `1.5e+21`); `NaN`, `Infinity`, and `0` for −0.
     public static func jsNumber(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-        return "\(d)"
+        if d == 0 { return "0" }
+        // Swift's description has the shortest round-trip digits: split it into digits and the
+        // decimal point's position n (value = 0.d1d2… × 10^n)
+        let text = "\(abs(d))"
+        var mantissa = Substring(text), exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = text[..<e]
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+        }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        var digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
+        var n = parts[0].count + exponent
+        while digits.first == "0" { digits.removeFirst(); n -= 1 }
+        while digits.last == "0" { digits.removeLast() }
+        let k = digits.count, sign = d < 0 ? "-" : ""
+        if k <= n && n <= 21 { return sign + digits + String(repeating: "0", count: n - k) }
+        if 0 < n && n <= 21 { return sign + digits.prefix(n) + "." + digits.dropFirst(n) }
+        if -6 < n && n <= 0 { return sign + "0." + String(repeating: "0", count: -n) + digits }
+        let e = n - 1
+        return sign + (k == 1 ? digits : digits.prefix(1) + "." + digits.dropFirst()) + "e" + (e < 0 ? "-\(-e)" : "+\(e)")
     }
 }
 
@@ -86,6 +106,9 @@ public struct PerfReport: Codable, Sendable, Equatable {
         /// ConvergeKernel's extension: the memory-bandwidth probe of the run (stream OR over L1-,
         /// L2- and DRAM-sized buffers); `bandwidth.ratio` evidence is relative to it.
         public var bandwidthProbe: [BandwidthLevel]?
+        /// ConvergeKernel's extension: the user's graph of `converge bench --ir` (its file name,
+        /// sha256 and the dirty sets' seed; matrixHash then covers them too).
+        public var graph: GraphIdentity?
 
         public init(createdAt: String, generator: String, matrixId: String, matrixUpdatedAt: String? = nil,
                     matrixHash: String? = nil, git: Git? = nil, config: Config, env: Env) {
@@ -97,6 +120,18 @@ public struct PerfReport: Codable, Sendable, Equatable {
             self.git = git
             self.config = config
             self.env = env
+        }
+    }
+
+    /// The graph a `converge bench --ir` run measured.
+    public struct GraphIdentity: Codable, Sendable, Equatable {
+        public var file: String
+        public var sha256: String
+        public var seed: UInt64
+        public init(file: String, sha256: String, seed: UInt64) {
+            self.file = file
+            self.sha256 = sha256
+            self.seed = seed
         }
     }
 

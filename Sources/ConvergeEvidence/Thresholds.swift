@@ -64,6 +64,11 @@ public enum Thresholds {
             result.reason = reason
             return result
         }
+        // no level at all (the points lack the primary axis): nothing passed, say why
+        if levels.isEmpty {
+            result.reason = "missing"
+            return result
+        }
         let relative = budget.type == "relative"
         let numeratorRef = parseRef(budget.numeratorRef ?? "")
         let denominatorRef = parseRef(budget.denominatorRef ?? "")

@@ -3,13 +3,14 @@ import Foundation
 
 /// The memory-bandwidth probe ("physical limit"): `dst |= src` streamed over buffers sized for
 /// L1, L2 and DRAM with one SIMD implementation's bitset OR (`ck_bandwidth_probe`). The perf
-/// report sets the planner's achieved bytes/s on large graphs against the DRAM figure.
+/// report sets a transaction's achieved bytes/s against the smallest level whose buffer holds the
+/// graph's working set (DRAM for large graphs).
 ///
 /// A pass moves 3 × `bytes` (src read, dst read, dst written; write-allocate traffic not counted);
 /// GB = 10⁹ bytes. Buffer sizes per level (`bytes` is the size of *each* of the two buffers):
 /// - L1: a quarter of L1d, so that src + dst fill half of it;
 /// - L2: a quarter of L2 (src + dst = half);
-/// - DRAM: max(4 × L3, 64 MiB) (64 MiB when the L3 size is unknown).
+/// - DRAM: max(4 × L3, 64 MiB), at most 256 MiB per buffer (64 MiB when the L3 size is unknown).
 public struct BandwidthProbe: Sendable {
     /// One measured level.
     public struct Level: Sendable, Equatable {
@@ -51,7 +52,7 @@ public struct BandwidthProbe: Sendable {
         let c = cacheSizes()
         let mib = 1 << 20
         func quarter(_ n: Int) -> Int { max(64, n / 4 / 64 * 64) }
-        return [("L1", quarter(c.l1)), ("L2", quarter(c.l2)), ("DRAM", max(c.l3.map { 4 * $0 } ?? 64 * mib, 64 * mib))]
+        return [("L1", quarter(c.l1)), ("L2", quarter(c.l2)), ("DRAM", min(max(c.l3.map { 4 * $0 } ?? 64 * mib, 64 * mib), 256 * mib))]
     }
 
     /// One probe over two buffers of `bytes` each (`ck_bandwidth_probe`).

@@ -107,7 +107,7 @@ public final class BitsetWorkbench {
     /// `dst |= src` over the whole bitsets (`ck_bitset_or`).
     public func or() {
         let status = ck_bitset_or(implementation.c, dst, src, UInt64(words), nil)
-        assert(status == CK_OK, "ck_bitset_or: \(String(cString: ck_status_name(status)))")
+        precondition(status == CK_OK, "ck_bitset_or: \(String(cString: ck_status_name(status)))")
     }
 
     /// ORs the pattern into the zeroed scratch bitset and scans it (`ck_bitset_or`, then
@@ -121,7 +121,7 @@ public final class BitsetWorkbench {
         if status == CK_OK {
             status = ck_bitset_scan_clear(implementation.c, scratch, UInt64(words), out, UInt64(words * 64), &count, nil)
         }
-        assert(status == CK_OK, "ck_bitset_*: \(String(cString: ck_status_name(status)))")
+        precondition(status == CK_OK, "ck_bitset_*: \(String(cString: ck_status_name(status)))")
         return Int(count)
     }
 

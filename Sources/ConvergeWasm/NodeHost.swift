@@ -105,7 +105,10 @@ public enum NodeHost {
         var nodeFlags: [String] { self == .optimized ? ["--no-liftoff"] : [] }
     }
 
-    static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default) throws(ConvergeError) -> [String: Any] {
+    /// - Parameter timeoutSeconds: node is terminated after this long (nil: no limit) and the call
+    ///   throws `backendFailure` saying so.
+    static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default,
+                    timeoutSeconds: Double? = nil) throws(ConvergeError) -> [String: Any] {
         let node = try node()
         let script = try script()
         let artifacts = try WasmBuild.artifacts()
@@ -150,9 +153,20 @@ public enum NodeHost {
         do { try p.run() } catch {
             throw ConvergeError(.wasmToolchainMissing, "cannot start \(node.path): \(error.localizedDescription)")
         }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let watchdog = timeoutSeconds.map { limit in
+            let w = DispatchWorkItem { if p.isRunning { p.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: w)
+            return w
+        }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        watchdog?.cancel()
         try? errHandle.close()
+        if let limit = timeoutSeconds, p.terminationReason == .uncaughtSignal,
+           Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9 >= limit {
+            throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) was stopped after \(Int(limit)) s (the job's time limit)")
+        }
         guard p.terminationStatus == 0 else {
             let errData = fm.contents(atPath: errFile.path) ?? Data()
             let message = String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

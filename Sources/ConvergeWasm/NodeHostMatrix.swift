@@ -2,8 +2,9 @@ import ConvergeKernel
 import Foundation
 
 extension NodeHost {
-    /// One point of `converge bench` on a V8 level: `runs` transactions of the converge workload
-    /// (increment `b0…b{k−1}`, commit) on `graphs[graph]`, each timed on its own.
+    /// One point of `converge bench` on a V8 level: `runs` samples of the converge workload's
+    /// transactions (increment `b0…b{k−1}`, commit) on `graphs[graph]`; each sample times a batch
+    /// of transactions (enough for 0.1 ms, at most 64) and records the mean.
     public struct MatrixPoint: Sendable {
         public var graph: Int
         public var level: TxnLevel
@@ -44,9 +45,11 @@ extension NodeHost {
 
     /// Runs the points in one node process (`wasm-host/cli.mjs`, command `bench-matrix`), in order;
     /// returns node's version and one result per point.
-    /// - Parameter warmupMs: before the points, each level runs its widest point this long.
-    public static func benchMatrix(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double = 300, tiering: Tiering = .optimized)
-        throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
+    /// - Parameters:
+    ///   - warmupMs: before the points, each level runs its widest point this long.
+    ///   - timeoutSeconds: node is stopped after this long (the call throws `backendFailure`).
+    public static func benchMatrix(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double = 300, tiering: Tiering = .optimized,
+                                   timeoutSeconds: Double? = nil) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
         let job: [String: Any] = [
             "command": "bench-matrix", "warmupMs": warmupMs,
             "graphs": graphs.map { _ in [String: Any]() },
@@ -55,7 +58,7 @@ extension NodeHost {
                  "roots": p.roots.map { Int($0) }, "runs": p.runs, "timeoutMs": p.timeoutMs]
             },
         ]
-        let reply = try run(job, graphs: graphs, tiering: tiering)
+        let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds)
         guard let rs = reply["points"] as? [[String: Any]], rs.count == points.count else {
             throw ConvergeError(.backendFailure, "node replied without the matrix points")
         }

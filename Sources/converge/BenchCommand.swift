@@ -61,7 +61,7 @@ struct BenchCommand: ParsableCommand {
         guard let prof = matrix.profiles[profileName] else {
             throw ConvergeError(.invalidArgument, "unknown profile \"\(profileName)\" (\(matrix.profiles.keys.sorted().joined(separator: ", ")))")
         }
-        func list<T>(_ s: String?, _ all: [T], _ parse: (String) -> T?, _ what: String) throws -> [T] {
+        func list<T: Equatable>(_ s: String?, _ all: [T], _ parse: (String) -> T?, _ what: String) throws -> [T] {
             guard let s else { return all }
             let items = try s.split(separator: ",").map { part in
                 guard let v = parse(part.trimmingCharacters(in: .whitespaces)) else {
@@ -70,13 +70,16 @@ struct BenchCommand: ParsableCommand {
                 return v
             }
             guard !items.isEmpty else { throw ConvergeError(.invalidArgument, "no \(what) given") }
-            return items
+            var seen: [T] = []
+            for v in items where !seen.contains(v) { seen.append(v) }
+            return seen
         }
         let modeList = try list(modes, suite.axes.convergeMode.compactMap(ConvergeMode.init(rawValue:)), ConvergeMode.init(rawValue:), "convergeMode")
         let ratioList = try list(ratios, suite.axes.dirtyRootsRatio, { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } }, "dirtyRootsRatio")
 
         var graph = BenchGraph.converge
         var graphName: String?
+        var graphIdentity: PerfReport.GraphIdentity?
         var stepList = try list(steps, suite.axes.steps, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "step count")
         if let ir {
             guard steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to --ir (the graph has its own step count)") }
@@ -85,6 +88,8 @@ struct BenchCommand: ParsableCommand {
             graph = .ir(g, name: URL(fileURLWithPath: ir).lastPathComponent, rootOrder: BenchGraph.rootOrder(g, seed: seed))
             graphName = URL(fileURLWithPath: ir).lastPathComponent
             stepList = [g.stepCount]
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: ir))) ?? Data()
+            graphIdentity = PerfReport.GraphIdentity(file: graphName!, sha256: Matrix.sha256Hex(bytes), seed: seed)
         }
 
         // backends: the requested ones must run; by default every available one
@@ -121,10 +126,16 @@ struct BenchCommand: ParsableCommand {
         for s in stepList {
             let nodePoints = points.filter { $0.steps == s && $0.backend.nodeLevel != nil }
             if !nodePoints.isEmpty {
-                let (v, rs) = try measureNode(nodePoints, graph: graph, runs: prof.runs, warmupDiscard: prof.warmupDiscard,
-                                              timeoutMs: prof.timeoutMs)
-                nodeVersion = v
-                results.merge(rs) { a, _ in a }
+                do {
+                    let (v, rs) = try measureNode(nodePoints, graph: graph, runs: prof.runs, warmupDiscard: prof.warmupDiscard,
+                                                  timeoutMs: prof.timeoutMs)
+                    nodeVersion = v
+                    results.merge(rs) { a, _ in a }
+                } catch {
+                    // node failed (a crash, its time limit): these points fail, the rest of the run goes on
+                    note("the node backends failed at steps=\(s): \(error)")
+                    for p in nodePoints { results[p] = PointResult(status: "failed", reason: "\(error)") }
+                }
                 for p in nodePoints { progress.advance("node steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
             }
             for p in points where p.steps == s && p.backend.nodeLevel == nil {
@@ -141,6 +152,11 @@ struct BenchCommand: ParsableCommand {
         let builder = BenchReportBuilder(matrix: matrix, suite: suite, profileName: profileName, profile: prof, backends: chosen,
                                          nodeVersion: nodeVersion, bandwidth: bandwidth, graphName: graphName)
         var report = builder.report(ordered.map { ($0, results[$0]!) })
+        if let graphIdentity {
+            // another graph is another benchmark: fold its identity into matrixHash (comparability)
+            report.meta.graph = graphIdentity
+            report.meta.matrixHash = Matrix.sha256Hex(Data("\(matrix.hash)\n--ir \(graphIdentity.sha256) --seed \(seed)\n".utf8))
+        }
         if !bandwidth.isEmpty {
             report.meta.bandwidthProbe = bandwidth.map {
                 PerfReport.BandwidthLevel(level: $0.name, bytes: $0.bytes, gbPerSecondBest: $0.gbPerSecondBest,

@@ -48,11 +48,13 @@ struct BenchReportBuilder {
         var out: [PerfReport.Evidence] = []
         for (name, samples) in [("lightOverOff", r.lightMs), ("fullOverOff", r.fullMs)] {
             let prefix = "diagnostics.overhead.\(name).txnCommitMs"
-            guard let samples, let on = Percentiles.stats(samplesMs: samples, warmupDiscard: w),
+            guard let samples else {
+                out += Self.overheadNames(prefix).map { .unavailable($0.0, $0.1, "notMeasured: this backend has no diagnostics levels") }
+                continue
+            }
+            guard let on = Percentiles.stats(samplesMs: samples, warmupDiscard: w),
                   let off = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: w), off.medianMs > 0, off.p95Ms > 0 else {
-                for suffix in ["medianRatio", "p95Ratio"] {
-                    out.append(.unavailable("\(prefix).\(suffix)", "ratio", "notMeasured: this backend has no diagnostics levels"))
-                }
+                out += Self.overheadNames(prefix).map { .unavailable($0.0, $0.1, "notMeasured: too few samples, or a zero time under off") }
                 continue
             }
             out += [
@@ -67,12 +69,21 @@ struct BenchReportBuilder {
         return out
     }
 
+    /// The six overhead evidence names of one level, with their units.
+    static func overheadNames(_ prefix: String) -> [(String, String)] {
+        [("\(prefix).medianRatio", "ratio"), ("\(prefix).medianDeltaRatio", "ratio"), ("\(prefix).medianDeltaMs", "ms"),
+         ("\(prefix).p95Ratio", "ratio"), ("\(prefix).p95DeltaRatio", "ratio"), ("\(prefix).p95DeltaMs", "ms")]
+    }
+
     /// The achieved bytes/s of the transaction (bytesTouched / median) over the probe's best
     /// stream-OR bandwidth at the smallest level whose buffer holds the graph's working set.
     func bandwidthEvidence(_ r: PointResult) -> [PerfReport.Evidence] {
         guard !bandwidth.isEmpty, let bytes = r.bytesTouched, let ws = r.workingSetBytes,
               let st = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: profile.warmupDiscard), st.medianMs > 0 else {
-            return [.unavailable("bandwidth.ratio", "ratio", "notMeasured: no bandwidth probe in this run")]
+            let why = bandwidth.isEmpty ? "notMeasured: no bandwidth probe in this run (--no-bandwidth)" : "notMeasured: no samples"
+            return [.unavailable("bandwidth.bytesPerTxn", "bytes", why), .unavailable("bandwidth.workingSetBytes", "bytes", why),
+                    .unavailable("bandwidth.level", "string", why), .unavailable("bandwidth.achievedGBps", "ratio", why),
+                    .unavailable("bandwidth.ratio", "ratio", why)]
         }
         let level = bandwidth.first { Double($0.bytes) >= ws } ?? bandwidth.last!
         let achieved = bytes / (st.medianMs / 1e3) / 1e9

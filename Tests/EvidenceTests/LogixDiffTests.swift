@@ -88,10 +88,16 @@ func ourDiffOfLogixReportsReproducesLogixsDiff(_ pair: LogixPair) throws {
     #expect(!d.gate.pass)
     #expect(d.gate.line.hasPrefix("gate: fail — not comparable (env.os: before=darwin after=linux; "))
 
-    // A one-backend report of ours carries kernelBackend, Logix's does not: not an axis, same slices.
+    // A one-backend report of ours carries kernelBackend, Logix's does not: not an axis, same slices
+    // (the backend set is part of our steps grid, so the pair is also config drift).
     for i in after.suites[0].points.indices { after.suites[0].points[i].params["kernelBackend"] = "native-l1" }
+    #expect(throws: EvidenceError.self) {
+        try PerfDiff.diff(before: before, beforeFile: "logix-js.json", after: after, afterFile: "native.json", allowEnvDrift: true)
+    }
     let native = try PerfDiff.diff(before: before, beforeFile: "logix-js.json", after: after, afterFile: "native.json",
-                                   allowEnvDrift: true)
+                                   allowConfigDrift: true, allowEnvDrift: true)
+    #expect(native.meta.comparability.configMismatches.count == 1)
+    #expect(native.meta.comparability.configMismatches.first?.hasPrefix("stepsGrid: ") == true)
     #expect(native.summary.slices == d.summary.slices)
     #expect(native.suites[0].thresholdDeltas == d.suites[0].thresholdDeltas)
     // Two backends: kernelBackend is an axis; Logix's points are in no slice of ours.
@@ -102,6 +108,6 @@ func ourDiffOfLogixReportsReproducesLogixsDiff(_ pair: LogixPair) throws {
         return q
     }
     let split = try PerfDiff.diff(before: before, beforeFile: "logix-js.json", after: two, afterFile: "native.json",
-                                  allowEnvDrift: true)
+                                  allowConfigDrift: true, allowEnvDrift: true)
     #expect(split.summary.slices == PerfDiff.Slices(total: 80, afterOnly: 80))
 }

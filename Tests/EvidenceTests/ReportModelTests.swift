@@ -38,3 +38,13 @@ func logixPerfFile(_ name: String) -> String {
     #expect(Matrix.sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     #expect(m.suite("converge.txnCommit")?.axes.steps == [200, 400, 600, 800, 1200, 1600, 2000])
 }
+
+@Test func numbersAreSpelledAsJavaScriptsStringDoes() {
+    let cases: [(Double, String)] = [
+        (2000, "2000"), (0.005, "0.005"), (0.75, "0.75"), (123.45, "123.45"), (-0.0, "0"), (-1.5, "-1.5"),
+        (1e-5, "0.00001"), (1.5e-6, "0.0000015"), (1e-7, "1e-7"), (2.5e-8, "2.5e-8"),
+        (1e16, "10000000000000000"), (1.2345e20, "123450000000000000000"), (1e21, "1e+21"), (1.5e22, "1.5e+22"),
+        (0.1 + 0.2, "0.30000000000000004"), (.nan, "NaN"), (-.infinity, "-Infinity"),
+    ]
+    for (value, text) in cases { #expect(ParamValue.jsNumber(value) == text, "\(value)") }
+}
