@@ -47,6 +47,10 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
         /// A WebAssembly or JS backend failed while running: a trap, a malformed reply from the
         /// host process, an instantiation error (the message has the cause).
         case backendFailure
+        /// A computed step's `expr` is not a C0 expression (a syntax error, an unsupported
+        /// construct or operator, a reference to a path outside its `deps`), or a step that must
+        /// compile has no `expr`; the message names the step, the construct and its offset.
+        case invalidExpression
 
         /// The words a person recognizes, as the CLI prints them.
         public var words: String {
@@ -70,6 +74,7 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
             case .wasmToolchainMissing: "wasm toolchain missing"
             case .wasmBuildFailed: "wasm build failed"
             case .backendFailure: "backend failure"
+            case .invalidExpression: "invalid expression"
             }
         }
 

@@ -1,0 +1,127 @@
+/// Evaluates C0 trees with JavaScript's semantics (docs/expressions.md): ToNumber for arithmetic
+/// and comparisons, ToBoolean for `!`, `?:`, `&&` and `||`, IEEE doubles throughout — so NaN,
+/// ±Infinity and −0 come out exactly as in JavaScript.
+public enum ExprEvaluator {
+    /// The value of `node` given the deps' values in the step's `deps` order. A dep index past the
+    /// end of `deps` reads as `undefined`.
+    public static func evaluate(_ node: ExprNode, deps: [ConvergeValue]) -> ConvergeValue {
+        switch node {
+        case .number(let d): return .number(d)
+        case .boolean(let b): return .boolean(b)
+        case .null: return .null
+        case .undefined: return .undefined
+        case .dep(let i): return i >= 0 && i < deps.count ? deps[i] : .undefined
+        case .unary(let op, let operand):
+            let v = evaluate(operand, deps: deps)
+            switch op {
+            case .plus: return .number(toNumber(v))
+            case .negate: return .number(-toNumber(v))
+            case .not: return .boolean(!toBoolean(v))
+            }
+        case .binary(let op, let l, let r):
+            return binary(op, evaluate(l, deps: deps), evaluate(r, deps: deps))
+        case .logical(let op, let l, let r):
+            let left = evaluate(l, deps: deps)
+            switch op {
+            case .and: return toBoolean(left) ? evaluate(r, deps: deps) : left
+            case .or: return toBoolean(left) ? left : evaluate(r, deps: deps)
+            case .coalesce:
+                switch left {
+                case .null, .undefined: return evaluate(r, deps: deps)
+                default: return left
+                }
+            }
+        case .conditional(let t, let c, let a):
+            return toBoolean(evaluate(t, deps: deps)) ? evaluate(c, deps: deps) : evaluate(a, deps: deps)
+        case .call(let f, let args):
+            return .number(call(f, args.map { toNumber(evaluate($0, deps: deps)) }))
+        }
+    }
+
+    /// JavaScript's ToNumber: undefined → NaN, null → 0, booleans → 0/1.
+    public static func toNumber(_ v: ConvergeValue) -> Double {
+        switch v {
+        case .undefined: .nan
+        case .null: 0
+        case .boolean(let b): b ? 1 : 0
+        case .number(let d): d
+        }
+    }
+
+    /// JavaScript's ToBoolean: undefined, null, false, ±0 and NaN are falsy.
+    public static func toBoolean(_ v: ConvergeValue) -> Bool {
+        switch v {
+        case .undefined, .null: false
+        case .boolean(let b): b
+        case .number(let d): !(d == 0 || d.isNaN)
+        }
+    }
+
+    /// JavaScript's `===` (IsStrictlyEqual): NaN differs from itself, +0 equals −0.
+    public static func strictEquals(_ a: ConvergeValue, _ b: ConvergeValue) -> Bool {
+        switch (a, b) {
+        case (.undefined, .undefined), (.null, .null): true
+        case (.boolean(let x), .boolean(let y)): x == y
+        case (.number(let x), .number(let y)): x == y
+        default: false
+        }
+    }
+
+    static func binary(_ op: BinaryOperator, _ a: ConvergeValue, _ b: ConvergeValue) -> ConvergeValue {
+        switch op {
+        case .strictEqual: return .boolean(strictEquals(a, b))
+        case .strictNotEqual: return .boolean(!strictEquals(a, b))
+        default: break
+        }
+        let x = toNumber(a), y = toNumber(b)
+        switch op {
+        case .add: return .number(x + y)
+        case .subtract: return .number(x - y)
+        case .multiply: return .number(x * y)
+        case .divide: return .number(x / y)
+        // fmod: the sign of the dividend, NaN for x % 0 and ±Infinity % y, x for finite x % ±Infinity.
+        case .remainder: return .number(x.truncatingRemainder(dividingBy: y))
+        case .less: return .boolean(x < y)
+        case .lessOrEqual: return .boolean(x <= y)
+        case .greater: return .boolean(x > y)
+        case .greaterOrEqual: return .boolean(x >= y)
+        case .strictEqual, .strictNotEqual: return .boolean(false)  // handled above
+        }
+    }
+
+    static func call(_ f: MathFunction, _ args: [Double]) -> Double {
+        let x = args.first ?? .nan
+        switch f {
+        case .abs: return x.magnitude
+        case .floor: return x.rounded(.down)
+        case .ceil: return x.rounded(.up)
+        case .trunc: return x.rounded(.towardZero)
+        case .sqrt: return x.squareRoot()
+        case .sign: return x.isNaN || x == 0 ? x : (x > 0 ? 1 : -1)
+        case .round: return round(x)
+        case .max:
+            var m = -Double.infinity
+            for v in args {
+                if v.isNaN { return .nan }
+                if v > m || (v == 0 && m == 0 && m.sign == .minus) { m = v }
+            }
+            return m
+        case .min:
+            var m = Double.infinity
+            for v in args {
+                if v.isNaN { return .nan }
+                if v < m || (v == 0 && m == 0 && v.sign == .minus) { m = v }
+            }
+            return m
+        }
+    }
+
+    /// `Math.round`: the nearest integer, halves toward +Infinity; −0 for −0 and for [−0.5, 0).
+    static func round(_ x: Double) -> Double {
+        guard x.isFinite else { return x }
+        let down = x.rounded(.down)
+        // x − floor(x) is exact for every double (integers above 2^52 give 0).
+        let r = x - down >= 0.5 ? down + 1 : down
+        return r == 0 && x.sign == .minus ? -0.0 : r
+    }
+}
