@@ -15,7 +15,7 @@ public struct IRStep: Sendable, Equatable {
     public var from: String?
     /// `"deferred"` means deferred; anything else (or `nil`) is immediate.
     public var scheduling: String?
-    /// The step's expression, stored only (compiled by a later level).
+    /// The step's C0 expression (docs/expressions.md), compiled by `ExprCompiler`.
     public var expr: String?
 
     public init(kind: String, out: String, deps: [String]? = nil, from: String? = nil,
