@@ -149,6 +149,8 @@ import Testing
         #expect(ConvergeError.Code.missingDeps.words == "missing deps")
         #expect(ConvergeError(.unmappableOut, "m").description == "unmappable out: m")
         #expect(ConvergeError.Code.cycleDetected.logixCode == "CYCLE_DETECTED")
+        #expect(ConvergeError.Code.invalidExpression.words == "invalid expression")
+        #expect(ConvergeError.Code.invalidExpression.logixCode == nil)
     }
 
     @Test func badDirtyIdsAreTypedErrors() throws {

@@ -142,5 +142,6 @@ struct ExprNodeDifferentialTests {
         #expect(failed == 0, "seed \(seed): \(failures.count) of \(count * inputsPer) differ; first: \(failures.prefix(10).joined(separator: "\n"))")
         // Most texts are valid C0; some mix ?? with &&/|| and both sides reject them.
         #expect(rejected < count / 2, "seed \(seed): \(rejected) texts rejected")
+        #expect(rejected > 0, "seed \(seed): no text exercised the ?? mixing rule")
     }
 }
