@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 // Comparability of two reports, with Logix's mismatch and warning strings (docs/perf-diff.md):
@@ -135,6 +134,6 @@ extension PerfReport {
             if !backends.isEmpty { text += "|kernelBackend=" + backends.map(\.description).joined(separator: ",") }
             text += "\n"
         }
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Matrix.sha256Hex(Data(text.utf8))
     }
 }

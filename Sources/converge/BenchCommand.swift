@@ -83,12 +83,11 @@ struct BenchCommand: ParsableCommand {
         var stepList = try list(steps, suite.axes.steps, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "step count")
         if let ir {
             guard steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to --ir (the graph has its own step count)") }
-            let g = try loadGraph(ir)
+            let (g, bytes) = try loadGraphAndBytes(ir)
             guard g.stepCount > 0 else { throw ConvergeError(.invalidArgument, "\(ir) has no steps to bench") }
             graph = .ir(g, name: URL(fileURLWithPath: ir).lastPathComponent, rootOrder: BenchGraph.rootOrder(g, seed: seed))
             graphName = URL(fileURLWithPath: ir).lastPathComponent
             stepList = [g.stepCount]
-            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: ir))) ?? Data()
             graphIdentity = PerfReport.GraphIdentity(file: graphName!, sha256: Matrix.sha256Hex(bytes), seed: seed)
         }
 

@@ -52,11 +52,16 @@ enum CLIOutput {
 
 /// Reads and compiles a converge-ir file; errors are ConvergeErrors.
 func loadGraph(_ path: String) throws(ConvergeError) -> StaticIR {
+    try loadGraphAndBytes(path).graph
+}
+
+/// Reads and compiles a converge-ir file, also returning the file's bytes (one read).
+func loadGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data) {
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
         throw ConvergeError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
     }
-    return try StaticIR(json: data)
+    return (try StaticIR(json: data), data)
 }
