@@ -44,9 +44,11 @@ typedef enum ck_status {
                                       or is not ascending; ck_error_t.index = position */
     CK_ERR_NO_HOST_STEP = 13,      /* a computed step is to run but no host callback was given;
                                       ck_error_t.value = the step id */
-    CK_ERR_BAD_ARGUMENT = 14       /* a size or pointer argument breaks its documented rule
+    CK_ERR_BAD_ARGUMENT = 14,      /* a size or pointer argument breaks its documented rule
                                       (ck_bandwidth_probe, ck_bitset_*); ck_error_t.index = the
                                       argument's position (0 = first), value = the argument */
+    CK_ERR_BAD_CODE = 15           /* bytecode failed verification (ck_kernel_load_code);
+                                      ck_error_t.fault says which rule, table/index/value where */
 } ck_status_t;
 
 /* Short, stable, lower-case name of a status ("bad tables", …). Never NULL. */
@@ -63,8 +65,32 @@ typedef enum ck_table_id {
     CK_TABLE_TRIGGER_STEPS = 6,
     CK_TABLE_DEP_OFFSETS = 7,
     CK_TABLE_DEP_PATHS = 8,
-    CK_TABLE_DIRTY_IDS = 9
+    CK_TABLE_DIRTY_IDS = 9,
+    CK_TABLE_CODE_OFFSETS = 10,    /* ck_code_t.step_offsets (index = step id) */
+    CK_TABLE_CODE_REGS = 11,       /* ck_code_t.step_regs (index = step id) */
+    CK_TABLE_CODE_INSNS = 12,      /* ck_code_t.insns (index = instruction position) */
+    CK_TABLE_CODE_CONSTS = 13      /* ck_code_t.consts */
 } ck_table_id_t;
+
+/* Which bytecode rule a CK_ERR_BAD_CODE broke (ck_error_t.fault; docs/bytecode.md, "Verification"). */
+typedef enum ck_code_fault {
+    CK_FAULT_NONE = 0,
+    CK_FAULT_STEP_COUNT = 1,       /* code.step_count != the kernel's (value = code.step_count) */
+    CK_FAULT_OFFSETS = 2,          /* step_offsets[0] != 0 or decreasing (index = step, value = offset) */
+    CK_FAULT_TOO_LONG = 3,         /* a program longer than CK_VM_MAX_PROGRAM (value = length) */
+    CK_FAULT_LINK_CODE = 4,        /* a link step has a program (index = step) */
+    CK_FAULT_REG_COUNT = 5,        /* step_regs 0 or > CK_VM_MAX_REGS for a program, or non-zero
+                                      for a host step (index = step, value = count) */
+    CK_FAULT_OPCODE = 6,           /* an unknown opcode (index = instruction, value = opcode) */
+    CK_FAULT_REGISTER = 7,         /* a register operand >= the step's register count (value = it) */
+    CK_FAULT_CONST = 8,            /* LDNUM's constant index >= const_count (value = it) */
+    CK_FAULT_SLOT = 9,             /* LDDEP's slot is not one of the step's dep paths (value = it) */
+    CK_FAULT_LITERAL = 10,         /* LDLIT's tag/bit is not undefined, null, false or true */
+    CK_FAULT_RESERVED = 11,        /* an operand the opcode does not use is not zero (value = it) */
+    CK_FAULT_UNSET_REGISTER = 12,  /* a register is read before any instruction wrote it */
+    CK_FAULT_NO_RET = 13,          /* the program's last instruction is not RET, or RET is not last */
+    CK_FAULT_TOO_MANY_CONSTS = 14  /* const_count beyond CK_VM_MAX_CONSTS (value = it) */
+} ck_code_fault_t;
 
 /* Detail of a failure: which table, which index in it, and the offending value. */
 typedef struct ck_error {
@@ -72,6 +98,8 @@ typedef struct ck_error {
     ck_table_id_t table;
     uint64_t index;
     uint64_t value;
+    ck_code_fault_t fault;         /* CK_ERR_BAD_CODE only; CK_FAULT_NONE otherwise */
+    uint32_t reserved;
 } ck_error_t;
 
 /* ---------------------------------------------------------------- limits */
@@ -433,7 +461,7 @@ typedef struct ck_trace {
 } ck_trace_t;
 
 typedef struct ck_exec_options {
-    ck_host_batch_fn host_steps;  /* required when a computed step runs */
+    ck_host_batch_fn host_steps;  /* required when a computed step without bytecode runs */
     void *host_context;
     uint64_t budget_ns;           /* execution budget; 0 = none. Checked before every 32nd step. */
     ck_trace_t *trace;            /* NULL = off */
@@ -442,7 +470,13 @@ typedef struct ck_exec_options {
     uint64_t decision_budget_ns;  /* planning past this (graphs of >= 32 steps) runs full */
     uint64_t decision_start_ns;   /* when the host began deciding (ck_now_ns clock), so that plan_ns
                                      covers the whole decision; 0 = when planning began */
+    uint32_t vm_flags;            /* CK_VM_* (bytecode steps, after ck_kernel_load_code) */
+    uint32_t reserved;
 } ck_exec_options_t;
+
+/* ck_exec_options_t.vm_flags */
+#define CK_VM_ONE_BY_ONE 0x01u    /* run bytecode steps one at a time, never as lane batches (the
+                                     reference the batched execution is tested against) */
 
 void ck_exec_options_init(ck_exec_options_t *options);
 
@@ -466,7 +500,7 @@ typedef struct ck_exec_result {
     uint32_t host_calls;          /* host callbacks (batches) made */
     uint32_t rolled_back;         /* writes undone */
     uint32_t switched;            /* CK_SWITCH_* (ck_kernel_commit) */
-    uint32_t reserved;
+    uint32_t vm_steps;            /* steps run by the bytecode VM (the failed one excluded) */
     uint64_t plan_ns;             /* dirty mode with decision_budget_ns or decision_start_ns set:
                                      ns from the decision's start to the plan's end; else 0 */
 } ck_exec_result_t;
@@ -493,6 +527,113 @@ ck_status_t ck_kernel_commit(ck_kernel_t *kernel, const uint32_t *dirty_ids, uin
                              uint32_t *out_steps, uint32_t out_capacity,
                              const ck_exec_options_t *options, ck_plan_result_t *plan_result,
                              ck_exec_result_t *exec_result, ck_error_t *error);
+
+/* ---------------------------------------------------------------- bytecode (L3) */
+
+/*
+ * Compiled steps (docs/bytecode.md). A step with a program runs inside ck_kernel_execute /
+ * ck_kernel_commit: no host callback. A program is straight-line register code (no jumps: C0 is
+ * total and side-effect free, so `?:`, `&&`, `||` and `??` evaluate both operands and select),
+ * ending with its only RET. Registers hold tagged values like the slots (tag + double).
+ *
+ * Instruction: 8 bytes — op, a, b, c (one byte each), imm (uint32, little-endian in files).
+ * `a` is the destination register except for RET (the register returned).
+ */
+typedef struct ck_insn {
+    uint8_t op;
+    uint8_t a;
+    uint8_t b;
+    uint8_t c;
+    uint32_t imm;
+} ck_insn_t;
+
+typedef enum ck_opcode {
+    CK_OP_LDDEP = 1,   /* a = slot[imm] (imm: one of the step's dep path ids)            */
+    CK_OP_LDNUM = 2,   /* a = number consts[imm]                                         */
+    CK_OP_LDLIT = 3,   /* a = literal: b = CK_TAG_UNDEFINED / NULL / BOOLEAN, c = 0/1 (boolean) */
+    CK_OP_TONUM = 4,   /* a = ToNumber(b)              (unary +)                         */
+    CK_OP_NEG = 5,     /* a = -ToNumber(b)                                               */
+    CK_OP_NOT = 6,     /* a = !ToBoolean(b)                                              */
+    CK_OP_ADD = 7,     /* a = ToNumber(b) + ToNumber(c)   (and SUB MUL DIV MOD alike)    */
+    CK_OP_SUB = 8,
+    CK_OP_MUL = 9,
+    CK_OP_DIV = 10,
+    CK_OP_MOD = 11,    /* fmod: JavaScript's %                                           */
+    CK_OP_SEQ = 12,    /* a = b === c                                                    */
+    CK_OP_SNE = 13,    /* a = b !== c                                                    */
+    CK_OP_LT = 14,     /* a = ToNumber(b) < ToNumber(c)   (and LE GT GE alike)           */
+    CK_OP_LE = 15,
+    CK_OP_GT = 16,
+    CK_OP_GE = 17,
+    CK_OP_ABS = 18,    /* a = Math.abs(ToNumber(b))       (and FLOOR … SQRT alike)       */
+    CK_OP_FLOOR = 19,
+    CK_OP_CEIL = 20,
+    CK_OP_ROUND = 21,  /* JavaScript's Math.round: halves toward +Infinity, -0 kept        */
+    CK_OP_TRUNC = 22,
+    CK_OP_SIGN = 23,
+    CK_OP_SQRT = 24,
+    CK_OP_MAX = 25,    /* a = Math.max(ToNumber(b), ToNumber(c))  (NaN wins, +0 > -0)    */
+    CK_OP_MIN = 26,    /* a = Math.min(ToNumber(b), ToNumber(c))  (NaN wins, -0 < +0)    */
+    CK_OP_SEL = 27,    /* a = ToBoolean(b) ? c : register imm                            */
+    CK_OP_SELN = 28,   /* a = (b is null or undefined) ? c : b    (??)                   */
+    CK_OP_RET = 29     /* the step's value is register a; the program's last instruction  */
+} ck_opcode_t;
+
+#define CK_VM_MAX_REGS 255u          /* registers per program (0 … 254) */
+#define CK_VM_MAX_PROGRAM 65535u     /* instructions per program */
+#define CK_VM_MAX_CONSTS ((uint32_t)1 << 24)
+#define CK_VM_LANES 256u             /* steps per lane batch (docs/bytecode.md, "Batches") */
+
+/*
+ * The bytecode of one graph (step ids as in ck_tables_t):
+ * - step_offsets[step_count + 1]: step s's program is insns[step_offsets[s] … step_offsets[s+1]);
+ *   an empty range means a host step (computed) or a link.
+ * - step_regs[step_count]: registers step s's program uses (1 … CK_VM_MAX_REGS; 0 without one).
+ * - consts[const_count]: the numbers LDNUM loads.
+ */
+typedef struct ck_code {
+    uint32_t step_count;
+    const uint32_t *step_offsets;
+    const uint8_t *step_regs;
+    const ck_insn_t *insns;
+    const double *consts;
+    uint32_t const_count;
+} ck_code_t;
+
+/*
+ * Verifies `code` against the kernel's tables (every rule of docs/bytecode.md, "Verification":
+ * opcodes, register bounds, registers written before read, constant indexes, LDDEP slots among
+ * the step's deps, literals, unused operands zero, one RET last, links without programs) and
+ * copies it into the kernel (its own region; a previous program set is replaced). It also groups
+ * runs of consecutive steps with the same program shape for lane batches.
+ * On error (CK_ERR_BAD_CODE with error->fault, table, index, value; CK_ERR_NULL_ARGUMENT;
+ * CK_ERR_OUT_OF_MEMORY) the kernel is unchanged. Allocates (a load, not a hot path).
+ * `code` NULL unloads: every computed step goes back to the host.
+ */
+ck_status_t ck_kernel_load_code(ck_kernel_t *kernel, const ck_code_t *code, ck_error_t *error);
+
+/* Facts about the loaded bytecode. */
+typedef struct ck_code_info {
+    uint32_t compiled_steps;      /* steps with a program */
+    uint32_t runs;                /* batchable runs (consecutive steps, one shape, no dep between) */
+    uint32_t longest_run;
+    uint32_t max_regs;
+    uint64_t insn_count;
+    uint64_t bytes;               /* bytes of the kernel's copy */
+} ck_code_info_t;
+
+ck_status_t ck_kernel_code_info(const ck_kernel_t *kernel, ck_code_info_t *out_info);
+
+/*
+ * Runs step `step`'s program once on the current slots (the one-by-one VM) and returns its
+ * value, without writing anything. For tests and tools. CK_ERR_UNKNOWN_STEP_ID when the step has
+ * no program.
+ */
+ck_status_t ck_kernel_eval_step(ck_kernel_t *kernel, uint32_t step, uint8_t *out_tag, double *out_value,
+                                ck_error_t *error);
+
+/* JavaScript's `x % y` (fmod), exact, without libm (the wasm build has none): the VM's MOD. */
+double ck_fmod(double x, double y);
 
 /* The paths written by the last ck_kernel_execute / ck_kernel_commit that kept its writes, in
    write order (its undo log); *count receives the number. Valid until the next call. */

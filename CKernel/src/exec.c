@@ -3,7 +3,7 @@
    rollback, a budget checked every 32 steps, and optional per-step / patch records;
    ck_kernel_commit is plan + execute in one call. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
-#include "ck_internal.h"
+#include "ck_vm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +101,8 @@ ck_status_t ck_build_barriers(ck_kernel_t *k, ck_error_t *error) {
 }
 
 /* Checks a plan before anything runs: ids in range and ascending (so each out is written at most
-   once and the undo log cannot overflow), a host callback when a computed step is planned. */
+   once and the undo log cannot overflow), a host callback when a computed step without bytecode
+   is planned. */
 static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32_t n,
                               const ck_exec_options_t *o, ck_error_t *error) {
     uint32_t prev = 0;
@@ -111,11 +112,11 @@ static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32
         if (s >= k->step_count || (i > 0 && s <= prev))
             return ck_fail(error, CK_ERR_UNKNOWN_STEP_ID, CK_TABLE_NONE, i, s);
         prev = s;
-        computed |= (k->step_flags[s] & CK_STEP_LINK) == 0;
+        computed |= (k->step_flags[s] & CK_STEP_LINK) == 0 && !ck_vm_compiled(k, s);
     }
     if (computed && o->host_steps == NULL) {
         for (uint32_t i = 0; i < n; i++)
-            if ((k->step_flags[plan[i]] & CK_STEP_LINK) == 0)
+            if ((k->step_flags[plan[i]] & CK_STEP_LINK) == 0 && !ck_vm_compiled(k, plan[i]))
                 return ck_fail(error, CK_ERR_NO_HOST_STEP, CK_TABLE_NONE, i, plan[i]);
     }
     return CK_OK;
@@ -170,9 +171,27 @@ static inline void record_step(ck_trace_t *trace, uint32_t s, bool link, int cha
     }
 }
 
+/* Applies the results of a VM lane batch (plan[i … i+count)), in order. Returns the position of
+   a step whose result has a tag beyond CK_TAG_NUMBER (a corrupt slot read by LDDEP), or count. */
+static inline __attribute__((always_inline)) uint32_t apply_lanes(ck_kernel_t *restrict k, const uint32_t *restrict steps,
+                                                                  uint32_t count, uint32_t *restrict writes,
+                                                                  ck_trace_t *restrict trace, const bool TRACE, uint64_t t0) {
+    const uint8_t *restrict lt = k->lane_out_tags;
+    const double *restrict lv = k->lane_out_values;
+    for (uint32_t b = 0; b < count; b++) {
+        if (lt[b] > CK_TAG_NUMBER) return b;
+        int changed = apply(k, steps[b], lt[b], lv[b], false, writes, trace, TRACE);
+        if (TRACE && trace->level != CK_TRACE_OFF) record_step(trace, steps[b], false, changed, t0);
+    }
+    return count;
+}
+
 /* The loop. TRACE selects the instrumented variant at compile time, so the off path carries no
-   per-step test of the trace level. Links run here; runs of computed steps go to the host in
-   batches (one step per batch when TRACE, so each can be timed). */
+   per-step test of the trace level. Links run here; bytecode steps run in the VM — runs of
+   same-shape steps as lane batches of up to CK_VM_LANES (one step at a time when TRACE or
+   CK_VM_ONE_BY_ONE); runs of host steps go to the host in batches (one step per batch when
+   TRACE, so each can be timed). The budget is checked before the first step at or past each
+   multiple of 32 positions (a lane batch is checked before it starts). */
 static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict k, const uint32_t *restrict plan, uint32_t n,
                             const ck_exec_options_t *restrict o, ck_exec_result_t *restrict r,
                             ck_trace_t *restrict trace, const bool TRACE) {
@@ -182,16 +201,21 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
     const uint32_t *restrict barrier = k->step_barrier;
     const uint64_t budget = o->budget_ns;
     const uint64_t start = budget && n > 32u ? budget_now(budget) : 0; /* no check happens in shorter plans */
+    const bool vm = k->code_offsets != NULL;
+    const bool lanes = vm && !TRACE && (o->vm_flags & CK_VM_ONE_BY_ONE) == 0;
     uint8_t out_tags[CK_HOST_BATCH_MAX];
     double out_values[CK_HOST_BATCH_MAX];
-    uint32_t writes = 0, calls = 0;
-    uint32_t i = 0;
+    uint32_t writes = 0, calls = 0, vm_steps = 0;
+    uint32_t i = 0, next_check = 32u;
     while (i < n) {
         const uint32_t s = plan[i];
-        if (budget && i > 0 && (i & 31u) == 0 && budget_now(budget) - start > budget) {
-            r->outcome = CK_OUTCOME_BUDGET_EXCEEDED;
-            r->failed_step = s;
-            break;
+        if (budget && i >= next_check) {
+            next_check = (i | 31u) + 1u;
+            if (budget_now(budget) - start > budget) {
+                r->outcome = CK_OUTCOME_BUDGET_EXCEEDED;
+                r->failed_step = s;
+                break;
+            }
         }
         const uint64_t t0 = TRACE ? ck_now_ns() : 0;
         if (flags[s] & CK_STEP_LINK) {
@@ -207,14 +231,56 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
             i++;
             continue;
         }
-        /* a batch of computed steps: up to the next multiple of 32, no link, no step reading
-           what an earlier step of the batch writes */
+        if (vm && ck_vm_compiled(k, s)) {
+            if (lanes) {
+                /* the planned steps of s's run: a contiguous plan (full mode) is one comparison */
+                const uint32_t run_end = k->code_run_end[s];
+                uint32_t limit = n - i < CK_VM_LANES ? n - i : CK_VM_LANES;
+                uint32_t count;
+                if (plan[i + limit - 1u] < run_end) {
+                    count = limit; /* ascending: everything up to there is in the run */
+                } else if (run_end - s <= limit && plan[i + (run_end - s) - 1u] == run_end - 1u) {
+                    count = run_end - s;
+                } else {
+                    count = 1u;
+                    while (count < limit && plan[i + count] < run_end) count++;
+                }
+                if (count > 1u) {
+                    ck_vm_run_batch(k, plan + i, count);
+                    const uint32_t done = apply_lanes(k, plan + i, count, &writes, trace, TRACE, t0);
+                    vm_steps += done;
+                    if (done < count) {
+                        r->outcome = CK_OUTCOME_BAD_VALUE;
+                        r->failed_step = plan[i + done];
+                        i += done + 1u;
+                        break;
+                    }
+                    i += count;
+                    continue;
+                }
+            }
+            double value;
+            const uint8_t tag = ck_vm_run(k, s, &value);
+            if (tag > CK_TAG_NUMBER) {
+                r->outcome = CK_OUTCOME_BAD_VALUE;
+                r->failed_step = s;
+                i++;
+                break;
+            }
+            int changed = apply(k, s, tag, value, false, &writes, trace, TRACE);
+            if (TRACE && trace->level != CK_TRACE_OFF) record_step(trace, s, false, changed, t0);
+            vm_steps++;
+            i++;
+            continue;
+        }
+        /* a batch of host steps: up to the next multiple of 32, no link, no bytecode step, no step
+           reading what an earlier step of the batch writes */
         uint32_t end = TRACE ? i + 1u : (i | 31u) + 1u;
         if (end > n) end = n;
         uint32_t j = i + 1u;
         while (j < end) {
             const uint32_t t = plan[j];
-            if ((flags[t] & CK_STEP_LINK) || (barrier[t] != CK_NONE && barrier[t] >= s)) break;
+            if ((flags[t] & CK_STEP_LINK) || (vm && ck_vm_compiled(k, t)) || (barrier[t] != CK_NONE && barrier[t] >= s)) break;
             j++;
         }
         const uint32_t count = j - i;
@@ -249,6 +315,7 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
 stop:
     r->executed_steps = i;
     r->host_calls = calls;
+    r->vm_steps = vm_steps;
     r->changed_steps = writes;
     k->undo_count = writes;
 }

@@ -1,6 +1,6 @@
 /* kernel.c — building a kernel instance from the static tables: validation, the group-level
    trigger index, scope lists and the arena that holds them (closures: closure.c). */
-#include "ck_internal.h"
+#include "ck_vm.h"
 
 #include <string.h>
 
@@ -248,6 +248,7 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
 
 void ck_kernel_free(ck_kernel_t *kernel) {
     if (kernel == NULL) return;
+    ck_vm_unload(kernel);
     ck_arena_free(&kernel->closure_arena);
     ck_arena_free(&kernel->graph_arena);
     ck_arena_t arena = kernel->arena;

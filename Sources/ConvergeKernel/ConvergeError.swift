@@ -51,6 +51,9 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
         /// construct or operator, a reference to a path outside its `deps`), or a step that must
         /// compile has no `expr`; the message names the step, the construct and its offset.
         case invalidExpression
+        /// Bytecode failed the kernel's verification when loaded (docs/bytecode.md,
+        /// "Verification"): the message names the rule, the step, the instruction and the value.
+        case invalidBytecode
 
         /// The words a person recognizes, as the CLI prints them.
         public var words: String {
@@ -75,6 +78,7 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
             case .wasmBuildFailed: "wasm build failed"
             case .backendFailure: "backend failure"
             case .invalidExpression: "invalid expression"
+            case .invalidBytecode: "invalid bytecode"
             }
         }
 

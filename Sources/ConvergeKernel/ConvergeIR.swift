@@ -17,15 +17,19 @@ public struct IRStep: Sendable, Equatable {
     public var scheduling: String?
     /// The step's C0 expression (docs/expressions.md), compiled by `ExprCompiler`.
     public var expr: String?
+    /// `"try"` (an `expr` that does not compile falls back to a host step) or `"must"` (it is an
+    /// error); `nil`: the compiler's default policy. Other values are `invalidExpression`.
+    public var compile: String?
 
     public init(kind: String, out: String, deps: [String]? = nil, from: String? = nil,
-                scheduling: String? = nil, expr: String? = nil) {
+                scheduling: String? = nil, expr: String? = nil, compile: String? = nil) {
         self.kind = kind
         self.out = out
         self.deps = deps
         self.from = from
         self.scheduling = scheduling
         self.expr = expr
+        self.compile = compile
     }
 
     /// True when this step runs in the deferred scope.
@@ -132,7 +136,9 @@ public struct ConvergeIR: Sendable, Equatable {
             let from = try Self.string(s, "from", at: i, required: false)
             let scheduling = try Self.string(s, "scheduling", at: i, required: false)
             let expr = try Self.string(s, "expr", at: i, required: false)
-            steps.append(IRStep(kind: kind, out: out, deps: deps, from: from, scheduling: scheduling, expr: expr))
+            let compile = try Self.string(s, "compile", at: i, required: false)
+            steps.append(IRStep(kind: kind, out: out, deps: deps, from: from, scheduling: scheduling, expr: expr,
+                                compile: compile))
         }
         self.init(fields: fields, steps: steps)
     }
@@ -146,6 +152,7 @@ public struct ConvergeIR: Sendable, Equatable {
             if let from = step.from { s["from"] = from }
             if let scheduling = step.scheduling { s["scheduling"] = scheduling }
             if let expr = step.expr { s["expr"] = expr }
+            if let compile = step.compile { s["compile"] = compile }
             return s
         }
         var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
@@ -206,9 +213,11 @@ public struct IRBuilder: Sendable {
 
     /// Adds a computed step. `deps: nil` is kept as "missing" and fails compilation with
     /// ``ConvergeError/Code/missingDeps``.
-    public mutating func computed(_ out: String, deps: [String]?, scheduling: Scheduling = .immediate, expr: String? = nil) {
+    public mutating func computed(_ out: String, deps: [String]?, scheduling: Scheduling = .immediate, expr: String? = nil,
+                                  compile: CompilePolicy? = nil) {
         ir.steps.append(IRStep(kind: IRStep.computed, out: out, deps: deps,
-                               scheduling: scheduling == .deferred ? "deferred" : nil, expr: expr))
+                               scheduling: scheduling == .deferred ? "deferred" : nil, expr: expr,
+                               compile: compile?.rawValue))
     }
 
     /// Adds a link step copying `from` to `out`. `from: nil` fails compilation with

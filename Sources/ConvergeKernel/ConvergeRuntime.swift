@@ -10,6 +10,9 @@ public enum ExecutionLevel: String, Sendable, CaseIterable {
     /// CKernel plans and walks the plan in one call, runs links itself and calls back into Swift
     /// only for computed steps.
     case l2
+    /// As L2, and computed steps whose `expr` compiled run as bytecode inside the kernel (the same
+    /// call; docs/bytecode.md); only the others call back into Swift.
+    case l3
 }
 
 /// Options of a ``ConvergeRuntime``.
@@ -30,6 +33,13 @@ public struct RuntimeOptions: Sendable {
     public var patchRecordCapacity = 256
     /// The native kernel's options (L1, L2).
     public var native = NativeOptions()
+    /// The default for steps without a `compile` field: `try` falls back to the step's derive
+    /// function when its `expr` is missing or not C0; `must` makes that an `invalidExpression`
+    /// error at init (docs/expressions.md).
+    public var compilePolicy: CompilePolicy = .try
+    /// L3: run runs of same-shape bytecode steps as lane batches (`false`: one step at a time,
+    /// `CK_VM_ONE_BY_ONE` — the reference the batches are tested against).
+    public var vmBatches = true
     /// An L1 planner other than CKernel's native one (ConvergeWasm's WasmKit kernel, say), made
     /// once per runtime from the graph. With it the runtime keeps its state in Swift memory and
     /// runs the step functions in Swift, as at L0, and makes one planner call per commit. `nil`
@@ -60,6 +70,8 @@ public struct RuntimeOptions: Sendable {
 public final class ConvergeRuntime {
     public let graph: StaticIR
     public let options: RuntimeOptions
+    /// Which computed steps' `expr` compiled (and the bytecode L3 runs); the others are host steps.
+    public let compileReport: CompileReport
     /// The state slots (kernel-owned memory for L1/L2).
     public let state: StateStore
     /// Fixed anchors.
@@ -84,6 +96,8 @@ public final class ConvergeRuntime {
     }
     struct Observer { let token: Int; let fn: (TransactionResult) -> Void }
     let derives: UnsafeMutablePointer<Unmanaged<Derive>?>
+    /// L3: compiled steps given a derive function (they run as host steps).
+    var hostOverrides = Set<Int>()
     var observers: [Observer] = []
     var nextObserver = 0
 
@@ -115,6 +129,7 @@ public final class ConvergeRuntime {
         var txnSeq: UInt64 = 0
         var opSeq: UInt64 = 0
         var lastDecisionNs: UInt64 = 0
+        var codeStale = false        // L3: a derive function replaced a compiled step's expr
     }
     let summaryPtr: UnsafeMutablePointer<TransactionSummary>
     let hot: UnsafeMutablePointer<Hot>
@@ -151,14 +166,20 @@ public final class ConvergeRuntime {
     static let instances = Atomic<UInt64>(0)
 
     /// Builds a runtime for a compiled graph.
-    /// - Throws: `kernelFailure` / `invalidArgument` from the native kernel (L1, L2);
-    ///   `invalidArgument` for capacities below 0.
+    ///
+    /// Every computed step whose `expr` compiles gets a derive function evaluating it (in Swift at
+    /// L0–L2; at L3 the kernel runs its bytecode and never calls a derive function for it);
+    /// ``derive(_:_:)`` replaces it.
+    /// - Throws: `kernelFailure` / `invalidArgument` from the native kernel (L1–L3);
+    ///   `invalidArgument` for capacities below 0; `invalidExpression` for a step that must compile
+    ///   and does not (``RuntimeOptions/compilePolicy``, ``IRStep/compile``).
     public init(_ graph: StaticIR, options: RuntimeOptions = RuntimeOptions()) throws(ConvergeError) {
         if options.stepRecordCapacity < 0 || options.patchRecordCapacity < 0 {
             throw ConvergeError(.invalidArgument, "record capacities must be >= 0")
         }
         self.graph = graph
         self.options = options
+        compileReport = try ExprCompiler.compile(graph, policy: options.compilePolicy)
         instanceId = Self.instances.add(1, ordering: .relaxed).newValue
         stepCount = graph.stepCount
         pathCount = graph.pathCount
@@ -182,6 +203,9 @@ public final class ConvergeRuntime {
         } else {
             external = nil
             let n = try NativePlanner(graph, options: options.native)
+            if options.level == .l3, let code = compileReport.bytecode {
+                try n.loadCode(code)
+            }
             native = n
             portable = nil
             let view = n.stateView()
@@ -240,6 +264,20 @@ public final class ConvergeRuntime {
         trace.step_capacity = UInt32(options.stepRecordCapacity)
         trace.patches = patchRecords
         trace.patch_capacity = UInt32(options.patchRecordCapacity)
+        registerExpressions()
+    }
+
+    /// A derive function evaluating the `expr` of every compiled step (steps run by the kernel's
+    /// VM at L3 keep one too, unused).
+    private func registerExpressions() {
+        var stepOfDecl = [Int](repeating: -1, count: graph.ir.steps.count)
+        for (id, decl) in graph.topoOrder.enumerated() { stepOfDecl[decl] = id }
+        for entry in compileReport.entries {
+            guard let expr = entry.compiled else { continue }
+            let root = expr.root
+            let s = stepOfDecl[entry.stepIndex]
+            derives[s] = Unmanaged.passRetained(Derive { inputs in ExprEvaluator.evaluate(root, inputs: inputs) })
+        }
     }
 
     deinit {
@@ -280,6 +318,12 @@ public final class ConvergeRuntime {
         if inTransaction { throw ConvergeError(.writeOutsideReducer, "derive functions cannot change inside a transaction") }
         derives[step]?.release()
         derives[step] = Unmanaged.passRetained(Derive(fn))
+        if options.level == .l3, let code = compileReport.bytecode, code.stepOffsets[step + 1] > code.stepOffsets[step] {
+            // the registered function wins at every level: at L3 the step becomes a host step
+            // (the bytecode is reloaded without it before the next converge)
+            hostOverrides.insert(step)
+            hot.pointee.codeStale = true
+        }
     }
 
     /// Empties the plan caches (and re-arms them); the next auto decision reports `generation_bumped`.
@@ -466,6 +510,7 @@ public final class ConvergeRuntime {
             summary.lruCacheEnabled = decider.lruEnabled
             summary.boundaryCalls = exec.boundaryCalls
             summary.hostCallbacks = exec.hostCalls
+            summary.vmSteps = exec.vmSteps
             summary.bytesIn = exec.bytesIn
             summary.bytesOut = exec.bytesOut
             summary.decisionNs = exec.decisionNs

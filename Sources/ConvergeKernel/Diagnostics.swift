@@ -106,6 +106,8 @@ public struct TransactionSummary: Sendable, Equatable {
     /// host callbacks from C (L2), and bytes handed across the C boundary (ids in, plan/result out).
     public var boundaryCalls = 0
     public var hostCallbacks = 0
+    /// Steps the kernel's bytecode VM ran (L3).
+    public var vmSteps = 0
     public var bytesIn = 0
     public var bytesOut = 0
     /// Time deciding (auto mode), in nanoseconds of the kernel's monotonic clock.
@@ -121,7 +123,7 @@ public struct TransactionSummary: Sendable, Equatable {
             && a.planLength == b.planLength && a.executedSteps == b.executedSteps
             && a.affectedSteps == b.affectedSteps && a.totalSteps == b.totalSteps && a.cacheHit == b.cacheHit
             && a.inlineCacheEnabled == b.inlineCacheEnabled && a.lruCacheEnabled == b.lruCacheEnabled
-            && a.boundaryCalls == b.boundaryCalls && a.hostCallbacks == b.hostCallbacks
+            && a.boundaryCalls == b.boundaryCalls && a.hostCallbacks == b.hostCallbacks && a.vmSteps == b.vmSteps
             && a.bytesIn == b.bytesIn && a.bytesOut == b.bytesOut && a.decisionNs == b.decisionNs
     }
 

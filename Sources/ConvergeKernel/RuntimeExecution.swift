@@ -15,6 +15,7 @@ extension ConvergeRuntime {
         var derivedChanged = false
         var boundaryCalls = 0
         var hostCalls = 0
+        var vmSteps = 0
         var bytesIn = 0
         var bytesOut = 0
         var decisionNs: UInt64 = 0
@@ -28,7 +29,7 @@ extension ConvergeRuntime {
         if scopeLen == 0 { return c }
         let fullStart = auto && decider.measuresFull ? monotonicNowNs() : 0
         var ranFull = false
-        if options.level == .l2, let native {
+        if options.level == .l2 || options.level == .l3, let native {
             c = try convergeL2(native, decision: decision, auto: auto, rootCount: rootCount, key: key,
                                dirtyAll: dirtyAll, reasons: &reasons, decisionStart: decisionStart)
             ranFull = c.executedMode == .full

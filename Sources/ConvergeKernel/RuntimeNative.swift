@@ -1,18 +1,26 @@
 import CKernel
 
-/// L2: one `ck_kernel_commit` / `ck_kernel_execute` call per transaction; the kernel runs links
-/// and calls back into the derive functions in batches.
+/// L2 and L3: one `ck_kernel_commit` / `ck_kernel_execute` call per transaction; the kernel runs
+/// links (and, at L3, the bytecode of compiled steps) and calls back into the derive functions of
+/// the other computed steps in batches.
 extension ConvergeRuntime {
     // MARK: L2
 
     func convergeL2(_ native: NativePlanner, decision: AutoDecision, auto: Bool, rootCount: Int, key: UInt32,
                             dirtyAll: DirtyAllReason?, reasons: inout DecisionReasons,
                             decisionStart: UInt64) throws(ConvergeError) -> ExecCounters {
+        if hot.pointee.codeStale, let code = compileReport.bytecode {
+            // once after derive(...) replaced compiled steps: reload without their programs
+            let overrides = hostOverrides
+            try native.loadCode(code.removingPrograms { overrides.contains($0) })
+            hot.pointee.codeStale = false
+        }
         var c = ExecCounters()
         var opts = ck_exec_options_t()
         opts.host_steps = convergeHostSteps
         opts.host_context = Unmanaged.passUnretained(self).toOpaque()
         opts.budget_ns = budgetNs
+        opts.vm_flags = options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE)
         var er = ck_exec_result_t()
         var pr = ck_plan_result_t()
         let traced = instrumentationCompiledIn && trace.level != UInt32(CK_TRACE_OFF)
@@ -67,6 +75,7 @@ extension ConvergeRuntime {
         c.executed = Int(er.executed_steps)
         c.changed = Int(er.changed_steps)
         c.hostCalls = Int(er.host_calls)
+        c.vmSteps = Int(er.vm_steps)
         if c.outcome == UInt32(CK_OUTCOME_OK) {
             let writes = native.lastWrites()
             var k = 0

@@ -3,7 +3,8 @@ import Foundation
 import Testing
 @testable import ConvergeKernel
 
-/// The Swift evaluator against Node: seeded random C0 expression texts over three deps (`a`,
+/// The Swift evaluator and the kernel's bytecode VM (L3) against Node: seeded random C0
+/// expression texts over three deps (`a`,
 /// `u.age`, `c`), each run on random inputs from the edge-case values, evaluated in one `node`
 /// process as `(a, u, c) => expr` (u = {age}); results must agree bit for bit (same kind, and
 /// `Object.is`), and a text Swift rejects must be a SyntaxError in Node and vice versa.
@@ -114,8 +115,15 @@ struct ExprNodeDifferentialTests {
             Issue.record("seed \(seed): node failed (status \(run.status)): \(run.output.prefix(2000))")
             return
         }
+        // the same texts as one graph's steps, compiled to bytecode: the kernel's VM answers too
+        let graph = try BytecodeTests.graph(texts, deps: Self.deps)
+        let code = try #require(try ExprCompiler.compile(graph, policy: .try).bytecode)
+        let vm = try BytecodeTests.planner(graph)
+        try vm.loadCode(code)
+        var stepOfText = [Int](repeating: -1, count: texts.count)
+        for (id, decl) in graph.topoOrder.enumerated() { stepOfText[decl] = id }
         var failures: [String] = []
-        var rejected = 0
+        var rejected = 0, vmChecked = 0
         for (t, text) in texts.enumerated() {
             let parsed: ExprNode?
             var parseMessage = ""
@@ -135,6 +143,15 @@ struct ExprNodeDifferentialTests {
                     let args = inputs[t * inputsPer + k].map { Self.values[$0].js }
                     failures.append("\(text)  with a=\(args[0]) u.age=\(args[1]) c=\(args[2]): swift \(got) \(parseMessage), node \(want)")
                 }
+                if parsed != nil {
+                    for (d, i) in zip(Self.deps, inputs[t * inputsPer + k]) { BytecodeTests.set(vm, graph, d, Self.values[i].value) }
+                    let vmGot = Self.spell(try vm.evaluate(step: stepOfText[t]))
+                    vmChecked += 1
+                    if vmGot != want {
+                        let args = inputs[t * inputsPer + k].map { Self.values[$0].js }
+                        failures.append("\(text)  with a=\(args[0]) u.age=\(args[1]) c=\(args[2]): bytecode VM \(vmGot), node \(want)")
+                    }
+                }
             }
             if parsed == nil { rejected += 1 }
         }
@@ -143,5 +160,6 @@ struct ExprNodeDifferentialTests {
         // Most texts are valid C0; some mix ?? with &&/|| and both sides reject them.
         #expect(rejected < count / 2, "seed \(seed): \(rejected) texts rejected")
         #expect(rejected > 0, "seed \(seed): no text exercised the ?? mixing rule")
+        #expect(vmChecked > count, "seed \(seed): the VM answered only \(vmChecked) times")
     }
 }

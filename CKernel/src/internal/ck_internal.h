@@ -139,6 +139,19 @@ struct ck_kernel {
                                    dep paths, or CK_NONE: a host batch starting after it may hold
                                    the step */
 
+    /* bytecode (vm.c), in its own arena; all NULL until ck_kernel_load_code */
+    ck_arena_t code_arena;
+    uint32_t *code_offsets;     /* [step_count + 1] instruction ranges; empty = no program */
+    uint8_t *code_regs;         /* [step_count] */
+    ck_insn_t *code_insns;
+    double *code_consts;
+    uint32_t *code_run_end;     /* [step_count] one past the last step of s's batch run */
+    uint8_t *lane_tags;         /* [max_regs][CK_VM_LANES] lane registers of a batch */
+    double *lane_values;
+    uint8_t *lane_out_tags;     /* [CK_VM_LANES] a batch's results */
+    double *lane_out_values;
+    ck_code_info_t code_info;
+
     /* scratch, all-zero between calls */
     uint64_t *step_bits;        /* [step_words] */
     uint64_t *group_bits;       /* [group_words] */
@@ -179,6 +192,8 @@ static inline ck_status_t ck_fail(ck_error_t *error, ck_status_t status, ck_tabl
         error->table = table;
         error->index = index;
         error->value = value;
+        error->fault = CK_FAULT_NONE;
+        error->reserved = 0;
     }
     return status;
 }

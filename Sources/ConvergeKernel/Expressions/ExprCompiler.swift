@@ -1,7 +1,7 @@
 /// What to do with a computed step whose `expr` does not compile.
 ///
-/// This is a parameter of ``ExprCompiler/compile(_:policy:)`` for now; a per-step IR field
-/// (`compile: "try" | "must"`) is planned for a later slice.
+/// A step's own `compile` field (``IRStep/compile``) decides for that step; the `policy` given
+/// to ``ExprCompiler`` (``RuntimeOptions/compilePolicy``) is the default for steps without one.
 public enum CompilePolicy: String, Sendable, CaseIterable {
     /// Fall back to the host's derive function for that step, recording the reason.
     case `try`
@@ -63,6 +63,14 @@ public struct CompileReport: Sendable, Equatable {
 
     /// The computed steps in declaration order (links are not listed).
     public let entries: [Entry]
+    /// The compiled steps' VM programs, by step id (``ExprCompiler/compile(_:policy:)-(StaticIR,_)``
+    /// only; nil when compiled from an IR document alone).
+    public let bytecode: Bytecode?
+
+    public init(entries: [Entry], bytecode: Bytecode? = nil) {
+        self.entries = entries
+        self.bytecode = bytecode
+    }
 
     /// How many computed steps compiled.
     public var compiledCount: Int { entries.count { $0.compiled != nil } }
@@ -75,14 +83,16 @@ public struct CompileReport: Sendable, Equatable {
 
 /// Compiles the `expr` of every computed step of a graph.
 public enum ExprCompiler {
-    /// Compiles each computed step's `expr` against its raw `deps`.
+    /// Compiles each computed step's `expr` against its raw `deps` (parsing only: no bytecode).
     ///
-    /// - Parameter policy: `.try` records a fallback with the reason for a step without `expr` or
-    ///   whose `expr` is not C0; `.must` throws `invalidExpression` for the first such step (in
-    ///   declaration order), naming its `out` and the reason.
+    /// - Parameter policy: the default for steps without a `compile` field. Under `try` a step
+    ///   without `expr` or whose `expr` is not C0 falls back with the reason; under `must` the
+    ///   first such step (in declaration order) is an `invalidExpression` error naming its `out`
+    ///   and the reason. A `compile` field other than `"try"`/`"must"` is `invalidExpression`.
     public static func compile(_ ir: ConvergeIR, policy: CompilePolicy) throws(ConvergeError) -> CompileReport {
         var entries: [CompileReport.Entry] = []
         for (i, step) in ir.steps.enumerated() where step.kind == IRStep.computed {
+            let stepPolicy = try Self.policy(of: step, at: i, default: policy)
             let outcome: CompileReport.Outcome
             if let text = step.expr {
                 do {
@@ -93,16 +103,78 @@ public enum ExprCompiler {
             } else {
                 outcome = .fallback(reason: "no expr")
             }
-            if policy == .must, case .fallback(let reason) = outcome {
-                throw ConvergeError(.invalidExpression, "step \"\(step.out)\" (steps[\(i)]) must compile: \(reason)")
+            if stepPolicy == .must, case .fallback(let reason) = outcome {
+                throw mustError(step, at: i, reason)
             }
             entries.append(CompileReport.Entry(stepIndex: i, out: step.out, outcome: outcome))
         }
         return CompileReport(entries: entries)
     }
 
-    /// Compiles a loaded graph's steps (its ``StaticIR/ir``, in declaration order).
+    /// Compiles a loaded graph's steps (its ``StaticIR/ir``, in declaration order) and emits the
+    /// VM program of every compiled step (``CompileReport/bytecode``, docs/bytecode.md). A step
+    /// whose program cannot be emitted (more than 255 registers) falls back, or fails under `must`.
     public static func compile(_ graph: StaticIR, policy: CompilePolicy) throws(ConvergeError) -> CompileReport {
-        try compile(graph.ir, policy: policy)
+        let parsed = try compile(graph.ir, policy: policy)
+        var stepOfDecl = [Int](repeating: -1, count: graph.ir.steps.count)
+        for (id, decl) in graph.topoOrder.enumerated() { stepOfDecl[decl] = id }
+        var programs = [StepProgram?](repeating: nil, count: graph.stepCount)
+        var constants: [Double] = []
+        var constantIndex: [UInt64: UInt32] = [:]
+        var entries = parsed.entries
+        for (n, entry) in parsed.entries.enumerated() {
+            guard let expr = entry.compiled else { continue }
+            let s = stepOfDecl[entry.stepIndex]
+            let lo = Int(graph.inputOffsets[s]), hi = Int(graph.inputOffsets[s + 1])
+            do {
+                let program = try BytecodeCompiler.compile(expr.root, inputPaths: Array(graph.inputPaths[lo..<hi]))
+                // re-index the program's constants into the shared, deduplicated pool
+                var p = program
+                for k in p.instructions.indices where p.instructions[k].op == .ldnum {
+                    let v = program.constants[Int(p.instructions[k].imm)]
+                    let key = v.bitPattern
+                    if let at = constantIndex[key] {
+                        p.instructions[k].imm = at
+                    } else {
+                        constantIndex[key] = UInt32(constants.count)
+                        p.instructions[k].imm = UInt32(constants.count)
+                        constants.append(v)
+                    }
+                }
+                p.constants = []
+                programs[s] = p
+            } catch {
+                let step = graph.ir.steps[entry.stepIndex]
+                if try Self.policy(of: step, at: entry.stepIndex, default: policy) == .must {
+                    throw mustError(step, at: entry.stepIndex, error.message)
+                }
+                entries[n] = CompileReport.Entry(stepIndex: entry.stepIndex, out: entry.out, outcome: .fallback(reason: error.message))
+            }
+        }
+        var code = Bytecode(stepCount: graph.stepCount)
+        code.constants = constants
+        var at: UInt32 = 0
+        for s in 0..<graph.stepCount {
+            code.stepOffsets[s] = at
+            if let p = programs[s] {
+                code.instructions += p.instructions
+                code.stepRegisters[s] = UInt8(p.registers)
+                at += UInt32(p.instructions.count)
+            }
+        }
+        code.stepOffsets[graph.stepCount] = at
+        return CompileReport(entries: entries, bytecode: code)
+    }
+
+    private static func policy(of step: IRStep, at i: Int, default policy: CompilePolicy) throws(ConvergeError) -> CompilePolicy {
+        guard let raw = step.compile else { return policy }
+        guard let p = CompilePolicy(rawValue: raw) else {
+            throw ConvergeError(.invalidExpression, "step \"\(step.out)\" (steps[\(i)]): compile is \"\(raw)\", expected \"try\" or \"must\"")
+        }
+        return p
+    }
+
+    private static func mustError(_ step: IRStep, at i: Int, _ reason: String) -> ConvergeError {
+        ConvergeError(.invalidExpression, "step \"\(step.out)\" (steps[\(i)]) must compile: \(reason)")
     }
 }

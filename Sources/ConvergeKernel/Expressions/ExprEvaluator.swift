@@ -5,36 +5,63 @@ public enum ExprEvaluator {
     /// The value of `node` given the deps' values in the step's `deps` order. A dep index past the
     /// end of `deps` reads as `undefined`.
     public static func evaluate(_ node: ExprNode, deps: [ConvergeValue]) -> ConvergeValue {
+        evaluate(node, ArrayDeps(values: deps))
+    }
+
+    /// The value of `node` reading the deps straight from the state (a derive function's
+    /// inputs); allocates nothing.
+    public static func evaluate(_ node: ExprNode, inputs: StepInputs) -> ConvergeValue {
+        evaluate(node, inputs)
+    }
+
+    static func evaluate<D: ExprDeps>(_ node: ExprNode, _ deps: D) -> ConvergeValue {
         switch node {
         case .number(let d): return .number(d)
         case .boolean(let b): return .boolean(b)
         case .null: return .null
         case .undefined: return .undefined
-        case .dep(let i): return i >= 0 && i < deps.count ? deps[i] : .undefined
+        case .dep(let i): return deps.value(i)
         case .unary(let op, let operand):
-            let v = evaluate(operand, deps: deps)
+            let v = evaluate(operand, deps)
             switch op {
             case .plus: return .number(toNumber(v))
             case .negate: return .number(-toNumber(v))
             case .not: return .boolean(!toBoolean(v))
             }
         case .binary(let op, let l, let r):
-            return binary(op, evaluate(l, deps: deps), evaluate(r, deps: deps))
+            return binary(op, evaluate(l, deps), evaluate(r, deps))
         case .logical(let op, let l, let r):
-            let left = evaluate(l, deps: deps)
+            let left = evaluate(l, deps)
             switch op {
-            case .and: return toBoolean(left) ? evaluate(r, deps: deps) : left
-            case .or: return toBoolean(left) ? left : evaluate(r, deps: deps)
+            case .and: return toBoolean(left) ? evaluate(r, deps) : left
+            case .or: return toBoolean(left) ? left : evaluate(r, deps)
             case .coalesce:
                 switch left {
-                case .null, .undefined: return evaluate(r, deps: deps)
+                case .null, .undefined: return evaluate(r, deps)
                 default: return left
                 }
             }
         case .conditional(let t, let c, let a):
-            return toBoolean(evaluate(t, deps: deps)) ? evaluate(c, deps: deps) : evaluate(a, deps: deps)
+            return toBoolean(evaluate(t, deps)) ? evaluate(c, deps) : evaluate(a, deps)
         case .call(let f, let args):
-            return .number(call(f, args.map { toNumber(evaluate($0, deps: deps)) }))
+            switch f {
+            case .max, .min:
+                // ToNumber of every argument, then the extreme (NaN wins; ±0 ordered)
+                var m: Double = f == .max ? -.infinity : .infinity
+                var nan = false
+                for a in args {
+                    let v = toNumber(evaluate(a, deps))
+                    if v.isNaN { nan = true; continue }
+                    if f == .max {
+                        if v > m || (v == 0 && m == 0 && m.sign == .minus) { m = v }
+                    } else {
+                        if v < m || (v == 0 && m == 0 && v.sign == .minus) { m = v }
+                    }
+                }
+                return .number(nan ? .nan : m)
+            default:
+                return .number(unary(f, args.first.map { toNumber(evaluate($0, deps)) } ?? .nan))
+            }
         }
     }
 
@@ -89,8 +116,7 @@ public enum ExprEvaluator {
         }
     }
 
-    static func call(_ f: MathFunction, _ args: [Double]) -> Double {
-        let x = args.first ?? .nan
+    static func unary(_ f: MathFunction, _ x: Double) -> Double {
         switch f {
         case .abs: return x.magnitude
         case .floor: return x.rounded(.down)
@@ -99,20 +125,7 @@ public enum ExprEvaluator {
         case .sqrt: return x.squareRoot()
         case .sign: return x.isNaN || x == 0 ? x : (x > 0 ? 1 : -1)
         case .round: return round(x)
-        case .max:
-            var m = -Double.infinity
-            for v in args {
-                if v.isNaN { return .nan }
-                if v > m || (v == 0 && m == 0 && m.sign == .minus) { m = v }
-            }
-            return m
-        case .min:
-            var m = Double.infinity
-            for v in args {
-                if v.isNaN { return .nan }
-                if v < m || (v == 0 && m == 0 && v.sign == .minus) { m = v }
-            }
-            return m
+        case .max, .min: return x   // not unary: handled by evaluate
         }
     }
 
@@ -124,4 +137,18 @@ public enum ExprEvaluator {
         let r = x - down >= 0.5 ? down + 1 : down
         return r == 0 && x.sign == .minus ? -0.0 : r
     }
+}
+
+/// Where an evaluation reads dep values from.
+protocol ExprDeps {
+    func value(_ i: Int) -> ConvergeValue
+}
+
+struct ArrayDeps: ExprDeps {
+    let values: [ConvergeValue]
+    func value(_ i: Int) -> ConvergeValue { i >= 0 && i < values.count ? values[i] : .undefined }
+}
+
+extension StepInputs: ExprDeps {
+    func value(_ i: Int) -> ConvergeValue { self[i] }
 }

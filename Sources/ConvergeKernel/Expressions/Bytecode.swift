@@ -1,0 +1,253 @@
+import CKernel
+
+/// One VM instruction (docs/bytecode.md): `op`, three byte operands and a 32-bit immediate.
+public struct Instruction: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var op: Opcode
+    public var a: UInt8
+    public var b: UInt8
+    public var c: UInt8
+    public var imm: UInt32
+
+    public init(_ op: Opcode, a: UInt8 = 0, b: UInt8 = 0, c: UInt8 = 0, imm: UInt32 = 0) {
+        self.op = op
+        self.a = a
+        self.b = b
+        self.c = c
+        self.imm = imm
+    }
+
+    /// Disassembly, e.g. `ADD r0, r0, r1` or `LDDEP r1, slot 7`.
+    public var description: String {
+        switch op {
+        case .lddep: "LDDEP r\(a), slot \(imm)"
+        case .ldnum: "LDNUM r\(a), const \(imm)"
+        case .ldlit:
+            "LDLIT r\(a), " + (b == ConvergeValue.booleanTag ? (c == 1 ? "true" : "false") : b == ConvergeValue.nullTag ? "null" : "undefined")
+        case .ret: "RET r\(a)"
+        case .sel: "SEL r\(a), r\(b) ? r\(c) : r\(imm)"
+        case .seln: "SELN r\(a), r\(b) ?? r\(c)"
+        case .tonum, .neg, .not, .abs, .floor, .ceil, .round, .trunc, .sign, .sqrt: "\(op.name) r\(a), r\(b)"
+        default: "\(op.name) r\(a), r\(b), r\(c)"
+        }
+    }
+
+    var c_: ck_insn_t { ck_insn_t(op: op.rawValue, a: a, b: b, c: c, imm: imm) }
+}
+
+/// The VM's opcodes, numbered as `ck_opcode_t` (docs/bytecode.md).
+public enum Opcode: UInt8, Sendable, CaseIterable {
+    case lddep = 1, ldnum, ldlit, tonum, neg, not, add, sub, mul, div, mod, seq, sne, lt, le, gt, ge
+    case abs, floor, ceil, round, trunc, sign, sqrt, max, min, sel, seln, ret
+
+    /// The mnemonic (`ADD`, `LDDEP`, …).
+    public var name: String { String(describing: self).uppercased() }
+}
+
+/// One step's program: straight-line register code ending with `RET`.
+public struct StepProgram: Sendable, Equatable {
+    public var instructions: [Instruction]
+    /// Registers used (`r0 … r(registers−1)`).
+    public var registers: Int
+    /// The numbers its `LDNUM`s load (from ``BytecodeCompiler``: its own pool, `imm` indexes it;
+    /// from ``Bytecode/program(step:)``: the graph's pool).
+    public var constants: [Double]
+}
+
+/// The bytecode of a graph (`ck_code_t`): one program per compiled step, indexed by step id
+/// (topological position); steps without one run as host steps (or are links).
+public struct Bytecode: Sendable, Equatable {
+    /// `[stepCount + 1]` instruction ranges.
+    public var stepOffsets: [UInt32]
+    /// `[stepCount]` registers per program (0 without one).
+    public var stepRegisters: [UInt8]
+    public var instructions: [Instruction]
+    /// The numbers `LDNUM` loads (deduplicated by bit pattern).
+    public var constants: [Double]
+
+    public var stepCount: Int { stepRegisters.count }
+
+    /// Bytecode with no programs for a graph of `stepCount` steps.
+    public init(stepCount: Int) {
+        stepOffsets = Array(repeating: 0, count: stepCount + 1)
+        stepRegisters = Array(repeating: 0, count: stepCount)
+        instructions = []
+        constants = []
+    }
+
+    /// Raw tables, as given (the kernel verifies them when loaded).
+    public init(stepOffsets: [UInt32], stepRegisters: [UInt8], instructions: [Instruction], constants: [Double]) {
+        self.stepOffsets = stepOffsets
+        self.stepRegisters = stepRegisters
+        self.instructions = instructions
+        self.constants = constants
+    }
+
+    /// Step `s`'s program, or nil.
+    public func program(step s: Int) -> StepProgram? {
+        let lo = Int(stepOffsets[s]), hi = Int(stepOffsets[s + 1])
+        guard hi > lo else { return nil }
+        return StepProgram(instructions: Array(instructions[lo..<hi]), registers: Int(stepRegisters[s]), constants: constants)
+    }
+
+    /// The same bytecode without the programs of the steps `drop` selects (they become host steps).
+    public func removingPrograms(where drop: (Int) -> Bool) -> Bytecode {
+        var c = Bytecode(stepCount: stepCount)
+        c.constants = constants
+        c.instructions.reserveCapacity(instructions.count)
+        for s in 0..<stepCount {
+            c.stepOffsets[s] = UInt32(c.instructions.count)
+            let lo = Int(stepOffsets[s]), hi = Int(stepOffsets[s + 1])
+            if hi > lo && !drop(s) {
+                c.instructions += instructions[lo..<hi]
+                c.stepRegisters[s] = stepRegisters[s]
+            }
+        }
+        c.stepOffsets[stepCount] = UInt32(c.instructions.count)
+        return c
+    }
+
+    /// Number of steps with a program.
+    public var compiledSteps: Int { (0..<stepCount).count { stepOffsets[$0 + 1] > stepOffsets[$0] } }
+
+    func withCode<R>(_ body: (inout ck_code_t) -> R) -> R {
+        let insns = instructions.map(\.c_)
+        return stepOffsets.withUnsafeBufferPointer { offs in
+            stepRegisters.withUnsafeBufferPointer { regs in
+                insns.withUnsafeBufferPointer { ins in
+                    constants.withUnsafeBufferPointer { consts in
+                        var code = ck_code_t(step_count: UInt32(stepRegisters.count), step_offsets: offs.baseAddress,
+                                             step_regs: regs.baseAddress, insns: ins.baseAddress,
+                                             consts: consts.baseAddress, const_count: UInt32(consts.count))
+                        return body(&code)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Compiles C0 trees to VM programs.
+///
+/// Registers are allocated as a stack: a node's value goes to the register it is given; a
+/// binary node computes its left operand there and its right operand in the next register, so a
+/// left-nested chain (`a + b + c + …`) needs two registers and only right nesting grows the
+/// count. `?:`, `&&`, `||` and `??` evaluate both operands and select (C0 is total and has no
+/// side effects, so the result is the same as JavaScript's short circuit).
+public enum BytecodeCompiler {
+    /// The program of one expression. `inputPaths[i]` is the path id dep `i` reads (`.max`: a
+    /// dep that normalizes to no path, read as `undefined`). Its `LDNUM`s index the program's own
+    /// constant pool (deduplicated by bit pattern).
+    /// - Throws: `invalidExpression` when the program would need more than 255 registers.
+    public static func compile(_ root: ExprNode, inputPaths: [UInt32]) throws(ConvergeError) -> StepProgram {
+        var e = Emitter(inputPaths: inputPaths)
+        try e.emit(root, into: 0)
+        e.code.append(Instruction(.ret, a: 0))
+        return StepProgram(instructions: e.code, registers: e.maxRegister + 1, constants: e.constants)
+    }
+
+    private struct Emitter {
+        let inputPaths: [UInt32]
+        var code: [Instruction] = []
+        var constants: [Double] = []
+        var maxRegister = 0
+
+        mutating func constant(_ v: Double) -> UInt32 {
+            if let i = constants.firstIndex(where: { $0.bitPattern == v.bitPattern }) { return UInt32(i) }
+            constants.append(v)
+            return UInt32(constants.count - 1)
+        }
+
+        mutating func reg(_ r: Int) throws(ConvergeError) -> UInt8 {
+            guard r < Int(CK_VM_MAX_REGS) else {
+                throw ConvergeError(.invalidExpression, "the expression needs more than \(CK_VM_MAX_REGS) registers (nested too deeply to the right)")
+            }
+            maxRegister = Swift.max(maxRegister, r)
+            return UInt8(r)
+        }
+
+        mutating func emit(_ node: ExprNode, into r: Int) throws(ConvergeError) {
+            let d = try reg(r)
+            switch node {
+            case .number(let v): code.append(Instruction(.ldnum, a: d, imm: constant(v)))
+            case .boolean(let b): code.append(Instruction(.ldlit, a: d, b: ConvergeValue.booleanTag, c: b ? 1 : 0))
+            case .null: code.append(Instruction(.ldlit, a: d, b: ConvergeValue.nullTag))
+            case .undefined: code.append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag))
+            case .dep(let i):
+                let p = i >= 0 && i < inputPaths.count ? inputPaths[i] : .max
+                if p == .max { code.append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag)) }
+                else { code.append(Instruction(.lddep, a: d, imm: p)) }
+            case .unary(let op, let x):
+                try emit(x, into: r)
+                let o: Opcode = switch op { case .plus: .tonum; case .negate: .neg; case .not: .not }
+                code.append(Instruction(o, a: d, b: d))
+            case .binary(let op, let x, let y):
+                try emit(x, into: r)
+                try emit(y, into: r + 1)
+                let o: Opcode = switch op {
+                case .add: .add
+                case .subtract: .sub
+                case .multiply: .mul
+                case .divide: .div
+                case .remainder: .mod
+                case .strictEqual: .seq
+                case .strictNotEqual: .sne
+                case .less: .lt
+                case .lessOrEqual: .le
+                case .greater: .gt
+                case .greaterOrEqual: .ge
+                }
+                code.append(Instruction(o, a: d, b: d, c: try reg(r + 1)))
+            case .logical(let op, let x, let y):
+                try emit(x, into: r)
+                try emit(y, into: r + 1)
+                let n = try reg(r + 1)
+                switch op {
+                case .and: code.append(Instruction(.sel, a: d, b: d, c: n, imm: UInt32(d)))   // x ? y : x
+                case .or: code.append(Instruction(.sel, a: d, b: d, c: d, imm: UInt32(n)))    // x ? x : y
+                case .coalesce: code.append(Instruction(.seln, a: d, b: d, c: n))             // x ?? y
+                }
+            case .conditional(let t, let x, let y):
+                try emit(t, into: r)
+                try emit(x, into: r + 1)
+                try emit(y, into: r + 2)
+                code.append(Instruction(.sel, a: d, b: d, c: try reg(r + 1), imm: UInt32(try reg(r + 2))))
+            case .call(let f, let args):
+                try emitCall(f, args, into: r)
+            }
+        }
+
+        mutating func emitCall(_ f: MathFunction, _ args: [ExprNode], into r: Int) throws(ConvergeError) {
+            let d = try reg(r)
+            switch f {
+            case .max, .min:
+                // Math.max() is -Infinity, Math.max(x) is ToNumber(x); more arguments fold pairwise
+                // (NaN wins and ±0 order either way, so the fold equals the n-ary function).
+                guard let first = args.first else {
+                    code.append(Instruction(.ldnum, a: d, imm: constant(f == .max ? -.infinity : .infinity)))
+                    return
+                }
+                try emit(first, into: r)
+                if args.count == 1 { code.append(Instruction(.tonum, a: d, b: d)) }
+                for arg in args.dropFirst() {
+                    try emit(arg, into: r + 1)
+                    code.append(Instruction(f == .max ? .max : .min, a: d, b: d, c: try reg(r + 1)))
+                }
+            default:
+                // one argument; a missing one is undefined; extra ones are evaluated by JavaScript
+                // and ignored (no side effects in C0: not emitted)
+                if let first = args.first { try emit(first, into: r) }
+                else { code.append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag)) }
+                let o: Opcode = switch f {
+                case .abs: .abs
+                case .floor: .floor
+                case .ceil: .ceil
+                case .round: .round
+                case .trunc: .trunc
+                case .sign: .sign
+                default: .sqrt
+                }
+                code.append(Instruction(o, a: d, b: d))
+            }
+        }
+    }
+}
