@@ -632,6 +632,13 @@ ck_status_t ck_kernel_code_info(const ck_kernel_t *kernel, ck_code_info_t *out_i
 ck_status_t ck_kernel_eval_step(ck_kernel_t *kernel, uint32_t step, uint8_t *out_tag, double *out_value,
                                 ck_error_t *error);
 
+/*
+ * The converge workload's floor, for benchmarks: values[to[i]] = values[from[i]] + 1.0 for
+ * i < count — what a plain C loop over the same slots costs (no tags, no Object.is check, no undo
+ * log), measured beside L3 in the same run. NULL pointers make it a no-op. Allocates nothing.
+ */
+void ck_floor_add_one(double *values, const uint32_t *from, const uint32_t *to, uint32_t count);
+
 /* JavaScript's `x % y` (fmod), exact, without libm (the wasm build has none): the VM's MOD. */
 double ck_fmod(double x, double y);
 

@@ -191,7 +191,7 @@ static inline __attribute__((always_inline)) uint32_t apply_lanes(ck_kernel_t *r
    same-shape steps as lane batches of up to CK_VM_LANES (one step at a time when TRACE or
    CK_VM_ONE_BY_ONE); runs of host steps go to the host in batches (one step per batch when
    TRACE, so each can be timed). The budget is checked before the first step at or past each
-   multiple of 32 positions (a lane batch is checked before it starts). */
+   multiple of 32 positions, and before a lane batch that reaches one. */
 static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict k, const uint32_t *restrict plan, uint32_t n,
                             const ck_exec_options_t *restrict o, ck_exec_result_t *restrict r,
                             ck_trace_t *restrict trace, const bool TRACE) {
@@ -246,6 +246,15 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
                     while (count < limit && plan[i + count] < run_end) count++;
                 }
                 if (count > 1u) {
+                    /* a batch reaching a budget check point is checked before it starts */
+                    if (budget && i + count > next_check) {
+                        next_check = ((i + count - 1u) | 31u) + 1u;
+                        if (budget_now(budget) - start > budget) {
+                            r->outcome = CK_OUTCOME_BUDGET_EXCEEDED;
+                            r->failed_step = s;
+                            break;
+                        }
+                    }
                     ck_vm_run_batch(k, plan + i, count);
                     const uint32_t done = apply_lanes(k, plan + i, count, &writes, trace, TRACE, t0);
                     vm_steps += done;

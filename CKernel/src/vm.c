@@ -192,13 +192,31 @@ uint8_t ck_vm_run(const ck_kernel_t *k, uint32_t s, double *out_value) {
 /* ---------------------------------------------------------------- lane batches */
 
 /* Each instruction of the run's shape is applied to every lane before the next one: registers are
-   [reg][lane] arrays, so the loops below are plain element-wise loops the compiler vectorizes. */
+   [reg][lane] arrays, so the loops below are plain element-wise loops the compiler vectorizes.
+   `num[r]` records that every lane of register r holds a number (LDNUM, arithmetic results, an
+   LDDEP that found only numbers): operators on such registers skip ToNumber and run as straight
+   double loops; the others take the general (per-lane coercion) loops. */
+#define NUM_LOOP(EXPR)                                                                              \
+    do {                                                                                            \
+        if (num[in.b] && num[in.c]) {                                                               \
+            for (uint32_t l = 0; l < n; l++) { const double x = bv[l], y = cv[l]; av[l] = (EXPR); } \
+        } else {                                                                                    \
+            for (uint32_t l = 0; l < n; l++) {                                                      \
+                const double x = to_number(bt[l], bv[l]), y = to_number(ct[l], cv[l]);             \
+                av[l] = (EXPR);                                                                     \
+            }                                                                                       \
+        }                                                                                           \
+        memset(at, CK_TAG_NUMBER, n);                                                               \
+        num[in.a] = 1;                                                                              \
+    } while (0)
+
 void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
     const ck_insn_t *restrict code = k->code_insns;
     const uint32_t *restrict offs = k->code_offsets;
     const uint8_t *restrict st = k->slot_tags;
     const double *restrict sv = k->slot_values;
     const uint32_t first = offs[steps[0]], end = offs[steps[0] + 1];
+    uint8_t num[CK_VM_MAX_REGS];
     for (uint32_t pc = first; pc < end; pc++) {
         const ck_insn_t in = code[pc];
         uint8_t *restrict at = k->lane_tags + (size_t)in.a * CK_VM_LANES;
@@ -210,49 +228,56 @@ void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
         switch (in.op) {
         case CK_OP_LDDEP: {
             const uint32_t rel = pc - first;
+            uint8_t other = 0;
             for (uint32_t l = 0; l < n; l++) {
                 const uint32_t slot = code[offs[steps[l]] + rel].imm;
-                at[l] = st[slot];
+                const uint8_t t = st[slot];
+                at[l] = t;
                 av[l] = sv[slot];
+                other |= (uint8_t)(t ^ CK_TAG_NUMBER);
             }
+            num[in.a] = other == 0;
             break;
         }
         case CK_OP_LDNUM: {
             const double v = k->code_consts[in.imm]; /* one shape: the same value in every lane */
-            for (uint32_t l = 0; l < n; l++) { at[l] = CK_TAG_NUMBER; av[l] = v; }
+            for (uint32_t l = 0; l < n; l++) av[l] = v;
+            memset(at, CK_TAG_NUMBER, n);
+            num[in.a] = 1;
             break;
         }
         case CK_OP_LDLIT:
             for (uint32_t l = 0; l < n; l++) { at[l] = in.b; av[l] = (double)in.c; }
+            num[in.a] = 0;
             break;
         case CK_OP_NOT:
             for (uint32_t l = 0; l < n; l++) { av[l] = to_boolean(bt[l], bv[l]) ? 0.0 : 1.0; at[l] = CK_TAG_BOOLEAN; }
+            num[in.a] = 0;
             break;
         case CK_OP_TONUM: case CK_OP_NEG: case CK_OP_ABS: case CK_OP_FLOOR: case CK_OP_CEIL:
         case CK_OP_ROUND: case CK_OP_TRUNC: case CK_OP_SIGN: case CK_OP_SQRT:
-            for (uint32_t l = 0; l < n; l++) { av[l] = math1(in.op, to_number(bt[l], bv[l])); at[l] = CK_TAG_NUMBER; }
+            if (num[in.b]) {
+                for (uint32_t l = 0; l < n; l++) av[l] = math1(in.op, bv[l]);
+            } else {
+                for (uint32_t l = 0; l < n; l++) av[l] = math1(in.op, to_number(bt[l], bv[l]));
+            }
+            memset(at, CK_TAG_NUMBER, n);
+            num[in.a] = 1;
             break;
-        case CK_OP_ADD:
-            for (uint32_t l = 0; l < n; l++) { av[l] = to_number(bt[l], bv[l]) + to_number(ct[l], cv[l]); at[l] = CK_TAG_NUMBER; }
-            break;
-        case CK_OP_SUB:
-            for (uint32_t l = 0; l < n; l++) { av[l] = to_number(bt[l], bv[l]) - to_number(ct[l], cv[l]); at[l] = CK_TAG_NUMBER; }
-            break;
-        case CK_OP_MUL:
-            for (uint32_t l = 0; l < n; l++) { av[l] = to_number(bt[l], bv[l]) * to_number(ct[l], cv[l]); at[l] = CK_TAG_NUMBER; }
-            break;
-        case CK_OP_DIV:
-            for (uint32_t l = 0; l < n; l++) { av[l] = to_number(bt[l], bv[l]) / to_number(ct[l], cv[l]); at[l] = CK_TAG_NUMBER; }
-            break;
-        case CK_OP_MOD: case CK_OP_MAX: case CK_OP_MIN:
-            for (uint32_t l = 0; l < n; l++) { av[l] = arith(in.op, to_number(bt[l], bv[l]), to_number(ct[l], cv[l])); at[l] = CK_TAG_NUMBER; }
-            break;
+        case CK_OP_ADD: NUM_LOOP(x + y); break;
+        case CK_OP_SUB: NUM_LOOP(x - y); break;
+        case CK_OP_MUL: NUM_LOOP(x * y); break;
+        case CK_OP_DIV: NUM_LOOP(x / y); break;
+        case CK_OP_MOD: NUM_LOOP(ck_fmod(x, y)); break;
+        case CK_OP_MAX: NUM_LOOP(js_max(x, y)); break;
+        case CK_OP_MIN: NUM_LOOP(js_min(x, y)); break;
         case CK_OP_SEQ: case CK_OP_SNE: {
             const bool want = in.op == CK_OP_SEQ;
             for (uint32_t l = 0; l < n; l++) {
                 av[l] = strict_equal(bt[l], bv[l], ct[l], cv[l]) == want ? 1.0 : 0.0;
                 at[l] = CK_TAG_BOOLEAN;
             }
+            num[in.a] = 0;
             break;
         }
         case CK_OP_LT: case CK_OP_LE: case CK_OP_GT: case CK_OP_GE:
@@ -260,6 +285,7 @@ void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
                 av[l] = compare(in.op, to_number(bt[l], bv[l]), to_number(ct[l], cv[l])) ? 1.0 : 0.0;
                 at[l] = CK_TAG_BOOLEAN;
             }
+            num[in.a] = 0;
             break;
         case CK_OP_SEL: {
             const uint8_t *et = k->lane_tags + (size_t)in.imm * CK_VM_LANES;
@@ -271,6 +297,7 @@ void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
                 at[l] = t;
                 av[l] = v;
             }
+            num[in.a] = (uint8_t)(num[in.c] && num[in.imm]);
             break;
         }
         case CK_OP_SELN:
@@ -281,6 +308,7 @@ void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
                 at[l] = t;
                 av[l] = v;
             }
+            num[in.a] = (uint8_t)(num[in.b] && num[in.c]);
             break;
         default: /* CK_OP_RET */
             memcpy(k->lane_out_tags, at, n);
@@ -289,6 +317,7 @@ void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
         }
     }
 }
+#undef NUM_LOOP
 
 /* ---------------------------------------------------------------- verification */
 

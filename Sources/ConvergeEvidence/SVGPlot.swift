@@ -303,6 +303,7 @@ struct BackendColors {
         "portable": "#7f7f7f",
         "native-l1": "#0072b2",
         "native-l2": "#56b4e9",
+        "native-l3": "#1b3a6b",
         "wasm-wasmkit": "#e69f00",
         "wasm-v8": "#d55e00",
         "wasm-v8-l2": "#cc79a7",

@@ -39,10 +39,13 @@ public typealias DeriveFunction = (StepInputs) throws -> ConvergeValue
 extension Workload {
     /// The derive functions of ``converge(steps:)``: `d_i = b_i + 1` (a non-number `b_i` gives
     /// NaN, as JavaScript's `undefined + 1` does), registered for every computed step (links of
-    /// a graph extended by hand are left alone).
+    /// a graph extended by hand are left alone) — at L3 only for the steps that did not compile
+    /// to bytecode (a registered function would turn a compiled step into a host step).
     public static func registerConvergeFunctions(_ runtime: ConvergeRuntime) throws(ConvergeError) {
+        let code = runtime.options.level == .l3 ? runtime.compileReport.bytecode : nil
         var s = 0
         while s < runtime.graph.stepCount {
+            if let code, code.stepOffsets[s + 1] > code.stepOffsets[s] { s += 1; continue }
             if runtime.graph.stepFlags[s] & 2 == 0 {
                 try runtime.derive(step: s) { inputs in .number((inputs.number(0) ?? .nan) + 1) }
             }

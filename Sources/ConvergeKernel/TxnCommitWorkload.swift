@@ -1,3 +1,5 @@
+import CKernel
+
 /// The converge.txnCommit workload of the perf-evidence format, ready to time: fields `b0…b{n−1}`,
 /// `d0…d{n−1}`, step i `d_i = b_i + 1`; a transaction increments `b0…b{k−1}` and commits.
 ///
@@ -108,5 +110,52 @@ public final class TxnCommitWorkload {
         out.reserveCapacity(samples)
         for _ in 0..<max(1, samples) { out.append(Double(try run(n)) / Double(n)) }
         return out
+    }
+}
+
+/// The converge workload's floor (`ck_floor_add_one`): `d_i = b_i + 1` as a plain C loop over the
+/// same slot ids as the runtime's state, for the first `pairs` steps (what a dirty plan of k roots
+/// or a full plan executes). Its own value buffer: the runtime's state is not touched.
+public final class WorkloadFloor {
+    private let values: UnsafeMutablePointer<Double>
+    private let from: UnsafeMutablePointer<UInt32>
+    private let to: UnsafeMutablePointer<UInt32>
+    public let pairs: Int
+
+    /// - Throws: `invalidArgument` when a step among the first `pairs` is not a one-dep computed step.
+    public init(graph: StaticIR, pairs: Int) throws(ConvergeError) {
+        guard pairs >= 0, pairs <= graph.stepCount else {
+            throw ConvergeError(.invalidArgument, "floor pairs \(pairs) not in 0…\(graph.stepCount)")
+        }
+        self.pairs = pairs
+        values = .allocate(capacity: max(graph.pathCount, 1))
+        values.initialize(repeating: 0, count: max(graph.pathCount, 1))
+        from = .allocate(capacity: max(pairs, 1))
+        to = .allocate(capacity: max(pairs, 1))
+        for s in 0..<pairs {
+            let lo = Int(graph.depOffsets[s]), hi = Int(graph.depOffsets[s + 1])
+            guard graph.stepFlags[s] & 2 == 0, hi - lo == 1 else {
+                from.deallocate(); to.deallocate(); values.deallocate()
+                throw ConvergeError(.invalidArgument, "step \(s) is not a one-dep computed step: the floor is the converge workload's loop")
+            }
+            from[s] = graph.depPaths[lo]
+            to[s] = graph.stepOutPath[s]
+        }
+    }
+
+    deinit {
+        values.deallocate()
+        from.deallocate()
+        to.deallocate()
+    }
+
+    /// Runs the loop `times` times; the elapsed ns of the kernel's monotonic clock.
+    public func run(_ times: Int) -> UInt64 {
+        let t0 = monotonicNowNs()
+        for _ in 0..<times {
+            if pairs > 0 { values[Int(from[0])] += 1 }   // a new input each round, as a transaction writes
+            ck_floor_add_one(values, from, to, UInt32(pairs))
+        }
+        return monotonicNowNs() &- t0
     }
 }

@@ -13,6 +13,8 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case nativeL1 = "native-l1"
     /// L2: CKernel plans and executes; computed steps call back into Swift.
     case nativeL2 = "native-l2"
+    /// L3: as L2, and steps whose `expr` compiled run as bytecode inside the kernel (no callback).
+    case nativeL3 = "native-l3"
     /// L1 in-process WebAssembly: converge.wasm (SIMD128) in WasmKit plans, Swift runs the steps.
     case wasmWasmKit = "wasm-wasmkit"
     /// L1 in V8 (node): converge.wasm plans, JS runs the steps.
@@ -36,7 +38,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     var simdImplementation: String {
         switch self {
         case .portable, .jsV8: "none"
-        case .nativeL1, .nativeL2: SIMDImplementation.automatic.rawValue
+        case .nativeL1, .nativeL2, .nativeL3: SIMDImplementation.automatic.rawValue
         case .wasmWasmKit, .wasmV8, .wasmV8L2: "simd128"
         }
     }
@@ -46,6 +48,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .portable: o = RuntimeOptions(level: .l0, mode: mode, diagnostics: diagnostics)
         case .nativeL2: o = RuntimeOptions(level: .l2, mode: mode, diagnostics: diagnostics)
+        case .nativeL3: o = RuntimeOptions(level: .l3, mode: mode, diagnostics: diagnostics)
         case .wasmWasmKit:
             o = RuntimeOptions(level: .l1, mode: mode, diagnostics: diagnostics)
             o.planner = WasmKitPlanner.factory(flavor: .simd)
@@ -58,7 +61,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     func unavailableReason() -> String? {
         do throws(ConvergeError) {
             switch self {
-            case .portable, .nativeL1, .nativeL2: return nil
+            case .portable, .nativeL1, .nativeL2, .nativeL3: return nil
             case .wasmWasmKit: _ = try WasmBuild.artifacts()
             case .wasmV8, .wasmV8L2, .jsV8:
                 _ = try NodeHost.node()
@@ -103,6 +106,11 @@ enum BenchGraph {
     /// A user's graph; transactions write the first k paths of `rootOrder` (a seeded shuffle of
     /// the paths no step writes).
     case ir(StaticIR, name: String, rootOrder: [UInt32])
+
+    var isConvergeWorkload: Bool {
+        if case .converge = self { return true }
+        return false
+    }
 
     /// Roots available at a step count (k's upper bound).
     func rootCount(steps: Int) -> Int {
@@ -193,7 +201,7 @@ final class InProcessBench {
             let batch = InProcessBench.batchSize(oneTransactionNs: min(try off.timedTransaction(), try off.timedTransaction(), try off.timedTransaction()))
             var lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = []
             var allocations: UInt64 = 0
-            var calls = 0, callbacks = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, fullRuns = 0, kept = 0
+            var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, fullRuns = 0, kept = 0
             let counting = allocation_counter_available() != 0
             let start = DispatchTime.now().uptimeNanoseconds
             for run in 0..<runs {
@@ -210,6 +218,7 @@ final class InProcessBench {
                     kept += 1
                     calls += s.boundaryCalls
                     callbacks += s.hostCallbacks
+                    vmSteps += s.vmSteps
                     bytesIn += s.bytesIn
                     bytesOut += s.bytesOut
                     if s.reasons.contains(.budgetCutoff) { cutOffs += 1 }
@@ -243,12 +252,25 @@ final class InProcessBench {
                 .number("budget.cutOffCount", "count", Double(cutOffs)),
                 .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
                 .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
+                .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
                 .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
                 .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
                 .string("kernel.simdImplementation", p.backend.simdImplementation),
                 counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / keptOff)
                     : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
             ]
+            if p.backend == .nativeL3, graph.isConvergeWorkload {
+                // the floor: the plain C loop d_i = b_i + 1 over the executed steps' slots, timed
+                // in the same run with the same batches (docs/bytecode.md, "Floor")
+                let floor = try WorkloadFloor(graph: off.runtime.graph, pairs: p.mode == .full ? p.steps : p.dirtyRoots)
+                var floorMs: [Double] = []
+                for _ in 0..<runs { floorMs.append(Double(floor.run(batch)) / 1e6 / Double(batch)) }
+                let kept = Array(floorMs.dropFirst(warmupDiscard)).sorted(), offKept = Array(r.offMs.dropFirst(warmupDiscard)).sorted()
+                if let f = kept.isEmpty ? nil : kept[kept.count / 2], let o = offKept.isEmpty ? nil : offKept[offKept.count / 2] {
+                    r.evidence.append(.number("floor.cLoopMs", "ms", f))
+                    r.evidence.append(.number("floor.l3OverFloor", "ratio", f > 0 ? o / f : .nan))
+                }
+            }
             let g = off.runtime.graph
             r.workingSetBytes = Double(workingSet(g))
             r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: s.executedSteps)
