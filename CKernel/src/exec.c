@@ -171,18 +171,52 @@ static inline void record_step(ck_trace_t *trace, uint32_t s, bool link, int cha
     }
 }
 
-/* Applies the results of a VM lane batch (plan[i … i+count)), in order. Returns the position of
-   a step whose result has a tag beyond CK_TAG_NUMBER (a corrupt slot read by LDDEP), or count. */
+/* Applies the results of a VM lane batch (steps[0 … count)), in order. Returns the position of
+   a step whose result has a tag beyond CK_TAG_NUMBER (a corrupt slot read by LDDEP), or count.
+   The untraced path reads the slot pointers once (stores to the undo log cannot alias them) and
+   skips unchanged lanes with one branch-free Object.is test. */
 static inline __attribute__((always_inline)) uint32_t apply_lanes(ck_kernel_t *restrict k, const uint32_t *restrict steps,
                                                                   uint32_t count, uint32_t *restrict writes,
                                                                   ck_trace_t *restrict trace, const bool TRACE, uint64_t t0) {
     const uint8_t *restrict lt = k->lane_out_tags;
     const double *restrict lv = k->lane_out_values;
-    for (uint32_t b = 0; b < count; b++) {
-        if (lt[b] > CK_TAG_NUMBER) return b;
-        int changed = apply(k, steps[b], lt[b], lv[b], false, writes, trace, TRACE);
-        if (TRACE && trace->level != CK_TRACE_OFF) record_step(trace, steps[b], false, changed, t0);
+    if (TRACE) {
+        for (uint32_t b = 0; b < count; b++) {
+            if (lt[b] > CK_TAG_NUMBER) return b;
+            int changed = apply(k, steps[b], lt[b], lv[b], false, writes, trace, TRACE);
+            if (trace->level != CK_TRACE_OFF) record_step(trace, steps[b], false, changed, t0);
+        }
+        return count;
     }
+    const uint32_t *restrict out_path = k->step_out_path;
+    uint8_t *restrict tags = k->slot_tags;
+    double *restrict values = k->slot_values;
+    uint32_t *restrict undo_paths = k->undo_paths;
+    uint8_t *restrict undo_tags = k->undo_tags;
+    double *restrict undo_values = k->undo_values;
+    uint32_t w = *writes;
+    for (uint32_t b = 0; b < count; b++) {
+        const uint8_t t = lt[b];
+        const double v = lv[b];
+        const uint32_t p = out_path[steps[b]];
+        const uint8_t ot = tags[p];
+        const double ov = values[p];
+        const uint64_t nb = bits_of(v), ob = bits_of(ov);
+        /* Object.is: same tag, and numbers with the same bits or both NaN, booleans equal */
+        const bool same = ot == t && t <= CK_TAG_NUMBER && (t < CK_TAG_BOOLEAN || (t == CK_TAG_BOOLEAN ? ov == v : (nb == ob || (v != v && ov != ov))));
+        if (__builtin_expect(same, 1)) continue;
+        if (t > CK_TAG_NUMBER) {
+            *writes = w;
+            return b;
+        }
+        undo_paths[w] = p;
+        undo_tags[w] = ot;
+        undo_values[w] = ov;
+        w++;
+        tags[p] = t;
+        values[p] = v;
+    }
+    *writes = w;
     return count;
 }
 

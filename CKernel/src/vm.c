@@ -227,10 +227,13 @@ void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
         const double *cv = k->lane_values + (size_t)in.c * CK_VM_LANES;
         switch (in.op) {
         case CK_OP_LDDEP: {
-            const uint32_t rel = pc - first;
+            /* a run's programs lie back to back with one length: lane l's instruction is at
+               pc + (steps[l] - steps[0]) * len */
+            const ck_insn_t *restrict at_pc = code + pc;
+            const uint32_t s0 = steps[0], len = end - first;
             uint8_t other = 0;
             for (uint32_t l = 0; l < n; l++) {
-                const uint32_t slot = code[offs[steps[l]] + rel].imm;
+                const uint32_t slot = at_pc[(size_t)(steps[l] - s0) * len].imm;
                 const uint8_t t = st[slot];
                 at[l] = t;
                 av[l] = sv[slot];
