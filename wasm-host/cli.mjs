@@ -78,7 +78,9 @@ function makePlanner(backend, blob, tables, strategy) {
 
 function loadGraph(g) {
   const blob = new Uint8Array(readFileSync(g.tables));
-  return { blob, tables: readTables(blob) };
+  // the graph's bytecode (CKB1), present when the job has an l3 level
+  const code = g.code ? new Uint8Array(readFileSync(g.code)) : null;
+  return { blob, tables: readTables(blob), code };
 }
 
 function requestsOf(g) {
@@ -181,12 +183,13 @@ function numberOf(v) {
  * stores the reducer's number writes, commit(ids, n) converges with them as dirty roots and
  * returns the plan length; counters() the boundary counters so far; state() the final slots.
  */
-function makeTxnLevel(level, blob, tables, mode) {
+function makeTxnLevel(level, blob, tables, mode, code = null) {
   const S = tables.stepCount, P = tables.pathCount;
   const scope = 2, dirtyMode = mode === 'full' ? 0 : 1;
-  const l2 = level.startsWith('l2-'); // the state lives in the kernel's linear memory
+  const l3 = level.startsWith('l3-'); // L2 plus the graph's bytecode loaded into the kernel
+  const l2 = level.startsWith('l2-') || l3; // the state lives in the kernel's linear memory
   let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
-  let changed = 0;
+  let changed = 0, vmSteps = 0;
   if (level === 'l0-js') {
     jsKernel = new JsKernel(tables, {});
     planOut = new Uint32Array(Math.max(1, S));
@@ -199,8 +202,12 @@ function makeTxnLevel(level, blob, tables, mode) {
     };
   } else {
     const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
-    if (!level.startsWith('l1-') && !l2) fail(2, `unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar)`);
+    if (!level.startsWith('l1-') && !l2) fail(2, `unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar, l3-wasm-simd, l3-wasm-scalar)`);
     kernel = new WasmKernel(wasmModule(flavor), blob, tables, {});
+    if (l3) {
+      if (!code) fail(2, `level ${level} needs the graph's bytecode ("code": a CKB1 file)`);
+      kernel.loadCode(code);
+    }
     if (!l2) {
       // L1: the kernel plans; JS runs the steps over a JS-side state store
       tags = new Uint8Array(P);
@@ -215,6 +222,7 @@ function makeTxnLevel(level, blob, tables, mode) {
       commitTxn = (ids, n) => {
         const len = kernel.commit(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
         changed += kernel.out[12];
+        vmSteps += kernel.out[21];
         return len;
       };
     }
@@ -227,8 +235,8 @@ function makeTxnLevel(level, blob, tables, mode) {
     },
     commit: commitTxn,
     counters() {
-      return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed }
-        : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed };
+      return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed, vmSteps }
+        : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed, vmSteps };
     },
     get memoryPages() { return kernel ? kernel.memoryPages : 0; },
     state() { return l2 ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
@@ -237,8 +245,8 @@ function makeTxnLevel(level, blob, tables, mode) {
 }
 
 /** The converge workload's transactions on one backend-level; returns final state and counters. */
-function runTxnBackend(level, blob, tables, txns, mode, timing) {
-  const lv = makeTxnLevel(level, blob, tables, mode);
+function runTxnBackend(level, blob, tables, txns, mode, timing, code) {
+  const lv = makeTxnLevel(level, blob, tables, mode, code);
   const prepared = txns.map(t => ({ ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))) }));
   let applied = 0;
   const apply = (t) => {
@@ -253,9 +261,9 @@ function runTxnBackend(level, blob, tables, txns, mode, timing) {
   } else {
     for (const t of prepared) apply(t);
   }
-  const { calls, hostCalls, bytesIn, bytesOut, changed } = lv.counters();
+  const { calls, hostCalls, bytesIn, bytesOut, changed, vmSteps } = lv.counters();
   const result = {
-    level, calls, hostCalls, bytesIn, bytesOut, changed, transactions: applied,
+    level, calls, hostCalls, bytesIn, bytesOut, changed, vmSteps, transactions: applied,
     callsPerTxn: calls / applied, hostCallsPerTxn: hostCalls / applied,
     bytesInPerTxn: bytesIn / applied, bytesOutPerTxn: bytesOut / applied,
     memoryPages: lv.memoryPages,
@@ -285,7 +293,7 @@ function runBenchMatrix() {
   for (const p of job.points ?? []) if (!widest[p.level] || p.roots.length > widest[p.level].roots.length) widest[p.level] = p;
   for (const p of Object.values(widest)) {
     const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode);
+    const lv = makeTxnLevel(p.level, blob, tables, p.mode, graphs[p.graph].code);
     const ids = Uint32Array.from(p.roots), vals = new Float64Array(ids.length);
     for (let t0 = now(), v = 0; Number(now() - t0) < (job.warmupMs ?? 0) * 1e6;) {
       vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
@@ -294,7 +302,7 @@ function runBenchMatrix() {
   }
   for (const p of job.points ?? []) {
     const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode);
+    const lv = makeTxnLevel(p.level, blob, tables, p.mode, graphs[p.graph].code);
     const ids = Uint32Array.from(p.roots), n = ids.length;
     const vals = new Float64Array(n);
     const samples = [];
@@ -316,6 +324,7 @@ function runBenchMatrix() {
     points.push({
       status, samplesNs: samples, batch, executedSteps: planLen, memoryPages: lv.memoryPages,
       callsPerTxn: c.calls / t, hostCallsPerTxn: c.hostCalls / t, bytesInPerTxn: c.bytesIn / t, bytesOutPerTxn: c.bytesOut / t,
+      vmStepsPerTxn: c.vmSteps / t,
     });
     lv.destroy();
   }
@@ -325,9 +334,9 @@ function runBenchMatrix() {
 function runTxn(timing) {
   const graphs = [];
   for (const g of job.graphs ?? []) {
-    const { blob, tables } = loadGraph(g);
+    const { blob, tables, code } = loadGraph(g);
     const levels = {};
-    for (const level of job.levels) levels[level] = runTxnBackend(level, blob, tables, g.transactions ?? [], g.mode ?? 'dirty', timing);
+    for (const level of job.levels) levels[level] = runTxnBackend(level, blob, tables, g.transactions ?? [], g.mode ?? 'dirty', timing, code);
     graphs.push({ name: g.name ?? '', levels });
   }
   return { node: process.version, graphs };

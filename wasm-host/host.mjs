@@ -157,6 +157,23 @@ export class WasmKernel {
     throw new Error(`${what}: ${STATUS_NAMES[status] ?? status} (table ${o[OUT_ERR_TABLE]}, index ${o[OUT_ERR_INDEX]}, value ${o[OUT_ERR_VALUE]})`);
   }
 
+  /** L3: loads a CKB1 bytecode blob (docs/kernel-abi.md, "Bytecode blob"; the kernel verifies
+      and copies it): computed steps with a program then run inside ckw_commit, without a
+      callback. Throws with the kernel's error (status, table, index, value, fault). */
+  loadCode(blob) {
+    const e = this.e;
+    const ptr = e.ckw_alloc(blob.length);
+    if (ptr === 0) throw new Error(`ckw_alloc(${blob.length}): out of linear memory`);
+    new Uint8Array(e.memory.buffer, ptr, blob.length).set(blob);
+    const status = e.ckw_load_code(this.layoutPtr, ptr, blob.length);
+    e.ckw_free(ptr);
+    this.views();
+    if (status !== 0) {
+      const o = this.out;
+      throw new Error(`ckw_load_code: ${STATUS_NAMES[status] ?? status} (table ${o[OUT_ERR_TABLE]}, index ${o[OUT_ERR_INDEX]}, value ${o[OUT_ERR_VALUE]}, fault ${o[22]})`);
+    }
+  }
+
   /** L1: one exported call. The plan is this.plan[0 … returned length). */
   planIds(ids, n, mode, scope, flags) {
     this.putDirty(ids, n);

@@ -43,6 +43,8 @@ enum {
     CKW_OUT_ERR_TABLE = 18,      /* ck_error_t of a failed call */
     CKW_OUT_ERR_INDEX = 19,
     CKW_OUT_ERR_VALUE = 20,
+    CKW_OUT_VM_STEPS = 21,       /* steps the bytecode VM ran (ckw_commit after ckw_load_code) */
+    CKW_OUT_ERR_FAULT = 22,      /* ck_error_t.fault of a failed ckw_load_code */
     CKW_OUT_WORDS = 24
 };
 
@@ -266,6 +268,7 @@ static uint32_t put_error(ckw_session_t *s, ck_status_t st, const ck_error_t *e)
     o[CKW_OUT_ERR_TABLE] = e->table;
     o[CKW_OUT_ERR_INDEX] = sat32(e->index);
     o[CKW_OUT_ERR_VALUE] = sat32(e->value);
+    o[CKW_OUT_ERR_FAULT] = (uint32_t)e->fault;
     return (uint32_t)st;
 }
 
@@ -311,9 +314,46 @@ uint32_t ckw_commit(uint32_t *layout, const uint32_t *dirty, uint32_t dirty_len,
     o[CKW_OUT_HOST_CALLS] = x.host_calls;
     o[CKW_OUT_ROLLED_BACK] = x.rolled_back;
     o[CKW_OUT_SWITCHED] = x.switched;
+    o[CKW_OUT_VM_STEPS] = x.vm_steps;
     uint32_t count = 0;
     const uint32_t *w = ck_kernel_last_writes(s->kernel, &count);
     o[CKW_OUT_WRITES_PTR] = (uint32_t)(uintptr_t)w;
     o[CKW_OUT_WRITES_LEN] = count;
+    return CK_OK;
+}
+
+/* L3: loads the bytecode of a CKB1 blob (docs/kernel-abi.md, "Bytecode blob") into the session's
+   kernel; ck_kernel_load_code verifies it against the tables and copies it, so the host may free
+   the blob afterwards. The blob must be 8-byte aligned (ckw_alloc's is). Returns the ck_status_t;
+   a malformed blob is CK_ERR_BAD_CODE with the offending byte offset in the error words (table
+   CK_TABLE_NONE), a verification failure carries the kernel's table/index/value/fault. */
+CKW_EXPORT(ckw_load_code)
+uint32_t ckw_load_code(uint32_t *layout, const uint8_t *blob, uint32_t len) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL || blob == NULL) return CK_ERR_NULL_ARGUMENT;
+    ck_error_t e = {0};
+    e.status = CK_ERR_BAD_CODE;
+    if (len < 32u || read_u32(blob) != 0x31424B43u || read_u32(blob + 4) != 1u) {
+        e.index = len < 32u ? len : (read_u32(blob) != 0x31424B43u ? 0u : 4u);
+        return put_error(s, CK_ERR_BAD_CODE, &e);
+    }
+    const uint64_t S = read_u32(blob + 8), I = read_u32(blob + 12), C = read_u32(blob + 16);
+    const uint64_t consts = 32u, insns = consts + 8u * C, offsets = insns + 8u * I, regs = offsets + 4u * (S + 1u);
+    if (regs + S > len) {
+        e.index = 8;
+        e.value = regs + S;
+        return put_error(s, CK_ERR_BAD_CODE, &e);
+    }
+    if (S > 0 && read_u32(blob + offsets + 4u * S) != I) { /* the offsets must cover the insns exactly */
+        e.index = offsets + 4u * S;
+        e.value = read_u32(blob + offsets + 4u * S);
+        return put_error(s, CK_ERR_BAD_CODE, &e);
+    }
+    ck_code_t code = {(uint32_t)S, (const uint32_t *)(const void *)(blob + offsets), blob + regs,
+                      (const ck_insn_t *)(const void *)(blob + insns), (const double *)(const void *)(blob + consts),
+                      (uint32_t)C};
+    ck_status_t st = ck_kernel_load_code(s->kernel, &code, &e);
+    if (st != CK_OK) return put_error(s, st, &e);
+    s->out[CKW_OUT_STATUS] = CK_OK;
     return CK_OK;
 }

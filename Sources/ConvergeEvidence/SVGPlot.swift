@@ -307,6 +307,7 @@ struct BackendColors {
         "wasm-wasmkit": "#e69f00",
         "wasm-v8": "#d55e00",
         "wasm-v8-l2": "#cc79a7",
+        "wasm-v8-l3": "#f0e442",
         "js-v8": "#009e73",
     ]
     static let extra = ["#6a3d9a", "#8c564b", "#1f1f1f", "#b8a000", "#17becf", "#9e0142", "#3288bd", "#66a61e"]

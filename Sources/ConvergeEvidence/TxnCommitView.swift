@@ -124,7 +124,7 @@ struct TxnCommitView: Sendable {
         if let m = try? Matrix.embedded(), let s = m.suite(suiteId) {
             return (s.axes.kernelBackend, s.axes.convergeMode)
         }
-        return (["portable", "native-l1", "native-l2", "native-l3", "wasm-wasmkit", "wasm-v8", "wasm-v8-l2", "js-v8"],
+        return (["portable", "native-l1", "native-l2", "native-l3", "wasm-wasmkit", "wasm-v8", "wasm-v8-l2", "wasm-v8-l3", "js-v8"],
                 ["full", "dirty", "auto"])
     }
 }

@@ -107,8 +107,10 @@ public enum NodeHost {
 
     /// - Parameter timeoutSeconds: node is terminated after this long (nil: no limit) and the call
     ///   throws `backendFailure` saying so.
+    /// - Parameter code: also write each graph's bytecode (CKB1, `ExprCompiler` with policy `try`)
+    ///   as its `code` file, for the l3 levels.
     static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default,
-                    timeoutSeconds: Double? = nil) throws(ConvergeError) -> [String: Any] {
+                    timeoutSeconds: Double? = nil, code: Bool = false) throws(ConvergeError) -> [String: Any] {
         let node = try node()
         let script = try script()
         let artifacts = try WasmBuild.artifacts()
@@ -130,6 +132,14 @@ public enum NodeHost {
                 throw ConvergeError(.io, "cannot write \(file.path)")
             }
             entries[i]["tables"] = file.path
+            if code {
+                let codeFile = dir.appendingPathComponent("g\(i).ckb")
+                let bytecode = try ExprCompiler.compile(g, policy: .try).bytecode ?? Bytecode(stepCount: g.stepCount)
+                guard fm.createFile(atPath: codeFile.path, contents: Data(bytecode.blob())) else {
+                    throw ConvergeError(.io, "cannot write \(codeFile.path)")
+                }
+                entries[i]["code"] = codeFile.path
+            }
         }
         job["graphs"] = entries
         let jobFile = dir.appendingPathComponent("job.json")
@@ -284,6 +294,13 @@ public enum NodeHost {
         /// converge.wasm plans and executes (one call); computed steps call the JS import in batches.
         case l2simd = "l2-wasm-simd"
         case l2scalar = "l2-wasm-scalar"
+        /// As L2, with the graph's bytecode loaded (`ckw_load_code`): compiled steps run inside
+        /// converge.wasm, only the others call the JS import.
+        case l3simd = "l3-wasm-simd"
+        case l3scalar = "l3-wasm-scalar"
+
+        /// True for the levels that load the graph's bytecode.
+        public var loadsCode: Bool { self == .l3simd || self == .l3scalar }
     }
 
     /// The outcome of the converge workload's transactions on one level.
@@ -296,6 +313,8 @@ public enum NodeHost {
         public var bytesOut: Int
         public var changed: Int
         public var memoryPages: Int
+        /// Steps the bytecode VM ran in all (the l3 levels).
+        public var vmSteps: Int = 0
     }
 
     /// Runs transactions (each: number writes, then one commit with the written ids as dirty
@@ -306,7 +325,7 @@ public enum NodeHost {
             "command": "txn", "levels": levels.map(\.rawValue),
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
-        let reply = try run(job, graphs: [graph])
+        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction results")
         }
@@ -323,7 +342,7 @@ public enum NodeHost {
             }
             out[l] = TxnResult(tags: Array(t), values: values, calls: int(r["calls"]), hostCalls: int(r["hostCalls"]),
                                bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]), changed: int(r["changed"]),
-                               memoryPages: int(r["memoryPages"]))
+                               memoryPages: int(r["memoryPages"]), vmSteps: int(r["vmSteps"]))
         }
         return out
     }

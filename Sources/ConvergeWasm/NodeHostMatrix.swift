@@ -41,6 +41,8 @@ extension NodeHost {
         public var bytesInPerTxn: Double
         public var bytesOutPerTxn: Double
         public var memoryPages: Int
+        /// Steps the bytecode VM ran per transaction (the l3 levels).
+        public var vmStepsPerTxn: Double = 0
     }
 
     /// Runs the points in one node process (`wasm-host/cli.mjs`, command `bench-matrix`), in order;
@@ -58,7 +60,8 @@ extension NodeHost {
                  "roots": p.roots.map { Int($0) }, "runs": p.runs, "timeoutMs": p.timeoutMs]
             },
         ]
-        let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds)
+        let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
+                            code: points.contains { $0.level.loadsCode })
         guard let rs = reply["points"] as? [[String: Any]], rs.count == points.count else {
             throw ConvergeError(.backendFailure, "node replied without the matrix points")
         }
@@ -67,7 +70,8 @@ extension NodeHost {
                          samplesNs: (r["samplesNs"] as? [NSNumber] ?? []).map(\.doubleValue), batch: int(r["batch"]),
                          executedSteps: int(r["executedSteps"]), callsPerTxn: double(r["callsPerTxn"]),
                          hostCallsPerTxn: double(r["hostCallsPerTxn"]), bytesInPerTxn: double(r["bytesInPerTxn"]),
-                         bytesOutPerTxn: double(r["bytesOutPerTxn"]), memoryPages: int(r["memoryPages"]))
+                         bytesOutPerTxn: double(r["bytesOutPerTxn"]), memoryPages: int(r["memoryPages"]),
+                         vmStepsPerTxn: double(r["vmStepsPerTxn"]))
         }
         return (reply["node"] as? String ?? "unknown", results)
     }

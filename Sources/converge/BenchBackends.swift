@@ -21,6 +21,9 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case wasmV8 = "wasm-v8"
     /// L2 in V8 (node): converge.wasm plans and executes; computed steps call the JS import.
     case wasmV8L2 = "wasm-v8-l2"
+    /// L3 in V8 (node): as wasm-v8-l2, with the graph's bytecode loaded: compiled steps run inside
+    /// converge.wasm, only the others call the JS import.
+    case wasmV8L3 = "wasm-v8-l3"
     /// L0 in V8 (node): the pure-JS kernel (wasm-host/js-kernel.mjs) plans, JS runs the steps.
     case jsV8 = "js-v8"
 
@@ -29,6 +32,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .wasmV8: .l1simd
         case .wasmV8L2: .l2simd
+        case .wasmV8L3: .l3simd
         case .jsV8: .l0js
         default: nil
         }
@@ -39,7 +43,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .portable, .jsV8: "none"
         case .nativeL1, .nativeL2, .nativeL3: SIMDImplementation.automatic.rawValue
-        case .wasmWasmKit, .wasmV8, .wasmV8L2: "simd128"
+        case .wasmWasmKit, .wasmV8, .wasmV8L2, .wasmV8L3: "simd128"
         }
     }
 
@@ -63,7 +67,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
             switch self {
             case .portable, .nativeL1, .nativeL2, .nativeL3: return nil
             case .wasmWasmKit: _ = try WasmBuild.artifacts()
-            case .wasmV8, .wasmV8L2, .jsV8:
+            case .wasmV8, .wasmV8L2, .wasmV8L3, .jsV8:
                 _ = try NodeHost.node()
                 if self != .jsV8 { _ = try WasmBuild.artifacts() }
             }
@@ -339,6 +343,7 @@ func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDis
             .unavailable("budget.cutOffCount", "count", noDecision),
             .number("kernel.boundaryCallsPerTxn", "count", m.callsPerTxn),
             .number("kernel.hostCallbacksPerTxn", "count", m.hostCallsPerTxn),
+            .number("kernel.vmStepsPerTxn", "count", m.vmStepsPerTxn),
             .number("kernel.bytesInPerTxn", "bytes", m.bytesInPerTxn),
             .number("kernel.bytesOutPerTxn", "bytes", m.bytesOutPerTxn),
             .string("kernel.simdImplementation", p.backend.simdImplementation),

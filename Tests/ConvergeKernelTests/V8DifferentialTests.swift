@@ -117,6 +117,13 @@ struct V8DifferentialTests {
                 if l == .l2simd || l == .l2scalar {
                     #expect(r.hostCalls > 0 || graph.stepFlags.allSatisfy { $0 & 2 != 0 }, "\(name) \(l.rawValue): no host callbacks")
                 }
+                if l.loadsCode {
+                    // the workload's `b_i + 1` runs as bytecode inside converge.wasm; graphs
+                    // without expr stay host steps (L3 is L2 there)
+                    let compiled = try ExprCompiler.compile(graph, policy: .try).compiledCount
+                    #expect(compiled == 0 ? r.vmSteps == 0 : r.vmSteps > 0, "\(name) \(l.rawValue): \(r.vmSteps) VM steps, \(compiled) compiled")
+                    if compiled == graph.stepCount { #expect(r.hostCalls == 0) }
+                }
             }
         }
     }

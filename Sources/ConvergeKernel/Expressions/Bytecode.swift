@@ -106,6 +106,26 @@ public struct Bytecode: Sendable, Equatable {
         return c
     }
 
+    /// The CKB1 blob (docs/kernel-abi.md, "Bytecode blob"): how a host hands bytecode to the
+    /// wasm kernel (`ckw_load_code`). Little-endian: 8 × uint32 header (magic `0x31424B43`
+    /// "CKB1", version 1, steps S, instructions I, constants C, three zeros), then the constants
+    /// (C × f64), the instructions (I × 8 bytes), the step offsets ((S+1) × uint32) and the
+    /// register counts (S bytes).
+    public func blob() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32 + 8 * constants.count + 8 * instructions.count + 4 * stepOffsets.count + stepRegisters.count)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        for v in [0x3142_4B43, 1, UInt32(stepCount), UInt32(instructions.count), UInt32(constants.count), 0, 0, 0] as [UInt32] { u32(v) }
+        for c in constants { withUnsafeBytes(of: c.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        for i in instructions {
+            out += [i.op.rawValue, i.a, i.b, i.c]
+            u32(i.imm)
+        }
+        for o in stepOffsets { u32(o) }
+        out += stepRegisters
+        return out
+    }
+
     /// Number of steps with a program.
     public var compiledSteps: Int { (0..<stepCount).count { stepOffsets[$0 + 1] > stepOffsets[$0] } }
 
