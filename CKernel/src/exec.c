@@ -176,10 +176,10 @@ static inline void record_step(ck_trace_t *trace, uint32_t s, bool link, int cha
    The untraced path reads the slot pointers once (stores to the undo log cannot alias them) and
    skips unchanged lanes with one branch-free Object.is test. */
 static inline __attribute__((always_inline)) uint32_t apply_lanes(ck_kernel_t *restrict k, const uint32_t *restrict steps,
-                                                                  uint32_t count, uint32_t *restrict writes,
+                                                                  uint32_t count, uint32_t reg, uint32_t *restrict writes,
                                                                   ck_trace_t *restrict trace, const bool TRACE, uint64_t t0) {
-    const uint8_t *restrict lt = k->lane_out_tags;
-    const double *restrict lv = k->lane_out_values;
+    const uint8_t *restrict lt = k->lane_tags + (size_t)reg * CK_VM_LANES;
+    const double *restrict lv = k->lane_values + (size_t)reg * CK_VM_LANES;
     if (TRACE) {
         for (uint32_t b = 0; b < count; b++) {
             if (lt[b] > CK_TAG_NUMBER) return b;
@@ -289,8 +289,8 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
                             break;
                         }
                     }
-                    ck_vm_run_batch(k, plan + i, count);
-                    const uint32_t done = apply_lanes(k, plan + i, count, &writes, trace, TRACE, t0);
+                    const uint32_t reg = ck_vm_run_batch(k, plan + i, count);
+                    const uint32_t done = apply_lanes(k, plan + i, count, reg, &writes, trace, TRACE, t0);
                     vm_steps += done;
                     if (done < count) {
                         r->outcome = CK_OUTCOME_BAD_VALUE;

@@ -200,6 +200,10 @@ uint8_t ck_vm_run(const ck_kernel_t *k, uint32_t s, double *out_value) {
     do {                                                                                            \
         if (num[in.b] && num[in.c]) {                                                               \
             for (uint32_t l = 0; l < n; l++) { const double x = bv[l], y = cv[l]; av[l] = (EXPR); } \
+        } else if (num[in.c]) {                                                                     \
+            for (uint32_t l = 0; l < n; l++) { const double x = to_number(bt[l], bv[l]), y = cv[l]; av[l] = (EXPR); } \
+        } else if (num[in.b]) {                                                                     \
+            for (uint32_t l = 0; l < n; l++) { const double x = bv[l], y = to_number(ct[l], cv[l]); av[l] = (EXPR); } \
         } else {                                                                                    \
             for (uint32_t l = 0; l < n; l++) {                                                      \
                 const double x = to_number(bt[l], bv[l]), y = to_number(ct[l], cv[l]);             \
@@ -210,7 +214,7 @@ uint8_t ck_vm_run(const ck_kernel_t *k, uint32_t s, double *out_value) {
         num[in.a] = 1;                                                                              \
     } while (0)
 
-void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
+uint32_t ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
     const ck_insn_t *restrict code = k->code_insns;
     const uint32_t *restrict offs = k->code_offsets;
     const uint8_t *restrict st = k->slot_tags;
@@ -314,11 +318,10 @@ void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t n) {
             num[in.a] = (uint8_t)(num[in.b] && num[in.c]);
             break;
         default: /* CK_OP_RET */
-            memcpy(k->lane_out_tags, at, n);
-            memcpy(k->lane_out_values, av, (size_t)n * sizeof(double));
-            return;
+            return in.a;
         }
     }
+    return 0; /* unreachable: every verified program ends with RET */
 }
 #undef NUM_LOOP
 
@@ -490,8 +493,6 @@ void ck_vm_unload(ck_kernel_t *k) {
     k->code_run_end = NULL;
     k->lane_tags = NULL;
     k->lane_values = NULL;
-    k->lane_out_tags = NULL;
-    k->lane_out_values = NULL;
     memset(&k->code_info, 0, sizeof k->code_info);
 }
 
@@ -507,12 +508,11 @@ ck_status_t ck_kernel_load_code(ck_kernel_t *k, const ck_code_t *c, ck_error_t *
     if (st != CK_OK) return st;
     const uint32_t n = k->step_count;
     const uint64_t insns = c->step_offsets[n];
-    /* one region: offsets, regs, insns, consts, run ends, lane registers and results */
-    size_t sizes[9] = {((size_t)n + 1u) * 4u, n, (size_t)insns * sizeof(ck_insn_t), (size_t)c->const_count * 8u,
-                       (size_t)n * 4u, (size_t)max_regs * CK_VM_LANES, (size_t)max_regs * CK_VM_LANES * 8u,
-                       CK_VM_LANES, CK_VM_LANES * 8u};
+    /* one region: offsets, regs, insns, consts, run ends, lane registers */
+    size_t sizes[7] = {((size_t)n + 1u) * 4u, n, (size_t)insns * sizeof(ck_insn_t), (size_t)c->const_count * 8u,
+                       (size_t)n * 4u, (size_t)max_regs * CK_VM_LANES, (size_t)max_regs * CK_VM_LANES * 8u};
     ck_carver_t dry = {NULL, 0};
-    for (int i = 0; i < 9; i++) ck_carve(&dry, sizes[i]);
+    for (int i = 0; i < 7; i++) ck_carve(&dry, sizes[i]);
     ck_arena_t arena = {0};
     if (!ck_arena_alloc(&arena, dry.used + 64u)) return ck_fail(error, CK_ERR_OUT_OF_MEMORY, CK_TABLE_NONE, 0, dry.used);
     ck_vm_unload(k);
@@ -525,8 +525,6 @@ ck_status_t ck_kernel_load_code(ck_kernel_t *k, const ck_code_t *c, ck_error_t *
     k->code_run_end = ck_carve(&real, sizes[4]);
     k->lane_tags = ck_carve(&real, sizes[5]);
     k->lane_values = ck_carve(&real, sizes[6]);
-    k->lane_out_tags = ck_carve(&real, sizes[7]);
-    k->lane_out_values = ck_carve(&real, sizes[8]);
     memcpy(k->code_offsets, c->step_offsets, sizes[0]);
     if (n > 0) memcpy(k->code_regs, c->step_regs, sizes[1]);
     if (insns > 0) memcpy(k->code_insns, c->insns, sizes[2]);

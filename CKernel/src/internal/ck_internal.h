@@ -148,8 +148,6 @@ struct ck_kernel {
     uint32_t *code_run_end;     /* [step_count] one past the last step of s's batch run */
     uint8_t *lane_tags;         /* [max_regs][CK_VM_LANES] lane registers of a batch */
     double *lane_values;
-    uint8_t *lane_out_tags;     /* [CK_VM_LANES] a batch's results */
-    double *lane_out_values;
     ck_code_info_t code_info;
 
     /* scratch, all-zero between calls */

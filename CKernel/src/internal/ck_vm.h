@@ -15,8 +15,9 @@ static inline bool ck_vm_compiled(const ck_kernel_t *k, uint32_t s) {
 uint8_t ck_vm_run(const ck_kernel_t *k, uint32_t s, double *out_value);
 
 /* Runs the programs of steps[0 … count) as one lane batch: count <= CK_VM_LANES, all in one run
-   (same shape, no step reading another's out). Results land in k->lane_out_tags/values[0 … count). */
-void ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t count);
+   (same shape, no step reading another's out). Returns the register holding the results: lane l's
+   value is k->lane_tags/lane_values[reg * CK_VM_LANES + l]. */
+uint32_t ck_vm_run_batch(ck_kernel_t *k, const uint32_t *steps, uint32_t count);
 
 /* Frees the loaded bytecode (kernel.c calls it from ck_kernel_free). */
 void ck_vm_unload(ck_kernel_t *k);
