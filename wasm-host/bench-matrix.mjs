@@ -78,8 +78,8 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule) {
  * - node: the fastest of three single transactions estimates one; a batch lasts >= 0.1 ms, at
  *   most 64 transactions (process.hrtime has ns resolution: the batch is there for noise).
  * - browser: performance.now() is coarsened (5 µs cross-origin isolated, 100 µs otherwise), a
- *   single transaction often reads 0; doubling batches are timed (twice each, the smaller
- *   counts) until one lasts >= 1/4 of the target, and the batch is scaled to last >= 1 ms, at most 2000 transactions.
+ *   single transaction often reads 0; doubling batches are timed (three times each, the
+ *   smallest counts) until one lasts >= 1/4 of the target, and the batch is scaled to last >= 1 ms, at most 2000 transactions.
  */
 export const BATCHING = {
   node: { calibration: 'single', targetNs: 1e5, maxBatch: 64 },
@@ -106,7 +106,7 @@ function batchSize(txn, now, { calibration, targetNs, maxBatch }) {
   }
   const time = (n) => { const t0 = now(); for (let i = 0; i < n; i++) txn(); return now() - t0; };
   for (let n = 1; ; n *= 2) {
-    const t = Math.min(time(n), time(n)); // the smaller of two: one GC or JIT pause does not decide
+    const t = Math.min(time(n), time(n), time(n)); // the smallest of three: a GC or scheduler pause does not decide
     if (t >= targetNs / 4 || n >= maxBatch) return Math.min(maxBatch, Math.max(1, Math.ceil(targetNs * n / Math.max(1, t))));
   }
 }

@@ -67,14 +67,17 @@ public enum BrowserHost {
     /// clock is coarsened).
     /// - Parameters:
     ///   - chromium: the executable (`chromium(_:)`).
-    ///   - warmupMs: before the points, each level runs its widest point this long.
+    ///   - warmupMs: before the points, each level runs its widest point this long (longer than
+    ///     node's 300 ms: a freshly started Chromium competes with its own processes at first).
+    ///   - settleMs: the page waits this long after loading, before the warm-up.
     ///   - timeLimitSeconds: the session is stopped after this long; the points not measured by
     ///     then are failed, with the reason.
     /// - Throws: `backendFailure` when node or Chromium cannot run at all (node's message), or the
     ///   reply is not the documented JSON.
-    public static func benchMatrix(graphs: [StaticIR], points: [NodeHost.MatrixPoint], chromium: URL, warmupMs: Double = 300,
-                                   timeLimitSeconds: Double) throws(ConvergeError) -> MatrixReply {
+    public static func benchMatrix(graphs: [StaticIR], points: [NodeHost.MatrixPoint], chromium: URL, warmupMs: Double = 1000,
+                                   settleMs: Double = 1000, timeLimitSeconds: Double) throws(ConvergeError) -> MatrixReply {
         var job = NodeHost.matrixJob(graphs: graphs, points: points, warmupMs: warmupMs)
+        job["settleMs"] = settleMs
         job["chromium"] = chromium.path
         job["timeLimitMs"] = timeLimitSeconds * 1000
         // the code V8 runs after tier-up, as node's --no-liftoff does for the V8 backends

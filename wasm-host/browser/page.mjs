@@ -49,6 +49,8 @@ async function main() {
     graphs.push({ blob, tables: readTables(blob) });
   }
   const now = () => performance.now() * 1e6;
+  // let the browser's other processes finish starting up (2 cores here) before anything is timed
+  await new Promise(resolve => setTimeout(resolve, job.settleMs ?? 0));
   report({
     kind: 'start', points: (job.points ?? []).length, timerResolutionNs: clockResolutionNs(now),
     crossOriginIsolated: globalThis.crossOriginIsolated === true, userAgent: navigator.userAgent,

@@ -47,7 +47,7 @@ const timeLimitMs = job.timeLimitMs ?? 600000;
 
 // --- the files the page may fetch -----------------------------------------------------------
 const files = [];
-const pageJob = { command: job.command, warmupMs: job.warmupMs, points: job.points, wasm: {}, graphs: [] };
+const pageJob = { command: job.command, warmupMs: job.warmupMs, settleMs: job.settleMs, points: job.points, wasm: {}, graphs: [] };
 for (const flavor of ['simd', 'scalar']) {
   if (job.wasm?.[flavor]) { pageJob.wasm[flavor] = `/data/${files.length}`; files.push(job.wasm[flavor]); }
 }
