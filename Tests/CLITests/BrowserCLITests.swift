@@ -67,8 +67,8 @@ extension CLITests {
             // the page is cross-origin isolated: performance.now() steps by 5 µs (well under 0.1 ms)
             let resolution = value("sample.timerResolutionMs") ?? 1
             #expect(resolution > 0 && resolution < 0.1, "timer resolution \(resolution) ms")
-            // a sample lasts about 1 ms: enough transactions to stay far above the clock's step
-            #expect(batch == 2000 || batch * (stats["medianMs"] as? Double ?? 0) >= 0.2, "\(params): batch \(batch)")
+            // a sample lasts about 1 ms (>= 0.1 ms even on a loaded machine): 20+ steps of the clock
+            #expect(batch == 2000 || batch * (stats["medianMs"] as? Double ?? 0) >= 0.1, "\(params): batch \(batch)")
         }
     }
 
