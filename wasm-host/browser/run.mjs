@@ -11,7 +11,7 @@
 // 2. Chromium starts headless with --remote-debugging-pipe (the DevTools protocol over fds 3/4);
 //    this script opens the page and reads its console: LOGIX_PERF_REPORT:<json> lines
 //    (browser/page.mjs), one per point, then "done" or "error".
-// 3. stdout gets one JSON document: {node, browser: {name, version, product, userAgent,
+// 3. stdout gets one JSON document: {node, browser: {name, version, product, jsVersion, userAgent,
 //    crossOriginIsolated, timerResolutionNs}, points: [...], failure?}. A failure after the
 //    browser started (a page error, a crash, the time limit) is reported in `failure` with the
 //    points measured so far (exit 0); a bad job or a browser that cannot start exits 2 / 1 with
@@ -207,7 +207,7 @@ server.listen(0, '127.0.0.1', () => {
   (async () => {
     const v = await send('Browser.getVersion');
     const product = v.product ?? '';
-    Object.assign(result.browser, { product, version: product.split('/')[1] ?? product });
+    Object.assign(result.browser, { product, version: product.split('/')[1] ?? product, jsVersion: v.jsVersion });
     const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
     const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
     await send('Runtime.enable', {}, sessionId);
