@@ -3,7 +3,8 @@
 # libnuma-dev (NUMA-local memory). Does nothing when they are present.
 #   --tests     also python3's jsonschema (the report/diff schema tests): pip, else Debian's
 #               python3-jsonschema (a Debian python3 refuses pip installs: PEP 668)
-#   --chromium  also chromium (the HTML page's headless render test)
+#   --chromium  also chromium (the HTML page's headless render test, the chromium backends of
+#               converge bench: wasm-chromium, wasm-chromium-l2, js-chromium)
 set -euo pipefail
 
 want_tests=0 want_chromium=0

@@ -16,7 +16,8 @@
 import { readFileSync } from 'node:fs';
 import { readTables } from './tables.mjs';
 import { JsKernel } from './js-kernel.mjs';
-import { WasmKernel, compileModule, executePlan, convergeStep, TAG_NUMBER, PLAN_RECORD_BYTES } from './host.mjs';
+import { WasmKernel, compileModule, PLAN_RECORD_BYTES } from './host.mjs';
+import { makeTxnLevel, benchMatrixPoints, BATCHING, JobError } from './bench-matrix.mjs';
 
 function fail(status, message) {
   process.stderr.write(`converge wasm-host: ${message}\n`);
@@ -178,75 +179,9 @@ function numberOf(v) {
   throw new Error(`not a number: ${JSON.stringify(v)}`);
 }
 
-/**
- * One backend-level of the converge workload's transactions over one graph: write(ids, vals, n)
- * stores the reducer's number writes, commit(ids, n) converges with them as dirty roots and
- * returns the plan length; counters() the boundary counters so far; state() the final slots.
- */
-function makeTxnLevel(level, blob, tables, mode, code = null) {
-  const S = tables.stepCount, P = tables.pathCount;
-  const scope = 2, dirtyMode = mode === 'full' ? 0 : 1;
-  const l3 = level.startsWith('l3-'); // L2 plus the graph's bytecode loaded into the kernel
-  const l2 = level.startsWith('l2-') || l3; // the state lives in the kernel's linear memory
-  let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
-  let changed = 0, vmSteps = 0;
-  if (level === 'l0-js') {
-    jsKernel = new JsKernel(tables, {});
-    planOut = new Uint32Array(Math.max(1, S));
-    tags = new Uint8Array(P);
-    values = new Float64Array(P);
-    commitTxn = (ids, n) => {
-      const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
-      changed += executePlan(tables, planOut, len, tags, values, convergeStep);
-      return len;
-    };
-  } else {
-    const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
-    if (!level.startsWith('l1-') && !l2) fail(2, `unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar, l3-wasm-simd, l3-wasm-scalar)`);
-    kernel = new WasmKernel(wasmModule(flavor), blob, tables, {});
-    if (l3) {
-      if (!code) fail(2, `level ${level} needs the graph's bytecode ("code": a CKB1 file)`);
-      kernel.loadCode(code);
-    }
-    if (!l2) {
-      // L1: the kernel plans; JS runs the steps over a JS-side state store
-      tags = new Uint8Array(P);
-      values = new Float64Array(P);
-      commitTxn = (ids, n) => {
-        const len = kernel.planIds(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
-        changed += executePlan(tables, kernel.plan, len, tags, values, convergeStep);
-        return len;
-      };
-    } else {
-      // L2: the kernel plans and executes over its own state store; computed steps call back
-      commitTxn = (ids, n) => {
-        const len = kernel.commit(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
-        changed += kernel.out[12];
-        vmSteps += kernel.out[21];
-        return len;
-      };
-    }
-  }
-  return {
-    write(ids, vals, n) {
-      if (kernel && kernel.buffer !== kernel.e.memory.buffer) kernel.views();
-      const tg = l2 ? kernel.tags : tags, vs = l2 ? kernel.values : values;
-      for (let i = 0; i < n; i++) { tg[ids[i]] = TAG_NUMBER; vs[ids[i]] = vals[i]; }
-    },
-    commit: commitTxn,
-    counters() {
-      return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed, vmSteps }
-        : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed, vmSteps };
-    },
-    get memoryPages() { return kernel ? kernel.memoryPages : 0; },
-    state() { return l2 ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
-    destroy() { if (kernel) kernel.destroy(); },
-  };
-}
-
 /** The converge workload's transactions on one backend-level; returns final state and counters. */
 function runTxnBackend(level, blob, tables, txns, mode, timing, code) {
-  const lv = makeTxnLevel(level, blob, tables, mode, code);
+  const lv = makeTxnLevel(level, blob, tables, mode, wasmModule, code);
   const prepared = txns.map(t => ({ ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))) }));
   let applied = 0;
   const apply = (t) => {
@@ -278,56 +213,13 @@ function runTxnBackend(level, blob, tables, txns, mode, timing, code) {
   return result;
 }
 
-/**
- * The perf matrix (converge bench): per point, `runs` samples of the converge workload's
- * transactions (increment b0…b{k−1}, commit); a sample times a batch of transactions (enough
- * for 0.1 ms, at most 64; process.hrtime) and records the mean; boundary counters per
- * transaction. Points: {graph, level, mode, roots: [path ids], runs, timeoutMs}.
- */
+/** The perf matrix (converge bench): the loop of bench-matrix.mjs, which the browser page shares,
+    with process.hrtime (ns) and node's batching (>= 0.1 ms, at most 64 transactions per sample). */
 function runBenchMatrix() {
   const graphs = (job.graphs ?? []).map(loadGraph);
-  const points = [];
-  // warm-up: per level, the point with the most roots runs for warmupMs (the JIT tiers up the
-  // JS kernel and the host code once, not during the first points)
-  const widest = {};
-  for (const p of job.points ?? []) if (!widest[p.level] || p.roots.length > widest[p.level].roots.length) widest[p.level] = p;
-  for (const p of Object.values(widest)) {
-    const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode, graphs[p.graph].code);
-    const ids = Uint32Array.from(p.roots), vals = new Float64Array(ids.length);
-    for (let t0 = now(), v = 0; Number(now() - t0) < (job.warmupMs ?? 0) * 1e6;) {
-      vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
-    }
-    lv.destroy();
-  }
-  for (const p of job.points ?? []) {
-    const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode, graphs[p.graph].code);
-    const ids = Uint32Array.from(p.roots), n = ids.length;
-    const vals = new Float64Array(n);
-    const samples = [];
-    let value = 0, planLen = 0, status = 'ok';
-    const txn = () => { vals.fill(++value); lv.write(ids, vals, n); planLen = lv.commit(ids, n); };
-    // transactions per sample: a batch lasts >= 0.1 ms (at most 64), from the fastest of three
-    let t0, one = Infinity;
-    for (let i = 0; i < 3; i++) { t0 = now(); txn(); one = Math.min(one, Number(now() - t0)); }
-    const batch = Math.min(64, Math.max(1, Math.ceil(1e5 / Math.max(1, one))));
-    const deadline = now() + BigInt(Math.round((p.timeoutMs ?? 1e9) * 1e6));
-    for (let r = 0; r < p.runs; r++) {
-      t0 = now();
-      for (let b = 0; b < batch; b++) txn();
-      const t1 = now();
-      samples.push(Number(t1 - t0) / batch);
-      if (t1 > deadline && r + 1 < p.runs) { status = 'timeout'; break; }
-    }
-    const c = lv.counters(), t = Math.max(1, 3 + samples.length * batch);
-    points.push({
-      status, samplesNs: samples, batch, executedSteps: planLen, memoryPages: lv.memoryPages,
-      callsPerTxn: c.calls / t, hostCallsPerTxn: c.hostCalls / t, bytesInPerTxn: c.bytesIn / t, bytesOutPerTxn: c.bytesOut / t,
-      vmStepsPerTxn: c.vmSteps / t,
-    });
-    lv.destroy();
-  }
+  const origin = process.hrtime.bigint();
+  const nowNs = () => Number(process.hrtime.bigint() - origin);
+  const points = [...benchMatrixPoints(job, graphs, { now: nowNs, wasmModule, batching: BATCHING.node })];
   return { node: process.version, points };
 }
 
@@ -353,6 +245,7 @@ try {
     default: fail(2, `unknown command ${job.command} (plan, bench-plan, txn, bench-txn, bench-matrix)`);
   }
 } catch (e) {
+  if (e instanceof JobError) fail(2, e.message);
   fail(1, e.stack ?? String(e));
 }
 process.stdout.write(JSON.stringify(output));

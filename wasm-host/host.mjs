@@ -9,6 +9,11 @@
 // (links copy, computed steps call the step function, Object.is decides whether a write
 // happens), and the step function of the converge workload (d_i = b_i + 1).
 
+/** The kernel's clock import (ns): process.hrtime in node, performance.now() in a browser. */
+const nowNs = typeof process !== 'undefined' && process.hrtime
+  ? () => Number(process.hrtime.bigint())
+  : () => performance.now() * 1e6;
+
 export const TAG_UNDEFINED = 0, TAG_NULL = 1, TAG_BOOLEAN = 2, TAG_NUMBER = 3;
 const NONE = 0xffffffff;
 const STEP_LINK = 2;
@@ -91,7 +96,7 @@ export class WasmKernel {
     this.bytesOut = 0;
     this.hostCalls = 0;
     const env = {
-      ckw_now_ns: () => Number(process.hrtime.bigint()),
+      ckw_now_ns: nowNs,
       ckw_host_steps: (stepsPtr, count, outTagsPtr, outValuesPtr, outCompletedPtr) =>
         this.hostSteps(stepsPtr, count, outTagsPtr, outValuesPtr, outCompletedPtr),
     };

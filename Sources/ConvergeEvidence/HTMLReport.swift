@@ -150,13 +150,20 @@ public enum HTMLReport {
             h += "<p class=\"empty\">No ratios: the report has no \(TxnCommitView.baseline) points and no ratio comparisons.</p>\n</section>\n"
             return h
         }
-        // WASM vs JS in the same engine: the V8 wasm backends against js-v8 (wasm-wasmkit runs its
-        // steps in Swift, so beating js-v8 says nothing about WASM in a JS host)
-        let wasm = others.filter { $0.hasPrefix("wasm-v8") }
-        let hasJS = others.contains("js-v8")
+        // WASM vs JS in the same engine: each engine's wasm backends against its JS kernel — js-v8
+        // in node, js-chromium in Chromium (wasm-wasmkit runs its steps in Swift, so beating a JS
+        // kernel says nothing about WASM in a JS host)
+        let engines = WasmVsJS.engines.compactMap { e -> (engine: WasmVsJS.Engine, wasm: [String])? in
+            let wasm = others.filter { e.wasm.contains($0) }
+            return others.contains(e.js) && !wasm.isEmpty ? (e, wasm) : nil
+        }
         h += "<p class=\"caption\">One line per backend other than \(TxnCommitView.baseline); the dashed line is 1.0 (as fast as \(TxnCommitView.baseline)). "
-        if hasJS && !wasm.isEmpty {
-            h += "Shaded columns (“WASM wins”) mark steps where a WASM backend in V8 (\(wasm.joined(separator: ", "))) is faster than js-v8, the same engine."
+        if !engines.isEmpty {
+            let phrases = engines.map { e in
+                e.engine.js == "js-v8" ? "a WASM backend in V8 (\(e.wasm.joined(separator: ", "))) is faster than js-v8"
+                    : "a WASM backend in \(e.engine.name) (\(e.wasm.joined(separator: ", "))) is faster than \(e.engine.js)"
+            }
+            h += "Shaded columns (“WASM wins”) mark steps where \(phrases.joined(separator: ", or where ")), the same engine."
         }
         h += "</p>\n"
         h += legend(others, colors)
@@ -171,8 +178,8 @@ public enum HTMLReport {
             var plot = LinePlot(title: panelTitle(p), xLabel: "steps", yLabel: "× \(TxnCommitView.baseline)", series: series,
                                 includeY: [1], reference: (1, "1.0 = \(TxnCommitView.baseline)"), xValues: v.steps,
                                 cssClass: "panel ratio")
-            if hasJS && !wasm.isEmpty {
-                plot.highlights = wasmWins(v, wasm: wasm, key: key)
+            if !engines.isEmpty {
+                plot.highlights = wasmWins(v, engines: engines.map { ($0.wasm, $0.engine.js) }, key: key)
                 plot.highlightNote = "WASM wins"
             }
             h += plot.svg() + "\n"
@@ -181,18 +188,24 @@ public enum HTMLReport {
         return h
     }
 
-    /// Shaded ranges around each steps value where the fastest WASM backend beats js-v8.
-    static func wasmWins(_ v: TxnCommitView, wasm: [String], key: (Double) -> GridKey) -> [PlotHighlight] {
+    /// Shaded ranges around each steps value where, in some engine, the fastest WASM backend
+    /// beats that engine's JS kernel (`engines`: (wasm backends, JS kernel) pairs).
+    static func wasmWins(_ v: TxnCommitView, engines: [(wasm: [String], js: String)], key: (Double) -> GridKey) -> [PlotHighlight] {
         var out: [PlotHighlight] = []
         let s = v.steps
         for (i, step) in s.enumerated() {
-            guard let js = v.median("js-v8", key(step)), js > 0 else { continue }
-            let best = wasm.compactMap { b in v.median(b, key(step)).map { (b, $0) } }.min { $0.1 < $1.1 }
-            guard let (name, ms) = best, ms > 0, ms < js else { continue }
+            var tips: [String] = []
+            for (wasm, jsName) in engines {
+                guard let js = v.median(jsName, key(step)), js > 0 else { continue }
+                let best = wasm.compactMap { b in v.median(b, key(step)).map { (b, $0) } }.min { $0.1 < $1.1 }
+                guard let (name, ms) = best, ms > 0, ms < js else { continue }
+                tips.append("\(name) \(NumberText.fixed(js / ms, 1))× faster than \(jsName)")
+            }
+            guard !tips.isEmpty else { continue }
             // Half way to the neighbours (or a fixed half-width at the ends / for a single value).
             let halfLeft = i > 0 ? (step - s[i - 1]) / 2 : (s.count > 1 ? (s[1] - s[0]) / 2 : 0.5)
             let halfRight = i + 1 < s.count ? (s[i + 1] - step) / 2 : halfLeft
-            let tip = "steps \(NumberText.plain(step)): \(name) \(NumberText.fixed(js / ms, 1))× faster than js-v8"
+            let tip = "steps \(NumberText.plain(step)): " + tips.joined(separator: "; ")
             out.append(PlotHighlight(x0: step - halfLeft, x1: step + halfRight, tooltip: tip))
         }
         return out

@@ -309,6 +309,10 @@ struct BackendColors {
         "wasm-v8-l2": "#cc79a7",
         "wasm-v8-l3": "#f0e442",
         "js-v8": "#009e73",
+        // the browser twins: darker shades of their V8 colours
+        "wasm-chromium": "#8c2d04",
+        "wasm-chromium-l2": "#7a3b69",
+        "js-chromium": "#00604a",
     ]
     static let extra = ["#6a3d9a", "#8c564b", "#1f1f1f", "#b8a000", "#17becf", "#9e0142", "#3288bd", "#66a61e"]
 

@@ -3,7 +3,8 @@ import Foundation
 /// The converge.txnCommit results of a perf report as a plain-text table for a terminal
 /// (docs/perf-html.md): one row per (convergeMode, steps, dirtyRootsRatio), then columns of
 /// median µs per backend, the ratio to native-l1 per other backend, and a "WASM vs JS" verdict
-/// when both wasm-v8 and js-v8 were measured. Columns are aligned with spaces (no box drawing),
+/// per engine when both its L1 WASM backend and its JS kernel were measured (wasm-v8 vs js-v8:
+/// "WASM vs JS"; wasm-chromium vs js-chromium: "WASM vs JS (Chromium)"; WasmVsJS). Columns are aligned with spaces (no box drawing),
 /// numbers have fixed decimals, missing values are "—". A large grid is reduced to a readable
 /// subset (steps smallest / middle / largest × ratios nearest 0.005, 0.25 and 1), and the table
 /// says so. When the columns do not fit `width`, they are split into blocks that repeat the row keys.
@@ -41,8 +42,9 @@ public enum TerminalTable {
         for b in v.backends where b != TxnCommitView.baseline && !(v.baselineRatios[b] ?? [:]).isEmpty {
             columns.append(Column(group: "× \(TxnCommitView.baseline)", header: b) { NumberText.fixed(v.ratio(b, $0), 2) })
         }
-        if v.backends.contains(wasm) && v.backends.contains(js) {
-            columns.append(Column(group: "", header: "WASM vs JS", alignLeft: true) { verdict(v, $0) })
+        for e in WasmVsJS.engines where v.backends.contains(e.wasm[0]) && v.backends.contains(e.js) {
+            let header = e.js == js ? "WASM vs JS" : "WASM vs JS (\(e.name))"
+            columns.append(Column(group: "", header: header, alignLeft: true) { WasmVsJS.verdict(v, wasm: e.wasm[0], js: e.js, $0) })
         }
         out += layout(rows: rows, columns: columns, width: max(40, width))
         return out
@@ -50,8 +52,7 @@ public enum TerminalTable {
 
     /// "wasm-v8 wins 3.1x" / "js-v8 wins 1.4x" (ratio of the medians, one decimal); "—" when either is missing.
     static func verdict(_ v: TxnCommitView, _ key: GridKey) -> String {
-        guard let w = v.median(wasm, key), let j = v.median(js, key), w > 0, j > 0 else { return "—" }
-        return j >= w ? "\(wasm) wins \(NumberText.fixed(j / w, 1))x" : "\(js) wins \(NumberText.fixed(w / j, 1))x"
+        WasmVsJS.verdict(v, wasm: wasm, js: js, key)
     }
 
     /// All rows, or the subset when there are more than `maxFullRows`.

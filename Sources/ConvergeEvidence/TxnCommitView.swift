@@ -119,10 +119,14 @@ struct TxnCommitView: Sendable {
         known.filter(values.contains) + values.subtracting(known).sorted()
     }
 
-    /// The axis order of the embedded matrix (fallback: the order it had when this was written).
+    /// Backends `converge bench` runs only when asked (not in the matrix's default list): after it.
+    static let optInBackends = ["wasm-chromium", "wasm-chromium-l2", "js-chromium"]
+
+    /// The axis order of the embedded matrix, then the opt-in backends (fallback: the order it had
+    /// when this was written).
     static func matrixOrder() -> (backends: [String], modes: [String]) {
         if let m = try? Matrix.embedded(), let s = m.suite(suiteId) {
-            return (s.axes.kernelBackend, s.axes.convergeMode)
+            return (s.axes.kernelBackend + optInBackends.filter { !s.axes.kernelBackend.contains($0) }, s.axes.convergeMode)
         }
         return (["portable", "native-l1", "native-l2", "native-l3", "wasm-wasmkit", "wasm-v8", "wasm-v8-l2", "wasm-v8-l3", "js-v8"],
                 ["full", "dirty", "auto"])

@@ -109,10 +109,12 @@ public enum NodeHost {
     ///   throws `backendFailure` saying so.
     /// - Parameter code: also write each graph's bytecode (CKB1, `ExprCompiler` with policy `try`)
     ///   as its `code` file, for the l3 levels.
+    /// - Parameter script: the host script (default `wasm-host/cli.mjs`; the browser host passes
+    ///   `wasm-host/browser/run.mjs`, which takes the same jobs).
     static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default,
-                    timeoutSeconds: Double? = nil, code: Bool = false) throws(ConvergeError) -> [String: Any] {
+                    timeoutSeconds: Double? = nil, code: Bool = false, script: URL? = nil) throws(ConvergeError) -> [String: Any] {
         let node = try node()
-        let script = try script()
+        let script: URL = if let script { script } else { try self.script() }
         let artifacts = try WasmBuild.artifacts()
         let fm = FileManager.default
         // CONVERGE_NODE_JOB_DIR keeps the job and its tables there (to rerun `node cli.mjs job.json`)

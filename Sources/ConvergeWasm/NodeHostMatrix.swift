@@ -52,7 +52,18 @@ extension NodeHost {
     ///   - timeoutSeconds: node is stopped after this long (the call throws `backendFailure`).
     public static func benchMatrix(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double = 300, tiering: Tiering = .optimized,
                                    timeoutSeconds: Double? = nil) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
-        let job: [String: Any] = [
+        let job = matrixJob(graphs: graphs, points: points, warmupMs: warmupMs)
+        let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
+                            code: points.contains { $0.level.loadsCode })
+        guard let rs = reply["points"] as? [[String: Any]], rs.count == points.count else {
+            throw ConvergeError(.backendFailure, "node replied without the matrix points")
+        }
+        return (reply["node"] as? String ?? "unknown", rs.map(matrixResult))
+    }
+
+    /// `job` of a bench-matrix command (docs/wasm-host.md): the points, the graphs by index.
+    static func matrixJob(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double) -> [String: Any] {
+        [
             "command": "bench-matrix", "warmupMs": warmupMs,
             "graphs": graphs.map { _ in [String: Any]() },
             "points": points.map { p -> [String: Any] in
@@ -60,19 +71,15 @@ extension NodeHost {
                  "roots": p.roots.map { Int($0) }, "runs": p.runs, "timeoutMs": p.timeoutMs]
             },
         ]
-        let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
-                            code: points.contains { $0.level.loadsCode })
-        guard let rs = reply["points"] as? [[String: Any]], rs.count == points.count else {
-            throw ConvergeError(.backendFailure, "node replied without the matrix points")
-        }
-        let results = rs.map { r in
-            MatrixResult(status: r["status"] as? String ?? "failed",
-                         samplesNs: (r["samplesNs"] as? [NSNumber] ?? []).map(\.doubleValue), batch: int(r["batch"]),
-                         executedSteps: int(r["executedSteps"]), callsPerTxn: double(r["callsPerTxn"]),
-                         hostCallsPerTxn: double(r["hostCallsPerTxn"]), bytesInPerTxn: double(r["bytesInPerTxn"]),
-                         bytesOutPerTxn: double(r["bytesOutPerTxn"]), memoryPages: int(r["memoryPages"]),
-                         vmStepsPerTxn: double(r["vmStepsPerTxn"]))
-        }
-        return (reply["node"] as? String ?? "unknown", results)
+    }
+
+    /// One point of a bench-matrix reply (node's or the browser's: the same shape).
+    static func matrixResult(_ r: [String: Any]) -> MatrixResult {
+        MatrixResult(status: r["status"] as? String ?? "failed",
+                     samplesNs: (r["samplesNs"] as? [NSNumber] ?? []).map(\.doubleValue), batch: int(r["batch"]),
+                     executedSteps: int(r["executedSteps"]), callsPerTxn: double(r["callsPerTxn"]),
+                     hostCallsPerTxn: double(r["hostCallsPerTxn"]), bytesInPerTxn: double(r["bytesInPerTxn"]),
+                     bytesOutPerTxn: double(r["bytesOutPerTxn"]), memoryPages: int(r["memoryPages"]),
+                     vmStepsPerTxn: double(r["vmStepsPerTxn"]))
     }
 }

@@ -26,6 +26,11 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case wasmV8L3 = "wasm-v8-l3"
     /// L0 in V8 (node): the pure-JS kernel (wasm-host/js-kernel.mjs) plans, JS runs the steps.
     case jsV8 = "js-v8"
+    /// L1, L2 and L0 JS in headless Chromium: the V8 backends' host modules and converge.wasm,
+    /// run by a page (wasm-host/browser); not in the default set (`browserLevel`, BenchBrowser.swift).
+    case wasmChromium = "wasm-chromium"
+    case wasmChromiumL2 = "wasm-chromium-l2"
+    case jsChromium = "js-chromium"
 
     /// The level of the Node host (nil: runs in this process).
     var nodeLevel: NodeHost.TxnLevel? {
@@ -41,9 +46,9 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// The SIMD implementation the backend's bitset code runs.
     var simdImplementation: String {
         switch self {
-        case .portable, .jsV8: "none"
+        case .portable, .jsV8, .jsChromium: "none"
         case .nativeL1, .nativeL2, .nativeL3: SIMDImplementation.automatic.rawValue
-        case .wasmWasmKit, .wasmV8, .wasmV8L2, .wasmV8L3: "simd128"
+        case .wasmWasmKit, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmChromium, .wasmChromiumL2: "simd128"
         }
     }
 
@@ -61,8 +66,9 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         return o
     }
 
-    /// Why the backend cannot run here (nil: it can): the wasm toolchain, node.
-    func unavailableReason() -> String? {
+    /// Why the backend cannot run here (nil: it can): the wasm toolchain, node, chromium
+    /// (`chromium`: the `--chromium PATH` option).
+    func unavailableReason(chromium: String? = nil) -> String? {
         do throws(ConvergeError) {
             switch self {
             case .portable, .nativeL1, .nativeL2, .nativeL3: return nil
@@ -70,6 +76,10 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
             case .wasmV8, .wasmV8L2, .wasmV8L3, .jsV8:
                 _ = try NodeHost.node()
                 if self != .jsV8 { _ = try WasmBuild.artifacts() }
+            case .wasmChromium, .wasmChromiumL2, .jsChromium:
+                _ = try BrowserHost.chromium(chromium)
+                _ = try NodeHost.node()
+                if self != .jsChromium { _ = try WasmBuild.artifacts() }
             }
             return nil
         } catch {
@@ -326,33 +336,7 @@ func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDis
     let limit = timeoutMs / 1000 * Double(jobs.count) + 60
     let (node, out) = try NodeHost.benchMatrix(graphs: graphs, points: jobs, timeoutSeconds: limit)
     for (p, m) in zip(measured, out) {
-        var r = PointResult()
-        r.status = m.status
-        if m.status == "timeout" { r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs))" }
-        r.offMs = m.samplesNs.map { $0 / 1e6 }
-        let g = graphs[stepsList.firstIndex(of: p.steps)!]
-        let noDecision = "notApplicable: the Node host plans the requested mode (no auto decision, no execution budget)"
-        r.evidence = [
-            .number("sample.batchSize", "count", Double(m.batch)),
-            .string("runtime.executedMode", p.mode.rawValue),
-            .number("runtime.executedFullShare", "ratio", p.mode == .full ? 1 : 0),
-            .number("runtime.executedSteps", "count", Double(m.executedSteps)),
-            .unavailable("runtime.affectedSteps", "count", "notMeasured: the Node host reports the plan length only"),
-            .number("runtime.totalSteps", "count", Double(g.stepCount)),
-            .unavailable("runtime.reasons", "string", noDecision),
-            .unavailable("budget.cutOffCount", "count", noDecision),
-            .number("kernel.boundaryCallsPerTxn", "count", m.callsPerTxn),
-            .number("kernel.hostCallbacksPerTxn", "count", m.hostCallsPerTxn),
-            .number("kernel.vmStepsPerTxn", "count", m.vmStepsPerTxn),
-            .number("kernel.bytesInPerTxn", "bytes", m.bytesInPerTxn),
-            .number("kernel.bytesOutPerTxn", "bytes", m.bytesOutPerTxn),
-            .string("kernel.simdImplementation", p.backend.simdImplementation),
-            .number("wasm.memoryPages", "count", Double(m.memoryPages)),
-            .unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: V8's heap is not interposed"),
-        ]
-        r.workingSetBytes = Double(workingSet(g))
-        r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: m.executedSteps)
-        results[p] = r
+        results[p] = matrixPointResult(p, m, graph: graphs[stepsList.firstIndex(of: p.steps)!], runs: runs, timeoutMs: timeoutMs)
     }
     return (node, results)
 }

@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     var profile: String?
 
     @Option(name: .customLong("backend"), help: ArgumentHelp(
-        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one."))
+        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones."))
     var backends: [KernelBackend] = []
 
     @Option(help: "Step counts (comma-separated) instead of the matrix's.")
@@ -45,6 +45,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Also write a self-contained HTML page with plots.")
     var html: String?
+
+    @Option(help: "The Chromium of the chromium backends (default: $CONVERGE_CHROMIUM, else chromium, chromium-browser or google-chrome on PATH).")
+    var chromium: String?
 
     @Flag(help: "No progress bar (it is also hidden when stderr is not a terminal or CI is set).")
     var noProgress = false
@@ -94,8 +97,8 @@ struct BenchCommand: ParsableCommand {
         // backends: the requested ones must run; by default every available one
         var chosen: [KernelBackend] = []
         let requested = !backends.isEmpty
-        for b in requested ? backends : KernelBackend.allCases where !chosen.contains(b) {
-            if let why = b.unavailableReason() {
+        for b in requested ? backends : KernelBackend.defaultSet where !chosen.contains(b) {
+            if let why = b.unavailableReason(chromium: chromium) {
                 if requested { throw ConvergeError(.invalidArgument, "backend \(b.rawValue) is not available: \(why)") }
                 note("skipping backend \(b.rawValue): \(why)")
                 continue
@@ -121,6 +124,7 @@ struct BenchCommand: ParsableCommand {
         let progress = ProgressBar(total: points.count, label: "bench", enabled: !noProgress)
         var results: [BenchPoint: PointResult] = [:]
         var nodeVersion: String?
+        var browser: BrowserHost.BrowserInfo?
         let inProcess = InProcessBench(runs: prof.runs, warmupDiscard: prof.warmupDiscard, timeoutMs: prof.timeoutMs, graph: graph)
         for s in stepList {
             let nodePoints = points.filter { $0.steps == s && $0.backend.nodeLevel != nil }
@@ -137,7 +141,23 @@ struct BenchCommand: ParsableCommand {
                 }
                 for p in nodePoints { progress.advance("node steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
             }
-            for p in points where p.steps == s && p.backend.nodeLevel == nil {
+            let browserPoints = points.filter { $0.steps == s && $0.backend.browserLevel != nil }
+            if !browserPoints.isEmpty {
+                do {
+                    let (b, v, rs) = try measureBrowser(browserPoints, graph: graph, runs: prof.runs, timeoutMs: prof.timeoutMs,
+                                                        chromium: try BrowserHost.chromium(chromium))
+                    if let b { browser = b }
+                    if let v { nodeVersion = nodeVersion ?? v }
+                    results.merge(rs) { a, _ in a }
+                    if let f = rs.values.first(where: { $0.status == "failed" })?.reason { note("the chromium backends failed at steps=\(s): \(f)") }
+                } catch {
+                    // node or chromium could not run: these points fail, the rest of the run goes on
+                    note("the chromium backends failed at steps=\(s): \(error)")
+                    for p in browserPoints { results[p] = PointResult(status: "failed", reason: "\(error)") }
+                }
+                for p in browserPoints { progress.advance("chromium steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
+            }
+            for p in points where p.steps == s && p.backend.inProcess {
                 results[p] = inProcess.measure(p)
                 progress.advance("\(p.backend.rawValue) \(p.mode.rawValue) steps=\(p.steps) ratio=\(ParamValue.jsNumber(p.ratio))")
             }
@@ -149,7 +169,7 @@ struct BenchCommand: ParsableCommand {
                 < (chosen.firstIndex(of: b.backend)!, modeList.firstIndex(of: b.mode)!, b.ratio, b.steps)
         }
         let builder = BenchReportBuilder(matrix: matrix, suite: suite, profileName: profileName, profile: prof, backends: chosen,
-                                         nodeVersion: nodeVersion, bandwidth: bandwidth, graphName: graphName)
+                                         nodeVersion: nodeVersion, browser: browser, bandwidth: bandwidth, graphName: graphName)
         var report = builder.report(ordered.map { ($0, results[$0]!) })
         if let graphIdentity {
             // another graph is another benchmark: fold its identity into matrixHash (comparability)

@@ -11,6 +11,8 @@ struct BenchReportBuilder {
     let profile: Matrix.Profile
     let backends: [KernelBackend]
     let nodeVersion: String?
+    /// The browser of the chromium backends (nil when none ran).
+    var browser: BrowserHost.BrowserInfo?
     let bandwidth: [BandwidthProbe.Level]
     let graphName: String?
 
@@ -118,6 +120,16 @@ struct BenchReportBuilder {
         return out
     }
 
+    /// `meta.env.browser`: `{name: "chromium", version, headless: true}` when a chromium backend
+    /// was asked for (version "unknown" when no Chromium session ran), else "node" when a node
+    /// backend ran, else "native".
+    var envBrowser: PerfReport.Browser {
+        if backends.contains(where: { $0.browserLevel != nil }) {
+            return .init(name: "chromium", version: browser?.version ?? "unknown", headless: true)
+        }
+        return .init(name: backends.contains { $0.nodeLevel != nil } ? "node" : "native", headless: true)
+    }
+
     func report(_ measured: [(BenchPoint, PointResult)]) -> PerfReport {
         let points = measured.map { point($0.0, $0.1) }
         var s = PerfReport.Suite(id: suite.id, title: graphName.map { "\(suite.title) (graph \($0))" } ?? suite.title,
@@ -130,10 +142,9 @@ struct BenchReportBuilder {
                                        profile: profileName, stability: matrix.stability,
                                        controlPlane: .init(traitConvergeBudgetMs: RuntimeOptions().executionBudgetMs,
                                                            traitConvergeDecisionBudgetMs: auto.decisionBudgetMs))
-        let usesNode = backends.contains { $0.nodeLevel != nil }
+        let usesNode = backends.contains { $0.nodeLevel != nil || $0.browserLevel != nil }
         let env = PerfReport.Env(os: Host.os, arch: Host.arch, cpu: Host.cpu, memoryGb: Host.memoryGb,
-                                 node: usesNode ? nodeVersion : nil,
-                                 browser: .init(name: usesNode ? "node" : "native", headless: true))
+                                 node: usesNode ? nodeVersion : nil, browser: envBrowser)
         let meta = PerfReport.Meta(createdAt: Host.now(), generator: "converge bench (ConvergeKernel)", matrixId: matrix.matrixId,
                                    matrixUpdatedAt: matrix.matrixUpdatedAt, matrixHash: matrix.hash, git: Host.git(),
                                    config: config, env: env)

@@ -1,0 +1,105 @@
+import ConvergeEvidence
+import ConvergeKernel
+import ConvergeWasm
+import Foundation
+
+// The browser half of `converge bench`: the chromium backends (docs/perf-report.md) and what the
+// JS hosts (node, Chromium) share — one matrix point's evidence from a bench-matrix reply.
+
+extension KernelBackend {
+    /// The level the browser page runs (nil: not a browser backend).
+    var browserLevel: NodeHost.TxnLevel? {
+        switch self {
+        case .wasmChromium: .l1simd
+        case .wasmChromiumL2: .l2simd
+        case .jsChromium: .l0js
+        default: nil
+        }
+    }
+
+    /// Runs in this process (not in node, not in a browser).
+    var inProcess: Bool { nodeLevel == nil && browserLevel == nil }
+
+    /// The backends `converge bench` runs without `--backend`: all but the browser ones (a browser
+    /// run is its own report: `meta.env.browser` names the browser, docs/perf-diff.md).
+    static var defaultSet: [KernelBackend] { allCases.filter { $0.browserLevel == nil } }
+
+    /// The backends of one side of `converge gate --node … --browser …`.
+    static var browserSet: [KernelBackend] { allCases.filter { $0.browserLevel != nil } }
+}
+
+/// One point of a bench-matrix reply (node's or the browser page's) as the report's point result:
+/// samples, the boundary counters and the evidence the JS hosts can give.
+/// - Parameters:
+///   - host: how the evidence names the host ("the Node host", "the browser page").
+///   - timerResolutionMs: the page's clock step (browser only; recorded as evidence).
+func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: StaticIR, runs: Int, timeoutMs: Double,
+                       host: String = "the Node host", timerResolutionMs: Double? = nil) -> PointResult {
+    var r = PointResult()
+    r.status = m.status
+    if m.status == "timeout" { r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs))" }
+    r.offMs = m.samplesNs.map { $0 / 1e6 }
+    let noDecision = "notApplicable: \(host) plans the requested mode (no auto decision, no execution budget)"
+    r.evidence = [
+        .number("sample.batchSize", "count", Double(m.batch)),
+        .string("runtime.executedMode", p.mode.rawValue),
+        .number("runtime.executedFullShare", "ratio", p.mode == .full ? 1 : 0),
+        .number("runtime.executedSteps", "count", Double(m.executedSteps)),
+        .unavailable("runtime.affectedSteps", "count", "notMeasured: \(host) reports the plan length only"),
+        .number("runtime.totalSteps", "count", Double(g.stepCount)),
+        .unavailable("runtime.reasons", "string", noDecision),
+        .unavailable("budget.cutOffCount", "count", noDecision),
+        .number("kernel.boundaryCallsPerTxn", "count", m.callsPerTxn),
+        .number("kernel.hostCallbacksPerTxn", "count", m.hostCallsPerTxn),
+        .number("kernel.vmStepsPerTxn", "count", m.vmStepsPerTxn),
+        .number("kernel.bytesInPerTxn", "bytes", m.bytesInPerTxn),
+        .number("kernel.bytesOutPerTxn", "bytes", m.bytesOutPerTxn),
+        .string("kernel.simdImplementation", p.backend.simdImplementation),
+        .number("wasm.memoryPages", "count", Double(m.memoryPages)),
+        .unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: V8's heap is not interposed"),
+    ]
+    if let timerResolutionMs { r.evidence.append(.number("sample.timerResolutionMs", "ms", timerResolutionMs)) }
+    r.workingSetBytes = Double(workingSet(g))
+    r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: m.executedSteps)
+    return r
+}
+
+/// Measures the chromium backends in one headless Chromium session (the points in order; auto
+/// points are skipped as for the V8 backends). The session's time limit is
+/// timeoutMs · points + 60 s; points it did not reach fail with the session's failure.
+/// - Returns: the browser (nil when no point ran in it), the node version, the results.
+func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double, chromium: URL)
+    throws(ConvergeError) -> (browser: BrowserHost.BrowserInfo?, node: String?, results: [BenchPoint: PointResult]) {
+    guard !points.isEmpty else { return (nil, nil, [:]) }
+    let stepsList = Array(Set(points.map(\.steps))).sorted()
+    var graphs: [StaticIR] = []
+    for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
+    var jobs: [NodeHost.MatrixPoint] = []
+    var measured: [BenchPoint] = []
+    var results: [BenchPoint: PointResult] = [:]
+    for p in points {
+        guard let level = p.backend.browserLevel else { continue }
+        guard p.mode != .auto else {
+            results[p] = PointResult(status: "skipped", reason: "auto mode runs in the Swift runtime; the browser page plans full or dirty only")
+            continue
+        }
+        let gi = stepsList.firstIndex(of: p.steps)!
+        jobs.append(NodeHost.MatrixPoint(graph: gi, level: level, mode: p.mode == .full ? .full : .dirty,
+                                         roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))
+        measured.append(p)
+    }
+    guard !jobs.isEmpty else { return (nil, nil, results) }
+    let limit = timeoutMs / 1000 * Double(jobs.count) + 60
+    let reply = try BrowserHost.benchMatrix(graphs: graphs, points: jobs, chromium: chromium, timeLimitSeconds: limit)
+    let resolutionMs = reply.browser.timerResolutionNs.map { $0 / 1e6 }
+    for (p, m) in zip(measured, reply.results) {
+        var r = matrixPointResult(p, m, graph: graphs[stepsList.firstIndex(of: p.steps)!], runs: runs, timeoutMs: timeoutMs,
+                                  host: "the browser page", timerResolutionMs: resolutionMs)
+        if m.status == "failed" {
+            r.reason = "chromium \(reply.browser.version): \(reply.failure ?? "the page reported no result for this point")"
+            r.evidence = []
+        }
+        results[p] = r
+    }
+    return (reply.browser, reply.node, results)
+}

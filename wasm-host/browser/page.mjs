@@ -1,0 +1,71 @@
+// page.mjs — the Chromium side of `converge bench --backend wasm-chromium|wasm-chromium-l2|js-chromium`
+// (docs/wasm-host.md, "The browser"). Served by run.mjs from a loopback HTTP server: fetches the
+// job, the graphs' CKT1 tables and the wasm files, then runs the same loop as node's
+// `cli.mjs bench-matrix` (bench-matrix.mjs) on the page's main thread, timed with performance.now().
+// Every console line it writes starts with LOGIX_PERF_REPORT: and carries one JSON object:
+//   {"kind": "start", "points": N, "timerResolutionNs", "crossOriginIsolated", "userAgent"}
+//   {"kind": "point", "index": i, "result": {status, samplesNs, batch, executedSteps, …}}   (one per point)
+//   {"kind": "done"}  or  {"kind": "error", "message": "…"}
+
+import { readTables } from '../tables.mjs';
+import { benchMatrixPoints, BATCHING, clockResolutionNs } from '../bench-matrix.mjs';
+
+const PREFIX = 'LOGIX_PERF_REPORT:';
+const report = (o) => console.log(PREFIX + JSON.stringify(o));
+
+async function bytes(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** Yields to the event loop (the console messages go out) without a timer's clamping. */
+function yieldToEventLoop() {
+  return new Promise(resolve => {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => resolve();
+    c.port2.postMessage(0);
+  });
+}
+
+async function main() {
+  const r = await fetch('/job.json');
+  if (!r.ok) throw new Error(`GET /job.json: HTTP ${r.status}`);
+  const job = await r.json();
+  // compile the wasm builds the points use, asynchronously (the main thread refuses large
+  // synchronous compiles); instantiation stays synchronous, in WasmKernel, as in node
+  const modules = {};
+  for (const p of job.points ?? []) {
+    if (p.level === 'l0-js') continue;
+    const flavor = p.level.endsWith('-scalar') ? 'scalar' : 'simd';
+    if (!modules[flavor]) {
+      if (!job.wasm?.[flavor]) throw new Error(`the job names no wasm file for ${flavor}`);
+      modules[flavor] = await WebAssembly.compile(await bytes(job.wasm[flavor]));
+    }
+  }
+  const graphs = [];
+  for (const g of job.graphs ?? []) {
+    const blob = await bytes(g.tables);
+    graphs.push({ blob, tables: readTables(blob) });
+  }
+  const now = () => performance.now() * 1e6;
+  // let the browser's other processes finish starting up (2 cores here) before anything is timed
+  await new Promise(resolve => setTimeout(resolve, job.settleMs ?? 0));
+  report({
+    kind: 'start', points: (job.points ?? []).length, timerResolutionNs: clockResolutionNs(now),
+    crossOriginIsolated: globalThis.crossOriginIsolated === true, userAgent: navigator.userAgent,
+  });
+  await yieldToEventLoop();
+  const wasmModule = (flavor) => {
+    if (!modules[flavor]) throw new Error(`no compiled wasm module for ${flavor}`);
+    return modules[flavor];
+  };
+  let index = 0;
+  for (const result of benchMatrixPoints(job, graphs, { now, wasmModule, batching: BATCHING.browser })) {
+    report({ kind: 'point', index: index++, result });
+    await yieldToEventLoop();
+  }
+  report({ kind: 'done' });
+}
+
+main().catch(e => report({ kind: 'error', message: String(e && e.stack ? e.stack : e) }));
