@@ -356,7 +356,7 @@ public enum NodeHost {
             "command": "bench-txn", "levels": levels.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
-        let reply = try run(job, graphs: [graph], tiering: tiering)
+        let reply = try run(job, graphs: [graph], tiering: tiering, code: levels.contains { $0.loadsCode })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction timings")
         }
