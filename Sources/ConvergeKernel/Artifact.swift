@@ -305,7 +305,7 @@ public struct Artifact: Sendable {
     // MARK: - errors
 
     /// The `invalidArtifact` error for a C status: `section "insns" at byte 4096: checksum mismatch …`.
-    static func error(_ status: ck_status_t, _ err: ck_error_t, fileBytes: Int) -> ConvergeError {
+    package static func error(_ status: ck_status_t, _ err: ck_error_t, fileBytes: Int) -> ConvergeError {
         guard status == CK_ERR_BAD_ARTIFACT else {
             if status == CK_ERR_OUT_OF_MEMORY { return ConvergeError(.kernelFailure, "out of memory creating the kernel") }
             return NativePlanner.error(status, err, what: "ck_artifact_open")
