@@ -2,6 +2,8 @@ import CKernel
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A compiled graph in one file (the AOT artifact, "CKIR", docs/artifact.md): the kernel's
@@ -33,7 +35,11 @@ public struct Artifact: Sendable {
         }
 
         init(mapping path: String) throws(ConvergeError) {
+            #if canImport(Glibc)
             let fd = Glibc.open(path, O_RDONLY)
+            #else
+            let fd = Darwin.open(path, O_RDONLY)
+            #endif
             guard fd >= 0 else { throw ConvergeError(.io, "cannot read \(path): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             var st = stat()

@@ -25,7 +25,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "The converge-ir JSON file.")
     var ir: String?
 
-    @Option(help: "An AOT artifact (converge compile) instead of --ir: the native backend's kernel is made from the file.")
+    @Option(help: "An AOT artifact (converge compile) instead of --ir: the native and wasm-wasmkit backends make their kernel from the file.")
     var artifact: String?
 
     @Option(help: "Dirty paths, comma-separated (e.g. b0,user.name). Empty or '*' means everything.")
@@ -80,7 +80,9 @@ struct PlanCommand: ParsableCommand {
         case .portable:
             plan = try PortablePlanner(graph).plan(dirtySet, mode: mode, scope: scope)
         case .wasmWasmKit:
-            let p = try WasmKitPlanner(graph, flavor: wasm, options: NativeOptions(strategy: strategy))
+            let options = NativeOptions(strategy: strategy)
+            let p = try loaded.map { a throws(ConvergeError) in try WasmKitPlanner(artifact: a, graph: graph, flavor: wasm, options: options) }
+                ?? WasmKitPlanner(graph, flavor: wasm, options: options)
             plan = try p.plan(dirtySet, mode: mode, scope: scope)
             boundary = (p.counters.calls, p.counters.bytesIn, p.counters.bytesOut)
         case .wasmV8, .jsV8:
