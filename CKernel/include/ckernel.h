@@ -47,8 +47,10 @@ typedef enum ck_status {
     CK_ERR_BAD_ARGUMENT = 14,      /* a size or pointer argument breaks its documented rule
                                       (ck_bandwidth_probe, ck_bitset_*); ck_error_t.index = the
                                       argument's position (0 = first), value = the argument */
-    CK_ERR_BAD_CODE = 15           /* bytecode failed verification (ck_kernel_load_code);
+    CK_ERR_BAD_CODE = 15,          /* bytecode failed verification (ck_kernel_load_code);
                                       ck_error_t.fault says which rule, table/index/value where */
+    CK_ERR_BAD_ARTIFACT = 16       /* an AOT artifact failed validation (ck_artifact_open):
+                                      table = CK_TABLE_ARTIFACT + section, index = byte offset */
 } ck_status_t;
 
 /* Short, stable, lower-case name of a status ("bad tables", …). Never NULL. */
@@ -645,6 +647,129 @@ double ck_fmod(double x, double y);
 /* The paths written by the last ck_kernel_execute / ck_kernel_commit that kept its writes, in
    write order (its undo log); *count receives the number. Valid until the next call. */
 const uint32_t *ck_kernel_last_writes(const ck_kernel_t *kernel, uint32_t *count);
+
+/* ---------------------------------------------------------------- AOT artifact (docs/artifact.md) */
+
+/*
+ * A compiled graph in one file ("CKIR", little-endian): a 64-byte header, a section table, then
+ * 64-byte aligned sections holding every ck_tables_t array, the input lists, the bytecode
+ * (ck_code_t arrays), the initial state slots and optionally the names and the source IR, laid
+ * out so that they are used in place (mmap, or one copy into wasm linear memory).
+ *
+ * ck_artifact_open validates the container and everything that can be checked without a kernel:
+ * header fields, the header+table checksum, section ids/order/alignment/bounds/overlap/element
+ * sizes, padding, every section's checksum (XXH64), counts consistent between sections, the
+ * table invariants of ck_kernel_create, the input lists, the bytecode's offsets, the state's tags
+ * and the names' offsets. ck_kernel_create_from_artifact then creates a kernel from the view
+ * (ck_kernel_create), loads the bytecode (ck_kernel_load_code: the verifier's rules) and writes
+ * the initial state. Every failure is CK_ERR_BAD_ARTIFACT (or CK_ERR_NULL_ARGUMENT /
+ * CK_ERR_OUT_OF_MEMORY) with error->table = CK_TABLE_ARTIFACT + the section id (CK_ARTIFACT_SEC_*,
+ * CK_ARTIFACT_SEC_HEADER for the header and the section table), error->index = the byte offset in
+ * the file, error->value = the offending value, and error->fault = the rule (CK_ARTIFACT_FAULT_*,
+ * or the CK_FAULT_* of the bytecode verifier).
+ */
+#define CK_ARTIFACT_MAGIC 0x52494B43u          /* "CKIR" as little-endian bytes */
+#define CK_ARTIFACT_VERSION 1u
+#define CK_ARTIFACT_ENDIAN 0x01020304u         /* reads 0x04030201 when the byte order differs */
+#define CK_ARTIFACT_HEADER_BYTES 64u
+#define CK_ARTIFACT_ENTRY_BYTES 40u            /* one section-table entry */
+#define CK_ARTIFACT_ALIGN 64u                  /* every section starts at a multiple of this */
+#define CK_ARTIFACT_MAX_SECTIONS 32u
+
+/* header flags */
+#define CK_ARTIFACT_FLAG_POLICY_MUST 0x01u     /* compiled with policy must (else try) */
+#define CK_ARTIFACT_FLAG_NAMES 0x02u           /* the names sections are present */
+#define CK_ARTIFACT_FLAG_IR 0x04u              /* the ir section (the converge-ir JSON) is present */
+
+/* section ids, in file order (ck_error_t.table = CK_TABLE_ARTIFACT + id) */
+#define CK_ARTIFACT_SEC_HEADER 0u              /* the header and the section table */
+#define CK_ARTIFACT_SEC_PATH_PREFIX_OFFSETS 1u /* u32[P+1] */
+#define CK_ARTIFACT_SEC_PATH_PREFIX_IDS 2u     /* u32 */
+#define CK_ARTIFACT_SEC_STEP_OUT_PATH 3u       /* u32[S] */
+#define CK_ARTIFACT_SEC_STEP_FLAGS 4u          /* u8[S] */
+#define CK_ARTIFACT_SEC_TRIGGER_OFFSETS 5u     /* u32[P+1] */
+#define CK_ARTIFACT_SEC_TRIGGER_STEPS 6u       /* u32 */
+#define CK_ARTIFACT_SEC_DEP_OFFSETS 7u         /* u32[S+1] */
+#define CK_ARTIFACT_SEC_DEP_PATHS 8u           /* u32 */
+#define CK_ARTIFACT_SEC_INPUT_OFFSETS 9u       /* u32[S+1] */
+#define CK_ARTIFACT_SEC_INPUT_PATHS 10u        /* u32 (0xFFFFFFFF: a dep that maps to no path) */
+#define CK_ARTIFACT_SEC_CODE_OFFSETS 11u       /* u32[S+1] */
+#define CK_ARTIFACT_SEC_CODE_REGS 12u          /* u8[S] */
+#define CK_ARTIFACT_SEC_CODE_INSNS 13u         /* ck_insn_t (8 bytes) */
+#define CK_ARTIFACT_SEC_CODE_CONSTS 14u        /* f64 */
+#define CK_ARTIFACT_SEC_STATE_TAGS 15u         /* u8[P] initial slot tags */
+#define CK_ARTIFACT_SEC_STATE_VALUES 16u       /* f64[P] initial slot values */
+#define CK_ARTIFACT_SEC_PATH_NAMES 17u         /* u32[P+1] offsets into NAMES (optional) */
+#define CK_ARTIFACT_SEC_STEP_OUTS 18u          /* u32[S+1] offsets into NAMES (optional) */
+#define CK_ARTIFACT_SEC_NAMES 19u              /* u8 UTF-8 (optional) */
+#define CK_ARTIFACT_SEC_IR 20u                 /* u8 converge-ir JSON (optional) */
+#define CK_ARTIFACT_SEC_COUNT 21u              /* ids are < this */
+#define CK_TABLE_ARTIFACT 64u                  /* ck_error_t.table = this + section id */
+
+/* ck_error_t.fault of a CK_ERR_BAD_ARTIFACT (beside the CK_FAULT_* of the bytecode verifier) */
+#define CK_ARTIFACT_FAULT_TRUNCATED 64u        /* the file is shorter than what it declares */
+#define CK_ARTIFACT_FAULT_OVERSIZED 65u        /* bytes beyond what it declares */
+#define CK_ARTIFACT_FAULT_MAGIC 66u
+#define CK_ARTIFACT_FAULT_VERSION 67u
+#define CK_ARTIFACT_FAULT_ENDIAN 68u
+#define CK_ARTIFACT_FAULT_HEADER 69u           /* header size, reserved field, section count, flags */
+#define CK_ARTIFACT_FAULT_CHECKSUM 70u         /* value = the checksum computed */
+#define CK_ARTIFACT_FAULT_SECTION_ID 71u       /* unknown, repeated or out-of-order id; a
+                                                  required or flagged section missing */
+#define CK_ARTIFACT_FAULT_ALIGNMENT 72u        /* offset not a multiple of CK_ARTIFACT_ALIGN */
+#define CK_ARTIFACT_FAULT_OVERLAP 73u          /* starts before the previous section ends */
+#define CK_ARTIFACT_FAULT_LAYOUT 74u           /* not where the canonical layout puts it */
+#define CK_ARTIFACT_FAULT_BOUNDS 75u           /* reaches past the end of the file */
+#define CK_ARTIFACT_FAULT_ELEMENT 76u          /* wrong element size, or length != count * size */
+#define CK_ARTIFACT_FAULT_COUNT 77u            /* count disagrees with the header or another section */
+#define CK_ARTIFACT_FAULT_PADDING 78u          /* a padding byte is not zero */
+#define CK_ARTIFACT_FAULT_TABLES 79u           /* a ck_kernel_create table invariant (value = it) */
+#define CK_ARTIFACT_FAULT_VALUE 80u            /* a value out of range: offsets, tags, input ids */
+#define CK_ARTIFACT_FAULT_TOO_LARGE 81u        /* counts beyond CK_MAX_* */
+
+/* A validated artifact: pointers INTO the caller's buffer (no copy). Valid while the buffer is. */
+typedef struct ck_artifact {
+    uint32_t version;
+    uint32_t flags;                 /* CK_ARTIFACT_FLAG_* */
+    uint64_t file_bytes;
+    ck_tables_t tables;             /* every array points into the buffer */
+    const uint32_t *input_offsets;  /* [step_count + 1] */
+    const uint32_t *input_paths;
+    uint64_t input_count;
+    ck_code_t code;                 /* every array points into the buffer */
+    const uint8_t *state_tags;      /* [path_count] */
+    const double *state_values;     /* [path_count] */
+    const uint32_t *path_name_offsets; /* [path_count + 1] into names, or NULL */
+    const uint32_t *step_out_offsets;  /* [step_count + 1] into names, or NULL */
+    const uint8_t *names;
+    uint64_t names_bytes;
+    const uint8_t *ir;              /* the converge-ir JSON, or NULL */
+    uint64_t ir_bytes;
+    uint64_t section_offset[CK_ARTIFACT_SEC_COUNT]; /* byte offset of each section (0: absent) */
+    uint64_t section_bytes[CK_ARTIFACT_SEC_COUNT];
+} ck_artifact_t;
+
+/*
+ * Validates `bytes[size]` as an artifact and fills *out with pointers into it. `bytes` must be
+ * 8-byte aligned (mmap and malloc are): CK_ERR_BAD_ARGUMENT otherwise. Allocates nothing, never
+ * writes to `bytes`. Errors as described above; *out is zeroed on error.
+ */
+ck_status_t ck_artifact_open(const void *bytes, size_t size, ck_artifact_t *out, ck_error_t *error);
+
+/*
+ * ck_kernel_create from the artifact's tables, then ck_kernel_load_code of its bytecode (when it
+ * has any compiled step), then its initial state into the slots. A table or bytecode rule broken
+ * becomes CK_ERR_BAD_ARTIFACT naming the section and byte offset (error->fault: the verifier's
+ * CK_FAULT_* for bytecode, CK_ARTIFACT_FAULT_TABLES for tables). Free with ck_kernel_free.
+ */
+ck_status_t ck_kernel_create_from_artifact(const ck_artifact_t *artifact, const ck_options_t *options,
+                                           ck_kernel_t **out_kernel, ck_error_t *error);
+
+/* The checksum of the format: XXH64 with seed 0 (docs/artifact.md). */
+uint64_t ck_artifact_hash(const void *bytes, size_t size);
+
+/* The section's name as docs/artifact.md spells it ("insns", "header", …); "unknown" otherwise. */
+const char *ck_artifact_section_name(uint32_t section);
 
 #ifdef __cplusplus
 }

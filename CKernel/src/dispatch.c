@@ -142,6 +142,7 @@ const char *ck_status_name(ck_status_t status) {
     case CK_ERR_NO_HOST_STEP: return "no host step";
     case CK_ERR_BAD_ARGUMENT: return "bad argument";
     case CK_ERR_BAD_CODE: return "bad code";
+    case CK_ERR_BAD_ARTIFACT: return "bad artifact";
     }
     return "unknown status";
 }

@@ -36,7 +36,7 @@ static ck_status_t check_lists(const uint32_t *offsets, const uint32_t *items, u
     return CK_OK;
 }
 
-static ck_status_t validate_tables(const ck_tables_t *t, ck_error_t *error) {
+ck_status_t ck_validate_tables(const ck_tables_t *t, ck_error_t *error) {
     if (t->path_count > CK_MAX_PATHS) return ck_fail(error, CK_ERR_TOO_LARGE, CK_TABLE_NONE, 0, t->path_count);
     if (t->step_count > CK_MAX_STEPS) return ck_fail(error, CK_ERR_TOO_LARGE, CK_TABLE_NONE, 1, t->step_count);
     ck_status_t st;
@@ -110,7 +110,7 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
     const ck_bitset_ops_t *ops = ck_ops_for(opts.impl);
     if (ops == NULL) return ck_fail(error, CK_ERR_IMPL_UNAVAILABLE, CK_TABLE_NONE, 0, (uint64_t)opts.impl);
 
-    ck_status_t st = validate_tables(tables, error);
+    ck_status_t st = ck_validate_tables(tables, error);
     if (st != CK_OK) return st;
 
     ck_kernel_t k;

@@ -79,8 +79,9 @@ typedef struct ckw_session {
     uint32_t layout[CKW_LAYOUT_WORDS];
 } ckw_session_t;
 
-/* The error record of the last failed ckw_create (no session to hold it). */
-static uint32_t create_error[4];
+/* The error record of the last failed ckw_create / ckw_open_artifact (no session to hold it):
+   status, table, index, value (saturated), fault, value's high 32 bits. */
+static uint32_t create_error[6];
 
 static uint32_t sat32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
@@ -94,7 +95,8 @@ CKW_EXPORT(ckw_alloc) void *ckw_alloc(uint32_t bytes) { return malloc(bytes); }
 
 CKW_EXPORT(ckw_free) void ckw_free(void *p) { free(p); }
 
-/* uint32 words: status, table, index, value of the last failed ckw_create. */
+/* uint32 words: status, table, index, value (and fault) of the last failed ckw_create /
+   ckw_open_artifact. */
 CKW_EXPORT(ckw_create_error) uint32_t *ckw_create_error(void) { return create_error; }
 
 static uint32_t read_u32(const uint8_t *p) {
@@ -155,13 +157,21 @@ static ck_status_t parse_ckt1(const uint8_t *blob, uint32_t len, ck_tables_t *t,
     return CK_OK;
 }
 
-static uint32_t *fail_create(ck_status_t status, uint32_t table, uint64_t index, uint64_t value) {
+static uint32_t *fail_create_fault(ck_status_t status, uint32_t table, uint64_t index, uint64_t value, uint32_t fault) {
     create_error[0] = (uint32_t)status;
     create_error[1] = table;
     create_error[2] = sat32(index);
-    create_error[3] = sat32(value);
+    create_error[3] = table >= CK_TABLE_ARTIFACT ? (uint32_t)value : sat32(value); /* artifacts: low word + [5] */
+    create_error[4] = fault;
+    create_error[5] = (uint32_t)(value >> 32); /* an artifact's checksums are 64-bit values */
     return NULL;
 }
+
+static uint32_t *fail_create(ck_status_t status, uint32_t table, uint64_t index, uint64_t value) {
+    return fail_create_fault(status, table, index, value, 0);
+}
+
+static uint32_t *open_session(ck_kernel_t *kernel);
 
 /* Creates a session from a CKT1 blob at [blob, blob+len) (the kernel copies what it needs; the
    host may free the blob afterwards). impl: ck_impl_t (0 = this build's best); strategy:
@@ -185,9 +195,40 @@ uint32_t *ckw_create(const uint8_t *blob, uint32_t len, uint32_t impl, uint32_t 
     ck_error_t error;
     st = ck_kernel_create(&tables, &options, &kernel, &error);
     if (st != CK_OK) return fail_create(st, error.table, error.index, error.value);
+    return open_session(kernel);
+}
+
+/* Creates a session from an AOT artifact (docs/artifact.md) at [bytes, bytes+len): the same file
+   the native kernel loads, validated by ck_artifact_open (8-byte aligned: ckw_alloc's is), then
+   ck_kernel_create_from_artifact (tables, bytecode, initial state). The host may free the bytes
+   afterwards. Arguments and result as ckw_create; on failure ckw_create_error() holds status,
+   table (CK_TABLE_ARTIFACT + section), index (byte offset), value (low 32 bits), fault, value's
+   high 32 bits. */
+CKW_EXPORT(ckw_open_artifact)
+uint32_t *ckw_open_artifact(const uint8_t *bytes, uint32_t len, uint32_t impl, uint32_t strategy,
+                            double closure_budget_bytes) {
+    ck_artifact_t artifact;
+    ck_error_t error;
+    ck_status_t st = ck_artifact_open(bytes, len, &artifact, &error);
+    if (st != CK_OK) return fail_create_fault(st, error.table, error.index, error.value, error.fault);
+    ck_options_t options;
+    ck_options_init(&options);
+    options.impl = (ck_impl_t)impl;
+    options.strategy = (ck_strategy_t)strategy;
+    options.closure_budget_bytes = closure_budget_bytes > 0.0 ? (uint64_t)closure_budget_bytes : 0u;
+    ck_kernel_t *kernel = NULL;
+    st = ck_kernel_create_from_artifact(&artifact, &options, &kernel, &error);
+    if (st != CK_OK) return fail_create_fault(st, error.table, error.index, error.value, error.fault);
+    return open_session(kernel);
+}
+
+/* A session around a new kernel (which it owns from here on). */
+static uint32_t *open_session(ck_kernel_t *kernel) {
+    ck_kernel_info_t tinfo;
+    ck_kernel_info(kernel, &tinfo);
     ckw_session_t *s = calloc(1, sizeof *s);
-    uint32_t cap = tables.step_count > 0 ? tables.step_count : 1u;
-    uint32_t dcap = tables.path_count > 0 ? tables.path_count : 1u;
+    uint32_t cap = tinfo.step_count > 0 ? tinfo.step_count : 1u;
+    uint32_t dcap = tinfo.path_count > 0 ? tinfo.path_count : 1u;
     if (s != NULL) {
         s->plan = malloc((size_t)cap * 4u);
         s->dirty = malloc((size_t)dcap * 4u);

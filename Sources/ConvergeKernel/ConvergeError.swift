@@ -54,6 +54,9 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
         /// Bytecode failed the kernel's verification when loaded (docs/bytecode.md,
         /// "Verification"): the message names the rule, the step, the instruction and the value.
         case invalidBytecode
+        /// An AOT artifact failed validation (docs/artifact.md): the message names the section,
+        /// the byte offset and the rule (`section "insns" at byte 4096: checksum mismatch …`).
+        case invalidArtifact
 
         /// The words a person recognizes, as the CLI prints them.
         public var words: String {
@@ -79,6 +82,7 @@ public struct ConvergeError: Error, Sendable, Equatable, CustomStringConvertible
             case .backendFailure: "backend failure"
             case .invalidExpression: "invalid expression"
             case .invalidBytecode: "invalid bytecode"
+            case .invalidArtifact: "invalid artifact"
             }
         }
 

@@ -173,13 +173,34 @@ public final class ConvergeRuntime {
     /// - Throws: `kernelFailure` / `invalidArgument` from the native kernel (L1–L3);
     ///   `invalidArgument` for capacities below 0; `invalidExpression` for a step that must compile
     ///   and does not (``RuntimeOptions/compilePolicy``, ``IRStep/compile``).
-    public init(_ graph: StaticIR, options: RuntimeOptions = RuntimeOptions()) throws(ConvergeError) {
+    public convenience init(_ graph: StaticIR, options: RuntimeOptions = RuntimeOptions()) throws(ConvergeError) {
+        try self.init(graph, options: options, artifact: nil)
+    }
+
+    /// Builds a runtime from an AOT artifact (docs/artifact.md): the graph is rebuilt from the
+    /// file's IR section and checked against its tables (``Artifact/graph()``); L1–L3 make the
+    /// kernel from the file (``NativePlanner/init(artifact:graph:options:)``) and L3 runs the
+    /// file's bytecode. The file's compile policy replaces ``RuntimeOptions/compilePolicy``.
+    /// - Throws: `invalidArtifact` (no IR section, IR and tables disagree, a broken table or
+    ///   bytecode rule), and everything ``init(_:options:)`` throws.
+    public convenience init(artifact: Artifact, options: RuntimeOptions = RuntimeOptions()) throws(ConvergeError) {
+        var opts = options
+        opts.compilePolicy = artifact.compilePolicy
+        try self.init(try artifact.graph(), options: opts, artifact: artifact)
+    }
+
+    init(_ graph: StaticIR, options: RuntimeOptions, artifact: Artifact?) throws(ConvergeError) {
         if options.stepRecordCapacity < 0 || options.patchRecordCapacity < 0 {
             throw ConvergeError(.invalidArgument, "record capacities must be >= 0")
         }
         self.graph = graph
         self.options = options
-        compileReport = try ExprCompiler.compile(graph, policy: options.compilePolicy)
+        let report = try ExprCompiler.compile(graph, policy: options.compilePolicy)
+        if let artifact {
+            compileReport = CompileReport(entries: report.entries, bytecode: artifact.bytecode)
+        } else {
+            compileReport = report
+        }
         instanceId = Self.instances.add(1, ordering: .relaxed).newValue
         stepCount = graph.stepCount
         pathCount = graph.pathCount
@@ -202,9 +223,16 @@ public final class ConvergeRuntime {
             state = StateStore(graph: graph)
         } else {
             external = nil
-            let n = try NativePlanner(graph, options: options.native)
-            if options.level == .l3, let code = compileReport.bytecode {
-                try n.loadCode(code)
+            let n: NativePlanner
+            if let artifact {
+                // the kernel comes with the file's bytecode and initial state; L1/L2 run no bytecode
+                n = try NativePlanner(artifact: artifact, graph: graph, options: options.native)
+                if options.level != .l3 { n.unloadCode() }
+            } else {
+                n = try NativePlanner(graph, options: options.native)
+                if options.level == .l3, let code = compileReport.bytecode {
+                    try n.loadCode(code)
+                }
             }
             native = n
             portable = nil

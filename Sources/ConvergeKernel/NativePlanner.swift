@@ -104,27 +104,23 @@ public final class NativePlanner: RootPlanner {
     /// Builds the C kernel from the graph's tables (`ck_kernel_create`; the kernel copies them).
     /// - Throws: `invalidArgument` when the requested implementation cannot run here;
     ///   `kernelFailure` naming the C status and table offset when the kernel refuses the tables.
-    public init(_ graph: StaticIR, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
-        self.graph = graph
+    public convenience init(_ graph: StaticIR, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
         if let impl = options.implementation, !impl.isAvailable {
             throw ConvergeError(.invalidArgument, "SIMD implementation \(impl.rawValue) does not run on this CPU")
         }
-        var opts = ck_options_t()
-        ck_options_init(&opts)
-        opts.impl = options.implementation?.c ?? CK_IMPL_AUTO
-        opts.strategy = switch options.strategy {
-        case .auto: CK_STRATEGY_AUTO
-        case .rows: CK_STRATEGY_ROWS
-        case .frontier: CK_STRATEGY_FRONTIER
-        case .lists: CK_STRATEGY_LISTS
-        }
-        opts.closure_budget_bytes = options.closureBudgetBytes ?? 0
+        var opts = Self.cOptions(options)
         var handle: OpaquePointer? = nil
         var err = ck_error_t()
         let status = Self.withTables(graph) { tables in ck_kernel_create(&tables, &opts, &handle, &err) }
         guard status == CK_OK, let handle else {
             throw Self.error(status, err, what: "ck_kernel_create")
         }
+        self.init(graph: graph, kernel: handle)
+    }
+
+    /// Wraps a kernel made elsewhere (``init(artifact:graph:options:)``); takes ownership.
+    init(graph: StaticIR, kernel handle: OpaquePointer) {
+        self.graph = graph
         self.kernel = handle
         var ci = ck_kernel_info_t()
         _ = ck_kernel_info(handle, &ci)
@@ -137,6 +133,21 @@ public final class NativePlanner: RootPlanner {
     }
 
     deinit { ck_kernel_free(kernel) }
+
+    /// `ck_options_t` for these options.
+    static func cOptions(_ options: NativeOptions) -> ck_options_t {
+        var opts = ck_options_t()
+        ck_options_init(&opts)
+        opts.impl = options.implementation?.c ?? CK_IMPL_AUTO
+        opts.strategy = switch options.strategy {
+        case .auto: CK_STRATEGY_AUTO
+        case .rows: CK_STRATEGY_ROWS
+        case .frontier: CK_STRATEGY_FRONTIER
+        case .lists: CK_STRATEGY_LISTS
+        }
+        opts.closure_budget_bytes = options.closureBudgetBytes ?? 0
+        return opts
+    }
 
     public func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError) {
         try dirty.rootIds.withUnsafeBufferPointer { (ids) throws(ConvergeError) in

@@ -51,8 +51,20 @@ public final class WasmKitPlanner: RootPlanner {
         try self.init(graph, flavor: flavor, options: options, blob: graph.tablesBlob())
     }
 
-    /// With an explicit CKT1 blob (tests hand it malformed ones).
-    init(_ graph: StaticIR, flavor: WasmFlavor, options: NativeOptions, blob: [UInt8]) throws(ConvergeError) {
+    /// Instantiates the module and creates the kernel from an AOT artifact — the same file the
+    /// native kernel loads (`ckw_open_artifact`: `ck_artifact_open` + `ck_kernel_create_from_artifact`
+    /// inside the module, after one copy of the file into linear memory).
+    /// - Parameter graph: the graph the planner reports (``Artifact/graph()`` when nil).
+    /// - Throws: as ``init(_:flavor:options:)``; `invalidArtifact` naming the section and byte offset.
+    public convenience init(artifact: Artifact, graph: StaticIR? = nil, flavor: WasmFlavor = .simd,
+                            options: NativeOptions = NativeOptions()) throws(ConvergeError) {
+        let g: StaticIR
+        if let graph { g = graph } else { g = try artifact.graph() }
+        try self.init(g, flavor: flavor, options: options, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true)
+    }
+
+    /// With an explicit CKT1 blob (tests hand it malformed ones), or an artifact's bytes.
+    init(_ graph: StaticIR, flavor: WasmFlavor, options: NativeOptions, blob: [UInt8], artifact: Bool = false) throws(ConvergeError) {
         self.graph = graph
         self.flavor = flavor
         let url = try WasmBuild.artifacts().url(flavor)
@@ -77,7 +89,7 @@ public final class WasmKitPlanner: RootPlanner {
             guard let memory = instance.exports[memory: "memory"],
                   let alloc = instance.exports[function: "ckw_alloc"],
                   let free = instance.exports[function: "ckw_free"],
-                  let create = instance.exports[function: "ckw_create"],
+                  let create = instance.exports[function: artifact ? "ckw_open_artifact" : "ckw_create"],
                   let createError = instance.exports[function: "ckw_create_error"],
                   let plan = instance.exports[function: "ckw_plan"],
                   let destroy = instance.exports[function: "ckw_destroy"] else {
@@ -110,7 +122,15 @@ public final class WasmKitPlanner: RootPlanner {
                 guard case .i32(let errAddr)? = try createError([]).first else {
                     throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
                 }
-                let e = Self.words(memory, UInt(errAddr), 4)
+                let e = Self.words(memory, UInt(errAddr), 6)
+                if artifact {
+                    var err = ck_error_t()
+                    err.table = ck_table_id_t(rawValue: e[1])
+                    err.index = UInt64(e[2])
+                    err.value = UInt64(e[5]) << 32 | UInt64(e[3])
+                    err.fault = ck_code_fault_t(rawValue: e[4])
+                    throw Artifact.error(ck_status_t(rawValue: e[0]), err, fileBytes: blob.count)
+                }
                 if e[1] == 0 && ck_status_t(rawValue: e[0]) == CK_ERR_BAD_TABLES {
                     throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(e[2]) (\(e[3]) bytes)")
                 }

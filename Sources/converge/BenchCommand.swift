@@ -37,6 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Bench your own converge-ir graph: transactions write k of its input paths (a seeded random set; k = max(1, ceil(inputs * ratio))).")
     var ir: String?
 
+    @Option(help: "Bench the graph of an AOT artifact (converge compile) like --ir; meta.graph records the artifact file's sha256.")
+    var artifact: String?
+
     @Option(help: "Seed of --ir's random dirty sets.")
     var seed: UInt64 = 1
 
@@ -84,9 +87,11 @@ struct BenchCommand: ParsableCommand {
         var graphName: String?
         var graphIdentity: PerfReport.GraphIdentity?
         var stepList = try list(steps, suite.axes.steps, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "step count")
-        if let ir {
-            guard steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to --ir (the graph has its own step count)") }
-            let (g, bytes) = try loadGraphAndBytes(ir)
+        if ir != nil && artifact != nil { throw ConvergeError(.invalidArgument, "give --ir or --artifact, not both") }
+        if let ir = ir ?? artifact {
+            let flag = self.ir != nil ? "--ir" : "--artifact"
+            guard steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to \(flag) (the graph has its own step count)") }
+            let (g, bytes) = self.ir != nil ? try loadGraphAndBytes(ir) : try loadArtifactGraphAndBytes(ir)
             guard g.stepCount > 0 else { throw ConvergeError(.invalidArgument, "\(ir) has no steps to bench") }
             graph = .ir(g, name: URL(fileURLWithPath: ir).lastPathComponent, rootOrder: BenchGraph.rootOrder(g, seed: seed))
             graphName = URL(fileURLWithPath: ir).lastPathComponent
@@ -174,7 +179,7 @@ struct BenchCommand: ParsableCommand {
         if let graphIdentity {
             // another graph is another benchmark: fold its identity into matrixHash (comparability)
             report.meta.graph = graphIdentity
-            report.meta.matrixHash = Matrix.sha256Hex(Data("\(matrix.hash)\n--ir \(graphIdentity.sha256) --seed \(seed)\n".utf8))
+            report.meta.matrixHash = Matrix.sha256Hex(Data("\(matrix.hash)\n\(artifact != nil ? "--artifact" : "--ir") \(graphIdentity.sha256) --seed \(seed)\n".utf8))
         }
         if !bandwidth.isEmpty {
             report.meta.bandwidthProbe = bandwidth.map {

@@ -7,9 +7,9 @@ import Foundation
 struct Converge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "converge",
-        abstract: "ConvergeKernel: the native converge kernel (bench, diff, gate, plan, inspect, bench-plan, bench-txn, bench-wasm).",
-        subcommands: [BenchCommand.self, DiffCommand.self, GateCommand.self, PlanCommand.self, InspectCommand.self,
-                      BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self])
+        abstract: "ConvergeKernel: the native converge kernel (bench, diff, gate, plan, inspect, compile, bench-plan, bench-txn, bench-wasm, bench-load).",
+        subcommands: [BenchCommand.self, DiffCommand.self, GateCommand.self, PlanCommand.self, InspectCommand.self, CompileCommand.self,
+                      BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self, BenchLoadCommand.self])
 }
 
 /// Runs the CLI: bad input (a ConvergeError) is one line on stderr and exit code 2; usage errors
@@ -64,4 +64,13 @@ func loadGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR
         throw ConvergeError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
     }
     return (try StaticIR(json: data), data)
+}
+
+/// Maps and validates an AOT artifact (every check, the kernel's too) and rebuilds its graph from
+/// the IR section, also returning the file's bytes (for their sha256).
+func loadArtifactGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data) {
+    let artifact = try Artifact(contentsOf: path)
+    try artifact.validateKernel()
+    let graph = try artifact.graph()
+    return (graph, artifact.withUnsafeBytes { Data($0) })
 }

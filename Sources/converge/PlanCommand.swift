@@ -23,7 +23,10 @@ struct PlanCommand: ParsableCommand {
         abstract: "Plan which steps run, in order, for a set of dirty paths.")
 
     @Option(help: "The converge-ir JSON file.")
-    var ir: String
+    var ir: String?
+
+    @Option(help: "An AOT artifact (converge compile) instead of --ir: the native and wasm-wasmkit backends make their kernel from the file.")
+    var artifact: String?
 
     @Option(help: "Dirty paths, comma-separated (e.g. b0,user.name). Empty or '*' means everything.")
     var dirty: String = ""
@@ -53,7 +56,16 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let graph = try loadGraph(ir)
+        let graph: StaticIR
+        var loaded: Artifact?
+        switch (ir, artifact) {
+        case (let path?, nil): graph = try loadGraph(path)
+        case (nil, let path?):
+            let a = try Artifact(contentsOf: path)
+            graph = try a.graph()
+            loaded = a
+        default: throw ConvergeError(.invalidArgument, "give exactly one of --ir FILE and --artifact FILE")
+        }
         let paths = (dirty.isEmpty ? [] : dirty.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
             + dirtyPaths
         let dirtySet = graph.dirtySet(paths: paths)
@@ -61,11 +73,16 @@ struct PlanCommand: ParsableCommand {
         var boundary: (calls: Int, bytesIn: Int, bytesOut: Int)?
         switch backend {
         case .native:
-            plan = try NativePlanner(graph, options: NativeOptions(implementation: simd, strategy: strategy)).plan(dirtySet, mode: mode, scope: scope)
+            let options = NativeOptions(implementation: simd, strategy: strategy)
+            let planner = try loaded.map { a throws(ConvergeError) in try NativePlanner(artifact: a, graph: graph, options: options) }
+                ?? NativePlanner(graph, options: options)
+            plan = try planner.plan(dirtySet, mode: mode, scope: scope)
         case .portable:
             plan = try PortablePlanner(graph).plan(dirtySet, mode: mode, scope: scope)
         case .wasmWasmKit:
-            let p = try WasmKitPlanner(graph, flavor: wasm, options: NativeOptions(strategy: strategy))
+            let options = NativeOptions(strategy: strategy)
+            let p = try loaded.map { a throws(ConvergeError) in try WasmKitPlanner(artifact: a, graph: graph, flavor: wasm, options: options) }
+                ?? WasmKitPlanner(graph, flavor: wasm, options: options)
             plan = try p.plan(dirtySet, mode: mode, scope: scope)
             boundary = (p.counters.calls, p.counters.bytesIn, p.counters.bytesOut)
         case .wasmV8, .jsV8:

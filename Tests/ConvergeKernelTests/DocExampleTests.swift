@@ -49,4 +49,24 @@ import Testing
         #expect(Array(buffer.stepIds) == plan.stepIds)
         #expect(planner.boundaryCalls == 2)
     }
+
+    /// docs/artifact.md's example layout is what `Artifact.encode` writes for docs/ir-format.md's
+    /// example: every section's id, element size, count, offset and length, and the file size.
+    @Test func artifactExampleLayoutIsWhatTheEncoderWrites() throws {
+        let graph = try StaticIR(json: Self.firstJSONBlock("docs/ir-format.md"))
+        let bytes = try Artifact.encode(graph)
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/artifact.md"), encoding: .utf8)
+        let example = try #require(text.range(of: "## Example"))
+        let rows = text[example.upperBound...].split(separator: "\n").filter { $0.hasPrefix("| ") && $0.contains("| `") }
+        let documented = rows.map { row in
+            row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "`", with: "") }
+        }
+        let actual = ArtifactTests.entries(bytes).map { e in
+            [String(e.id), ArtifactTests.sectionName(e.id), String(ArtifactTests.u32(bytes, e.at + 4)),
+             String(ArtifactTests.u64(bytes, e.at + 16)), String(e.offset), String(e.length)]
+        }
+        #expect(documented == actual)
+        #expect(text.contains("20 sections, \(bytes.count) bytes"))
+        #expect(try Artifact(bytes: bytes).pathName(4) == "user.name")
+    }
 }

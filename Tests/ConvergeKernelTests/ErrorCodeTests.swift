@@ -151,6 +151,9 @@ import Testing
         #expect(ConvergeError.Code.cycleDetected.logixCode == "CYCLE_DETECTED")
         #expect(ConvergeError.Code.invalidExpression.words == "invalid expression")
         #expect(ConvergeError.Code.invalidExpression.logixCode == nil)
+        #expect(ConvergeError.Code.invalidArtifact.words == "invalid artifact")
+        #expect(ConvergeError.Code.invalidArtifact.logixCode == nil)
+        #expect(Set(ConvergeError.Code.allCases.map(\.words)).count == ConvergeError.Code.allCases.count)
     }
 
     @Test func badDirtyIdsAreTypedErrors() throws {

@@ -1,5 +1,5 @@
 import ConvergeKernelTestSupport
-import ConvergeWasm
+@testable import ConvergeWasm
 import Testing
 @testable import ConvergeKernel
 
@@ -45,5 +45,55 @@ import Testing
         }
         #expect(failures.isEmpty, "\(failures.count) mismatches; first: \(failures.prefix(3))")
         #expect(checked == perChunk * 18 || !failures.isEmpty)
+    }
+}
+
+/// The native kernel and the wasm kernel (in WasmKit) load the same artifact bytes and plan
+/// identically; a broken file is the same typed error from both.
+@Suite struct WasmKitArtifactTests {
+    @Test func nativeAndWasmLoadTheSameFileAndPlanIdentically() throws {
+        var checked = 0
+        for seed in UInt64(20_000)..<20_012 {
+            let ir = GraphGenerator.random(seed: seed)
+            let graph = try StaticIR(ir)
+            let artifact = try Artifact(bytes: try Artifact.encode(graph))
+            let native = try NativePlanner(artifact: artifact, graph: graph)
+            let wasm = try WasmKitPlanner(artifact: artifact, graph: graph, flavor: seed % 2 == 0 ? .simd : .scalar)
+            var rng = SeededRNG(seed: seed)
+            for _ in 0..<3 {
+                let set = graph.dirtySet(paths: GraphGenerator.randomDirty(for: ir, rng: &rng))
+                for mode in PlanMode.allCases {
+                    for scope in PlanScope.allCases {
+                        let a = try native.plan(set, mode: mode, scope: scope)
+                        let b = try wasm.plan(set, mode: mode, scope: scope)
+                        #expect(a == b, "seed \(seed) \(mode) \(scope)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked == 12 * 18)
+    }
+
+    @Test func aBrokenFileIsTheSameErrorInWasm() throws {
+        let graph = try StaticIR(ExprLevelDifferentialTests.graph(seed: 7))
+        var code = try #require(ExprCompiler.compile(graph, policy: .try).bytecode)
+        code.instructions[0].a = 250
+        // the container is fine, the bytecode is not: the error comes with the kernel
+        let artifact = try Artifact(bytes: Artifact.encode(graph, bytecode: code))
+        var nativeError: ConvergeError?
+        do { try artifact.validateKernel() } catch { nativeError = error }
+        var wasmError: ConvergeError?
+        do { _ = try WasmKitPlanner(artifact: artifact, graph: graph) } catch { wasmError = error }
+        #expect(nativeError?.code == .invalidArtifact && nativeError == wasmError, "\(String(describing: nativeError)) vs \(String(describing: wasmError))")
+        // a container error (a flipped bit in the last section) inside the module
+        var bytes = try Artifact.encode(graph)
+        bytes[bytes.count - 1] ^= 1
+        var openError: ConvergeError?
+        do { _ = try Artifact(bytes: bytes) } catch { openError = error }
+        var wasmOpenError: ConvergeError?
+        do { _ = try WasmKitPlanner(graph, flavor: .simd, options: NativeOptions(), blob: bytes, artifact: true) } catch { wasmOpenError = error }
+        #expect(openError?.message.contains("checksum mismatch") == true && openError == wasmOpenError,
+                "\(String(describing: openError)) vs \(String(describing: wasmOpenError))")
     }
 }

@@ -179,6 +179,10 @@ ck_status_t ck_build_group_graph(ck_kernel_t *k, ck_error_t *error);
 /* closure.c: chooses the strategy and fills rows or lists (allocating the closure arena). */
 ck_status_t ck_build_closures(ck_kernel_t *k, ck_strategy_t requested, uint64_t budget, ck_error_t *error);
 
+/* kernel.c: the table checks of ck_kernel_create (counts, offsets, ids, prefix lists), on their
+   own (artifact.c validates an artifact's tables with them before any kernel exists). */
+ck_status_t ck_validate_tables(const ck_tables_t *tables, ck_error_t *error);
+
 /* exec.c: fills step_barrier (a temporary path-sized array, freed before returning). */
 ck_status_t ck_build_barriers(ck_kernel_t *k, ck_error_t *error);
 
