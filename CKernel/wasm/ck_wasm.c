@@ -177,6 +177,16 @@ static uint32_t *open_session(ck_kernel_t *kernel);
    host may free the blob afterwards). impl: ck_impl_t (0 = this build's best); strategy:
    ck_strategy_t; closure_budget_bytes: 0 = default (a double: no 64-bit integer crosses). Returns the layout record's address, or 0 with
    ckw_create_error() set (table 0 and index = byte offset for a malformed blob). */
+/* The kernel options of ckw_create / ckw_open_artifact's arguments. */
+static ck_options_t session_options(uint32_t impl, uint32_t strategy, double closure_budget_bytes) {
+    ck_options_t options;
+    ck_options_init(&options);
+    options.impl = (ck_impl_t)impl;
+    options.strategy = (ck_strategy_t)strategy;
+    options.closure_budget_bytes = closure_budget_bytes > 0.0 ? (uint64_t)closure_budget_bytes : 0u;
+    return options;
+}
+
 CKW_EXPORT(ckw_create)
 uint32_t *ckw_create(const uint8_t *blob, uint32_t len, uint32_t impl, uint32_t strategy,
                      double closure_budget_bytes) {
@@ -186,11 +196,7 @@ uint32_t *ckw_create(const uint8_t *blob, uint32_t len, uint32_t impl, uint32_t 
     uint64_t at = 0;
     ck_status_t st = parse_ckt1(blob, len, &tables, &at);
     if (st != CK_OK) return fail_create(st, 0, at, len);
-    ck_options_t options;
-    ck_options_init(&options);
-    options.impl = (ck_impl_t)impl;
-    options.strategy = (ck_strategy_t)strategy;
-    options.closure_budget_bytes = closure_budget_bytes > 0.0 ? (uint64_t)closure_budget_bytes : 0u;
+    ck_options_t options = session_options(impl, strategy, closure_budget_bytes);
     ck_kernel_t *kernel = NULL;
     ck_error_t error;
     st = ck_kernel_create(&tables, &options, &kernel, &error);
@@ -211,11 +217,7 @@ uint32_t *ckw_open_artifact(const uint8_t *bytes, uint32_t len, uint32_t impl, u
     ck_error_t error;
     ck_status_t st = ck_artifact_open(bytes, len, &artifact, &error);
     if (st != CK_OK) return fail_create_fault(st, error.table, error.index, error.value, error.fault);
-    ck_options_t options;
-    ck_options_init(&options);
-    options.impl = (ck_impl_t)impl;
-    options.strategy = (ck_strategy_t)strategy;
-    options.closure_budget_bytes = closure_budget_bytes > 0.0 ? (uint64_t)closure_budget_bytes : 0u;
+    ck_options_t options = session_options(impl, strategy, closure_budget_bytes);
     ck_kernel_t *kernel = NULL;
     st = ck_kernel_create_from_artifact(&artifact, &options, &kernel, &error);
     if (st != CK_OK) return fail_create_fault(st, error.table, error.index, error.value, error.fault);

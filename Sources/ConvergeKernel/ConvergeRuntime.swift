@@ -298,8 +298,7 @@ public final class ConvergeRuntime {
     /// A derive function evaluating the `expr` of every compiled step (steps run by the kernel's
     /// VM at L3 keep one too, unused).
     private func registerExpressions() {
-        var stepOfDecl = [Int](repeating: -1, count: graph.ir.steps.count)
-        for (id, decl) in graph.topoOrder.enumerated() { stepOfDecl[decl] = id }
+        let stepOfDecl = graph.stepIdsByDeclaration()
         for entry in compileReport.entries {
             guard let expr = entry.compiled else { continue }
             let root = expr.root

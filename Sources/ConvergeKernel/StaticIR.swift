@@ -61,6 +61,14 @@ public struct StaticIR: Sendable {
     /// The step at a step id (topo position).
     public func step(_ id: Int) -> IRStep { ir.steps[topoOrder[id]] }
 
+    /// The inverse of ``topoOrder``: the step id of each declared step (index = position in
+    /// `ir.steps`).
+    public func stepIdsByDeclaration() -> [Int] {
+        var ids = [Int](repeating: -1, count: ir.steps.count)
+        for (id, decl) in topoOrder.enumerated() { ids[decl] = id }
+        return ids
+    }
+
     /// The raw `out` of a step id, as written in the graph.
     public func out(ofStep id: Int) -> String { ir.steps[topoOrder[id]].out }
 

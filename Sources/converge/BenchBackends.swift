@@ -313,30 +313,11 @@ func workingSet(_ g: StaticIR) -> Int {
 func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
     throws(ConvergeError) -> (node: String, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return ("", [:]) }
-    let stepsList = Array(Set(points.map(\.steps))).sorted()
-    var graphs: [StaticIR] = []
-    for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
-    var jobs: [NodeHost.MatrixPoint] = []
-    var measured: [BenchPoint] = []
-    var results: [BenchPoint: PointResult] = [:]
-    for p in points {
-        guard let level = p.backend.nodeLevel else { continue }
-        guard p.mode != .auto else {
-            var r = PointResult()
-            r.status = "skipped"
-            r.reason = "auto mode runs in the Swift runtime; the Node host plans full or dirty only"
-            results[p] = r
-            continue
-        }
-        let gi = stepsList.firstIndex(of: p.steps)!
-        jobs.append(NodeHost.MatrixPoint(graph: gi, level: level, mode: p.mode == .full ? .full : .dirty,
-                                         roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))
-        measured.append(p)
+    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.nodeLevel,
+                           skipReason: "auto mode runs in the Swift runtime; the Node host plans full or dirty only")
+    let (node, out) = try NodeHost.benchMatrix(graphs: m.graphs, points: m.jobs, timeoutSeconds: m.timeLimitSeconds)
+    for (p, r) in zip(m.measured, out) {
+        m.results[p] = matrixPointResult(p, r, graph: m.graph(of: p), runs: runs, timeoutMs: timeoutMs)
     }
-    let limit = timeoutMs / 1000 * Double(jobs.count) + 60
-    let (node, out) = try NodeHost.benchMatrix(graphs: graphs, points: jobs, timeoutSeconds: limit)
-    for (p, m) in zip(measured, out) {
-        results[p] = matrixPointResult(p, m, graph: graphs[stepsList.firstIndex(of: p.steps)!], runs: runs, timeoutMs: timeoutMs)
-    }
-    return (node, results)
+    return (node, m.results)
 }

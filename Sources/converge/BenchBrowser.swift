@@ -71,35 +71,55 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Sta
 func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double, chromium: URL)
     throws(ConvergeError) -> (browser: BrowserHost.BrowserInfo?, node: String?, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return (nil, nil, [:]) }
-    let stepsList = Array(Set(points.map(\.steps))).sorted()
-    var graphs: [StaticIR] = []
-    for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
-    var jobs: [NodeHost.MatrixPoint] = []
-    var measured: [BenchPoint] = []
-    var results: [BenchPoint: PointResult] = [:]
-    for p in points {
-        guard let level = p.backend.browserLevel else { continue }
-        guard p.mode != .auto else {
-            results[p] = PointResult(status: "skipped", reason: "auto mode runs in the Swift runtime; the browser page plans full or dirty only")
-            continue
-        }
-        let gi = stepsList.firstIndex(of: p.steps)!
-        jobs.append(NodeHost.MatrixPoint(graph: gi, level: level, mode: p.mode == .full ? .full : .dirty,
-                                         roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))
-        measured.append(p)
-    }
-    guard !jobs.isEmpty else { return (nil, nil, results) }
-    let limit = timeoutMs / 1000 * Double(jobs.count) + 60
-    let reply = try BrowserHost.benchMatrix(graphs: graphs, points: jobs, chromium: chromium, timeLimitSeconds: limit)
+    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.browserLevel,
+                           skipReason: "auto mode runs in the Swift runtime; the browser page plans full or dirty only")
+    guard !m.jobs.isEmpty else { return (nil, nil, m.results) }
+    let reply = try BrowserHost.benchMatrix(graphs: m.graphs, points: m.jobs, chromium: chromium, timeLimitSeconds: m.timeLimitSeconds)
     let resolutionMs = reply.browser.timerResolutionNs.map { $0 / 1e6 }
-    for (p, m) in zip(measured, reply.results) {
-        var r = matrixPointResult(p, m, graph: graphs[stepsList.firstIndex(of: p.steps)!], runs: runs, timeoutMs: timeoutMs,
+    for (p, pm) in zip(m.measured, reply.results) {
+        var r = matrixPointResult(p, pm, graph: m.graph(of: p), runs: runs, timeoutMs: timeoutMs,
                                   host: "the browser page", timerResolutionMs: resolutionMs)
-        if m.status == "failed" {
+        if pm.status == "failed" {
             r.reason = "chromium \(reply.browser.version): \(reply.failure ?? "the page reported no result for this point")"
             r.evidence = []
         }
-        results[p] = r
+        m.results[p] = r
     }
-    return (reply.browser, reply.node, results)
+    return (reply.browser, reply.node, m.results)
+}
+
+/// What the JS hosts (node, the browser page) share before measuring: the graph of each step
+/// count, one bench-matrix point per point of a backend `level` maps (auto points "skipped" with
+/// `skipReason`), and the time limit for the whole job (timeoutMs · points + 60 s).
+struct MatrixJobs {
+    let stepsList: [Int]
+    var graphs: [StaticIR] = []
+    var jobs: [NodeHost.MatrixPoint] = []
+    var measured: [BenchPoint] = []
+    var results: [BenchPoint: PointResult] = [:]
+    let timeoutMs: Double
+
+    init(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double,
+         level: (KernelBackend) -> NodeHost.TxnLevel?, skipReason: String) throws(ConvergeError) {
+        self.timeoutMs = timeoutMs
+        stepsList = Array(Set(points.map(\.steps))).sorted()
+        for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
+        for p in points {
+            guard let l = level(p.backend) else { continue }
+            guard p.mode != .auto else {
+                results[p] = PointResult(status: "skipped", reason: skipReason)
+                continue
+            }
+            let gi = stepsList.firstIndex(of: p.steps)!
+            jobs.append(NodeHost.MatrixPoint(graph: gi, level: l, mode: p.mode == .full ? .full : .dirty,
+                                             roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))
+            measured.append(p)
+        }
+    }
+
+    /// The graph a point runs on.
+    func graph(of p: BenchPoint) -> StaticIR { graphs[stepsList.firstIndex(of: p.steps)!] }
+
+    /// The limit on the whole job.
+    var timeLimitSeconds: Double { timeoutMs / 1000 * Double(jobs.count) + 60 }
 }

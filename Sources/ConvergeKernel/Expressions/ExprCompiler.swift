@@ -116,8 +116,7 @@ public enum ExprCompiler {
     /// whose program cannot be emitted (more than 255 registers) falls back, or fails under `must`.
     public static func compile(_ graph: StaticIR, policy: CompilePolicy) throws(ConvergeError) -> CompileReport {
         let parsed = try compile(graph.ir, policy: policy)
-        var stepOfDecl = [Int](repeating: -1, count: graph.ir.steps.count)
-        for (id, decl) in graph.topoOrder.enumerated() { stepOfDecl[decl] = id }
+        let stepOfDecl = graph.stepIdsByDeclaration()
         var programs = [StepProgram?](repeating: nil, count: graph.stepCount)
         var constants: [Double] = []
         var constantIndex: [UInt64: UInt32] = [:]
