@@ -6,10 +6,10 @@ import Testing
     static let core = logix("049-before.node.core.converge.txnCommit.darwin-arm64.default.json")
     static let coreNg = logix("049-after.node.core-ng.execVm.converge.txnCommit.darwin-arm64.default.json")
 
-    /// ../shared/interop/logix-perf beside the package.
+    /// One of Logix's own perf files, copied into the repository: Tests/Fixtures/logix-perf.
     static func logix(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/interop/logix-perf/\(name)").path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/logix-perf/\(name)").path
     }
 
     func run(_ args: [String]) throws -> CLITests.Run { try CLITests().run(args) }

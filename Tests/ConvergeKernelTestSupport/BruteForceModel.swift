@@ -1,7 +1,7 @@
 import ConvergeKernel
 
 /// An independent, obviously-correct model of Logix's converge semantics
-/// (shared/reference/converge-semantics.md), written with sets and sorting and sharing no code
+/// (docs/converge-semantics.md), written with sets and sorting and sharing no code
 /// with the library. Strings are handled as UTF-16 code units, as JavaScript handles them.
 public enum BruteForceModel {
     public struct Inspect: Equatable, Sendable {

@@ -14,7 +14,7 @@ public enum GoldenExpectation: Sendable, Equatable {
     case error(code: String, stage: String)
 }
 
-/// One recorded case of shared/interop/logix-converge/golden.json.
+/// One recorded case of Tests/Fixtures/logix-converge/golden.json.
 public struct GoldenCase: Sendable {
     public let graph: String
     public let mode: String?
@@ -37,13 +37,13 @@ public struct GoldenFile: Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Where the golden file is: `$CONVERGE_GOLDEN`, else `../shared/interop/logix-converge/golden.json`
-    /// beside the package root.
+    /// Where the golden file is: `$CONVERGE_GOLDEN`, else the copy in the repository,
+    /// `Tests/Fixtures/logix-converge/golden.json`.
     public static func location() -> URL {
         if let env = ProcessInfo.processInfo.environment["CONVERGE_GOLDEN"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
-        return packageRoot().deletingLastPathComponent().appendingPathComponent("shared/interop/logix-converge/golden.json")
+        return packageRoot().appendingPathComponent("Tests/Fixtures/logix-converge/golden.json")
     }
 
     /// Loads and parses the golden file. Throws (the tests fail, never skip) when it is missing or

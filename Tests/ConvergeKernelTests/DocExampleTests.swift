@@ -34,6 +34,37 @@ import Testing
         #expect(try ConvergeIR(json: graph.ir.jsonData()) == graph.ir)
     }
 
+    /// docs/converge-semantics.md §9: every worked example (registry, order, plans) on every
+    /// planner backend.
+    @Test(arguments: PlannerBackends.all) func semanticsWorkedExamplesHold(backend: PlannerBackends.Backend) throws {
+        let doc = try #require(try JSONSerialization.jsonObject(with: Self.firstJSONBlock("docs/converge-semantics.md")) as? [String: Any])
+        let examples = try #require(doc["examples"] as? [[String: Any]])
+        #expect(examples.count == 3)
+        var checkedPlans = 0
+        for (i, example) in examples.enumerated() {
+            let graphDoc = try #require(example["graph"] as? [String: Any])
+            let ir = try JSONSerialization.data(withJSONObject: graphDoc)
+            let graph = try StaticIR(json: ir)
+            if let paths = example["fieldPaths"] as? [String] {
+                #expect(graph.fieldPaths == paths, "example \(i): registry")
+            }
+            let topo = try #require(example["topo"] as? [String])
+            #expect((0..<graph.stepCount).map { graph.out(ofStep: $0) } == topo, "example \(i): order")
+            let planner = try backend.make(graph)
+            let plans = try #require(example["plans"] as? [[String: Any]])
+            for c in plans {
+                let dirty = try #require(c["dirty"] as? [String])
+                let mode = try #require(PlanMode(rawValue: c["mode"] as? String ?? ""))
+                let scope = try #require(PlanScope(rawValue: c["scope"] as? String ?? ""))
+                let expected = try #require(c["plan"] as? [String])
+                let result = try planner.plan(dirtyPaths: dirty, mode: mode, scope: scope)
+                #expect(result.outs(in: graph) == expected, "example \(i): dirty \(dirty) \(scope) \(mode)")
+                checkedPlans += 1
+            }
+        }
+        #expect(checkedPlans == 10)
+    }
+
     @Test func readmeLibraryExampleWorks() throws {
         var b = IRBuilder()
         b.field("user.name")

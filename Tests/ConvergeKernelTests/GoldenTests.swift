@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import ConvergeKernel
 
-/// The 833 cases Logix's own converge recorded (shared/interop/logix-converge/golden.json): every
+/// The 833 cases Logix's own converge recorded (Tests/Fixtures/logix-converge/golden.json): every
 /// backend reproduces every one.
 @Suite struct GoldenTests {
     @Test func goldenFileHasEveryCase() throws {

@@ -2,10 +2,10 @@ import ConvergeEvidence
 import Foundation
 import Testing
 
-/// The repository's shared folder (beside the project): ../shared/interop/logix-perf.
+/// One of Logix's own perf files, copied into the repository: Tests/Fixtures/logix-perf.
 func logixPerfFile(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/interop/logix-perf/\(name)").path
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/logix-perf/\(name)").path
 }
 
 @Test func percentilesDropWarmupThenPickFloorIndex() {
