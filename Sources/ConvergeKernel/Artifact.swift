@@ -160,7 +160,7 @@ public struct Artifact: Sendable {
     }
 
     /// Rebuilds the graph from the file's IR and checks that it compiles to exactly the file's
-    /// tables (and names).
+    /// tables, names and bytecode (``checkBytecode(compiledFrom:)``).
     /// - Throws: `invalidArtifact` without an IR section or when the IR and the tables disagree;
     ///   the IR's own errors (`invalidJSON`, `cycleDetected`, …).
     public func graph() throws(ConvergeError) -> StaticIR {
@@ -194,6 +194,7 @@ public struct Artifact: Sendable {
             for p in 0..<pathCount where pathName(p) != g.fieldPaths[p] { throw Self.mismatch(CK_ARTIFACT_SEC_PATH_NAMES, v) }
             for s in 0..<stepCount where stepOut(s) != g.out(ofStep: s) { throw Self.mismatch(CK_ARTIFACT_SEC_STEP_OUTS, v) }
         }
+        try checkBytecode(compiledFrom: g)
         return g
     }
 
