@@ -456,6 +456,18 @@ public struct EvidenceError: Error, CustomStringConvertible, Sendable, Equatable
         case notComparable
         /// A bad option value.
         case invalidArgument
+
+        /// The words the CLI prints (`converge: <words>: <message>`), in ConvergeError's
+        /// vocabulary (docs/errors.md): "i/o error", "invalid report", "not comparable",
+        /// "invalid argument".
+        public var words: String {
+            switch self {
+            case .io: "i/o error"
+            case .invalidReport: "invalid report"
+            case .notComparable: "not comparable"
+            case .invalidArgument: "invalid argument"
+            }
+        }
     }
 
     public let code: Code
@@ -466,7 +478,8 @@ public struct EvidenceError: Error, CustomStringConvertible, Sendable, Equatable
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    /// `"<words>: <message>"` (`invalid report: after.json is not a perf report: …`).
+    public var description: String { "\(code.words): \(message)" }
 }
 
 extension PerfReport {
