@@ -176,7 +176,9 @@ struct BenchWasmCommand: ParsableCommand {
                 let simdMin = v8[i][.wasmSimd]?.minNs ?? .nan
                 CLIOutput.print(String(format: "  → wasm-v8 simd/native %.2fx (by min %.2fx); scalar/simd %.2fx (%.2fx); js/wasm-simd %.2fx (%.2fx): %@",
                                        simd / n.median, simdMin / n.min, scalar.medianNs / simd, scalar.minNs / simdMin,
-                                       js.medianNs / simd, js.minNs / simdMin, js.medianNs < simd ? "JS wins" : "WASM wins"))
+                                       js.medianNs / simd, js.minNs / simdMin,
+                                       !(js.medianNs.isFinite && simd.isFinite && js.medianNs > 0 && simd > 0) ? "no verdict (a median is not a positive number)"
+                                           : js.medianNs < simd ? "JS wins" : "WASM wins"))
             }
         }
         if !txnRows.isEmpty {
