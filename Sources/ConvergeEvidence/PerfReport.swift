@@ -494,15 +494,18 @@ extension PerfReport {
         return try decode(data, file: path)
     }
 
-    /// Decodes a report from JSON; `file` names it in errors.
+    /// Decodes a report from JSON and validates it (`validate(file:)`); `file` names it in errors.
     public static func decode(_ data: Data, file: String) throws(EvidenceError) -> PerfReport {
+        let report: PerfReport
         do {
-            return try JSONDecoder().decode(PerfReport.self, from: data)
+            report = try JSONDecoder().decode(PerfReport.self, from: data)
         } catch let e as DecodingError {
             throw EvidenceError(.invalidReport, "\(file) is not a perf report: \(describe(e))")
         } catch {
             throw EvidenceError(.invalidReport, "\(file) is not a perf report: \(error)")
         }
+        try report.validate(file: file)
+        return report
     }
 
     /// Pretty-printed JSON with sorted keys (stable diffs between runs).

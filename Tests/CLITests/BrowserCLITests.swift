@@ -124,7 +124,7 @@ extension DiffCLITests {
         let fail = try run(["gate", "--node", Self.core, Self.coreNg, "--browser", browserCoreNg, browserCore])
         #expect(fail.status == 1)
         #expect(fail.stdout.contains("gate browser: fail — comparable, 1 regression, 0 improvements\n"))
-        #expect(fail.stdout.hasSuffix("gate: fail — browser fails (not comparable or regressed)\n"))
+        #expect(fail.stdout.hasSuffix("gate: fail — browser fails (not comparable, incomplete or regressed)\n"))
 
         // the one-pair form still works
         let one = try run(["gate", Self.core, Self.coreNg])
