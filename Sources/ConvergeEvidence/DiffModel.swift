@@ -93,8 +93,13 @@ public struct PerfDiff: Codable, Sendable, Equatable {
         public var stabilityWarnings: Int?
         /// Slice accounting of a triage diff (--allow-config-drift / --allow-env-drift).
         public var slices: Slices?
+        /// Ours: grid points of a compared suite that only one report has.
+        public var missingPoints: Int?
+        /// Ours: metrics that a point has in one report and not in the other (both points ok).
+        public var missingMetrics: Int?
         public init(regressions: Int, improvements: Int, budgetViolations: Int = 0, budgetExceeded: Int? = nil,
-                    timeouts: Int? = nil, missingSuites: Int? = nil, stabilityWarnings: Int? = nil, slices: Slices? = nil) {
+                    timeouts: Int? = nil, missingSuites: Int? = nil, stabilityWarnings: Int? = nil, slices: Slices? = nil,
+                    missingPoints: Int? = nil, missingMetrics: Int? = nil) {
             self.regressions = regressions
             self.improvements = improvements
             self.budgetViolations = budgetViolations
@@ -103,7 +108,13 @@ public struct PerfDiff: Codable, Sendable, Equatable {
             self.missingSuites = missingSuites
             self.stabilityWarnings = stabilityWarnings
             self.slices = slices
+            self.missingPoints = missingPoints
+            self.missingMetrics = missingMetrics
         }
+
+        /// True when the diff compared everything either report has: no suite, point or metric
+        /// on one side only. The gate fails an incomplete diff.
+        public var isComplete: Bool { (missingSuites ?? 0) == 0 && (missingPoints ?? 0) == 0 && (missingMetrics ?? 0) == 0 }
     }
 
     /// Threshold slices of a triage diff: `total` = compared + skippedCoverage + skippedData +
@@ -283,13 +294,18 @@ extension PerfDiff {
         } catch {
             throw EvidenceError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
         }
+        let diff: PerfDiff
         do {
-            return try JSONDecoder().decode(PerfDiff.self, from: data)
+            diff = try JSONDecoder().decode(PerfDiff.self, from: data)
         } catch let e as DecodingError {
             throw EvidenceError(.invalidReport, "\(path) is not a perf diff: \(describe(e))")
         } catch {
             throw EvidenceError(.invalidReport, "\(path) is not a perf diff: \(error)")
         }
+        if diff.schemaVersion != 1 {
+            throw EvidenceError(.invalidReport, "\(path) is not a perf diff: `schemaVersion` must be 1 (got \(diff.schemaVersion))")
+        }
+        return diff
     }
 
     /// Pretty-printed JSON with sorted keys.

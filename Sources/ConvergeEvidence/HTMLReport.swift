@@ -196,9 +196,10 @@ public enum HTMLReport {
         for (i, step) in s.enumerated() {
             var tips: [String] = []
             for (wasm, jsName) in engines {
-                guard let js = v.median(jsName, key(step)), js > 0 else { continue }
-                let best = wasm.compactMap { b in v.median(b, key(step)).map { (b, $0) } }.min { $0.1 < $1.1 }
-                guard let (name, ms) = best, ms > 0, ms < js else { continue }
+                guard let js = v.median(jsName, key(step)), js.isFinite, js > 0 else { continue }
+                let best = wasm.compactMap { b in v.median(b, key(step)).flatMap { WasmVsJS.comparable($0, js) ? (b, $0) : nil } }
+                    .min { $0.1 < $1.1 }
+                guard let (name, ms) = best, ms < js else { continue }
                 tips.append("\(name) \(NumberText.fixed(js / ms, 1))× faster than \(jsName)")
             }
             guard !tips.isEmpty else { continue }

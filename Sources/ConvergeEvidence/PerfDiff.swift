@@ -27,7 +27,7 @@ extension PerfDiff {
 
         var summary = Summary(regressions: 0, improvements: 0)
         var slices = Slices()
-        var budgetExceeded = 0, timeouts = 0, missingSuites = 0, stabilityWarnings = 0
+        var budgetExceeded = 0, timeouts = 0, missingSuites = 0, stabilityWarnings = 0, missingPoints = 0, missingMetrics = 0
         var suiteDiffs: [SuiteDiff] = []
 
         let ids = Set(before.suites.map(\.id)).union(after.suites.map(\.id)).sorted()
@@ -39,6 +39,7 @@ extension PerfDiff {
                 continue
             }
             let grid = SuiteGrid([b, a], derivedAxes: derivedAxes)
+            try checkSize(grid, suite: id, b, a, beforeFile: beforeFile, afterFile: afterFile)
             let bi = PointIndex(b, axes: grid.axes), ai = PointIndex(a, axes: grid.axes)
             let levels = grid.primaryLevels
             let budgets = (b.budgets?.isEmpty == false ? b.budgets : a.budgets) ?? []
@@ -94,6 +95,10 @@ extension PerfDiff {
                     + "(before=\(jsLevel(t.beforeMaxLevel)), after=\(jsLevel(t.afterMaxLevel)))")
             }
             let combos = grid.allCombos()
+            let gaps = SuiteDeltas.gaps(combos: combos, bi, ai)
+            missingPoints += gaps.points
+            missingMetrics += gaps.metrics
+            notes += gaps.notes
             if let stability = before.meta.config.stability ?? after.meta.config.stability,
                let note = SuiteDeltas.stabilityWarning(b, a, combos: combos, bi, ai, stability) {
                 notes.append(note)
@@ -114,6 +119,8 @@ extension PerfDiff {
         summary.missingSuites = missingSuites > 0 ? missingSuites : nil
         summary.stabilityWarnings = stabilityWarnings > 0 ? stabilityWarnings : nil
         summary.slices = triage ? slices : nil
+        summary.missingPoints = missingPoints > 0 ? missingPoints : nil
+        summary.missingMetrics = missingMetrics > 0 ? missingMetrics : nil
 
         func shared<T: Equatable>(_ x: T?, _ y: T?) -> T? { x == y ? x : nil }
         let formatter = ISO8601DateFormatter()
@@ -138,6 +145,31 @@ extension PerfDiff {
         let after = try PerfReport.read(afterFile)
         return try diff(before: before, beforeFile: beforeFile, after: after, afterFile: afterFile,
                         allowConfigDrift: allowConfigDrift, allowEnvDrift: allowEnvDrift, now: now)
+    }
+
+    /// The most grid points × names (budgets, metrics, evidence) a suite's diff looks up: 1,000 times
+    /// a full default-profile report of every backend (about 4,300 points × 40 names), a few
+    /// seconds of work; a report whose few points span a huge grid (many axes) would otherwise
+    /// take hours or exhaust memory.
+    public static let maxGridWork = 5_000_000
+
+    private static func checkSize(_ grid: SuiteGrid, suite id: String, _ b: PerfReport.Suite, _ a: PerfReport.Suite,
+                                  beforeFile: String, afterFile: String) throws(EvidenceError) {
+        var names: Set<String> = []
+        for s in [b, a] {
+            for p in s.points {
+                for m in p.metrics { names.insert("m:" + m.name) }
+                for e in p.evidence ?? [] { names.insert("e:" + e.name) }
+            }
+        }
+        let perPoint = 1 + names.count + (b.budgets?.count ?? 0) + (a.budgets?.count ?? 0)
+        let (work, overflow) = grid.combinationCount.multipliedReportingOverflow(by: perPoint)
+        if overflow || work > maxGridWork {
+            let points = grid.combinationCount == Int.max ? "more than \(Int.max)" : "\(grid.combinationCount)"
+            throw EvidenceError(.invalidReport, "\(beforeFile) vs \(afterFile): suite \"\(id)\" is too large to diff: its points span "
+                + "\(points) grid points (\(grid.shape)) × \(perPoint) budgets, metric and evidence names; at most \(maxGridWork) "
+                + "lookups (a report's points lie on a grid of a few axes)")
+        }
     }
 
     /// Triage mode: the levels at which both reports have the slice's point(s) — the common grid

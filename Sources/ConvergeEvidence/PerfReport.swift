@@ -456,6 +456,18 @@ public struct EvidenceError: Error, CustomStringConvertible, Sendable, Equatable
         case notComparable
         /// A bad option value.
         case invalidArgument
+
+        /// The words the CLI prints (`converge: <words>: <message>`), in ConvergeError's
+        /// vocabulary (docs/errors.md): "i/o error", "invalid report", "not comparable",
+        /// "invalid argument".
+        public var words: String {
+            switch self {
+            case .io: "i/o error"
+            case .invalidReport: "invalid report"
+            case .notComparable: "not comparable"
+            case .invalidArgument: "invalid argument"
+            }
+        }
     }
 
     public let code: Code
@@ -466,7 +478,8 @@ public struct EvidenceError: Error, CustomStringConvertible, Sendable, Equatable
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    /// `"<words>: <message>"` (`invalid report: after.json is not a perf report: …`).
+    public var description: String { "\(code.words): \(message)" }
 }
 
 extension PerfReport {
@@ -481,15 +494,18 @@ extension PerfReport {
         return try decode(data, file: path)
     }
 
-    /// Decodes a report from JSON; `file` names it in errors.
+    /// Decodes a report from JSON and validates it (`validate(file:)`); `file` names it in errors.
     public static func decode(_ data: Data, file: String) throws(EvidenceError) -> PerfReport {
+        let report: PerfReport
         do {
-            return try JSONDecoder().decode(PerfReport.self, from: data)
+            report = try JSONDecoder().decode(PerfReport.self, from: data)
         } catch let e as DecodingError {
             throw EvidenceError(.invalidReport, "\(file) is not a perf report: \(describe(e))")
         } catch {
             throw EvidenceError(.invalidReport, "\(file) is not a perf report: \(error)")
         }
+        try report.validate(file: file)
+        return report
     }
 
     /// Pretty-printed JSON with sorted keys (stable diffs between runs).

@@ -70,7 +70,7 @@ public struct GateSide: Sendable, Equatable {
         guard !wasmVsJS.isEmpty else {
             return ["wasm vs js (\(kind.rawValue), after): no WASM backend with its engine's JS kernel in the after report"]
         }
-        return wasmVsJS.map { "wasm vs js (\(kind.rawValue), after): \($0.line)" }
+        return wasmVsJS.map { TerminalText.escaped("wasm vs js (\(kind.rawValue), after): \($0.line)") }
     }
 }
 
@@ -83,7 +83,9 @@ public struct SidedGate: Sendable, Equatable {
     public var pass: Bool { !sides.isEmpty && sides.allSatisfy(\.verdict.pass) }
 
     /// Each side's verdict line, then each side's WASM-vs-JS lines, then the overall line
-    /// `gate: pass — node and browser: comparable, 0 regressions` or `gate: fail — browser: …`.
+    /// `gate: pass — node and browser: comparable, 0 regressions` or
+    /// `gate: fail — browser fails (not comparable, incomplete or regressed)`. Each line is one line
+    /// (text from the reports is escaped).
     public var lines: [String] {
         var out = sides.map(\.verdictLine)
         out += sides.flatMap(\.wasmVsJSLines)
@@ -92,7 +94,7 @@ public struct SidedGate: Sendable, Equatable {
             out.append("gate: pass — \(names): comparable, 0 regressions")
         } else {
             let failing = sides.filter { !$0.verdict.pass }.map(\.kind.rawValue).joined(separator: " and ")
-            out.append("gate: fail — \(failing) \(sides.filter { !$0.verdict.pass }.count == 1 ? "fails" : "fail") (not comparable or regressed)")
+            out.append("gate: fail — \(failing) \(sides.filter { !$0.verdict.pass }.count == 1 ? "fails" : "fail") (not comparable, incomplete or regressed)")
         }
         return out
     }

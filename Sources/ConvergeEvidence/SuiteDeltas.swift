@@ -131,6 +131,34 @@ enum SuiteDeltas {
         return PerfDiff.EvidenceAggregate(ok: ok, unavailable: unavailable, missing: missing, value: ok > 0 ? .number(total) : nil)
     }
 
+    /// What only one side has (ours): grid points present in one report only, and — where both
+    /// points are ok — metrics one point has and the other lacks (a renamed metric counts on both
+    /// sides). Notes name the first of each: `missingPoints: 3 (first: {…} missing in after report)`.
+    static func gaps(combos: [Params], _ bi: PointIndex, _ ai: PointIndex) -> (points: Int, metrics: Int, notes: [String]) {
+        var points = 0, metrics = 0
+        var firstPoint: String?, firstMetric: String?
+        for params in combos {
+            let bp = bi.find(params), ap = ai.find(params)
+            guard let bp, let ap else {
+                if bp != nil || ap != nil {
+                    points += 1
+                    firstPoint = firstPoint ?? "\(stableParamsKey(params)) missing in \(bp == nil ? "before" : "after") report"
+                }
+                continue
+            }
+            guard bp.status == "ok" && ap.status == "ok" else { continue }
+            let bn = Set(bp.metrics.map(\.name)), an = Set(ap.metrics.map(\.name))
+            for (name, side) in bn.subtracting(an).sorted().map({ ($0, "after") }) + an.subtracting(bn).sorted().map({ ($0, "before") }) {
+                metrics += 1
+                firstMetric = firstMetric ?? "\(name) at \(stableParamsKey(params)) missing in \(side) report"
+            }
+        }
+        var notes: [String] = []
+        if let firstPoint { notes.append("missingPoints: \(points) (first: \(firstPoint))") }
+        if let firstMetric { notes.append("missingMetrics: \(metrics) (first: \(firstMetric))") }
+        return (points, metrics, notes)
+    }
+
     /// p95 per metric (sorted by name) over the grid's points.
     static func metricDeltas(_ b: PerfReport.Suite, _ a: PerfReport.Suite, combos: [Params], _ bi: PointIndex,
                              _ ai: PointIndex) -> [PerfDiff.MetricDelta] {

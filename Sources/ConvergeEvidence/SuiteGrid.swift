@@ -45,6 +45,21 @@ struct SuiteGrid {
     /// The primary axis's levels, ascending.
     var primaryLevels: [ParamValue] { levels[primaryAxis] ?? [] }
 
+    /// How many points the grid expects: the product of the axes' level counts (saturating at
+    /// Int.max). A few points with many axes can span a huge grid; `allCombos` would build it.
+    var combinationCount: Int {
+        var n = 1
+        for axis in axes {
+            let (m, overflow) = n.multipliedReportingOverflow(by: max(1, levels[axis]?.count ?? 1))
+            if overflow { return Int.max }
+            n = m
+        }
+        return n
+    }
+
+    /// `a=2 × b=17 × steps=7`: the axes and their level counts, for messages.
+    var shape: String { axes.map { "\($0)=\(levels[$0]?.count ?? 0)" }.joined(separator: " × ") }
+
     /// Every combination of the non-primary axes other than `excluded` (cartesian product; the
     /// first axis by name varies slowest). One empty `where` when there are no such axes.
     func whereCombos(excluding excluded: Set<String> = []) -> [Params] {

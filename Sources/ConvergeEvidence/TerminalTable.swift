@@ -77,14 +77,22 @@ public enum TerminalTable {
         var cell: (GridKey) -> String
     }
 
+    /// Headers and cells are escaped (`TerminalText`): a backend or mode name from a report
+    /// cannot break a row or inject terminal sequences.
     static func layout(rows: [GridKey], columns: [Column], width: Int) -> String {
+        let columns = columns.map { c in
+            var c = c
+            c.group = TerminalText.escaped(c.group)
+            c.header = TerminalText.escaped(c.header)
+            return c
+        }
         let keyColumns = [
             Column(group: "", header: "mode", alignLeft: true) { $0.mode },
             Column(group: "", header: "steps") { NumberText.plain($0.steps) },
             Column(group: "", header: "dirtyRatio") { NumberText.plain($0.ratio) },
         ]
         let gap = 2
-        func cells(_ c: Column) -> [String] { rows.map(c.cell) }
+        func cells(_ c: Column) -> [String] { rows.map { TerminalText.escaped(c.cell($0)) } }
         func colWidth(_ c: Column, _ cs: [String]) -> Int { ([c.header.count] + cs.map(\.count)).max() ?? 0 }
 
         let keyCells = keyColumns.map(cells)

@@ -62,7 +62,7 @@ public enum WasmVsJS {
             for w in e.wasm where v.backends.contains(w) {
                 var s = Summary(engine: e.name, wasm: w, js: e.js, compared: 0, wasmWins: 0)
                 for key in v.keys {
-                    guard let wm = v.median(w, key), let jm = v.median(e.js, key), wm > 0, jm > 0 else { continue }
+                    guard let wm = v.median(w, key), let jm = v.median(e.js, key), comparable(wm, jm) else { continue }
                     s.compared += 1
                     let at = "\(key.mode) steps=\(NumberText.plain(key.steps)) ratio=\(NumberText.plain(key.ratio))"
                     if wm < jm {
@@ -78,10 +78,16 @@ public enum WasmVsJS {
         return out
     }
 
+    /// Two medians a verdict may be read from: both finite and positive (a NaN — the median of no
+    /// batch — or an infinity never makes a winner, whatever the caller filtered before).
+    static func comparable(_ a: Double, _ b: Double) -> Bool {
+        a.isFinite && b.isFinite && a > 0 && b > 0
+    }
+
     /// "wasm-v8 wins 3.1x" / "js-v8 wins 1.4x" at one cell (ratio of the medians, one decimal);
     /// "—" when either is missing.
     static func verdict(_ v: TxnCommitView, wasm: String, js: String, _ key: GridKey) -> String {
-        guard let w = v.median(wasm, key), let j = v.median(js, key), w > 0, j > 0 else { return "—" }
+        guard let w = v.median(wasm, key), let j = v.median(js, key), comparable(w, j) else { return "—" }
         return j >= w ? "\(wasm) wins \(NumberText.fixed(j / w, 1))x" : "\(js) wins \(NumberText.fixed(w / j, 1))x"
     }
 }

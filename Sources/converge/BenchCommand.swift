@@ -193,7 +193,7 @@ struct BenchCommand: ParsableCommand {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try EvidenceJSON.write(report, to: path)
         CLIOutput.print(TerminalTable.render(report))
-        CLIOutput.print("report: \(path) (\(points.count) points, profile \(profileName), backends \(chosen.map(\.rawValue).joined(separator: ", ")))")
+        CLIOutput.print("report: \(CLIOutput.escaped(path)) (\(points.count) points, profile \(profileName), backends \(chosen.map(\.rawValue).joined(separator: ", ")))")
         if let html {
             let page = HTMLReport.render(report)
             do {
@@ -201,11 +201,11 @@ struct BenchCommand: ParsableCommand {
             } catch {
                 throw ConvergeError(.io, "cannot write \(html): \((error as NSError).localizedDescription)")
             }
-            CLIOutput.print("html: \(html)")
+            CLIOutput.print("html: \(CLIOutput.escaped(html))")
         }
     }
 
     private func note(_ line: String) {
-        FileHandle.standardError.write(Data("converge bench: \(line)\n".utf8))
+        FileHandle.standardError.write(Data("converge bench: \(CLIOutput.escaped(line))\n".utf8))
     }
 }

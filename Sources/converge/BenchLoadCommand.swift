@@ -38,7 +38,7 @@ struct BenchLoadCommand: ParsableCommand {
             let s = xs.sorted()
             return String(format: "median %.2f ms, best %.2f ms", s[s.count / 2], s[0])
         }
-        CLIOutput.print("\(artifact): \(a.stepCount) steps, \(a.pathCount) paths, \(a.compiledSteps) compiled steps, \(a.byteCount) bytes")
+        CLIOutput.print("\(CLIOutput.escaped(artifact)): \(a.stepCount) steps, \(a.pathCount) paths, \(a.compiledSteps) compiled steps, \(a.byteCount) bytes")
         CLIOutput.print("open (mmap + ck_artifact_open: header, checksums of every byte, layout, counts, table invariants): \(stats(open)) over \(runs) runs")
         if !kernel.isEmpty {
             CLIOutput.print("kernel (ck_kernel_create_from_artifact: tables + bytecode verified and copied, closures built): \(stats(kernel))")

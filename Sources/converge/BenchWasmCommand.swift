@@ -149,8 +149,8 @@ struct BenchWasmCommand: ParsableCommand {
             return
         }
         CLIOutput.print("plan-only time, ns per plan (median of \(rounds) rounds of >= \(roundMs) ms; min in brackets); native simd \(SIMDImplementation.automatic.rawValue), node \(nodeVersion), V8 wasm tiering \(v8Tiering.rawValue)")
-        CLIOutput.print("wasm builds: \(artifacts.directory.path)\(artifacts.compiled ? " (compiled now)" : "")")
-        if let v8Problem { CLIOutput.print("V8 backends skipped: \(v8Problem)") }
+        CLIOutput.print("wasm builds: \(CLIOutput.escaped(artifacts.directory.path))\(artifacts.compiled ? " (compiled now)" : "")")
+        if let v8Problem { CLIOutput.print("V8 backends skipped: \(CLIOutput.escaped(v8Problem))") }
         for (i, p) in points.enumerated() {
             let n = native[i]
             CLIOutput.print("\(p.name)  [plan \(n.planLength) steps, strategy \(strategies[i])]")
@@ -176,7 +176,9 @@ struct BenchWasmCommand: ParsableCommand {
                 let simdMin = v8[i][.wasmSimd]?.minNs ?? .nan
                 CLIOutput.print(String(format: "  → wasm-v8 simd/native %.2fx (by min %.2fx); scalar/simd %.2fx (%.2fx); js/wasm-simd %.2fx (%.2fx): %@",
                                        simd / n.median, simdMin / n.min, scalar.medianNs / simd, scalar.minNs / simdMin,
-                                       js.medianNs / simd, js.minNs / simdMin, js.medianNs < simd ? "JS wins" : "WASM wins"))
+                                       js.medianNs / simd, js.minNs / simdMin,
+                                       !(js.medianNs.isFinite && simd.isFinite && js.medianNs > 0 && simd > 0) ? "no verdict (a median is not a positive number)"
+                                           : js.medianNs < simd ? "JS wins" : "WASM wins"))
             }
         }
         if !txnRows.isEmpty {

@@ -43,6 +43,6 @@ struct CompileCommand: ParsableCommand {
             throw ConvergeError(.io, "cannot write \(output): \((error as NSError).localizedDescription)")
         }
         let artifact = try Artifact(bytes: bytes)
-        CLIOutput.print("\(output): \(graph.stepCount) steps, \(graph.pathCount) paths, \(artifact.compiledSteps) compiled steps, \(bytes.count) bytes, sha256 \(Matrix.sha256Hex(Data(bytes)))")
+        CLIOutput.print("\(CLIOutput.escaped(output)): \(graph.stepCount) steps, \(graph.pathCount) paths, \(artifact.compiledSteps) compiled steps, \(bytes.count) bytes, sha256 \(Matrix.sha256Hex(Data(bytes)))")
     }
 }

@@ -12,38 +12,67 @@ struct Converge: ParsableCommand {
                       BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self, BenchLoadCommand.self])
 }
 
-/// Runs the CLI: bad input (a ConvergeError) is one line on stderr and exit code 2; usage errors
-/// are one line too, also exit 2; --help / --version behave as usual.
+/// Runs the CLI: bad input (a ConvergeError or an EvidenceError) is one line on stderr,
+/// `converge: <words>: <message>`, and exit code 2; usage errors are one line too (`invalid
+/// usage`), also exit 2; --help / --version behave as usual. The words are one vocabulary
+/// (docs/errors.md).
 @main
 enum Main {
     static func main() {
+        var command: any ParsableCommand
         do {
-            var command = try Converge.parseAsRoot()
-            if let problem = SIMDImplementation.forceProblem {
-                FileHandle.standardError.write(Data("converge: warning: \(problem); using \(SIMDImplementation.automatic.rawValue)\n".utf8))
-            }
-            try command.run()
-        } catch let error as ConvergeError {
-            CLIOutput.fail("\(error)")
-        } catch let error as EvidenceError {
-            CLIOutput.fail("\(error)")
+            command = try Converge.parseAsRoot()
         } catch {
-            let code = Converge.exitCode(for: error)
-            if code == .success {
-                Converge.exit(withError: error) // --help, --version
-            }
-            let message = Converge.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            fail(error, parsing: true)
+        }
+        if let problem = SIMDImplementation.forceProblem {
+            CLIOutput.warn("\(problem); using \(SIMDImplementation.automatic.rawValue)")
+        }
+        do {
+            try command.run()
+        } catch {
+            fail(error, parsing: false)
+        }
+    }
+
+    /// One line and exit 2 (docs/errors.md): a typed error's words; `invalid usage` for what the
+    /// argument parser refuses (while parsing, or `converge` without a subcommand); `internal
+    /// error` for any other error a command throws (a bug: ours are all typed).
+    static func fail(_ error: any Error, parsing: Bool) -> Never {
+        switch error {
+        case let e as ConvergeError: CLIOutput.fail("\(e)")
+        case let e as EvidenceError: CLIOutput.fail("\(e)")
+        default: break
+        }
+        let code = Converge.exitCode(for: error)
+        if code == .success || error is ExitCode {
+            Converge.exit(withError: error) // --help, --version, an explicit exit code
+        }
+        let message = Converge.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+        if parsing || code == .validationFailure {
             CLIOutput.fail("invalid usage: \(message) (see converge --help)")
         }
+        CLIOutput.fail("internal error: \(message.isEmpty ? String(describing: error) : message)")
     }
 }
 
 enum CLIOutput {
-    /// Prints `converge: <line>` on stderr and exits with `status` (2: bad input).
+    /// Prints `converge: <line>` on stderr and exits with `status` (2: bad input). The line is
+    /// escaped (`TerminalText`): a name or value with a newline, ESC or bidi control in it stays on
+    /// this one line.
     static func fail(_ line: String, status: Int32 = 2) -> Never {
-        FileHandle.standardError.write(Data("converge: \(line)\n".utf8))
+        FileHandle.standardError.write(Data("converge: \(TerminalText.escaped(line))\n".utf8))
         exit(status)
     }
+
+    /// Prints `converge: warning: <line>` (escaped) on stderr and goes on.
+    static func warn(_ line: String) {
+        FileHandle.standardError.write(Data("converge: warning: \(TerminalText.escaped(line))\n".utf8))
+    }
+
+    /// Text from a file or an argument (a path, a step's `out`), escaped for one terminal line
+    /// (`TerminalText.escaped`: newlines, ESC, C1, bidi controls spelled out).
+    static func escaped(_ text: String) -> String { TerminalText.escaped(text) }
 
     static func print(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))

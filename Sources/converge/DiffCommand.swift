@@ -27,20 +27,22 @@ struct DiffCommand: ParsableCommand {
         }
         if let out {
             try EvidenceJSON.write(diff, to: out)
-            FileHandle.standardError.write(Data((diffSummary(diff) + " Wrote \(out).\n").utf8))
+            FileHandle.standardError.write(Data((TerminalText.escaped(diffSummary(diff) + " Wrote \(out).") + "\n").utf8))
         } else {
             FileHandle.standardOutput.write(try diff.encoded())
         }
     }
 }
 
-/// One paragraph: comparability, counts, the threshold deltas' messages, notes.
+/// One paragraph: comparability, counts, the threshold deltas' messages, notes (print it escaped:
+/// the messages carry names from the reports).
 func diffSummary(_ diff: PerfDiff) -> String {
     let c = diff.meta.comparability
     func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
     var s = "converge diff: " + (c.comparable ? "comparable" : "NOT comparable (triage only: "
         + (c.configMismatches + c.envMismatches).joined(separator: "; ") + ")")
     s += "; \(count(diff.summary.regressions, "regression")), \(count(diff.summary.improvements, "improvement"))."
+    if !diff.summary.isComplete { s += " Incomplete: \(diff.gate.incomplete ?? "")." }
     let deltas = diff.suites.flatMap { $0.thresholdDeltas ?? [] }
     if !deltas.isEmpty { s += " " + deltas.map(\.message).joined(separator: "; ") + "." }
     let evidence = diff.suites.reduce(0) { $0 + ($1.evidenceDeltas?.count ?? 0) }

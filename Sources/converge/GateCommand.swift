@@ -3,17 +3,19 @@ import ConvergeEvidence
 import Foundation
 
 /// `converge gate BEFORE AFTER` or `converge gate --node BEFORE AFTER --browser BEFORE AFTER`:
-/// pass iff every pair is comparable and no threshold slice regressed (docs/perf-diff.md).
+/// pass iff every pair is comparable, its comparison complete (no suite, point or metric in one
+/// report only) and no threshold slice regressed (docs/perf-diff.md, "When the gate fails").
 /// One pair: one line on stdout. Two sides: a verdict line per side, the WASM-vs-JS verdicts of
 /// each after report, and an overall line. Exit 0 pass, 1 fail, 2 bad input.
 struct GateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gate",
-        abstract: "Pass/fail on two perf reports (or a Node pair and a Browser pair): comparable and no maxLevel regression.",
+        abstract: "Pass/fail on two perf reports (or a Node pair and a Browser pair): comparable, complete and no maxLevel regression.",
         discussion: """
             converge gate BEFORE AFTER, or converge gate --node BEFORE AFTER --browser BEFORE AFTER (either side alone \
             works too): the --node pair must be node or native runs, the --browser pair chromium runs (meta.env.browser). \
-            Exit status: 0 pass, 1 fail (a regression, or not comparable), 2 bad input. The allow flags let a drifted \
+            Exit status: 0 pass, 1 fail (a regression, a suite, point or metric in one report only, or not comparable), \
+            2 bad input (an unreadable file, or a report with invalid values: docs/perf-report.md). The allow flags let a drifted \
             pair be diffed, but such a pair never passes.
             """)
 

@@ -35,9 +35,9 @@ struct InspectCommand: ParsableCommand {
             CLIOutput.print("\(graph.pathCount) field paths, \(graph.stepCount) steps, \(graph.edgeCount) edges")
             CLIOutput.print("kernel: simd \(info.implementation.rawValue), closure \(info.strategy.rawValue), \(info.groupCount) groups, \(info.arenaBytes) bytes\(info.numa ? " (libnuma, local node)" : "")")
             CLIOutput.print("field paths (id order):")
-            for (id, p) in graph.fieldPaths.enumerated() { CLIOutput.print("  \(id)\t\(p)") }
+            for (id, p) in graph.fieldPaths.enumerated() { CLIOutput.print("  \(id)\t\(CLIOutput.escaped(p))") }
             CLIOutput.print("topological order (step id, out):")
-            for (id, out) in topo.enumerated() { CLIOutput.print("  \(id)\t\(out)") }
+            for (id, out) in topo.enumerated() { CLIOutput.print("  \(id)\t\(CLIOutput.escaped(out))") }
         }
     }
 }

@@ -116,7 +116,7 @@ struct PlanCommand: ParsableCommand {
             if let reason = plan.dirtyAllReason { header += ", dirtyAll (\(reason.rawValue))" }
             if let boundary { header += "; \(backend.rawValue): \(boundary.calls) call, \(boundary.bytesIn) B in, \(boundary.bytesOut) B out" }
             CLIOutput.print(header)
-            for (id, out) in zip(plan.stepIds, outs) { CLIOutput.print("  \(id)\t\(out)") }
+            for (id, out) in zip(plan.stepIds, outs) { CLIOutput.print("  \(id)\t\(CLIOutput.escaped(out))") }
         }
     }
 }

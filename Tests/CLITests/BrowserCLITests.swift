@@ -124,7 +124,7 @@ extension DiffCLITests {
         let fail = try run(["gate", "--node", Self.core, Self.coreNg, "--browser", browserCoreNg, browserCore])
         #expect(fail.status == 1)
         #expect(fail.stdout.contains("gate browser: fail — comparable, 1 regression, 0 improvements\n"))
-        #expect(fail.stdout.hasSuffix("gate: fail — browser fails (not comparable or regressed)\n"))
+        #expect(fail.stdout.hasSuffix("gate: fail — browser fails (not comparable, incomplete or regressed)\n"))
 
         // the one-pair form still works
         let one = try run(["gate", Self.core, Self.coreNg])
@@ -135,7 +135,7 @@ extension DiffCLITests {
         let browser = try asChromium(Self.coreNg)
         let swapped = try run(["gate", "--node", Self.core, browser, "--browser", Self.core, Self.coreNg])
         #expect(swapped.status == 2)
-        #expect(swapped.stderr == "converge: invalidArgument: --node \(browser): meta.env.browser.name is chromium; the --node pair takes a node or native run (converge bench without the chromium backends)\n")
+        #expect(swapped.stderr == "converge: invalid argument: --node \(browser): meta.env.browser.name is chromium; the --node pair takes a node or native run (converge bench without the chromium backends)\n")
         let half = try run(["gate", "--node", Self.core, "--browser", browser, browser])
         #expect(half.status == 2)
         #expect(half.stderr.contains("--node takes two reports (BEFORE AFTER), got 1"))

@@ -50,7 +50,7 @@ import Testing
         let out = temp()
         let r = try run(["diff", Self.core, other, "--out", out])
         #expect(r.status == 1)
-        #expect(r.stderr == "converge: notComparable: \(Self.core) vs \(other) are not comparable: env drift: env.os: before=darwin after=linux (collect both on the same machine, browser and headless setting, or add --allow-env-drift for a triage-only diff)\n")
+        #expect(r.stderr == "converge: not comparable: \(Self.core) vs \(other) are not comparable: env drift: env.os: before=darwin after=linux (collect both on the same machine, browser and headless setting, or add --allow-env-drift for a triage-only diff)\n")
         #expect(!FileManager.default.fileExists(atPath: out))
         let allowed = try run(["diff", Self.core, other, "--allow-env-drift", "--out", out])
         #expect(allowed.status == 0)
@@ -62,11 +62,11 @@ import Testing
         try #"{"schemaVersion": 1, "suites": []}"#.write(toFile: bad, atomically: true, encoding: .utf8)
         let r = try run(["diff", Self.core, bad])
         #expect(r.status == 2)
-        #expect(r.stderr == "converge: invalidReport: \(bad) is not a perf report: missing field `meta`\n")
+        #expect(r.stderr == "converge: invalid report: \(bad) is not a perf report: missing field `meta`\n")
         #expect(r.stdout.isEmpty)
         let missing = try run(["gate", "/nonexistent/a.json", Self.core])
         #expect(missing.status == 2)
-        #expect(missing.stderr.hasPrefix("converge: io: cannot read /nonexistent/a.json"))
+        #expect(missing.stderr.hasPrefix("converge: i/o error: cannot read /nonexistent/a.json"))
     }
 
     @Test func gatePassesAnImprovementAndFailsARegression() throws {

@@ -100,7 +100,7 @@ import Testing
         #expect(!fail.pass)
         #expect(fail.lines.first == "gate node: pass — comparable, 0 regressions, 0 improvements")
         #expect(fail.lines[1].hasPrefix("gate browser: fail — comparable, "))
-        #expect(fail.lines.last == "gate: fail — browser fails (not comparable or regressed)")
+        #expect(fail.lines.last == "gate: fail — browser fails (not comparable, incomplete or regressed)")
 
         // a browser report in the node pair is bad input, not a failed gate
         #expect(throws: EvidenceError.self) { try GateSide.evaluate(.node, beforeFile: nodeBefore, afterFile: browserAfter) }
