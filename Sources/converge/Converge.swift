@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvergeEvidence
 import ConvergeFiles
 import ConvergeKernel
+import ConvergeWasm
 import Foundation
 
 /// `converge`: plan, inspect and benchmark converge graphs with ConvergeKernel.
@@ -18,6 +19,8 @@ struct Converge: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        // Ctrl-C / SIGTERM: kill the node or clang process groups and remove node's job directory
+        ChildProcess.installSignalCleanup()
         do {
             var command = try Converge.parseAsRoot()
             if let problem = SIMDImplementation.forceProblem {
