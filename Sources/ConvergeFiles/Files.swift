@@ -40,8 +40,9 @@ public struct FileFailure: Error, Sendable, Equatable, CustomStringConvertible {
 ///   bytes (no `mmap`: a file truncated by another process while in use must not be a SIGBUS);
 /// - writes go to what the path names: a regular file (or a symlink to one) is replaced
 ///   atomically (a temporary file beside it, then `rename`), a character device or a FIFO
-///   (`/dev/null`, `/dev/stdout`) is written in place and never replaced; directories, sockets,
-///   block devices, files of `/proc` or `/sys` are refused;
+///   (`/dev/null`, `/dev/stdout` on a pipe) is written in place and never replaced, a `/dev/…`
+///   link to a regular file (`/dev/stdout` redirected to a file) is opened and truncated, not
+///   replaced; directories, sockets, block devices, files of `/proc` or `/sys` are refused;
 /// - ``checkWritable(_:createDirectories:)`` finds a bad output before the long work starts.
 public enum Files {
     // MARK: - causes
@@ -204,15 +205,30 @@ public enum Files {
             return .replace(path: path)
         }
         var resolved = path
+        var target = stat()
+        if st.st_mode & S_IFMT == S_IFLNK && path.hasPrefix("/dev/") && stat(path, &target) == 0 && target.st_mode & S_IFMT == S_IFREG {
+            // /dev/stdout, /dev/fd/N redirected to a file: write into the open file, as the shell
+            // meant, rather than replace the file under the shell's descriptor
+            return .throughLink(path: path)
+        }
         if st.st_mode & S_IFMT == S_IFLNK {
-            guard let r = realpath(path, nil) else {
+            if let r = realpath(path, nil) {
+                resolved = String(cString: r)
+                free(r)
+                guard stat(resolved, &st) == 0 else { throw FileFailure("write", path, reason(errno: errno)) }
+            } else {
                 let e = errno
-                if e == ENOENT { return .throughLink(path: path) } // dangling: create the target
-                throw FileFailure("write", path, reason(errno: e))
+                guard e == ENOENT else { throw FileFailure("write", path, reason(errno: e)) }
+                // dangling (create the target through the link), or a link with no path name to
+                // resolve to, as /dev/stdout -> /proc/self/fd/1 -> "pipe:[…]": write through it
+                guard stat(path, &st) == 0 else { return .throughLink(path: path) }
+                switch st.st_mode & S_IFMT {
+                case S_IFREG: return .throughLink(path: path)
+                case S_IFCHR: return .inPlace(path: path, fifo: false)
+                case S_IFIFO: return .inPlace(path: path, fifo: true)
+                default: throw FileFailure("write", path, notRegular(st.st_mode))
+                }
             }
-            resolved = String(cString: r)
-            free(r)
-            guard stat(resolved, &st) == 0 else { throw FileFailure("write", path, reason(errno: errno)) }
         }
         switch st.st_mode & S_IFMT {
         case S_IFREG:
@@ -231,7 +247,11 @@ public enum Files {
     /// a device or FIFO opens for writing. Call it before long work whose result goes there.
     public static func checkWritable(_ path: String, createDirectories: Bool = false) throws(FileFailure) {
         switch try resolve(path) {
-        case .replace(let p), .throughLink(let p):
+        case .throughLink(let p):
+            // an existing file behind the link must take writes; a dangling link's target
+            // directory is judged by the write itself
+            if access(p, F_OK) == 0 && access(p, W_OK) != 0 { throw FileFailure("write", path, reason(errno: errno)) }
+        case .replace(let p):
             var st = stat()
             if stat(p, &st) == 0 {
                 // an existing file: replacing it needs its write permission too
@@ -354,16 +374,19 @@ public enum Files {
         }
     }
 
-    /// True when two output paths name the same file (through symlinks, `..`, hard links; for
-    /// files not yet there, the same place in the same directory).
+    /// True when two output paths name the same regular file (through symlinks, `..`, hard
+    /// links; for files not yet there, the same place in the same directory). Devices and FIFOs
+    /// are never "the same file": `--out /dev/null --html /dev/null` discards both.
     public static func sameFile(_ a: String, _ b: String) -> Bool {
-        guard let x = identity(a), let y = identity(b) else { return a == b }
-        return x == y
+        guard let x = identity(a), let y = identity(b) else { return a == b } // directories not there yet
+        return !x.isEmpty && x == y
     }
 
     static func identity(_ path: String) -> String? {
         var st = stat()
-        if stat(path, &st) == 0 { return "inode \(st.st_dev):\(st.st_ino)" }
+        if stat(path, &st) == 0 {
+            return st.st_mode & S_IFMT == S_IFREG ? "inode \(st.st_dev):\(st.st_ino)" : "" // "": a device, a FIFO
+        }
         // not there yet: the resolved directory and the name
         guard let r = realpath(parent(path), nil) else { return nil }
         defer { free(r) }

@@ -182,6 +182,18 @@ import Glibc
         #expect(written.prefix(4) == Data("CKIR".utf8), "the target did not get the artifact")
     }
 
+    /// /dev/stdout on a pipe is written in place; /dev/null for two outputs is not "one file".
+    @Test func devStdoutAndDevNullAreOutputs() throws {
+        let r = try CLITests().run(["compile", "--converge-steps", "10", "-o", "/dev/stdout"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("CKIR") && r.stdout.contains("/dev/stdout: 10 steps"))
+        let b = try Self.run(["bench", "--profile", "smoke", "--backend", "native-l1", "--steps", "200", "--ratios", "1", "--modes", "dirty",
+                              "--no-bandwidth", "--no-progress", "--out", "/dev/null", "--html", "/dev/null"], deadline: 120)
+        #expect(b.status == 0 && b.stdout.contains("report: /dev/null"), "\(b.stderr)")
+        var st = stat()
+        #expect(lstat("/dev/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
+    }
+
     @Test func badOutputsAreNamed() throws {
         let dir = try Self.tempDir()
         Self.expectBadInput(try Self.run(["compile", "--converge-steps", "10", "-o", ""]), "cannot write \"\": empty path", "-o \"\"")
