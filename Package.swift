@@ -37,9 +37,16 @@ let package = Package(
                 .linkedLibrary("numa", .when(platforms: [.linux])),
             ]
         ),
+        // Reading and writing the files a user names: regular files only, never blocking on a
+        // FIFO, no mmap (SIGBUS), outputs written through symlinks and devices, never replacing
+        // them. Shared by ConvergeKernel, ConvergeEvidence and the CLI.
+        .target(
+            name: "ConvergeFiles",
+            path: "Sources/ConvergeFiles"
+        ),
         .target(
             name: "ConvergeKernel",
-            dependencies: ["CKernel"],
+            dependencies: ["CKernel", "ConvergeFiles"],
             path: "Sources/ConvergeKernel",
             swiftSettings: [
                 .define("CONVERGE_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
@@ -49,6 +56,7 @@ let package = Package(
             name: "ConvergeWasm",
             dependencies: [
                 "ConvergeKernel",
+                "ConvergeFiles",
                 "CKernel",
                 .product(name: "WasmKit", package: "WasmKit"),
             ],
@@ -59,6 +67,7 @@ let package = Package(
         .target(
             name: "ConvergeEvidence",
             dependencies: [
+                "ConvergeFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/ConvergeEvidence",
@@ -70,6 +79,7 @@ let package = Package(
                 "ConvergeKernel",
                 "ConvergeWasm",
                 "ConvergeEvidence",
+                "ConvergeFiles",
                 "AllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

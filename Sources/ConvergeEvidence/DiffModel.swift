@@ -1,3 +1,4 @@
+import ConvergeFiles
 import Foundation
 
 // The perf diff in Logix's field names (docs/perf-diff.md, docs/schema/perf-diff.schema.json).
@@ -289,11 +290,7 @@ extension PerfDiff {
     /// Reads a diff (ours or Logix's); a file that is not one gets an error naming the field.
     public static func read(_ path: String) throws(EvidenceError) -> PerfDiff {
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw EvidenceError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
-        }
+        do { data = try Files.read(path) } catch { throw EvidenceError(.io, error.description) }
         let diff: PerfDiff
         do {
             diff = try JSONDecoder().decode(PerfDiff.self, from: data)

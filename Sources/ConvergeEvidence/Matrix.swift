@@ -1,3 +1,4 @@
+import ConvergeFiles
 import Crypto
 import Foundation
 
@@ -66,7 +67,7 @@ public struct Matrix: Decodable, Sendable {
         }
         candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/converge-matrix.json"))
         for url in candidates {
-            if let data = try? Data(contentsOf: url) { return try Matrix(data: data) }
+            if let data = try? Files.read(url.path) { return try Matrix(data: data) }
         }
         throw EvidenceError(.io, "the matrix file converge-matrix.json was not found (looked in \(candidates.map(\.path).joined(separator: ", "))); keep the ConvergeKernel_ConvergeEvidence.resources folder beside the converge executable")
     }

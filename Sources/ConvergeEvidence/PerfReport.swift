@@ -1,3 +1,4 @@
+import ConvergeFiles
 import Foundation
 
 // The perf report in Logix's field names (docs/perf-report.md; format: Logix perf-evidence
@@ -486,11 +487,7 @@ extension PerfReport {
     /// Reads a report; a file that is not one gets an error naming the file and the field.
     public static func read(_ path: String) throws(EvidenceError) -> PerfReport {
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw EvidenceError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
-        }
+        do { data = try Files.read(path) } catch { throw EvidenceError(.io, error.description) }
         return try decode(data, file: path)
     }
 
@@ -530,11 +527,8 @@ public enum EvidenceJSON {
 
     public static func write<T: Encodable>(_ value: T, to path: String) throws(EvidenceError) {
         let data = try encode(value)
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw EvidenceError(.io, "cannot write \(path): \((error as NSError).localizedDescription)")
-        }
+        // through a symlink, in place for a device (/dev/stdout), never replacing either
+        do { try Files.write(data, to: path) } catch { throw EvidenceError(.io, error.description) }
     }
 }
 

@@ -1,4 +1,5 @@
 import CKernel
+import ConvergeFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -14,15 +15,16 @@ import Darwin
 ///
 /// ```swift
 /// let bytes = try Artifact.encode(graph, policy: .try)          // `converge compile`
-/// let artifact = try Artifact(contentsOf: "graph.ckir")            // mmap + ck_artifact_open
+/// let artifact = try Artifact(contentsOf: "graph.ckir")            // read + ck_artifact_open
 /// let planner = try NativePlanner(artifact: artifact)              // kernel + bytecode from the file
 /// ```
 public struct Artifact: Sendable {
-    /// The file's bytes (mapped or copied, 64-byte aligned) and the validated view into them.
+    /// The file's bytes (read or copied, 64-byte aligned) and the validated view into them.
     final class Storage: @unchecked Sendable {
         let base: UnsafeRawPointer
         let count: Int
-        private let mapped: Bool
+        /// The memory of a file read by ``init(reading:)`` (nil: `allocate`d by ``init(copying:)``).
+        private let region: AlignedBytes?
         /// Pointers into `base`; immutable after init, valid until deinit.
         fileprivate(set) var view = ck_artifact_t()
 
@@ -31,36 +33,22 @@ public struct Artifact: Sendable {
             if let src = bytes.baseAddress, bytes.count > 0 { p.copyMemory(from: src, byteCount: bytes.count) }
             base = UnsafeRawPointer(p)
             count = bytes.count
-            mapped = false
+            region = nil
         }
 
-        init(mapping path: String) throws(ConvergeError) {
-            #if canImport(Glibc)
-            let fd = Glibc.open(path, O_RDONLY)
-            #else
-            let fd = Darwin.open(path, O_RDONLY)
-            #endif
-            guard fd >= 0 else { throw ConvergeError(.io, "cannot read \(path): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            var st = stat()
-            guard fstat(fd, &st) == 0 else { throw ConvergeError(.io, "cannot stat \(path): \(String(cString: strerror(errno)))") }
-            let size = Int(st.st_size)
-            if size == 0 {
-                base = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 64))
-                count = 0
-                mapped = false
-                return
-            }
-            guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-                throw ConvergeError(.io, "cannot map \(path): \(String(cString: strerror(errno)))")
-            }
-            base = UnsafeRawPointer(p)
-            count = size
-            mapped = true
+        /// Reads the file into fresh page-aligned memory (`Files.readAligned`): not mapped, so a
+        /// file truncated or rewritten by another process while in use cannot raise SIGBUS; the
+        /// bytes read are then validated like any others.
+        init(reading path: String) throws(ConvergeError) {
+            let read: AlignedBytes
+            do { read = try Files.readAligned(path) } catch { throw ConvergeError(.io, error.description) }
+            base = UnsafeRawPointer(read.base!)
+            count = read.count
+            region = read
         }
 
         deinit {
-            if mapped { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+            if let region { region.deallocate() }
             else { UnsafeMutableRawPointer(mutating: base).deallocate() }
         }
 
@@ -77,10 +65,13 @@ public struct Artifact: Sendable {
         storage = s
     }
 
-    /// Maps a file (`mmap`, read-only) and validates it in place (`ck_artifact_open`): no copy.
-    /// - Throws: `io` when the file cannot be read; `invalidArtifact` as ``init(bytes:)``.
+    /// Reads a file into 64-byte aligned memory (one copy, no `mmap`: a file truncated by
+    /// another process meanwhile is a clean error, never a SIGBUS) and validates it in place
+    /// (`ck_artifact_open`).
+    /// - Throws: `io` when the path is not a readable regular file (a FIFO, a directory…: the
+    ///   message names the cause); `invalidArtifact` as ``init(bytes:)``.
     public init(contentsOf path: String) throws(ConvergeError) {
-        let s = try Storage(mapping: path)
+        let s = try Storage(reading: path)
         try Self.open(s)
         storage = s
     }

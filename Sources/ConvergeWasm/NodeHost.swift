@@ -59,9 +59,36 @@ public struct V8Timing: Sendable {
 /// temporary directory, spawns `node`, parses its JSON reply (docs/wasm-host.md).
 /// `node` comes from `CONVERGE_NODE` or PATH and must be version 18 or later.
 public enum NodeHost {
-    /// The `node` executable, or `wasmToolchainMissing` saying how to get one.
-    public static func node() throws(ConvergeError) -> URL {
+    /// Time limits of node runs (docs/wasm-host.md, "Time limits"): the `--version` probe 10 s,
+    /// a job the caller's limit (`converge bench`: the matrix's) else ``defaultJobSeconds``.
+    /// `CONVERGE_NODE_TIMEOUT` (seconds) replaces all of them. At the limit node is killed with
+    /// its process group.
+    public static let probeSeconds = 10.0
+    public static let defaultJobSeconds = 600.0
+    static let timeoutVariable = "CONVERGE_NODE_TIMEOUT"
+
+    static func timeLimit(_ fallback: Double) -> Double { ChildProcess.timeLimit(timeoutVariable, default: fallback) }
+
+    private static let nodeLock = NSLock()
+    nonisolated(unsafe) private static var nodeMemo: (key: String, result: Result<(url: URL, version: String), ConvergeError>)?
+
+    /// The `node` executable, or `wasmToolchainMissing` saying how to get one. Probed once per
+    /// process (`node --version`, within the probe's time limit).
+    public static func node() throws(ConvergeError) -> URL { try probe().url }
+
+    static func probe() throws(ConvergeError) -> (url: URL, version: String) {
         let env = ProcessInfo.processInfo.environment
+        let key = "\(env["CONVERGE_NODE"] ?? "")\u{0}\(env["PATH"] ?? "")\u{0}\(env[timeoutVariable] ?? "")"
+        nodeLock.lock()
+        defer { nodeLock.unlock() }
+        if let memo = nodeMemo, memo.key == key { return try memo.result.get() }
+        let result: Result<(url: URL, version: String), ConvergeError>
+        do { result = .success(try findNode(env)) } catch { result = .failure(error) }
+        nodeMemo = (key, result)
+        return try result.get()
+    }
+
+    private static func findNode(_ env: [String: String]) throws(ConvergeError) -> (url: URL, version: String) {
         var candidates: [URL] = []
         if let n = env["CONVERGE_NODE"] { candidates.append(URL(fileURLWithPath: n)) }
         else {
@@ -69,13 +96,20 @@ public enum NodeHost {
                 candidates.append(URL(fileURLWithPath: String(dir)).appendingPathComponent("node"))
             }
         }
+        let limit = timeLimit(probeSeconds)
         for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) {
-            guard let v = try? WasmBuild.run(c, ["--version"]), v.status == 0 else { continue }
-            let major = Int(v.output.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst().split(separator: ".").first ?? "") ?? 0
-            guard major >= 18 else {
-                throw ConvergeError(.wasmToolchainMissing, "\(c.path) is Node \(v.output.trimmingCharacters(in: .whitespacesAndNewlines)); the V8 backends need Node 18 or later (https://nodejs.org, or apt-get install nodejs)")
+            let r: ChildProcess.Result
+            do { r = try ChildProcess.run(c, ["--version"], timeout: limit, mergeStderr: true) } catch { continue }
+            if case .timedOut = r.termination {
+                throw ConvergeError(.wasmToolchainMissing, "\(c.path) --version \(r.termination.description): set \(timeoutVariable)=SECONDS to wait longer, or CONVERGE_NODE to a working node (18 or later)")
             }
-            return c
+            guard r.succeeded else { continue }
+            let v = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let major = Int(v.dropFirst().split(separator: ".").first ?? "") ?? 0
+            guard major >= 18 else {
+                throw ConvergeError(.wasmToolchainMissing, "\(c.path) is Node \(v); the V8 backends need Node 18 or later (https://nodejs.org, or apt-get install nodejs)")
+            }
+            return (c, v)
         }
         throw ConvergeError(.wasmToolchainMissing, "node not found (\(env["CONVERGE_NODE"] != nil ? "CONVERGE_NODE=\(env["CONVERGE_NODE"]!)" : "not on PATH")): the V8 backends (wasm-v8, js-v8) need Node 18 or later (https://nodejs.org, or apt-get install nodejs)")
     }
@@ -105,8 +139,9 @@ public enum NodeHost {
         var nodeFlags: [String] { self == .optimized ? ["--no-liftoff"] : [] }
     }
 
-    /// - Parameter timeoutSeconds: node is terminated after this long (nil: no limit) and the call
-    ///   throws `backendFailure` saying so.
+    /// - Parameter timeoutSeconds: node is killed with its process group after this long (nil:
+    ///   ``defaultJobSeconds``; `CONVERGE_NODE_TIMEOUT` replaces either) and the call throws
+    ///   `backendFailure` saying so.
     /// - Parameter code: also write each graph's bytecode (CKB1, `ExprCompiler` with policy `try`)
     ///   as its `code` file, for the l3 levels.
     /// - Parameter script: the host script (default `wasm-host/cli.mjs`; the browser host passes
@@ -124,7 +159,14 @@ public enum NodeHost {
         do { try fm.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw ConvergeError(.io, "cannot create \(dir.path): \(error.localizedDescription)")
         }
-        defer { if keep == nil { try? fm.removeItem(at: dir) } }
+        // removed on return, and on SIGINT / SIGTERM (ChildProcess.installSignalCleanup)
+        if keep == nil { ChildProcess.registerTemporaryDirectory(dir.path) }
+        defer {
+            if keep == nil {
+                try? fm.removeItem(at: dir)
+                ChildProcess.unregisterTemporaryDirectory(dir.path)
+            }
+        }
         var job = job
         job["wasm"] = ["simd": artifacts.simd.path, "scalar": artifacts.scalar.path]
         var entries = job["graphs"] as? [[String: Any]] ?? []
@@ -150,53 +192,28 @@ public enum NodeHost {
         } catch {
             throw ConvergeError(.io, "cannot write \(jobFile.path): \(error.localizedDescription)")
         }
-        let p = Process()
-        p.executableURL = node
-        p.arguments = tiering.nodeFlags + [script.path, jobFile.path]
-        let out = Pipe()
-        p.standardOutput = out
-        // stderr to a file: a large reply on stdout can then never block on a full stderr pipe
-        let errFile = dir.appendingPathComponent("stderr.txt")
-        _ = fm.createFile(atPath: errFile.path, contents: nil)
-        guard let errHandle = try? FileHandle(forWritingTo: errFile) else {
-            throw ConvergeError(.io, "cannot write \(errFile.path)")
+        let limit = timeLimit(timeoutSeconds ?? defaultJobSeconds)
+        let r: ChildProcess.Result
+        do { r = try ChildProcess.run(node, tiering.nodeFlags + [script.path, jobFile.path], timeout: limit) } catch {
+            throw ConvergeError(.wasmToolchainMissing, "\(error)")
         }
-        p.standardError = errHandle
-        do { try p.run() } catch {
-            throw ConvergeError(.wasmToolchainMissing, "cannot start \(node.path): \(error.localizedDescription)")
+        switch r.termination {
+        case .exited(0): break
+        case .timedOut:
+            throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) (\(node.path)) \(r.termination.description) (the job's time limit; set \(timeoutVariable)=SECONDS to change it)")
+        default:
+            let message = String(decoding: r.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) (\(node.path)) \(r.termination.description): \(message.isEmpty ? "(no message)" : message)")
         }
-        let started = DispatchTime.now().uptimeNanoseconds
-        let watchdog = timeoutSeconds.map { limit in
-            let w = DispatchWorkItem { if p.isRunning { p.terminate() } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: w)
-            return w
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        watchdog?.cancel()
-        try? errHandle.close()
-        if let limit = timeoutSeconds, p.terminationReason == .uncaughtSignal,
-           Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9 >= limit {
-            throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) was stopped after \(Int(limit)) s (the job's time limit)")
-        }
-        guard p.terminationStatus == 0 else {
-            let errData = fm.contents(atPath: errFile.path) ?? Data()
-            let message = String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) exited with \(p.terminationStatus): \(message.isEmpty ? "(no message)" : message)")
-        }
+        let data = r.stdout
         guard let reply = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node \(script.lastPathComponent) replied with no JSON object (\(data.count) bytes)")
         }
         return reply
     }
 
-    /// The Node version string (`v20.…`).
-    public static func version() throws(ConvergeError) -> String {
-        guard let v = try? WasmBuild.run(try node(), ["--version"]) else {
-            throw ConvergeError(.wasmToolchainMissing, "node --version failed")
-        }
-        return v.output.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    /// The Node version string (`v20.…`), from the probe ``node()`` ran.
+    public static func version() throws(ConvergeError) -> String { try probe().version }
 
     // MARK: - plans
 

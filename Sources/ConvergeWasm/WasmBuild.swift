@@ -1,3 +1,4 @@
+import ConvergeFiles
 import ConvergeKernel
 import Foundation
 
@@ -71,9 +72,8 @@ public enum WasmBuild {
         key.add(commonFlags.joined(separator: " "))
         for file in sources + headers {
             key.add(file.lastPathComponent)
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                throw ConvergeError(.wasmToolchainMissing, "cannot read \(file.path)")
-            }
+            let data: Data
+            do { data = try Files.read(file.path) } catch { throw ConvergeError(.wasmToolchainMissing, error.description) }
             key.add(data)
         }
         let dir = cacheRoot(env).appendingPathComponent(String(format: "%016llx", key.value))
@@ -110,8 +110,10 @@ public enum WasmBuild {
             args += sources.map(\.path)
             args += ["-o", tmp.path]
             let result: (status: Int32, output: String)
-            do { result = try run(clang, args) } catch {
-                throw ConvergeError(.wasmBuildFailed, "cannot run \(clang.path): \(error)")
+            do { result = try run(clang, args, timeout: ChildProcess.timeLimit("CONVERGE_WASM_BUILD_TIMEOUT", default: buildSeconds)) } catch {
+                try? fm.removeItem(at: tmp)
+                let hint = error.code == .backendFailure ? " (set CONVERGE_WASM_BUILD_TIMEOUT=SECONDS to allow longer)" : ""
+                throw ConvergeError(.wasmBuildFailed, "building \(flavor.fileName): \(error.message)\(hint)")
             }
             guard result.status == 0 else {
                 try? fm.removeItem(at: tmp)
@@ -176,9 +178,12 @@ public enum WasmBuild {
         }
         for c in candidates {
             tried.append(c.path)
-            guard FileManager.default.isExecutableFile(atPath: c.path),
-                  let targets = try? run(c, ["--print-targets"]), targets.output.contains("wasm32") else { continue }
-            return c
+            guard FileManager.default.isExecutableFile(atPath: c.path) else { continue }
+            do {
+                if try run(c, ["--print-targets"]).output.contains("wasm32") { return c }
+            } catch {
+                tried[tried.count - 1] += " (\(error.message))"
+            }
         }
         throw ConvergeError(.wasmToolchainMissing, "no clang with the wasm32 target (tried \(tried.isEmpty ? "nothing: PATH is empty" : tried.joined(separator: ", "))): install a Swift 6 toolchain from swift.org (its usr/bin has clang and wasm-ld) and put it on PATH, or set CONVERGE_WASM_CLANG")
     }
@@ -206,18 +211,24 @@ public enum WasmBuild {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/converge-kernel/wasm")
     }
 
-    /// Runs a program to completion; stdout and stderr together.
-    public static func run(_ exe: URL, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Time limit of one clang run building a module (`CONVERGE_WASM_BUILD_TIMEOUT` replaces it).
+    public static let buildSeconds = 600.0
+    /// Time limit of a probe (`clang --version`, `git rev-parse`…).
+    public static let probeSeconds = 60.0
+
+    /// Runs a program to completion (stdout and stderr together) in its own process group,
+    /// killed with its group after `timeout` seconds (``ChildProcess``).
+    /// - Throws: `wasmToolchainMissing` when it cannot start; `backendFailure` when it was
+    ///   killed by a signal or ran out of time (the message names the program and the limit).
+    public static func run(_ exe: URL, _ args: [String], timeout: Double = probeSeconds) throws(ConvergeError) -> (status: Int32, output: String) {
+        let r: ChildProcess.Result
+        do { r = try ChildProcess.run(exe, args, timeout: timeout, mergeStderr: true) } catch {
+            throw ConvergeError(.wasmToolchainMissing, error.description)
+        }
+        guard case .exited(let status) = r.termination else {
+            throw ConvergeError(.backendFailure, "\(exe.path) \(args.first ?? "") \(r.termination.description)")
+        }
+        return (status, String(decoding: r.stdout, as: UTF8.self))
     }
 }
 

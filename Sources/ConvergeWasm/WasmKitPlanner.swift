@@ -1,4 +1,5 @@
 import CKernel
+import ConvergeFiles
 import ConvergeKernel
 import Foundation
 import WasmKit
@@ -68,9 +69,8 @@ public final class WasmKitPlanner: RootPlanner {
         self.graph = graph
         self.flavor = flavor
         let url = try WasmBuild.artifacts().url(flavor)
-        guard let bytes = FileManager.default.contents(atPath: url.path) else {
-            throw ConvergeError(.io, "cannot read \(url.path)")
-        }
+        let bytes: Data
+        do { bytes = try Files.read(url.path) } catch { throw ConvergeError(.io, error.description) }
         do {
             let module = try parseWasm(bytes: Array(bytes), features: [.referenceTypes, .simd])
             let engine = Engine()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvergeEvidence
+import ConvergeFiles
 import ConvergeKernel
 import ConvergeWasm
 import Foundation
@@ -66,6 +67,14 @@ struct BenchCommand: ParsableCommand {
         let profileName = profile ?? matrix.defaultProfile
         guard let prof = matrix.profiles[profileName] else {
             throw ConvergeError(.invalidArgument, "unknown profile \"\(profileName)\" (\(matrix.profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        // the outputs, before anything runs: writable, and neither one file nor the input graph
+        let path = out ?? "out/converge.txnCommit.\(Host.os)-\(Host.arch).\(profileName).json"
+        try checkOutputs([("--out", path)] + (html.map { [("--html", $0)] } ?? []), createDirectories: true)
+        if let input = ir ?? artifact {
+            for (flag, o) in [("--out", path), ("--html", html)] where o.map({ Files.sameFile($0, input) }) == true {
+                throw ConvergeError(.invalidArgument, "\(flag) \(o!) is the input graph \(input): it would be overwritten")
+            }
         }
         func list<T: Equatable>(_ s: String?, _ all: [T], _ parse: (String) -> T?, _ what: String) throws -> [T] {
             guard let s else { return all }
@@ -188,19 +197,14 @@ struct BenchCommand: ParsableCommand {
             }
         }
 
-        let path = out ?? "out/converge.txnCommit.\(Host.os)-\(Host.arch).\(profileName).json"
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        do { try Files.createParentDirectories(of: path) } catch { throw ConvergeError(.io, error.description) }
         try EvidenceJSON.write(report, to: path)
         CLIOutput.print(TerminalTable.render(report))
         CLIOutput.print("report: \(CLIOutput.escaped(path)) (\(points.count) points, profile \(profileName), backends \(chosen.map(\.rawValue).joined(separator: ", ")))")
         if let html {
             let page = HTMLReport.render(report)
-            do {
-                try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
-            } catch {
-                throw ConvergeError(.io, "cannot write \(html): \((error as NSError).localizedDescription)")
-            }
+            do { try Files.createParentDirectories(of: html) } catch { throw ConvergeError(.io, error.description) }
+            try writeOutput(Data(page.utf8), to: html)
             CLIOutput.print("html: \(CLIOutput.escaped(html))")
         }
     }

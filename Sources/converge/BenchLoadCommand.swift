@@ -6,7 +6,7 @@ import Foundation
 struct BenchLoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-load",
-        abstract: "Time loading an AOT artifact: mmap + ck_artifact_open (every check, checksums), and the kernel made from it.")
+        abstract: "Time loading an AOT artifact: read + ck_artifact_open (every check, checksums), and the kernel made from it.")
 
     @Argument(help: "The artifact file.")
     var artifact: String
@@ -39,7 +39,7 @@ struct BenchLoadCommand: ParsableCommand {
             return String(format: "median %.2f ms, best %.2f ms", s[s.count / 2], s[0])
         }
         CLIOutput.print("\(CLIOutput.escaped(artifact)): \(a.stepCount) steps, \(a.pathCount) paths, \(a.compiledSteps) compiled steps, \(a.byteCount) bytes")
-        CLIOutput.print("open (mmap + ck_artifact_open: header, checksums of every byte, layout, counts, table invariants): \(stats(open)) over \(runs) runs")
+        CLIOutput.print("open (read + ck_artifact_open: header, checksums of every byte, layout, counts, table invariants): \(stats(open)) over \(runs) runs")
         if !kernel.isEmpty {
             CLIOutput.print("kernel (ck_kernel_create_from_artifact: tables + bytecode verified and copied, closures built): \(stats(kernel))")
         }

@@ -30,6 +30,7 @@ struct CompileCommand: ParsableCommand {
     var noIR = false
 
     func run() throws {
+        try checkOutputs([("-o", output)])
         let graph: StaticIR
         switch (ir, convergeSteps) {
         case (let path?, nil): graph = try loadGraph(path)
@@ -37,11 +38,7 @@ struct CompileCommand: ParsableCommand {
         default: throw ConvergeError(.invalidArgument, "give either an IR file or --converge-steps N (N > 0)")
         }
         let bytes = try Artifact.encode(graph, policy: policy, names: !noNames, ir: !noIR)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-            throw ConvergeError(.io, "cannot write \(output): \((error as NSError).localizedDescription)")
-        }
+        try writeOutput(Data(bytes), to: output)
         let artifact = try Artifact(bytes: bytes)
         CLIOutput.print("\(CLIOutput.escaped(output)): \(graph.stepCount) steps, \(graph.pathCount) paths, \(artifact.compiledSteps) compiled steps, \(bytes.count) bytes, sha256 \(Matrix.sha256Hex(Data(bytes)))")
     }

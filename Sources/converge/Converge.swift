@@ -1,6 +1,8 @@
 import ArgumentParser
 import ConvergeEvidence
+import ConvergeFiles
 import ConvergeKernel
+import ConvergeWasm
 import Foundation
 
 /// `converge`: plan, inspect and benchmark converge graphs with ConvergeKernel.
@@ -19,6 +21,8 @@ struct Converge: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        // Ctrl-C / SIGTERM: kill the node or clang process groups and remove node's job directory
+        ChildProcess.installSignalCleanup()
         var command: any ParsableCommand
         do {
             command = try Converge.parseAsRoot()
@@ -87,15 +91,28 @@ func loadGraph(_ path: String) throws(ConvergeError) -> StaticIR {
 /// Reads and compiles a converge-ir file, also returning the file's bytes (one read).
 func loadGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data) {
     let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-        throw ConvergeError(.io, "cannot read \(path): \((error as NSError).localizedDescription)")
-    }
+    do { data = try Files.read(path) } catch { throw ConvergeError(.io, error.description) }
     return (try StaticIR(json: data), data)
 }
 
-/// Maps and validates an AOT artifact (every check, the kernel's too) and rebuilds its graph from
+/// Checks that the outputs can be written and are distinct files, before the work whose result
+/// goes there (`flag`: the option's name, for messages).
+/// - Throws: `io` naming the output and the cause; `invalidArgument` when two name one file.
+func checkOutputs(_ outputs: [(flag: String, path: String)], createDirectories: Bool = false) throws(ConvergeError) {
+    for (i, o) in outputs.enumerated() {
+        do { try Files.checkWritable(o.path, createDirectories: createDirectories) } catch { throw ConvergeError(.io, error.description) }
+        for p in outputs[..<i] where Files.sameFile(p.path, o.path) {
+            throw ConvergeError(.invalidArgument, "\(p.flag) \(p.path) and \(o.flag) \(o.path) name the same file: one would overwrite the other")
+        }
+    }
+}
+
+/// Writes an output file (`Files.write`: through symlinks, in place for devices).
+func writeOutput(_ data: Data, to path: String) throws(ConvergeError) {
+    do { try Files.write(data, to: path) } catch { throw ConvergeError(.io, error.description) }
+}
+
+/// Reads and validates an AOT artifact (every check, the kernel's too) and rebuilds its graph from
 /// the IR section, also returning the file's bytes (for their sha256).
 func loadArtifactGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data) {
     let artifact = try Artifact(contentsOf: path)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import ConvergeEvidence
+import ConvergeFiles
+import ConvergeKernel
 import Foundation
 
 /// `converge diff BEFORE AFTER`: the perf diff of two reports (docs/perf-diff.md).
@@ -17,6 +19,12 @@ struct DiffCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
+        if let out {
+            try checkOutputs([("--out", out)])
+            for input in [pair.before, pair.after] where Files.sameFile(out, input) {
+                throw ConvergeError(.invalidArgument, "--out \(out) is the input report \(input): it would be overwritten")
+            }
+        }
         let diff: PerfDiff
         do {
             diff = try pair.diff()
