@@ -38,7 +38,7 @@ done
 
 cp Fuzz/frontend-corpus/* "$out/corpus/"
 log="$out/fuzz.log"
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=0 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no \
   "$out/frontend_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -dict=Fuzz/frontend.dict -artifact_prefix="$out/" -print_final_stats=1 "$out/corpus" 2>"$log" || {
   tail -60 "$log" >&2
