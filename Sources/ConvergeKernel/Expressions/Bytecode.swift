@@ -157,117 +157,178 @@ public enum BytecodeCompiler {
     /// The program of one expression. `inputPaths[i]` is the path id dep `i` reads (`.max`: a
     /// dep that normalizes to no path, read as `undefined`). Its `LDNUM`s index the program's own
     /// constant pool (deduplicated by bit pattern).
-    /// - Throws: `invalidExpression` when the program would need more than 255 registers.
+    ///
+    /// Everything the kernel's verifier checks per program holds for the result (docs/bytecode.md,
+    /// "Verification"), so what compiles loads: registers written before read, at most
+    /// ``maxRegisters`` registers and ``maxInstructions`` instructions, valid literals, one `RET`
+    /// last; `LDDEP` reads only `inputPaths`.
+    /// - Throws: `invalidExpression` naming the limit when the program would need more than
+    ///   ``maxRegisters`` registers or more than ``maxInstructions`` instructions (emission stops
+    ///   there: the work is bounded by the limit, not by the tree).
     public static func compile(_ root: ExprNode, inputPaths: [UInt32]) throws(ConvergeError) -> StepProgram {
         var e = Emitter(inputPaths: inputPaths)
         try e.emit(root, into: 0)
-        e.code.append(Instruction(.ret, a: 0))
+        try e.append(Instruction(.ret, a: 0))
         return StepProgram(instructions: e.code, registers: e.maxRegister + 1, constants: e.constants)
     }
+
+    /// Registers per program (`CK_VM_MAX_REGS`).
+    public static let maxRegisters = Int(CK_VM_MAX_REGS)
+    /// Instructions per program, `RET` included (`CK_VM_MAX_PROGRAM`).
+    public static let maxInstructions = Int(CK_VM_MAX_PROGRAM)
 
     private struct Emitter {
         let inputPaths: [UInt32]
         var code: [Instruction] = []
         var constants: [Double] = []
+        var constantIndex: [UInt64: UInt32] = [:]
         var maxRegister = 0
 
         mutating func constant(_ v: Double) -> UInt32 {
-            if let i = constants.firstIndex(where: { $0.bitPattern == v.bitPattern }) { return UInt32(i) }
+            if let i = constantIndex[v.bitPattern] { return i }
             constants.append(v)
+            constantIndex[v.bitPattern] = UInt32(constants.count - 1)
             return UInt32(constants.count - 1)
         }
 
+        mutating func append(_ i: Instruction) throws(ConvergeError) {
+            guard code.count < BytecodeCompiler.maxInstructions else {
+                throw ConvergeError(.invalidExpression, "the expression compiles to more than \(BytecodeCompiler.maxInstructions) instructions; the limit is \(BytecodeCompiler.maxInstructions) per step")
+            }
+            code.append(i)
+        }
+
         mutating func reg(_ r: Int) throws(ConvergeError) -> UInt8 {
-            guard r < Int(CK_VM_MAX_REGS) else {
-                throw ConvergeError(.invalidExpression, "the expression needs more than \(CK_VM_MAX_REGS) registers (nested too deeply to the right)")
+            guard r < BytecodeCompiler.maxRegisters else {
+                throw ConvergeError(.invalidExpression, "the expression needs more than \(BytecodeCompiler.maxRegisters) registers (nested too deeply to the right); the limit is \(BytecodeCompiler.maxRegisters)")
             }
             maxRegister = Swift.max(maxRegister, r)
             return UInt8(r)
         }
 
-        mutating func emit(_ node: ExprNode, into r: Int) throws(ConvergeError) {
-            let d = try reg(r)
-            switch node {
-            case .number(let v): code.append(Instruction(.ldnum, a: d, imm: constant(v)))
-            case .boolean(let b): code.append(Instruction(.ldlit, a: d, b: ConvergeValue.booleanTag, c: b ? 1 : 0))
-            case .null: code.append(Instruction(.ldlit, a: d, b: ConvergeValue.nullTag))
-            case .undefined: code.append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag))
-            case .dep(let i):
-                let p = i >= 0 && i < inputPaths.count ? inputPaths[i] : .max
-                if p == .max { code.append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag)) }
-                else { code.append(Instruction(.lddep, a: d, imm: p)) }
-            case .unary(let op, let x):
-                try emit(x, into: r)
-                let o: Opcode = switch op { case .plus: .tonum; case .negate: .neg; case .not: .not }
-                code.append(Instruction(o, a: d, b: d))
-            case .binary(let op, let x, let y):
-                try emit(x, into: r)
-                try emit(y, into: r + 1)
-                let o: Opcode = switch op {
-                case .add: .add
-                case .subtract: .sub
-                case .multiply: .mul
-                case .divide: .div
-                case .remainder: .mod
-                case .strictEqual: .seq
-                case .strictNotEqual: .sne
-                case .less: .lt
-                case .lessOrEqual: .le
-                case .greater: .gt
-                case .greaterOrEqual: .ge
+        /// What is left to do: compile a subtree into a register, or emit an operation's
+        /// instruction once its operands are in place.
+        enum Work {
+            case node(ExprNode, Int)
+            case unary(UnaryOperator, Int)
+            case binary(BinaryOperator, Int)
+            case logical(LogicalOperator, Int)
+            case select(Int)
+            case toNumber(Int)
+            case fold(MathFunction, Int)
+            case math(MathFunction, Int)
+        }
+
+        // An explicit stack instead of recursion: the stack use does not depend on the tree.
+        mutating func emit(_ root: ExprNode, into r0: Int) throws(ConvergeError) {
+            var work: [Work] = [.node(root, r0)]
+            while let w = work.popLast() {
+                switch w {
+                case .node(let node, let r):
+                    switch node {
+                    case .unary(let op, let x):
+                        work += [.unary(op, r), .node(x, r)]
+                    case .binary(let op, let x, let y):
+                        work += [.binary(op, r), .node(y, r + 1), .node(x, r)]
+                    case .logical(let op, let x, let y):
+                        work += [.logical(op, r), .node(y, r + 1), .node(x, r)]
+                    case .conditional(let t, let x, let y):
+                        work += [.select(r), .node(y, r + 2), .node(x, r + 1), .node(t, r)]
+                    case .call(let f, let args) where f == .max || f == .min:
+                        // Math.max() is -Infinity, Math.max(x) is ToNumber(x); more arguments fold
+                        // pairwise (NaN wins and ±0 order either way: the fold equals the n-ary function)
+                        guard let first = args.first else {
+                            try append(Instruction(.ldnum, a: try reg(r), imm: constant(f == .max ? -.infinity : .infinity)))
+                            continue
+                        }
+                        var steps: [Work] = [.node(first, r)]
+                        if args.count == 1 { steps.append(.toNumber(r)) }
+                        for arg in args.dropFirst() { steps += [.node(arg, r + 1), .fold(f, r)] }
+                        work += steps.reversed()
+                    case .call(let f, let args):
+                        // one argument; a missing one is undefined; extra ones are evaluated by
+                        // JavaScript and ignored (no side effects in C0: not emitted)
+                        work += [.math(f, r), .node(args.first ?? .undefined, r)]
+                    default:
+                        try emitLeaf(node, r)
+                    }
+                case .unary(let op, let r): try emitUnary(op, r)
+                case .binary(let op, let r): try emitBinary(op, r)
+                case .logical(let op, let r): try emitLogical(op, r)
+                case .select(let r): try emitSelect(r)
+                case .toNumber(let r):
+                    let d = try reg(r)
+                    try append(Instruction(.tonum, a: d, b: d))
+                case .fold(let f, let r):
+                    let d = try reg(r)
+                    try append(Instruction(f == .max ? .max : .min, a: d, b: d, c: try reg(r + 1)))
+                case .math(let f, let r):
+                    let d = try reg(r)
+                    let o: Opcode = switch f {
+                    case .abs: .abs
+                    case .floor: .floor
+                    case .ceil: .ceil
+                    case .round: .round
+                    case .trunc: .trunc
+                    case .sign: .sign
+                    default: .sqrt
+                    }
+                    try append(Instruction(o, a: d, b: d))
                 }
-                code.append(Instruction(o, a: d, b: d, c: try reg(r + 1)))
-            case .logical(let op, let x, let y):
-                try emit(x, into: r)
-                try emit(y, into: r + 1)
-                let n = try reg(r + 1)
-                switch op {
-                case .and: code.append(Instruction(.sel, a: d, b: d, c: n, imm: UInt32(d)))   // x ? y : x
-                case .or: code.append(Instruction(.sel, a: d, b: d, c: d, imm: UInt32(n)))    // x ? x : y
-                case .coalesce: code.append(Instruction(.seln, a: d, b: d, c: n))             // x ?? y
-                }
-            case .conditional(let t, let x, let y):
-                try emit(t, into: r)
-                try emit(x, into: r + 1)
-                try emit(y, into: r + 2)
-                code.append(Instruction(.sel, a: d, b: d, c: try reg(r + 1), imm: UInt32(try reg(r + 2))))
-            case .call(let f, let args):
-                try emitCall(f, args, into: r)
             }
         }
 
-        mutating func emitCall(_ f: MathFunction, _ args: [ExprNode], into r: Int) throws(ConvergeError) {
+        mutating func emitLeaf(_ node: ExprNode, _ r: Int) throws(ConvergeError) {
             let d = try reg(r)
-            switch f {
-            case .max, .min:
-                // Math.max() is -Infinity, Math.max(x) is ToNumber(x); more arguments fold pairwise
-                // (NaN wins and ±0 order either way, so the fold equals the n-ary function).
-                guard let first = args.first else {
-                    code.append(Instruction(.ldnum, a: d, imm: constant(f == .max ? -.infinity : .infinity)))
-                    return
-                }
-                try emit(first, into: r)
-                if args.count == 1 { code.append(Instruction(.tonum, a: d, b: d)) }
-                for arg in args.dropFirst() {
-                    try emit(arg, into: r + 1)
-                    code.append(Instruction(f == .max ? .max : .min, a: d, b: d, c: try reg(r + 1)))
-                }
-            default:
-                // one argument; a missing one is undefined; extra ones are evaluated by JavaScript
-                // and ignored (no side effects in C0: not emitted)
-                if let first = args.first { try emit(first, into: r) }
-                else { code.append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag)) }
-                let o: Opcode = switch f {
-                case .abs: .abs
-                case .floor: .floor
-                case .ceil: .ceil
-                case .round: .round
-                case .trunc: .trunc
-                case .sign: .sign
-                default: .sqrt
-                }
-                code.append(Instruction(o, a: d, b: d))
+            switch node {
+            case .number(let v): try append(Instruction(.ldnum, a: d, imm: constant(v)))
+            case .boolean(let b): try append(Instruction(.ldlit, a: d, b: ConvergeValue.booleanTag, c: b ? 1 : 0))
+            case .null: try append(Instruction(.ldlit, a: d, b: ConvergeValue.nullTag))
+            case .dep(let i):
+                let p = i >= 0 && i < inputPaths.count ? inputPaths[i] : .max
+                if p == .max { try append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag)) }
+                else { try append(Instruction(.lddep, a: d, imm: p)) }
+            default: try append(Instruction(.ldlit, a: d, b: ConvergeValue.undefinedTag))
             }
+        }
+
+        mutating func emitUnary(_ op: UnaryOperator, _ r: Int) throws(ConvergeError) {
+            let d = try reg(r)
+            let o: Opcode = switch op { case .plus: .tonum; case .negate: .neg; case .not: .not }
+            try append(Instruction(o, a: d, b: d))
+        }
+
+        mutating func emitBinary(_ op: BinaryOperator, _ r: Int) throws(ConvergeError) {
+            let d = try reg(r)
+            let o: Opcode = switch op {
+            case .add: .add
+            case .subtract: .sub
+            case .multiply: .mul
+            case .divide: .div
+            case .remainder: .mod
+            case .strictEqual: .seq
+            case .strictNotEqual: .sne
+            case .less: .lt
+            case .lessOrEqual: .le
+            case .greater: .gt
+            case .greaterOrEqual: .ge
+            }
+            try append(Instruction(o, a: d, b: d, c: try reg(r + 1)))
+        }
+
+        mutating func emitLogical(_ op: LogicalOperator, _ r: Int) throws(ConvergeError) {
+            let d = try reg(r)
+            let n = try reg(r + 1)
+            switch op {
+            case .and: try append(Instruction(.sel, a: d, b: d, c: n, imm: UInt32(d)))   // x ? y : x
+            case .or: try append(Instruction(.sel, a: d, b: d, c: d, imm: UInt32(n)))    // x ? x : y
+            case .coalesce: try append(Instruction(.seln, a: d, b: d, c: n))             // x ?? y
+            }
+        }
+
+        mutating func emitSelect(_ r: Int) throws(ConvergeError) {
+            let d = try reg(r)
+            try append(Instruction(.sel, a: d, b: d, c: try reg(r + 1), imm: UInt32(try reg(r + 2))))
         }
     }
 }

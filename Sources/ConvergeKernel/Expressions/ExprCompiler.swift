@@ -1,3 +1,5 @@
+import CKernel
+
 /// What to do with a computed step whose `expr` does not compile.
 ///
 /// A step's own `compile` field (``IRStep/compile``) decides for that step; the `policy` given
@@ -111,22 +113,46 @@ public enum ExprCompiler {
         return CompileReport(entries: entries)
     }
 
+    /// Instructions in one graph's bytecode (`CK_MAX_EDGES`: the verifier's bound on `step_offsets`).
+    public static let maxGraphInstructions = Int(CK_MAX_EDGES)
+    /// Distinct constants in one graph's bytecode (`CK_VM_MAX_CONSTS`).
+    public static let maxGraphConstants = Int(CK_VM_MAX_CONSTS)
+
     /// Compiles a loaded graph's steps (its ``StaticIR/ir``, in declaration order) and emits the
-    /// VM program of every compiled step (``CompileReport/bytecode``, docs/bytecode.md). A step
-    /// whose program cannot be emitted (more than 255 registers) falls back, or fails under `must`.
+    /// VM program of every compiled step (``CompileReport/bytecode``, docs/bytecode.md). Every
+    /// limit the kernel's verifier enforces is enforced here, so the bytecode returned always
+    /// loads: a step whose program would break one (more than 255 registers or 65,535
+    /// instructions; the graph past 2^28 instructions or 2^24 constants) falls back with the
+    /// limit as its reason, or fails under `must`.
     public static func compile(_ graph: StaticIR, policy: CompilePolicy) throws(ConvergeError) -> CompileReport {
+        try compile(graph, policy: policy, limits: (maxGraphInstructions, maxGraphConstants))
+    }
+
+    /// ``compile(_:policy:)-(StaticIR,_)`` with other graph-wide limits (tests: the real ones
+    /// need graphs of 2^24 constants).
+    static func compile(_ graph: StaticIR, policy: CompilePolicy, limits: (instructions: Int, constants: Int))
+        throws(ConvergeError) -> CompileReport {
         let parsed = try compile(graph.ir, policy: policy)
         let stepOfDecl = graph.stepIdsByDeclaration()
         var programs = [StepProgram?](repeating: nil, count: graph.stepCount)
         var constants: [Double] = []
         var constantIndex: [UInt64: UInt32] = [:]
+        var totalInstructions = 0
         var entries = parsed.entries
         for (n, entry) in parsed.entries.enumerated() {
             guard let expr = entry.compiled else { continue }
             let s = stepOfDecl[entry.stepIndex]
             let lo = Int(graph.inputOffsets[s]), hi = Int(graph.inputOffsets[s + 1])
-            do {
+            do throws(ConvergeError) {
                 let program = try BytecodeCompiler.compile(expr.root, inputPaths: Array(graph.inputPaths[lo..<hi]))
+                // the graph-wide limits of the kernel's verifier: total instructions, constants
+                if totalInstructions + program.instructions.count > limits.instructions {
+                    throw ConvergeError(.invalidExpression, "the graph's bytecode would exceed \(limits.instructions) instructions; the limit is \(limits.instructions)")
+                }
+                let fresh = Set(program.constants.map(\.bitPattern).filter { constantIndex[$0] == nil }).count
+                if constants.count + fresh > limits.constants {
+                    throw ConvergeError(.invalidExpression, "the graph's bytecode would exceed \(limits.constants) distinct constants; the limit is \(limits.constants)")
+                }
                 // re-index the program's constants into the shared, deduplicated pool
                 var p = program
                 for k in p.instructions.indices where p.instructions[k].op == .ldnum {
@@ -141,6 +167,7 @@ public enum ExprCompiler {
                     }
                 }
                 p.constants = []
+                totalInstructions += p.instructions.count
                 programs[s] = p
             } catch {
                 let step = graph.ir.steps[entry.stepIndex]

@@ -14,54 +14,73 @@ public enum ExprEvaluator {
         evaluate(node, inputs)
     }
 
+    // The recursion (one frame per tree level; the parser bounds the height, docs/expressions.md
+    // "Limits") goes through this function only; everything else is in helpers so that its frame
+    // stays small in a debug build (where nothing is inlined).
     static func evaluate<D: ExprDeps>(_ node: ExprNode, _ deps: D) -> ConvergeValue {
+        switch node {
+        case .dep(let i): return deps.value(i)
+        case .unary(let op, let operand): return unary(op, evaluate(operand, deps))
+        case .binary(let op, let l, let r): return binary(op, evaluate(l, deps), evaluate(r, deps))
+        case .logical(let op, let l, let r):
+            let left = evaluate(l, deps)
+            return takesRight(op, left) ? evaluate(r, deps) : left
+        case .conditional(let t, let c, let a):
+            return evaluate(toBoolean(evaluate(t, deps)) ? c : a, deps)
+        case .call(let f, let args): return call(f, args, deps)
+        default: return literal(node)
+        }
+    }
+
+    static func literal(_ node: ExprNode) -> ConvergeValue {
         switch node {
         case .number(let d): return .number(d)
         case .boolean(let b): return .boolean(b)
         case .null: return .null
-        case .undefined: return .undefined
-        case .dep(let i): return deps.value(i)
-        case .unary(let op, let operand):
-            let v = evaluate(operand, deps)
-            switch op {
-            case .plus: return .number(toNumber(v))
-            case .negate: return .number(-toNumber(v))
-            case .not: return .boolean(!toBoolean(v))
+        default: return .undefined
+        }
+    }
+
+    static func unary(_ op: UnaryOperator, _ v: ConvergeValue) -> ConvergeValue {
+        switch op {
+        case .plus: return .number(toNumber(v))
+        case .negate: return .number(-toNumber(v))
+        case .not: return .boolean(!toBoolean(v))
+        }
+    }
+
+    /// Whether `left op right` is `right` (else `left`): `&&` on truthy, `||` on falsy, `??` on nullish.
+    static func takesRight(_ op: LogicalOperator, _ left: ConvergeValue) -> Bool {
+        switch op {
+        case .and: return toBoolean(left)
+        case .or: return !toBoolean(left)
+        case .coalesce:
+            switch left {
+            case .null, .undefined: return true
+            default: return false
             }
-        case .binary(let op, let l, let r):
-            return binary(op, evaluate(l, deps), evaluate(r, deps))
-        case .logical(let op, let l, let r):
-            let left = evaluate(l, deps)
-            switch op {
-            case .and: return toBoolean(left) ? evaluate(r, deps) : left
-            case .or: return toBoolean(left) ? left : evaluate(r, deps)
-            case .coalesce:
-                switch left {
-                case .null, .undefined: return evaluate(r, deps)
-                default: return left
+        }
+    }
+
+    @inline(never)
+    static func call<D: ExprDeps>(_ f: MathFunction, _ args: [ExprNode], _ deps: D) -> ConvergeValue {
+        switch f {
+        case .max, .min:
+            // ToNumber of every argument, then the extreme (NaN wins; ±0 ordered)
+            var m: Double = f == .max ? -.infinity : .infinity
+            var nan = false
+            for a in args {
+                let v = toNumber(evaluate(a, deps))
+                if v.isNaN { nan = true; continue }
+                if f == .max {
+                    if v > m || (v == 0 && m == 0 && m.sign == .minus) { m = v }
+                } else {
+                    if v < m || (v == 0 && m == 0 && v.sign == .minus) { m = v }
                 }
             }
-        case .conditional(let t, let c, let a):
-            return toBoolean(evaluate(t, deps)) ? evaluate(c, deps) : evaluate(a, deps)
-        case .call(let f, let args):
-            switch f {
-            case .max, .min:
-                // ToNumber of every argument, then the extreme (NaN wins; ±0 ordered)
-                var m: Double = f == .max ? -.infinity : .infinity
-                var nan = false
-                for a in args {
-                    let v = toNumber(evaluate(a, deps))
-                    if v.isNaN { nan = true; continue }
-                    if f == .max {
-                        if v > m || (v == 0 && m == 0 && m.sign == .minus) { m = v }
-                    } else {
-                        if v < m || (v == 0 && m == 0 && v.sign == .minus) { m = v }
-                    }
-                }
-                return .number(nan ? .nan : m)
-            default:
-                return .number(unary(f, args.first.map { toNumber(evaluate($0, deps)) } ?? .nan))
-            }
+            return .number(nan ? .nan : m)
+        default:
+            return .number(unary(f, args.first.map { toNumber(evaluate($0, deps)) } ?? .nan))
         }
     }
 

@@ -4,11 +4,26 @@
 /// Every failure is an `invalidExpression` error whose message names the offending construct and
 /// its offset (in UTF-8 bytes from the start of the text), e.g.
 /// `unsupported operator "**" at offset 2` or `unknown dep "c" at offset 6`. Any input — however
-/// malformed or deeply nested — yields a tree or an error, never a crash.
+/// long, malformed or deeply nested — yields a tree or an error, never a crash: the text length,
+/// the nesting and the tree's height are bounded (``maxLength``, ``maxNesting``, ``maxDepth``)
+/// before anything deep is built, so the parser's recursion, the evaluator's, and Swift's release
+/// of the nodes stay within a 512 KB thread stack, also in a debug build.
 public struct ExprParser: Sendable {
-    /// Nesting deeper than this (parentheses, prefix operators, conditionals, call arguments) is
-    /// rejected, so the recursive descent cannot exhaust the stack.
-    public static let maxDepth = 200
+    /// The longest expression text accepted, in UTF-8 bytes (64 KiB); longer text is rejected
+    /// before it is parsed.
+    public static let maxLength = 65_536
+
+    /// How deep the parser may recurse: each pair of parentheses, prefix operator (`-`, `+`,
+    /// `!`), `?:` and `Math` call enclosing a point is one level. The recursive-descent parser
+    /// takes up to ~9 KB of stack per level in a debug build; 32 levels stay well inside a
+    /// 512 KB thread stack.
+    public static let maxNesting = 32
+
+    /// How many operators deep a tree may be: its height, each operator one level above its
+    /// operands (a chain `a + b + c` is 3 levels, `-(-a)` 3; a flat chain of 500 terms is at the
+    /// limit). Every walk over a tree (evaluator; `==`, printing and the bytecode compiler use
+    /// explicit stacks) and Swift's release of its nodes recurse at most this deep.
+    public static let maxDepth = 500
 
     /// The step's deps, in declaration order; a reference resolves to its first occurrence.
     public let deps: [String]
@@ -18,9 +33,13 @@ public struct ExprParser: Sendable {
 
     /// Parses `text` into a tree whose dep references index ``deps``.
     public func parse(_ text: String) throws(ConvergeError) -> ExprNode {
+        let length = text.utf8.count
+        if length > Self.maxLength {
+            throw ConvergeError(.invalidExpression, "expression is \(length) bytes long; the limit is \(Self.maxLength)")
+        }
         var state = State(bytes: Array(text.utf8), deps: deps)
         try state.advance()
-        let node = try state.parseConditional()
+        let node = try state.parseConditional().node
         if state.tokenIs(",") { throw state.error("unsupported operator", ",", at: state.token.start) }
         if state.token.kind != .end { throw state.unexpected() }
         return node
@@ -49,10 +68,16 @@ private struct State {
     var pos = 0
     var token = Token(kind: .end, start: 0, end: 0)
     var depth = 0
+    /// Each dep's first position (a dictionary, so a long text over many deps stays linear).
+    let depIndex: [String: Int]
 
     init(bytes: [UInt8], deps: [String]) {
         self.bytes = bytes
         self.deps = deps
+        var index: [String: Int] = [:]
+        index.reserveCapacity(deps.count)
+        for (i, d) in deps.enumerated() where index[d] == nil { index[d] = i }
+        depIndex = index
     }
 
     // MARK: - Errors
@@ -71,6 +96,21 @@ private struct State {
     func unexpected() -> ConvergeError {
         if token.kind == .end { return ConvergeError(.invalidExpression, "unexpected end of expression at offset \(token.start)") }
         return error("unexpected", text(token.start, token.end), at: token.start)
+    }
+
+    /// Whether the current token is the punctuator of these one or two bytes (no strings: this
+    /// is called on the parser's recursion path, whose frames must stay small).
+    func isPunct(_ c: UInt8, _ d: UInt8? = nil) -> Bool {
+        guard token.kind == .punct, bytes[token.start] == c else { return false }
+        guard let d else { return token.end - token.start == 1 }
+        return token.end - token.start == 2 && bytes[token.start + 1] == d
+    }
+
+    /// At a token that cannot follow: `,` outside a call is an unsupported operator.
+    @inline(never)
+    func unexpectedOrComma() -> ConvergeError {
+        if tokenIs(",") { return error("unsupported operator", ",", at: token.start) }
+        return unexpected()
     }
 
     func tokenIs(_ p: String) -> Bool {
@@ -196,121 +236,197 @@ private struct State {
 
     // MARK: - Grammar
 
+    /// A subtree and its height (a leaf is 1; an operator node is one more than its tallest operand).
+    typealias Parsed = (node: ExprNode, height: Int)
+
+    func tooDeep(at offset: Int) -> ConvergeError {
+        ConvergeError(.invalidExpression, "expression is more than \(ExprParser.maxDepth) operators deep at offset \(offset); the limit is \(ExprParser.maxDepth)")
+    }
+
+    /// One more level of recursion (parentheses, a prefix operator, `?:`, a call).
     mutating func enter() throws(ConvergeError) {
         depth += 1
-        if depth > ExprParser.maxDepth {
-            throw ConvergeError(.invalidExpression, "expression nested deeper than \(ExprParser.maxDepth) at offset \(token.start)")
+        if depth > ExprParser.maxNesting {
+            throw ConvergeError(.invalidExpression, "expression nests more than \(ExprParser.maxNesting) levels deep at offset \(token.start); the limit is \(ExprParser.maxNesting)")
         }
     }
 
+    /// An operator node whose tallest operand is `h` high, made at `offset` (its operator).
+    func node(_ n: ExprNode, _ h: Int, at offset: Int) throws(ConvergeError) -> Parsed {
+        if h + 1 > ExprParser.maxDepth { throw tooDeep(at: offset) }
+        return (n, h + 1)
+    }
+
+    // The functions a level of parentheses recurses through (parseConditional, parseShortCircuit,
+    // parseBinary, parseUnary, parsePrimary, parseParenthesized) do little themselves and hand
+    // the rest to helpers, so that their stack frames — many per level — stay small even in a
+    // debug build.
+
     /// ConditionalExpression: ShortCircuit (`?` Conditional `:` Conditional)?
-    mutating func parseConditional() throws(ConvergeError) -> ExprNode {
+    mutating func parseConditional() throws(ConvergeError) -> Parsed {
+        let test = try parseShortCircuit()
+        guard isPunct(0x3F) else { return test }   // ?
+        return try parseConditionalRest(test)
+    }
+
+    @inline(never)
+    mutating func parseConditionalRest(_ test: Parsed) throws(ConvergeError) -> Parsed {
+        let at = token.start
         try enter()
         defer { depth -= 1 }
-        let test = try parseShortCircuit()
-        guard tokenIs("?") else { return test }
         try advance()
         let consequent = try parseConditional()
         guard tokenIs(":") else { throw unexpected() }
         try advance()
         let alternate = try parseConditional()
-        return .conditional(test, consequent, alternate)
+        return try node(.conditional(test.node, consequent.node, alternate.node),
+                        Swift.max(test.height, consequent.height, alternate.height), at: at)
     }
 
     /// `a ?? b ?? c`, or an `||`/`&&` chain; mixing them without parentheses is a JavaScript
     /// SyntaxError.
-    mutating func parseShortCircuit() throws(ConvergeError) -> ExprNode {
+    mutating func parseShortCircuit() throws(ConvergeError) -> Parsed {
         let first = try parseEquality()
+        guard isPunct(0x3F, 0x3F) || isPunct(0x26, 0x26) || isPunct(0x7C, 0x7C) else { return first }   // ?? && ||
+        return try parseShortCircuitRest(first)
+    }
+
+    @inline(never)
+    mutating func parseShortCircuitRest(_ first: Parsed) throws(ConvergeError) -> Parsed {
         if tokenIs("??") {
-            var node = first
+            var left = first
             while tokenIs("??") {
+                let at = token.start
                 try advance()
-                node = .logical(.coalesce, node, try parseEquality())
+                let right = try parseEquality()
+                left = try node(.logical(.coalesce, left.node, right.node), Swift.max(left.height, right.height), at: at)
             }
             if tokenIs("&&") || tokenIs("||") { throw mixError() }
-            return node
+            return left
         }
-        var node = try parseAndRest(first)
+        var left = try parseAndRest(first)
         while tokenIs("||") {
+            let at = token.start
             try advance()
-            node = .logical(.or, node, try parseAndRest(try parseEquality()))
+            let right = try parseAndRest(try parseEquality())
+            left = try node(.logical(.or, left.node, right.node), Swift.max(left.height, right.height), at: at)
         }
         if tokenIs("??") { throw mixError() }
-        return node
+        return left
     }
 
     func mixError() -> ConvergeError {
         ConvergeError(.invalidExpression, "\"??\" mixed with \"&&\" or \"||\" without parentheses at offset \(token.start)")
     }
 
-    mutating func parseAndRest(_ first: ExprNode) throws(ConvergeError) -> ExprNode {
-        var node = first
+    mutating func parseAndRest(_ first: Parsed) throws(ConvergeError) -> Parsed {
+        var left = first
         while tokenIs("&&") {
+            let at = token.start
             try advance()
-            node = .logical(.and, node, try parseEquality())
+            let right = try parseEquality()
+            left = try node(.logical(.and, left.node, right.node), Swift.max(left.height, right.height), at: at)
         }
-        return node
+        return left
     }
 
-    mutating func parseBinaryLevel(_ ops: [BinaryOperator], next: (inout State) throws(ConvergeError) -> ExprNode) throws(ConvergeError) -> ExprNode {
-        var node = try next(&self)
-        while true {
-            guard let op = ops.first(where: { tokenIs($0.rawValue) }) else { return node }
+    /// The binary operator at the current token and its precedence (higher binds tighter).
+    func binaryOperator() -> (op: BinaryOperator, precedence: Int)? {
+        guard token.kind == .punct else { return nil }
+        for (op, p) in Self.binaryPrecedence where tokenIs(op.rawValue) { return (op, p) }
+        return nil
+    }
+
+    static let binaryPrecedence: [(BinaryOperator, Int)] = [
+        (.strictEqual, 1), (.strictNotEqual, 1),
+        (.less, 2), (.lessOrEqual, 2), (.greater, 2), (.greaterOrEqual, 2),
+        (.add, 3), (.subtract, 3),
+        (.multiply, 4), (.divide, 4), (.remainder, 4),
+    ]
+
+    /// Equality, Relational, Additive and Multiplicative by precedence climbing: left-associative
+    /// chains are loops, and an operand recurses only into a tighter level (at most four frames),
+    /// so a level of parentheses costs few stack frames.
+    mutating func parseBinary(_ minPrecedence: Int) throws(ConvergeError) -> Parsed {
+        let first = try parseUnary()
+        guard let next = binaryOperator(), next.precedence >= minPrecedence else { return first }
+        return try parseBinaryRest(first, minPrecedence)
+    }
+
+    @inline(never)
+    mutating func parseBinaryRest(_ first: Parsed, _ minPrecedence: Int) throws(ConvergeError) -> Parsed {
+        var left = first
+        while let (op, precedence) = binaryOperator(), precedence >= minPrecedence {
+            let at = token.start
             try advance()
-            node = .binary(op, node, try next(&self))
+            let right = try parseBinary(precedence + 1)
+            left = try node(.binary(op, left.node, right.node), Swift.max(left.height, right.height), at: at)
         }
+        return left
     }
 
-    mutating func parseEquality() throws(ConvergeError) -> ExprNode {
-        try parseBinaryLevel([.strictEqual, .strictNotEqual]) { (s: inout State) throws(ConvergeError) in try s.parseRelational() }
+    mutating func parseEquality() throws(ConvergeError) -> Parsed { try parseBinary(1) }
+
+    mutating func parseUnary() throws(ConvergeError) -> Parsed {
+        guard isPunct(0x2D) || isPunct(0x2B) || isPunct(0x21) else { return try parsePrimary() }   // - + !
+        return try parsePrefixed()
     }
 
-    mutating func parseRelational() throws(ConvergeError) -> ExprNode {
-        try parseBinaryLevel([.less, .lessOrEqual, .greater, .greaterOrEqual]) { (s: inout State) throws(ConvergeError) in try s.parseAdditive() }
-    }
-
-    mutating func parseAdditive() throws(ConvergeError) -> ExprNode {
-        try parseBinaryLevel([.add, .subtract]) { (s: inout State) throws(ConvergeError) in try s.parseMultiplicative() }
-    }
-
-    mutating func parseMultiplicative() throws(ConvergeError) -> ExprNode {
-        try parseBinaryLevel([.multiply, .divide, .remainder]) { (s: inout State) throws(ConvergeError) in try s.parseUnary() }
-    }
-
-    mutating func parseUnary() throws(ConvergeError) -> ExprNode {
-        guard let op = UnaryOperator.allCases.first(where: { tokenIs($0.rawValue) }) else { return try parsePrimary() }
+    @inline(never)
+    mutating func parsePrefixed() throws(ConvergeError) -> Parsed {
+        let op: UnaryOperator = tokenIs("-") ? .negate : tokenIs("+") ? .plus : .not
+        let at = token.start
         try enter()
         defer { depth -= 1 }
         try advance()
-        return .unary(op, try parseUnary())
+        let operand = try parseUnary()
+        return try node(.unary(op, operand.node), operand.height, at: at)
+    }
+
+    mutating func parsePrimary() throws(ConvergeError) -> Parsed {
+        switch token.kind {
+        case .punct:
+            guard isPunct(0x28) else { throw unexpected() }
+            return try parseParenthesized()
+        case .identifier:
+            let start = token.start
+            let path = try parsePath()
+            guard let f = path.call else { return (path.leaf, 1) }
+            return try parseCall(f, at: start)
+        case .number:
+            let v = token.number
+            try advance()
+            return (.number(v), 1)
+        case .end:
+            throw unexpected()
+        }
+    }
+
+    @inline(never)
+    mutating func parseParenthesized() throws(ConvergeError) -> Parsed {
+        try enter()
+        defer { depth -= 1 }
+        try advance()
+        let inner = try parseConditional()
+        guard isPunct(0x29) else { throw unexpectedOrComma() }
+        try advance()
+        return inner
+    }
+
+    @inline(never)
+    mutating func parseCall(_ f: MathFunction, at start: Int) throws(ConvergeError) -> Parsed {
+        let args = try parseArguments()
+        return try node(.call(f, args.map(\.node)), args.map(\.height).max() ?? 0, at: start)
     }
 
     static let unsupportedWords: Set<String> = ["typeof", "void", "delete", "new", "this", "in", "instanceof",
                                                 "await", "yield", "function", "class", "super", "import"]
 
-    mutating func parsePrimary() throws(ConvergeError) -> ExprNode {
+    /// A path: identifiers joined by dots — a literal, a dep, or (followed by `(`) a `Math`
+    /// function, whose arguments the caller parses (so this frame is not on the recursion).
+    @inline(never)
+    mutating func parsePath() throws(ConvergeError) -> (leaf: ExprNode, call: MathFunction?) {
         let start = token.start
-        switch token.kind {
-        case .end:
-            throw unexpected()
-        case .number:
-            let v = token.number
-            try advance()
-            return .number(v)
-        case .punct:
-            guard tokenIs("(") else { throw unexpected() }
-            try enter()
-            defer { depth -= 1 }
-            try advance()
-            let inner = try parseConditional()
-            if tokenIs(",") { throw error("unsupported operator", ",", at: token.start) }
-            guard tokenIs(")") else { throw unexpected() }
-            try advance()
-            return inner
-        case .identifier:
-            break
-        }
-        // A path: identifiers joined by dots.
         var segments = [text(token.start, token.end)]
         var end = token.end
         try advance()
@@ -324,21 +440,21 @@ private struct State {
         let path = segments.joined(separator: ".")
         if tokenIs("(") {
             if segments.count == 2, segments[0] == "Math", let f = MathFunction(rawValue: segments[1]) {
-                return .call(f, try parseArguments())
+                return (.undefined, f)
             }
             throw error("unsupported construct", text(start, closingParen(from: token.start)), at: start)
         }
         if segments.count == 1 {
             switch path {
-            case "true": return .boolean(true)
-            case "false": return .boolean(false)
-            case "null": return .null
-            case "undefined": return .undefined
+            case "true": return (.boolean(true), nil)
+            case "false": return (.boolean(false), nil)
+            case "null": return (.null, nil)
+            case "undefined": return (.undefined, nil)
             default:
                 if Self.unsupportedWords.contains(path) { throw error("unsupported construct", path, at: start) }
             }
         }
-        if let i = deps.firstIndex(of: path) { return .dep(i) }
+        if let i = depIndex[path] { return (.dep(i), nil) }
         if ["true", "false", "null", "undefined", "Math"].contains(segments[0]) || Self.unsupportedWords.contains(segments[0]) {
             throw error("unsupported construct", text(start, end), at: start)
         }
@@ -361,11 +477,11 @@ private struct State {
     }
 
     /// `( [Conditional (, Conditional)*] )` with the current token at `(`.
-    mutating func parseArguments() throws(ConvergeError) -> [ExprNode] {
+    mutating func parseArguments() throws(ConvergeError) -> [Parsed] {
         try enter()
         defer { depth -= 1 }
         try advance()
-        var args: [ExprNode] = []
+        var args: [Parsed] = []
         if tokenIs(")") {
             try advance()
             return args
