@@ -31,6 +31,11 @@ for c in CKernel/src/*.c; do
     -ICKernel/include -ICKernel/src/internal -c "$c" -o "$o"
   objs+=("$o")
 done
+# ConvergeFiles (the library's file reader) as a module of its own, as in the package
+"$swiftc" -swift-version 6 -parse-as-library -O -wmo -g -sanitize=fuzzer,address -module-name ConvergeFiles \
+  -package-name ConvergeKernel -emit-module -emit-module-path "$out/module/ConvergeFiles.swiftmodule" \
+  -c $(find Sources/ConvergeFiles -name '*.swift' | sort) -o "$out/obj/ConvergeFiles.o"
+objs+=("$out/obj/ConvergeFiles.o")
 "$swiftc" -swift-version 6 -parse-as-library -O -g -sanitize=fuzzer,address -Xclang-linker -fsanitize=undefined -use-ld=lld \
   -module-name FrontendFuzz -package-name ConvergeKernel -I "$out/module" -Xcc -I"$root/CKernel/include" \
   $(find Sources/ConvergeKernel -name '*.swift' | sort) Fuzz/frontend_fuzz.swift \
