@@ -133,7 +133,7 @@ import Testing
         #expect(vmSteps > 100, "the VM ran only \(vmSteps) steps from artifacts")
     }
 
-    @Test func aMappedFileLoadsInPlace() throws {
+    @Test func aFileLoadsFromDisk() throws {
         let (g, bytes) = Self.sample
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("artifact-\(UUID().uuidString).ckir")
         defer { try? FileManager.default.removeItem(at: url) }
