@@ -94,17 +94,28 @@ struct Registry {
             cursor[slot] += 1
         }
         cursor = []
-        let names = self.names, parent = self.parent
-        func segment(_ id: UInt32) -> Substring {
-            let name = names[Int(id)]
-            let p = parent[Int(id)]
-            guard p != .max else { return name[...] }
-            let skip = names[Int(p)].utf8.count + 1
-            return name[name.utf8.index(name.utf8.startIndex, offsetBy: skip)...]
+        var names = self.names
+        let parent = self.parent
+        for k in names.indices { names[k].makeContiguousUTF8() }
+        // where each node's last segment starts in its name
+        let segStart = (0..<n).map { id in parent[id] == .max ? 0 : names[Int(parent[id])].utf8.count + 1 }
+        func precedes(_ a: UInt32, _ b: UInt32) -> Bool {
+            let x = names[Int(a)].utf8, y = names[Int(b)].utf8
+            var result: Bool?
+            _ = x.withContiguousStorageIfAvailable { ux in
+                y.withContiguousStorageIfAvailable { uy in
+                    result = FieldPath.precedesSegment(UnsafeBufferPointer(rebasing: ux[segStart[Int(a)]...]),
+                                                       UnsafeBufferPointer(rebasing: uy[segStart[Int(b)]...]))
+                }
+            }
+            if let result { return result }
+            let sa = names[Int(a)], sb = names[Int(b)]
+            return FieldPath.precedesSegment(sa[sa.utf8.index(sa.startIndex, offsetBy: segStart[Int(a)])...],
+                                             sb[sb.utf8.index(sb.startIndex, offsetBy: segStart[Int(b)])...])
         }
         children.withUnsafeMutableBufferPointer { c in
             for s in 0..<(n + 1) where childOffsets[s + 1] - childOffsets[s] > 1 {
-                c[childOffsets[s]..<childOffsets[s + 1]].sort { FieldPath.precedesSegment(segment($0), segment($1)) }
+                c[childOffsets[s]..<childOffsets[s + 1]].sort(by: precedes)
             }
         }
         // preorder
@@ -146,6 +157,16 @@ struct Registry {
 }
 
 extension FieldPath {
+    /// ``precedesSegment(_:_:)`` on UTF-8 bytes.
+    static func precedesSegment(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        let n = min(a.count, b.count)
+        var i = 0
+        while i < n && a[i] == b[i] { i += 1 }
+        if i == n { return a.count < b.count }
+        if a[i] >= 0xEE && b[i] >= 0xEE { return nil }   // needs UTF-16 order: the caller falls back
+        return a[i] < b[i]
+    }
+
     /// ``precedes(_:_:)`` for two segments (no dots): UTF-16 code-unit order, a proper prefix first.
     static func precedesSegment(_ a: Substring, _ b: Substring) -> Bool {
         var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
