@@ -61,11 +61,11 @@ func registerMicroBenchmarks() {
 
     // propagate: the dirty closure per strategy
     let graphs: [(name: String, make: @Sendable () throws -> (StaticIR, [String]))] = [
-        ("converge n=20000 k=5000", { (try StaticIR(Workload.converge(steps: 20000)), Workload.convergeDirty(roots: 5000)) }),
-        ("converge n=20000 k=10", { (try StaticIR(Workload.converge(steps: 20000)), Workload.convergeDirty(roots: 10)) }),
+        ("converge n=20000 k=5000", { (try StaticIR(Workload.converge(steps: 20000)), try Workload.convergeDirty(roots: 5000)) }),
+        ("converge n=20000 k=10", { (try StaticIR(Workload.converge(steps: 20000)), try Workload.convergeDirty(roots: 10)) }),
         ("randomDAG n=20000 dirty=0.01", {
             let g = try StaticIR(Workload.randomDAG(steps: 20000, seed: 42))
-            return (g, Workload.randomDirty(g, fraction: 0.01, seed: 43))
+            return (g, try Workload.randomDirty(g, fraction: 0.01, seed: 43))
         }),
     ]
     for (graphName, make) in graphs {

@@ -17,7 +17,7 @@ let benchmarks: @Sendable () -> Void = {
             } setup: { () throws -> State in
                 let graph = try StaticIR(Workload.converge(steps: steps))
                 let planner: any ConvergePlanner = backend == "native" ? try NativePlanner(graph) : PortablePlanner(graph)
-                return State(planner: planner, dirty: graph.dirtySet(paths: Workload.convergeDirty(roots: roots)), buffer: PlanBuffer(for: graph))
+                return State(planner: planner, dirty: graph.dirtySet(paths: try Workload.convergeDirty(roots: roots)), buffer: PlanBuffer(for: graph))
             }
         }
     }

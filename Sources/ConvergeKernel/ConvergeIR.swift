@@ -67,80 +67,27 @@ public struct ConvergeIR: Sendable, Equatable {
 
     /// Parses a converge-ir JSON document.
     ///
-    /// Checks the JSON shape only (types, `format`, `version`, `kind`/`out` present); the graph
-    /// itself is validated by ``StaticIR/init(_:)``.
+    /// Checks the JSON (syntax, UTF-8, no member name twice in an object, nesting up to 512) and
+    /// its shape (types, `format`, `version`, `kind`/`out` present) and the step and field counts
+    /// against the limits before building anything; the graph itself is validated by
+    /// ``StaticIR/init(_:)``. Memory is proportional to the document (docs/ir-format.md, "Limits").
     /// - Parameter json: UTF-8 JSON.
     /// - Throws: ``ConvergeError`` with code `invalidJSON`, `unsupportedFormat`,
-    ///   `unsupportedVersion` or `missingField`, naming the offending member (`steps[3].out`).
+    ///   `unsupportedVersion`, `missingField` or `tooLarge`, naming the offending member
+    ///   (`steps[3].out`).
     public init(json: Data) throws(ConvergeError) {
-        let root: Any
-        do {
-            root = try JSONSerialization.jsonObject(with: json, options: [])
-        } catch {
-            throw ConvergeError(.invalidJSON, "not a JSON document (\(Self.describe(error)))")
-        }
-        guard let object = root as? [String: Any] else {
-            throw ConvergeError(.invalidJSON, "the document must be a JSON object")
-        }
-        guard let format = object["format"] else {
-            throw ConvergeError(.missingField, "the document has no \"format\" (expected \"converge-ir\")")
-        }
-        guard let formatString = format as? String, formatString == Self.format else {
-            throw ConvergeError(.unsupportedFormat, "format is \(Self.render(format)), expected \"converge-ir\"")
-        }
-        guard let version = object["version"] else {
-            throw ConvergeError(.missingField, "the document has no \"version\" (expected 1)")
-        }
-        guard let number = version as? NSNumber, !Self.isBool(number), number.doubleValue == Double(Self.version) else {
-            throw ConvergeError(.unsupportedVersion, "version is \(Self.render(version)), this library reads version 1")
-        }
-        var fields: [String] = []
-        if let rawFields = object["fields"], !(rawFields is NSNull) {
-            guard let list = rawFields as? [Any] else {
-                throw ConvergeError(.invalidJSON, "\"fields\" must be an array of strings")
-            }
-            for (i, item) in list.enumerated() {
-                guard let s = item as? String else {
-                    throw ConvergeError(.invalidJSON, "fields[\(i)] must be a string, found \(Self.render(item))")
-                }
-                fields.append(s)
+        try self.init(json: json, limits: StaticIR.Limits())
+    }
+
+    init(json: Data, limits: StaticIR.Limits) throws(ConvergeError) {
+        let result = json.withUnsafeBytes { raw -> Result<ConvergeIR, ConvergeError> in
+            do throws(ConvergeError) {
+                return .success(try IRJSONReader.parse(raw.bindMemory(to: UInt8.self), limits: limits))
+            } catch {
+                return .failure(error)
             }
         }
-        guard let rawSteps = object["steps"] else {
-            throw ConvergeError(.missingField, "the document has no \"steps\" array")
-        }
-        guard let stepList = rawSteps as? [Any] else {
-            throw ConvergeError(.invalidJSON, "\"steps\" must be an array")
-        }
-        var steps: [IRStep] = []
-        steps.reserveCapacity(stepList.count)
-        for (i, item) in stepList.enumerated() {
-            guard let s = item as? [String: Any] else {
-                throw ConvergeError(.invalidJSON, "steps[\(i)] must be an object")
-            }
-            let kind = try Self.string(s, "kind", at: i, required: true)!
-            let out = try Self.string(s, "out", at: i, required: true)!
-            var deps: [String]? = nil
-            if let rawDeps = s["deps"], !(rawDeps is NSNull) {
-                guard let list = rawDeps as? [Any] else {
-                    throw ConvergeError(.invalidJSON, "steps[\(i)].deps must be an array of strings")
-                }
-                deps = []
-                for (j, d) in list.enumerated() {
-                    guard let ds = d as? String else {
-                        throw ConvergeError(.invalidJSON, "steps[\(i)].deps[\(j)] must be a string, found \(Self.render(d))")
-                    }
-                    deps!.append(ds)
-                }
-            }
-            let from = try Self.string(s, "from", at: i, required: false)
-            let scheduling = try Self.string(s, "scheduling", at: i, required: false)
-            let expr = try Self.string(s, "expr", at: i, required: false)
-            let compile = try Self.string(s, "compile", at: i, required: false)
-            steps.append(IRStep(kind: kind, out: out, deps: deps, from: from, scheduling: scheduling, expr: expr,
-                                compile: compile))
-        }
-        self.init(fields: fields, steps: steps)
+        self = try result.get()
     }
 
     /// The document as converge-ir JSON (members in a stable order).
@@ -159,38 +106,6 @@ public struct ConvergeIR: Sendable, Equatable {
         if prettyPrinted { options.insert(.prettyPrinted) }
         // Only strings, numbers, arrays and dictionaries: serialization cannot fail.
         return (try? JSONSerialization.data(withJSONObject: object, options: options)) ?? Data()
-    }
-
-    private static func string(_ s: [String: Any], _ key: String, at i: Int, required: Bool) throws(ConvergeError) -> String? {
-        guard let value = s[key], !(value is NSNull) else {
-            if required { throw ConvergeError(.missingField, "steps[\(i)] has no \"\(key)\"") }
-            return nil
-        }
-        guard let str = value as? String else {
-            throw ConvergeError(.invalidJSON, "steps[\(i)].\(key) must be a string, found \(render(value))")
-        }
-        return str
-    }
-
-    private static func isBool(_ n: NSNumber) -> Bool {
-        String(cString: n.objCType) == "c" && (n == NSNumber(value: true) || n == NSNumber(value: false))
-    }
-
-    private static func render(_ value: Any) -> String {
-        switch value {
-        case let s as String: return "\"\(s)\""
-        case let n as NSNumber: return n.stringValue
-        case is NSNull: return "null"
-        case is [Any]: return "an array"
-        case is [String: Any]: return "an object"
-        default: return "\(value)"
-        }
-    }
-
-    private static func describe(_ error: Error) -> String {
-        let ns = error as NSError
-        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-        return ns.localizedDescription
     }
 }
 

@@ -10,12 +10,19 @@ public struct StaticIR: Sendable {
     public static let maxPaths = 1 << 24
     public static let maxSteps = 1 << 24
     public static let maxEdges = 1 << 28
+    /// Segments of one normalized path (the registry holds each of its prefixes).
+    public static let maxSegments = 1024
+    /// UTF-8 bytes of all registry paths together (each prefix of a path is a registry path).
+    public static let maxRegistryBytes = 1 << 30
 
     /// The limits a compilation enforces (tests lower them to reach `tooLarge` cheaply).
     struct Limits: Sendable {
         var paths = StaticIR.maxPaths
         var steps = StaticIR.maxSteps
         var edges = StaticIR.maxEdges
+        var segments = StaticIR.maxSegments
+        var registryBytes = StaticIR.maxRegistryBytes
+        var prefixEntries = StaticIR.maxEdges
     }
 
     /// The document this graph was compiled from.
@@ -98,24 +105,39 @@ public struct StaticIR: Sendable {
         if steps.count > limits.steps {
             throw ConvergeError(.tooLarge, "\(steps.count) steps; the limit is \(limits.steps)")
         }
-        // 1. per-step shape
-        var outSegs: [[Substring]] = []
-        outSegs.reserveCapacity(steps.count)
+        // 1. per-step shape; the registry collects every valid path and its prefixes as it goes
+        var registry = Registry(limits: limits)
+        // per declared step: the provisional id of its out, and of each raw dep (.max: no path)
+        var outProvisional: [UInt32] = []
+        outProvisional.reserveCapacity(steps.count)
         for (i, step) in steps.enumerated() {
             guard step.kind == IRStep.computed || step.kind == IRStep.link else {
-                throw ConvergeError(.unknownStepKind, "steps[\(i)] (out \"\(step.out)\") has kind \"\(step.kind)\"; expected \"computed\" or \"link\"")
+                throw ConvergeError(.unknownStepKind, "steps[\(i)] (out \(ConvergeError.quoted(step.out))) has kind \(ConvergeError.quoted(step.kind)); expected \"computed\" or \"link\"")
             }
             if step.kind == IRStep.computed && step.deps == nil {
-                throw ConvergeError(.missingDeps, "computed step \"\(step.out)\" (steps[\(i)]) has no deps")
+                throw ConvergeError(.missingDeps, "computed step \(ConvergeError.quoted(step.out)) (steps[\(i)]) has no deps")
             }
             if step.kind == IRStep.link && step.from == nil {
-                throw ConvergeError(.missingField, "link step \"\(step.out)\" (steps[\(i)]) has no \"from\"")
+                throw ConvergeError(.missingField, "link step \(ConvergeError.quoted(step.out)) (steps[\(i)]) has no \"from\"")
             }
-            guard let segs = FieldPath.segments(step.out) else {
-                throw ConvergeError(.unmappableOut, "step \(i) writes \"\(step.out)\", which normalizes to no path")
+            guard FieldPath.segments(step.out) != nil else {
+                throw ConvergeError(.unmappableOut, "step \(i) writes \(ConvergeError.quoted(step.out)), which normalizes to no path")
             }
-            outSegs.append(segs)
         }
+        for f in ir.fields { _ = try registry.add(f) }
+        var inputProvisional: [UInt32] = []
+        var inputStart: [Int] = []
+        inputStart.reserveCapacity(steps.count + 1)
+        for step in steps {
+            outProvisional.append(try registry.add(step.out))
+            inputStart.append(inputProvisional.count)
+            if step.kind == IRStep.link {
+                if let from = step.from { inputProvisional.append(try registry.add(from)) }
+            } else {
+                for d in step.deps ?? [] { inputProvisional.append(try registry.add(d)) }
+            }
+        }
+        inputStart.append(inputProvisional.count)
         // 2. writers by raw out; link-only cycles; multiple writers
         let writers = try Self.writerIndex(steps)
         try Self.checkLinkCycles(steps, writers: writers)
@@ -127,68 +149,38 @@ public struct StaticIR: Sendable {
         self.topoOrder = topo
         self.edgeCount = edges
 
-        // 4. registry: every valid path and all its prefixes
-        var depSegs: [[[Substring]?]] = []
-        depSegs.reserveCapacity(steps.count)
-        var unique = Set<ExactString>()
-        for f in ir.fields { Self.addPrefixes(FieldPath.segments(f), to: &unique) }
-        for (i, step) in steps.enumerated() {
-            Self.addPrefixes(outSegs[i], to: &unique)
-            var ds: [[Substring]?] = []
-            for d in step.rawDeps {
-                let segs = FieldPath.segments(d)
-                ds.append(segs)
-                if let segs { Self.addPrefixes(segs, to: &unique) }
-            }
-            depSegs.append(ds)
-        }
-        if unique.count > limits.paths {
-            throw ConvergeError(.tooLarge, "\(unique.count) field paths; the limit is \(limits.paths)")
-        }
-        let sorted = unique.map(\.value).sorted(by: FieldPath.precedes)
-        var index: [ExactString: UInt32] = [:]
-        index.reserveCapacity(sorted.count)
-        for (id, p) in sorted.enumerated() { index[ExactString(p)] = UInt32(id) }
-        self.fieldPaths = sorted
-        self.pathIndex = index
-
-        // 5. prefixes per path
-        var prefixOffsets: [UInt32] = [0]
-        prefixOffsets.reserveCapacity(sorted.count + 1)
-        var prefixIds: [UInt32] = []
-        for p in sorted {
-            let u = p.utf8
-            var i = u.startIndex
-            while i != u.endIndex {
-                if u[i] == 0x2E { prefixIds.append(index[ExactString(p[..<i])]!) }
-                i = u.index(after: i)
-            }
-            prefixIds.append(index[ExactString(p)]!)
-            prefixOffsets.append(UInt32(prefixIds.count))
-        }
+        // 4. registry ids (segment-wise order), 5. prefixes per path
+        let table = try registry.finish()
+        let final = table.finalId
+        self.fieldPaths = table.names
+        self.pathIndex = table.index
+        let prefixOffsets = table.prefixOffsets, prefixIds = table.prefixIds
         self.pathPrefixOffsets = prefixOffsets
         self.pathPrefixIds = prefixIds
 
         // 6. per step (topo order): out id, flags, deps, distinct prefixes
-        func idOf(_ segs: [Substring]) -> UInt32 { index[ExactString(segs.joined(separator: "."))]! }
         var outPath: [UInt32] = [], flags: [UInt8] = []
         outPath.reserveCapacity(topo.count); flags.reserveCapacity(topo.count)
         var depOffsets: [UInt32] = [0], depPaths: [UInt32] = []
         var inputOffsets: [UInt32] = [0], inputPaths: [UInt32] = []
+        depOffsets.reserveCapacity(topo.count + 1); inputOffsets.reserveCapacity(topo.count + 1)
+        depPaths.reserveCapacity(inputProvisional.count); inputPaths.reserveCapacity(inputProvisional.count)
         var stepPrefixOffsets: [UInt32] = [0], stepPrefixIds: [UInt32] = []
+        stepPrefixOffsets.reserveCapacity(topo.count + 1)
         var immediate: [UInt32] = [], deferred: [UInt32] = []
         var scratch: [UInt32] = []
         for (sid, decl) in topo.enumerated() {
             let step = steps[decl]
-            let outId = idOf(outSegs[decl])
+            let outId = final[Int(outProvisional[decl])]
             outPath.append(outId)
             flags.append((step.isDeferred ? 1 : 0) | (step.kind == IRStep.link ? 2 : 0))
             if step.isDeferred { deferred.append(UInt32(sid)) } else { immediate.append(UInt32(sid)) }
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: prefixIds[Int(prefixOffsets[Int(outId)])..<Int(prefixOffsets[Int(outId) + 1])])
-            for maybe in depSegs[decl] {
-                guard let segs = maybe else { inputPaths.append(.max); continue }
-                let d = idOf(segs)
+            for k in inputStart[decl]..<inputStart[decl + 1] {
+                let p = inputProvisional[k]
+                guard p != .max else { inputPaths.append(.max); continue }
+                let d = final[Int(p)]
                 inputPaths.append(d)
                 depPaths.append(d)
                 scratch.append(contentsOf: prefixIds[Int(prefixOffsets[Int(d)])..<Int(prefixOffsets[Int(d) + 1])])
@@ -199,6 +191,9 @@ public struct StaticIR: Sendable {
             var last = UInt32.max
             for q in scratch where q != last { stepPrefixIds.append(q); last = q }
             stepPrefixOffsets.append(UInt32(stepPrefixIds.count))
+            if stepPrefixIds.count > limits.edges {
+                throw ConvergeError(.tooLarge, "more than \(limits.edges) index entries; the limit is \(limits.edges)")
+            }
         }
         if stepPrefixIds.count > limits.edges || depPaths.count > limits.edges {
             throw ConvergeError(.tooLarge, "\(max(stepPrefixIds.count, depPaths.count)) index entries; the limit is \(limits.edges)")
@@ -215,9 +210,9 @@ public struct StaticIR: Sendable {
         self.deferredSteps = deferred
 
         // 7. trigger index: the transpose of step -> prefixes (steps ascending per prefix)
-        var trigOffsets = [UInt32](repeating: 0, count: sorted.count + 1)
+        var trigOffsets = [UInt32](repeating: 0, count: table.names.count + 1)
         for q in stepPrefixIds { trigOffsets[Int(q) + 1] += 1 }
-        for i in 0..<sorted.count { trigOffsets[i + 1] += trigOffsets[i] }
+        for i in 0..<table.names.count { trigOffsets[i + 1] += trigOffsets[i] }
         var cursor = trigOffsets
         var trigSteps = [UInt32](repeating: 0, count: stepPrefixIds.count)
         for s in 0..<topo.count {
@@ -234,23 +229,16 @@ public struct StaticIR: Sendable {
     /// The registry of a graph — dot-joined paths in id order — computed without validating the
     /// steps, so it exists even for a graph whose steps are in error (Logix builds it first).
     public static func registry(_ ir: ConvergeIR) -> [String] {
-        var unique = Set<ExactString>()
-        for f in ir.fields { addPrefixes(FieldPath.segments(f), to: &unique) }
-        for step in ir.steps {
-            addPrefixes(FieldPath.segments(step.out), to: &unique)
-            for d in step.rawDeps { addPrefixes(FieldPath.segments(d), to: &unique) }
-        }
-        return unique.map(\.value).sorted(by: FieldPath.precedes)
-    }
-
-    /// Adds every prefix of a normalized path (dot-joined) to the set.
-    private static func addPrefixes(_ segs: [Substring]?, to set: inout Set<ExactString>) {
-        guard let segs else { return }
-        var joined = ""
-        for (k, seg) in segs.enumerated() {
-            if k > 0 { joined += "." }
-            joined += seg
-            set.insert(ExactString(joined))
+        var registry = Registry(limits: Limits(paths: .max, steps: .max, edges: .max, segments: .max, registryBytes: .max, prefixEntries: .max))
+        do throws(ConvergeError) {
+            for f in ir.fields { _ = try registry.add(f) }
+            for step in ir.steps {
+                _ = try registry.add(step.out)
+                for d in step.rawDeps { _ = try registry.add(d) }
+            }
+            return try registry.finish().names
+        } catch {
+            return []   // unreachable: no limits
         }
     }
 
@@ -264,9 +252,9 @@ public struct StaticIR: Sendable {
             let key = ExactString(step.out)
             if let first = writers[key] {
                 let all = steps.indices.filter { ExactString(steps[$0].out) == key }
-                let names = all.map { "steps[\($0)] (\(steps[$0].kind))" }.joined(separator: ", ")
+                let names = all.prefix(20).map { "steps[\($0)] (\(steps[$0].kind))" }.joined(separator: ", ") + (all.count > 20 ? ", …" : "")
                 assert(all.first == first)
-                throw ConvergeError(.multipleWriters, "\"\(step.out)\" is written by \(all.count) steps: \(names)")
+                throw ConvergeError(.multipleWriters, "\(ConvergeError.quoted(step.out)) is written by \(all.count) steps: \(names)")
             }
             writers[key] = i
         }
@@ -283,8 +271,9 @@ public struct StaticIR: Sendable {
             while true {
                 if state[cur] == 2 { break }
                 if state[cur] == 1 {
-                    let cycle = path[path.firstIndex(of: cur)!...].map { steps[$0].out }
-                    throw ConvergeError(.cycleDetected, "links form a cycle: \(cycle.joined(separator: " <- ")) <- \(steps[cur].out)")
+                    let cycle = path[path.firstIndex(of: cur)!...].map { ConvergeError.quoted(steps[$0].out) }
+                    let shown = cycle.count > 20 ? cycle.prefix(20) + ["… (\(cycle.count) links)"] : cycle[...]
+                    throw ConvergeError(.cycleDetected, "links form a cycle: \(shown.joined(separator: " <- ")) <- \(ConvergeError.quoted(steps[cur].out))")
                 }
                 state[cur] = 1
                 path.append(cur)
@@ -353,10 +342,11 @@ public struct StaticIR: Sendable {
         var text = "steps cannot be ordered"
         if closed, let start = seenAt[cur] {
             // walk[start...] follows deps backwards; reverse it to read in data-flow order
-            let cycle = walk[start...].reversed().map { steps[$0].out }
-            text = "cycle \((cycle + [cycle[0]]).map { "\"\($0)\"" }.joined(separator: " -> "))"
+            let cycle = walk[start...].reversed().map { ConvergeError.quoted(steps[$0].out) }
+            let shown = cycle.count > 20 ? Array(cycle.prefix(20)) + ["… (\(cycle.count) steps)"] : cycle + [cycle[0]]
+            text = "cycle \(shown.joined(separator: " -> "))"
         }
-        let listed = left.prefix(20).map { "\"\(steps[$0].out)\"" }.joined(separator: ", ")
+        let listed = left.prefix(20).map { ConvergeError.quoted(steps[$0].out) }.joined(separator: ", ")
         return "\(text); \(left.count) steps left unordered: \(listed)\(left.count > 20 ? ", …" : "")"
     }
 }

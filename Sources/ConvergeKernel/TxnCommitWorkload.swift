@@ -21,9 +21,11 @@ public final class TxnCommitWorkload {
     public private(set) var executedFull = 0
     public private(set) var executedDirty = 0
 
-    /// `dirtyRoots = max(1, ceil(steps · ratio))` (the format's derived axis).
+    /// `dirtyRoots = max(1, ceil(steps · ratio))` (the format's derived axis), at most `steps`
+    /// (a ratio that is not in (0, 1] — nan, negative, above 1 — is taken as its nearest bound).
     public static func dirtyRoots(steps: Int, ratio: Double) -> Int {
-        max(1, Int((Double(steps) * ratio).rounded(.up)))
+        let r = ratio.isNaN ? 1 : min(max(ratio, 0), 1)
+        return max(1, min(max(steps, 1), Int((Double(max(steps, 0)) * r).rounded(.up))))
     }
 
     /// - Parameter links: build ``Workload/convergeLinks(steps:)`` (`d_i = link(b_i)`) instead.
@@ -31,7 +33,7 @@ public final class TxnCommitWorkload {
         guard steps >= 1, k >= 1, k <= steps else {
             throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= steps (\(steps))")
         }
-        let graph = try StaticIR(links ? Workload.convergeLinks(steps: steps) : Workload.converge(steps: steps))
+        let graph = try StaticIR(links ? try Workload.convergeLinks(steps: steps) : try Workload.converge(steps: steps))
         try self.init(graph: graph, rootOrder: (0..<steps).map { graph.pathId("b\($0)")! }, dirtyRoots: k, options: options)
     }
 

@@ -1,8 +1,24 @@
 /// Graphs the benchmarks and the CLI run on, generated deterministically.
+///
+/// Every generator checks its sizes against the documented limits before it allocates:
+/// `invalidArgument` below the range, `tooLarge` beyond it (docs/ir-format.md, "Limits").
 public enum Workload {
+    /// The converge workload has two registry paths per step (`b_i`, `d_i`), so at most half the
+    /// path limit of steps.
+    public static let maxConvergeSteps = StaticIR.maxPaths / 2
+
+    /// Throws unless `0 <= n <= limit`.
+    static func checkSize(_ what: String, _ n: Int, limit: Int, unit: String) throws(ConvergeError) {
+        if n < 0 { throw ConvergeError(.invalidArgument, "\(what) must be ≥ 0 (got \(n))") }
+        if n > limit { throw ConvergeError(.tooLarge, "\(what) \(n) is more than the limit of \(limit) \(unit)") }
+    }
+
     /// The converge.txnCommit workload of the perf-evidence format: fields `b0…b{n−1}` and
     /// `d0…d{n−1}`; step i is computed `d_i` with deps `[b_i]` and expr `b_i + 1`.
-    public static func converge(steps n: Int) -> ConvergeIR {
+    /// - Throws: `invalidArgument` for n < 0, `tooLarge` beyond ``maxConvergeSteps``.
+    public static func converge(steps n: Int) throws(ConvergeError) -> ConvergeIR {
+        try checkSize("the converge workload's step count", n, limit: maxConvergeSteps,
+                      unit: "steps (2 field paths per step; \(StaticIR.maxPaths) paths at most)")
         var fields: [String] = []
         fields.reserveCapacity(2 * n)
         for i in 0..<n { fields.append("b\(i)") }
@@ -17,21 +33,29 @@ public enum Workload {
 
     /// The converge workload with links instead of computed steps: step i is `d_i = link(b_i)`
     /// (for measuring what the kernel runs without calling the host).
-    public static func convergeLinks(steps n: Int) -> ConvergeIR {
-        var ir = converge(steps: n)
+    public static func convergeLinks(steps n: Int) throws(ConvergeError) -> ConvergeIR {
+        var ir = try converge(steps: n)
         ir.steps = (0..<n).map { IRStep(kind: IRStep.link, out: "d\($0)", from: "b\($0)") }
         return ir
     }
 
     /// The dirty paths of a converge-workload transaction with k dirty roots: `b0…b{k−1}`.
-    public static func convergeDirty(roots k: Int) -> [String] { (0..<k).map { "b\($0)" } }
+    public static func convergeDirty(roots k: Int) throws(ConvergeError) -> [String] {
+        try checkSize("the converge workload's dirty root count", k, limit: maxConvergeSteps, unit: "roots")
+        return (0..<k).map { "b\($0)" }
+    }
 
     /// A random DAG of `n` steps for scale benchmarks: 1–4 deps per step, drawn from base fields
     /// and earlier outs (mostly recent ones), nested 3-segment paths `g<G>.s<S>.o<i>` under
     /// `groups` top-level segments (default 1000, like modules of a large state tree), one step in
     /// eight a link, one in sixteen deferred. Triggering is decided by first segments, so the
     /// number of groups sets how far a dirty path reaches.
-    public static func randomDAG(steps n: Int, seed: UInt64, groups: Int = 1000) -> ConvergeIR {
+    /// - Throws: `invalidArgument` for n < 0 or groups < 1, `tooLarge` beyond ``StaticIR/maxSteps``
+    ///   steps or ``StaticIR/maxPaths`` groups.
+    public static func randomDAG(steps n: Int, seed: UInt64, groups: Int = 1000) throws(ConvergeError) -> ConvergeIR {
+        try checkSize("the random DAG's step count", n, limit: StaticIR.maxSteps, unit: "steps")
+        if groups < 1 { throw ConvergeError(.invalidArgument, "the random DAG's group count must be ≥ 1 (got \(groups))") }
+        try checkSize("the random DAG's group count", groups, limit: StaticIR.maxPaths, unit: "groups")
         var rng = SplitMix64(seed: seed)
         let groups = max(1, min(groups, n))
         let baseCount = max(1, n / 4)
@@ -66,7 +90,11 @@ public enum Workload {
     }
 
     /// `fraction` of the registry's paths, drawn without repeats, as dirty path strings.
-    public static func randomDirty(_ graph: StaticIR, fraction: Double, seed: UInt64) -> [String] {
+    /// - Throws: `invalidArgument` unless `fraction` is a number in (0, 1].
+    public static func randomDirty(_ graph: StaticIR, fraction: Double, seed: UInt64) throws(ConvergeError) -> [String] {
+        guard fraction.isFinite, fraction > 0, fraction <= 1 else {
+            throw ConvergeError(.invalidArgument, "the dirty fraction must be a number in (0, 1] (got \(fraction))")
+        }
         var rng = SplitMix64(seed: seed)
         let k = max(1, Int((Double(graph.pathCount) * fraction).rounded(.up)))
         var picked = Set<Int>()

@@ -23,13 +23,13 @@ struct BenchCommand: ParsableCommand {
     var profile: String?
 
     @Option(name: .customLong("backend"), help: ArgumentHelp(
-        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones."))
-    var backends: [KernelBackend] = []
+        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones.", valueName: "backend"))
+    var backendNames: [String] = []
 
-    @Option(help: "Step counts (comma-separated) instead of the matrix's.")
+    @Option(parsing: .unconditional, help: "Step counts (comma-separated, each 1…8388608) instead of the matrix's.")
     var steps: String?
 
-    @Option(help: "dirtyRootsRatio values (comma-separated, in (0, 1]) instead of the matrix's.")
+    @Option(parsing: .unconditional, help: "dirtyRootsRatio values (comma-separated, in (0, 1]) instead of the matrix's.")
     var ratios: String?
 
     @Option(help: "convergeModes (comma-separated: full, dirty, auto) instead of the matrix's.")
@@ -60,13 +60,21 @@ struct BenchCommand: ParsableCommand {
     var noBandwidth = false
 
     func run() throws {
+        // parsed here, not by the argument parser: its message for a list this long is several
+        // lines, and the CLI prints one
+        let backends = try backendNames.map { name throws(ConvergeError) in
+            guard let b = KernelBackend(rawValue: name) else {
+                throw ConvergeError(.invalidArgument, "unknown --backend \(ConvergeError.quoted(name)); valid: \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return b
+        }
         let matrix = try Matrix.embedded()
         guard let suite = matrix.suite("converge.txnCommit") else {
             throw EvidenceError(.invalidReport, "the matrix has no converge.txnCommit suite")
         }
         let profileName = profile ?? matrix.defaultProfile
         guard let prof = matrix.profiles[profileName] else {
-            throw ConvergeError(.invalidArgument, "unknown profile \"\(profileName)\" (\(matrix.profiles.keys.sorted().joined(separator: ", ")))")
+            throw ConvergeError(.invalidArgument, "unknown profile \(ConvergeError.quoted(profileName)) (\(matrix.profiles.keys.sorted().joined(separator: ", ")))")
         }
         // the outputs, before anything runs: writable, and neither one file nor the input graph
         let path = out ?? "out/converge.txnCommit.\(Host.os)-\(Host.arch).\(profileName).json"
@@ -80,7 +88,7 @@ struct BenchCommand: ParsableCommand {
             guard let s else { return all }
             let items = try s.split(separator: ",").map { part in
                 guard let v = parse(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw ConvergeError(.invalidArgument, "bad \(what) \"\(part)\"")
+                    throw ConvergeError(.invalidArgument, "bad \(what) \(ConvergeError.quoted(part))")
                 }
                 return v
             }
@@ -90,12 +98,14 @@ struct BenchCommand: ParsableCommand {
             return seen
         }
         let modeList = try list(modes, suite.axes.convergeMode.compactMap(ConvergeMode.init(rawValue:)), ConvergeMode.init(rawValue:), "convergeMode")
-        let ratioList = try list(ratios, suite.axes.dirtyRootsRatio, { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } }, "dirtyRootsRatio")
+        let ratioList = try ratios.map { s throws(ConvergeError) in try OptionCheck.doubleList("--ratios", s, .fraction) } ?? suite.axes.dirtyRootsRatio
 
         var graph = BenchGraph.converge
         var graphName: String?
         var graphIdentity: PerfReport.GraphIdentity?
-        var stepList = try list(steps, suite.axes.steps, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "step count")
+        var stepList = try steps.map { s throws(ConvergeError) in
+            try OptionCheck.intList("--steps", s, limit: OptionCheck.maxWorkloadSteps, unit: "steps", why: "the converge workload has 2 field paths per step")
+        } ?? suite.axes.steps
         if ir != nil && artifact != nil { throw ConvergeError(.invalidArgument, "give --ir or --artifact, not both") }
         if let ir = ir ?? artifact {
             let flag = self.ir != nil ? "--ir" : "--artifact"

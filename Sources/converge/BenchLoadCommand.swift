@@ -11,14 +11,14 @@ struct BenchLoadCommand: ParsableCommand {
     @Argument(help: "The artifact file.")
     var artifact: String
 
-    @Option(help: "Repetitions (the median and the best are printed).")
+    @Option(parsing: .unconditional, help: "Repetitions (the median and the best are printed; 1…100000).")
     var runs: Int = 10
 
     @Flag(help: "Skip the kernel creation timing.")
     var openOnly = false
 
     func run() throws {
-        guard runs > 0 else { throw ConvergeError(.invalidArgument, "--runs must be > 0") }
+        try OptionCheck.int("--runs", runs, in: 1...OptionCheck.maxRepetitions)
         var open: [Double] = [], kernel: [Double] = []
         var last: Artifact?
         for _ in 0..<runs {

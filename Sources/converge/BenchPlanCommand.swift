@@ -9,25 +9,31 @@ struct BenchPlanCommand: ParsableCommand {
         commandName: "bench-plan",
         abstract: "Time the planners on the converge workload and on a large random DAG.")
 
-    @Option(help: "Steps of the large random DAG.")
+    @Option(parsing: .unconditional, help: "Steps of the large random DAG (0 skips it; at most 16777216).")
     var dagSteps = 1_000_000
 
-    @Option(help: "Fraction of the DAG's registry paths marked dirty.")
+    @Option(parsing: .unconditional, help: "Fraction of the DAG's registry paths marked dirty, in (0, 1].")
     var dagDirty = 0.01
 
-    @Option(help: "Top-level path segments (groups) of the DAG, comma-separated; one DAG each.")
+    @Option(parsing: .unconditional, help: "Top-level path segments (groups) of the DAG, comma-separated, each 1…16777216; one DAG each.")
     var dagGroups = "1000,125000"
 
-    @Option(help: "Step counts for the native-vs-portable ratio at 25% dirty (comma-separated).")
+    @Option(parsing: .unconditional, help: "Step counts for the native-vs-portable ratio at 25% dirty (comma-separated, each 4…8388608).")
     var ratioSteps = "20000,100000"
 
-    @Option(help: "Batches per measurement (the median batch is reported).")
+    @Option(parsing: .unconditional, help: "Batches per measurement, 1…100000 (the median batch is reported).")
     var batches = 15
 
     @Flag(help: "Print JSON.")
     var json = false
 
     func run() throws {
+        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: StaticIR.maxSteps, unit: "steps")
+        try OptionCheck.double("--dag-dirty", dagDirty, .fraction)
+        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: StaticIR.maxPaths, unit: "groups")
+        let ratioStepList = try OptionCheck.intList("--ratio-steps", ratioSteps, minimum: 4, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
+                                                    why: "the converge workload has 2 field paths per step")
+        try OptionCheck.int("--batches", batches, in: 1...OptionCheck.maxRepetitions)
         var rows: [Row] = []
         var notes: [String] = []
         let simd = SIMDImplementation.automatic.rawValue
@@ -36,7 +42,7 @@ struct BenchPlanCommand: ParsableCommand {
         let w2000 = try StaticIR(Workload.converge(steps: 2000))
         let native2000 = try NativePlanner(w2000)
         let portable2000 = PortablePlanner(w2000)
-        let k10 = w2000.dirtySet(paths: Workload.convergeDirty(roots: 10))
+        let k10 = w2000.dirtySet(paths: try Workload.convergeDirty(roots: 10))
         for (planner, name) in [(native2000 as any ConvergePlanner, "native"), (portable2000, "portable")] {
             rows.append(try measure("workload n=2000 k=10 dirty", planner, name, k10, .dirty))
             rows.append(try measure("workload n=2000 full", planner, name, k10, .full))
@@ -44,9 +50,9 @@ struct BenchPlanCommand: ParsableCommand {
         notes.append("n=2000 native closure strategy: \(native2000.info.strategy.rawValue), simd \(simd)")
 
         // 2. native vs portable at 25% dirty
-        for n in ratioSteps.split(separator: ",").compactMap({ Int($0) }) {
+        for n in ratioStepList {
             let g = try StaticIR(Workload.converge(steps: n))
-            let d = g.dirtySet(paths: Workload.convergeDirty(roots: n / 4))
+            let d = g.dirtySet(paths: try Workload.convergeDirty(roots: n / 4))
             let native = try NativePlanner(g)
             let nr = try measure("workload n=\(n) 25% dirty", native, "native", d, .dirty)
             let pr = try measure("workload n=\(n) 25% dirty", PortablePlanner(g), "portable", d, .dirty)
@@ -60,12 +66,12 @@ struct BenchPlanCommand: ParsableCommand {
         }
 
         // 3. the large random DAG: ns per trigger-index entry, bytes per step
-        for groups in dagGroups.split(separator: ",").compactMap({ Int($0) }) where dagSteps > 0 {
+        for groups in groupList where dagSteps > 0 {
             let t0 = ContinuousClock.now
             let dag = try StaticIR(Workload.randomDAG(steps: dagSteps, seed: 42, groups: groups))
             let compile = ContinuousClock.now - t0
             let native = try NativePlanner(dag)
-            let d = dag.dirtySet(paths: Workload.randomDirty(dag, fraction: dagDirty, seed: 7))
+            let d = dag.dirtySet(paths: try Workload.randomDirty(dag, fraction: dagDirty, seed: 7))
             let name = "DAG n=\(dagSteps) g=\(groups) \(dagDirty * 100)% dirty"
             let r = try measure(name, native, "native", d, .dirty)
             let p = try measure(name, PortablePlanner(dag), "portable", d, .dirty)

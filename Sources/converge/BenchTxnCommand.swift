@@ -14,10 +14,10 @@ struct BenchTxnCommand: ParsableCommand {
         commandName: "bench-txn",
         abstract: "Time transactions (writes + converge + commit) on the converge workload.")
 
-    @Option(help: "Step counts (comma-separated).")
+    @Option(parsing: .unconditional, help: "Step counts (comma-separated, each 1…8388608).")
     var steps = "200,2000"
 
-    @Option(help: "dirtyRootsRatio values (comma-separated); dirtyRoots = max(1, ceil(steps * ratio)).")
+    @Option(parsing: .unconditional, help: "dirtyRootsRatio values (comma-separated, in (0, 1]); dirtyRoots = max(1, ceil(steps * ratio)).")
     var ratios = "0.005,0.25,1"
 
     @Option(help: "Execution levels (comma-separated): l0, l1, l2.")
@@ -29,19 +29,19 @@ struct BenchTxnCommand: ParsableCommand {
     @Option(help: "Diagnostics levels (comma-separated): off, light, sampled, full.")
     var diagnostics = "off,light"
 
-    @Option(help: "Samples (batches of ~2 ms) per point; the median, p95 and minimum are reported.")
+    @Option(parsing: .unconditional, help: "Samples (batches of ~2 ms) per point, 1…100000; the median, p95 and minimum are reported.")
     var samples = 15
 
-    @Option(help: "Rounds: every point is sampled once per round, round-robin, to spread machine noise.")
+    @Option(parsing: .unconditional, help: "Rounds (1…samples): every point is sampled once per round, round-robin, to spread machine noise.")
     var rounds = 3
 
     @Flag(help: "Use link steps (d_i = link(b_i)) instead of computed ones: what the kernel runs without the host.")
     var links = false
 
-    @Option(help: "Independent runtime instances per point (replica 2+ measure instance-to-instance variance: memory layout, noise).")
+    @Option(parsing: .unconditional, help: "Independent runtime instances per point, 1…64 (replica 2+ measure instance-to-instance variance: memory layout, noise).")
     var replicas = 1
 
-    @Option(help: "Run exactly this many transactions per point and print no timings (for instruction counting under valgrind --tool=callgrind).")
+    @Option(parsing: .unconditional, help: "Run exactly this many transactions per point and print no timings (for instruction counting under valgrind --tool=callgrind).")
     var fixedTransactions: Int?
 
     @Flag(help: "Print JSON.")
@@ -59,12 +59,17 @@ struct BenchTxnCommand: ParsableCommand {
     func run() throws {
         func list<T>(_ s: String, _ parse: (String) -> T?, _ what: String) throws -> [T] {
             try s.split(separator: ",").map { part in
-                guard let v = parse(String(part)) else { throw ConvergeError(.invalidArgument, "bad \(what) \"\(part)\"") }
+                guard let v = parse(String(part)) else { throw ConvergeError(.invalidArgument, "bad \(what) \(ConvergeError.quoted(part))") }
                 return v
             }
         }
-        let stepList = try list(steps, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "step count")
-        let ratioList = try list(ratios, { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } }, "ratio")
+        let stepList = try OptionCheck.intList("--steps", steps, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
+                                               why: "the converge workload has 2 field paths per step")
+        let ratioList = try OptionCheck.doubleList("--ratios", ratios, .fraction)
+        try OptionCheck.int("--samples", samples, in: 1...OptionCheck.maxRepetitions)
+        try OptionCheck.int("--rounds", rounds, in: 1...samples)
+        try OptionCheck.int("--replicas", replicas, in: 1...64)
+        if let count = fixedTransactions { try OptionCheck.int("--fixed-transactions", count, in: 0...Int.max) }
         let levelList = try list(levels, ExecutionLevel.init(rawValue:), "level")
         let modeList = try list(modes, ConvergeMode.init(rawValue:), "mode")
         let diagList = try list(diagnostics, DiagnosticsLevel.init(rawValue:), "diagnostics level")
@@ -74,7 +79,6 @@ struct BenchTxnCommand: ParsableCommand {
             for rep in 0..<max(1, replicas) { points.append(Point(steps: s, ratio: r, level: l, mode: m, diagnostics: d, replica: rep)) }
         } } } } }
         if let count = fixedTransactions {
-            guard count >= 0 else { throw ConvergeError(.invalidArgument, "--fixed-transactions must be >= 0") }
             for p in points {
                 // no decision budget: under valgrind planning runs ~50x slower and would hit it
                 var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)

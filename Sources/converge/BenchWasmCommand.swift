@@ -15,31 +15,31 @@ struct BenchWasmCommand: ParsableCommand {
         commandName: "bench-wasm",
         abstract: "Time CKernel native vs wasm (V8, WasmKit) vs the pure-JS kernel, with boundary evidence.")
 
-    @Option(help: "Step counts of the converge workload (comma-separated).")
+    @Option(parsing: .unconditional, help: "Step counts of the converge workload (comma-separated, each 1…8388608).")
     var steps = "200,500,1000,2000"
 
-    @Option(help: "Dirty roots as fractions of the workload's steps (comma-separated).")
+    @Option(parsing: .unconditional, help: "Dirty roots as fractions of the workload's steps (comma-separated, in (0, 1]).")
     var ratios = "0.005,0.25,1"
 
-    @Option(help: "Steps of the random DAG (0 = skip).")
+    @Option(parsing: .unconditional, help: "Steps of the random DAG (0 = skip; at most 16777216).")
     var dagSteps = 100_000
 
-    @Option(help: "Top-level segments (groups) of the random DAG, comma-separated: one DAG each (with 1000 the dirty set reaches every group; with 100000 it does not).")
+    @Option(parsing: .unconditional, help: "Top-level segments (groups) of the random DAG, comma-separated, each 1…16777216: one DAG each (with 1000 the dirty set reaches every group; with 100000 it does not).")
     var dagGroups = "1000,100000"
 
-    @Option(help: "Fraction of the DAG's registry paths dirty per plan.")
+    @Option(parsing: .unconditional, help: "Fraction of the DAG's registry paths dirty per plan, in (0, 1].")
     var dagDirty = 0.01
 
-    @Option(help: "Rounds per measurement (median and min reported).")
+    @Option(parsing: .unconditional, help: "Rounds per measurement, 1…100000 (median and min reported).")
     var rounds = 11
 
-    @Option(help: "Milliseconds per round (at least).")
+    @Option(parsing: .unconditional, help: "Milliseconds per round (at least), in (0, 60000].")
     var roundMs = 20.0
 
-    @Option(help: "Rounds for WasmKit (an interpreter: slow); 0 skips it.")
+    @Option(parsing: .unconditional, help: "Rounds for WasmKit (an interpreter: slow), 0…100000; 0 skips it.")
     var wasmkitRounds = 3
 
-    @Option(help: "Transactions per level for the V8 transaction table (0 skips it).")
+    @Option(parsing: .unconditional, help: "Step counts of the V8 transaction table (comma-separated, each 0…8388608; 0 skips it).")
     var txnSteps = "200,2000"
 
     @Option(help: "V8's wasm tiering: optimized (node --no-liftoff: TurboFan code from the start, the steady state) | default (Liftoff, then tier-up)")
@@ -56,11 +56,22 @@ struct BenchWasmCommand: ParsableCommand {
     }
 
     func run() throws {
+        let stepList = try OptionCheck.intList("--steps", steps, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
+                                               why: "the converge workload has 2 field paths per step")
+        let ratioList = try OptionCheck.doubleList("--ratios", ratios, .fraction)
+        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: StaticIR.maxSteps, unit: "steps")
+        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: StaticIR.maxPaths, unit: "groups")
+        try OptionCheck.double("--dag-dirty", dagDirty, .fraction)
+        try OptionCheck.int("--rounds", rounds, in: 1...OptionCheck.maxRepetitions)
+        try OptionCheck.double("--round-ms", roundMs, .positive(max: 60_000))
+        try OptionCheck.int("--wasmkit-rounds", wasmkitRounds, in: 0...OptionCheck.maxRepetitions)
+        let txnStepList = try OptionCheck.intList("--txn-steps", txnSteps, minimum: 0, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
+                                                  why: "the converge workload has 2 field paths per step")
         let artifacts = try WasmBuild.artifacts()
         var points: [Point] = []
-        for n in steps.split(separator: ",").compactMap({ Int($0) }) {
+        for n in stepList {
             let g = try StaticIR(Workload.converge(steps: n))
-            for r in ratios.split(separator: ",").compactMap({ Double($0) }) {
+            for r in ratioList {
                 let k = max(1, min(n, Int((Double(n) * r).rounded(.up))))
                 var rng = SplitMix64(seed: UInt64(n * 1000 + k))
                 var sets: [DirtySet] = []
@@ -74,9 +85,9 @@ struct BenchWasmCommand: ParsableCommand {
                                     requests: sets.map { PlanRequest($0, mode: .dirty, scope: .all) }, sets: sets))
             }
         }
-        for groups in dagGroups.split(separator: ",").compactMap({ Int($0) }) where dagSteps > 0 {
+        for groups in groupList where dagSteps > 0 {
             let dag = try StaticIR(Workload.randomDAG(steps: dagSteps, seed: 42, groups: groups))
-            let sets = (0..<8).map { dag.dirtySet(paths: Workload.randomDirty(dag, fraction: dagDirty, seed: 7 + UInt64($0))) }
+            let sets = try (0..<8).map { i throws(ConvergeError) in dag.dirtySet(paths: try Workload.randomDirty(dag, fraction: dagDirty, seed: 7 + UInt64(i))) }
             points.append(Point(name: "DAG n=\(dagSteps) g=\(groups) \(dagDirty * 100)% dirty", graph: dag,
                                 requests: sets.map { PlanRequest($0, mode: .dirty, scope: .all) }, sets: sets))
         }
@@ -104,9 +115,9 @@ struct BenchWasmCommand: ParsableCommand {
 
         var txnRows: [(String, NodeHost.TxnLevel, V8Timing)] = []
         if v8Problem == nil {
-            for n in txnSteps.split(separator: ",").compactMap({ Int($0) }) where n > 0 {
+            for n in txnStepList where n > 0 {
                 let g = try StaticIR(Workload.converge(steps: n))
-                for r in ratios.split(separator: ",").compactMap({ Double($0) }) {
+                for r in ratioList {
                     let k = max(1, min(n, Int((Double(n) * r).rounded(.up))))
                     var txns: [[(UInt32, Double)]] = []
                     for t in 0..<16 {

@@ -20,7 +20,7 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Default compile policy of steps without a compile field: try | must")
     var policy: CompilePolicy = .try
 
-    @Option(help: "Instead of a file, the converge workload with this many steps (d_i = b_i + 1).")
+    @Option(parsing: .unconditional, help: "Instead of a file, the converge workload with this many steps (d_i = b_i + 1; at most 8388608).")
     var convergeSteps: Int?
 
     @Flag(help: "Leave out the names sections (path names, step outs).")
@@ -34,7 +34,10 @@ struct CompileCommand: ParsableCommand {
         let graph: StaticIR
         switch (ir, convergeSteps) {
         case (let path?, nil): graph = try loadGraph(path)
-        case (nil, let n?) where n > 0: graph = try StaticIR(Workload.converge(steps: n))
+        case (nil, let n?):
+            try OptionCheck.size("--converge-steps", n, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
+                                 why: "the converge workload has 2 field paths per step; \(StaticIR.maxPaths) paths at most")
+            graph = try StaticIR(Workload.converge(steps: n))
         default: throw ConvergeError(.invalidArgument, "give either an IR file or --converge-steps N (N > 0)")
         }
         let bytes = try Artifact.encode(graph, policy: policy, names: !noNames, ir: !noIR)

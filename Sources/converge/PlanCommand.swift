@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import ConvergeFiles
 import ConvergeKernel
 import ConvergeWasm
 
@@ -34,6 +36,11 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("dirty-path"), help: "One dirty path, taken verbatim (repeatable; for paths that contain commas).")
     var dirtyPaths: [String] = []
 
+    // Thousands of --dirty-path options parse in quadratic time inside swift-argument-parser
+    // (each occurrence rescans the split arguments), so many paths come in a file: linear.
+    @Option(help: "A file of dirty paths, one per line, taken verbatim (for many paths: 20000 --dirty-path options take seconds to parse).")
+    var dirtyFile: String?
+
     @Option(help: "full | dirty")
     var mode: PlanMode = .dirty
 
@@ -66,8 +73,18 @@ struct PlanCommand: ParsableCommand {
             loaded = a
         default: throw ConvergeError(.invalidArgument, "give exactly one of --ir FILE and --artifact FILE")
         }
-        let paths = (dirty.isEmpty ? [] : dirty.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+        var paths = (dirty.isEmpty ? [] : dirty.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
             + dirtyPaths
+        if let dirtyFile {
+            let data: Data
+            do { data = try Files.read(dirtyFile) } catch { throw ConvergeError(.io, error.description) }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ConvergeError(.invalidArgument, "--dirty-file \(dirtyFile) is not UTF-8 text")
+            }
+            var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            if lines.last == "" { lines.removeLast() }
+            paths += lines.map(String.init)
+        }
         let dirtySet = graph.dirtySet(paths: paths)
         let plan: Plan
         var boundary: (calls: Int, bytesIn: Int, bytesOut: Int)?

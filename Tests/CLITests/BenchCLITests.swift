@@ -138,9 +138,9 @@ extension CLITests {
     @Test func benchRefusesBadOptionsWithOneLine() throws {
         let cases: [([String], String)] = [
             (["bench", "--profile", "huge"], "unknown profile \"huge\""),
-            (["bench", "--backend", "gpu"], "invalid usage"),
-            (["bench", "--ratios", "0"], "bad dirtyRootsRatio \"0\""),
-            (["bench", "--steps", "x"], "bad step count \"x\""),
+            (["bench", "--backend", "gpu"], "unknown --backend \"gpu\"; valid: portable, native-l1"),
+            (["bench", "--ratios", "0"], "--ratios entry must be a number in (0, 1] (got 0)"),
+            (["bench", "--steps", "x"], "--steps: \"x\" is not a whole number"),
             (["bench", "--ir", "/nonexistent/g.json"], "cannot read /nonexistent/g.json"),
         ]
         for (args, message) in cases {

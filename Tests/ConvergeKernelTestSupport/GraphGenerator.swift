@@ -110,8 +110,8 @@ public enum GraphGenerator {
     }
 
     /// The perf workload (`d_i = b_i + 1`), as the library builds it.
-    public static func workload(steps n: Int) -> ConvergeIR { Workload.converge(steps: n) }
+    public static func workload(steps n: Int) throws(ConvergeError) -> ConvergeIR { try Workload.converge(steps: n) }
 
     /// A large random DAG, as the library's benchmarks build it.
-    public static func randomDAG(steps n: Int, seed: UInt64) -> ConvergeIR { Workload.randomDAG(steps: n, seed: seed) }
+    public static func randomDAG(steps n: Int, seed: UInt64) throws(ConvergeError) -> ConvergeIR { try Workload.randomDAG(steps: n, seed: seed) }
 }

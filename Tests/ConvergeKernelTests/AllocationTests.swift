@@ -24,8 +24,8 @@ import Testing
             case "native-frontier": try NativePlanner(graph, options: NativeOptions(strategy: .frontier))
             default: PortablePlanner(graph)
             }
-            let sets = [graph.dirtySet(paths: Workload.convergeDirty(roots: 3)),
-                        graph.dirtySet(paths: Workload.convergeDirty(roots: steps / 2)),
+            let sets = [graph.dirtySet(paths: try Workload.convergeDirty(roots: 3)),
+                        graph.dirtySet(paths: try Workload.convergeDirty(roots: steps / 2)),
                         graph.dirtySet(paths: ["*"])]
             let buffer = PlanBuffer(for: graph)
             try planner.plan(sets[0], mode: .dirty, scope: .all, into: buffer)  // warm-up

@@ -5,7 +5,7 @@ import Testing
 @Suite struct DiagnosticsTests {
     /// b0..b{n-1} → d_i (computed), and a link mirror ← d0.
     static func graph(_ n: Int) throws -> StaticIR {
-        var ir = Workload.converge(steps: n)
+        var ir = try Workload.converge(steps: n)
         ir.steps.append(IRStep(kind: IRStep.link, out: "mirror", from: "d0"))
         return try StaticIR(ir)
     }

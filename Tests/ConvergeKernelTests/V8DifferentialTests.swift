@@ -77,8 +77,8 @@ struct V8DifferentialTests {
     /// The converge workload's transactions: every Node level ends in the native runtime's state.
     @Test(arguments: [PlanMode.dirty, .full])
     func v8TransactionsEqualNative(_ mode: PlanMode) throws {
-        for (name, ir) in [("converge n=300", Workload.converge(steps: 300)), ("random seed 7", GraphGenerator.random(seed: 7)),
-                           ("random DAG n=3000", Workload.randomDAG(steps: 3000, seed: 5, groups: 40))] {
+        for (name, ir) in [("converge n=300", try Workload.converge(steps: 300)), ("random seed 7", GraphGenerator.random(seed: 7)),
+                           ("random DAG n=3000", try Workload.randomDAG(steps: 3000, seed: 5, groups: 40))] {
             let graph = try StaticIR(ir)
             var o = RuntimeOptions(level: .l1, mode: mode == .full ? .full : .dirty)
             o.executionBudgetMs = 0
