@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["converge"],
+            dependencies: ["converge", "ConvergeKernelTestSupport"],
             path: "Tests/CLITests"
         ),
     ]

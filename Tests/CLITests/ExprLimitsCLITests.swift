@@ -1,3 +1,4 @@
+import ConvergeKernelTestSupport
 import Foundation
 import Testing
 
@@ -40,28 +41,16 @@ extension CLITests {
         #expect(and.stderr == #"converge: invalid expression: step "d0" (steps[0]) must compile: expression is more than 500 operators deep at offset 2497; the limit is 500"# + "\n")
     }
 
-    /// Exactly `count` instructions (RET included): one byte per instruction (ExprLimitsTests).
-    static func instructions(_ count: Int) -> String {
-        let bytes = count - 1
-        var text = bytes % 2 == 0 ? "!1" : "1"
-        var operands = 1
-        while text.utf8.count < bytes {
-            text += (operands % 200 == 0 ? "+" : "*") + "1"
-            operands += 1
-        }
-        return text
-    }
-
     /// The issue: a program past the verifier's 65,535 instructions compiled ("1 compiled steps")
     /// and then `plan --artifact` / `bench-load` refused the file.
     @Test func whatCompilesLoads() throws {
-        let (over, _) = try compile(try graph(expr: Self.instructions(65_536)), policy: "must")
+        let (over, _) = try compile(try graph(expr: ExprTexts.instructions(65_536)), policy: "must")
         #expect(over.status == 2)
         #expect(over.stderr == #"converge: invalid expression: step "d0" (steps[0]) must compile: the expression compiles to more than 65535 instructions; the limit is 65535 per step"# + "\n")
-        let (fallback, host) = try compile(try graph(expr: Self.instructions(65_536)), policy: "try")
+        let (fallback, host) = try compile(try graph(expr: ExprTexts.instructions(65_536)), policy: "try")
         defer { try? FileManager.default.removeItem(atPath: host) }
         #expect(fallback.status == 0 && fallback.stdout.contains(" 0 compiled steps, "), "\(fallback.stdout)\(fallback.stderr)")
-        let (at, file) = try compile(try graph(expr: Self.instructions(65_535)), policy: "must")
+        let (at, file) = try compile(try graph(expr: ExprTexts.instructions(65_535)), policy: "must")
         defer { try? FileManager.default.removeItem(atPath: file) }
         #expect(at.status == 0 && at.stdout.contains(" 1 compiled steps, "), "\(at.stdout)\(at.stderr)")
         for f in [file, host] {

@@ -1,4 +1,5 @@
 import CKernel
+import ConvergeKernelTestSupport
 import Foundation
 import Testing
 @testable import ConvergeKernel
@@ -189,32 +190,18 @@ import Testing
 
     // MARK: - what compiles loads
 
-    /// A text that compiles to exactly `count` instructions (RET included): one-byte operands
-    /// and operators without spaces or parentheses are one instruction per byte; `*` chains of
-    /// 200 joined by `+` keep the tree within the depth limit and out of the nesting one.
-    static func instructions(_ count: Int) -> String {
-        let bytes = count - 1
-        var text = bytes % 2 == 0 ? "!1" : "1"
-        var operands = 1
-        while text.utf8.count < bytes {
-            text += (operands % 200 == 0 ? "+" : "*") + "1"
-            operands += 1
-        }
-        return text
-    }
-
     @Test func programsCompileExactlyUpToTheVerifiersLengthLimit() throws {
         let max = BytecodeCompiler.maxInstructions
-        let atLimit = try ExprParser.parse(Self.instructions(max), deps: [])
+        let atLimit = try ExprParser.parse(ExprTexts.instructions(max), deps: [])
         #expect(try BytecodeCompiler.compile(atLimit, inputPaths: []).instructions.count == max)
-        let over = try ExprParser.parse(Self.instructions(max + 1), deps: [])
+        let over = try ExprParser.parse(ExprTexts.instructions(max + 1), deps: [])
         #expect(throws: ConvergeError(.invalidExpression, "the expression compiles to more than 65535 instructions; the limit is 65535 per step")) {
             try BytecodeCompiler.compile(over, inputPaths: [])
         }
         var b = IRBuilder()
         b.field("x")
-        b.computed("long", deps: ["x"], expr: Self.instructions(max))
-        b.computed("tooLong", deps: ["x"], expr: Self.instructions(max + 1))
+        b.computed("long", deps: ["x"], expr: ExprTexts.instructions(max))
+        b.computed("tooLong", deps: ["x"], expr: ExprTexts.instructions(max + 1))
         let g = try StaticIR(b.build())
         let report = try ExprCompiler.compile(g, policy: .try)
         #expect(report.entry(out: "long")?.compiled != nil)
