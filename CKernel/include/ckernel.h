@@ -49,8 +49,12 @@ typedef enum ck_status {
                                       argument's position (0 = first), value = the argument */
     CK_ERR_BAD_CODE = 15,          /* bytecode failed verification (ck_kernel_load_code);
                                       ck_error_t.fault says which rule, table/index/value where */
-    CK_ERR_BAD_ARTIFACT = 16       /* an AOT artifact failed validation (ck_artifact_open):
+    CK_ERR_BAD_ARTIFACT = 16,      /* an AOT artifact failed validation (ck_artifact_open):
                                       table = CK_TABLE_ARTIFACT + section, index = byte offset */
+    CK_ERR_BAD_WRITE = 17          /* a transaction's write log holds an entry with a path id >=
+                                      path_count or an unknown tag (ck_txn_commit, ck_txn_flush):
+                                      table = CK_TABLE_WRITE_LOG, index = the entry's position,
+                                      value = the id (or the tag, fault = CK_WRITE_FAULT_TAG) */
 } ck_status_t;
 
 /* Short, stable, lower-case name of a status ("bad tables", …). Never NULL. */
@@ -71,7 +75,8 @@ typedef enum ck_table_id {
     CK_TABLE_CODE_OFFSETS = 10,    /* ck_code_t.step_offsets (index = step id) */
     CK_TABLE_CODE_REGS = 11,       /* ck_code_t.step_regs (index = step id) */
     CK_TABLE_CODE_INSNS = 12,      /* ck_code_t.insns (index = instruction position) */
-    CK_TABLE_CODE_CONSTS = 13      /* ck_code_t.consts */
+    CK_TABLE_CODE_CONSTS = 13,     /* ck_code_t.consts */
+    CK_TABLE_WRITE_LOG = 14        /* a transaction's write log (index = entry position) */
 } ck_table_id_t;
 
 /* Which bytecode rule a CK_ERR_BAD_CODE broke (ck_error_t.fault; docs/bytecode.md, "Verification"). */
@@ -770,6 +775,221 @@ uint64_t ck_artifact_hash(const void *bytes, size_t size);
 
 /* The section's name as docs/artifact.md spells it ("insns", "header", …); "unknown" otherwise. */
 const char *ck_artifact_section_name(uint32_t section);
+
+/* ---------------------------------------------------------------- transactions (docs/transactions.md) */
+
+/*
+ * The transaction core: one implementation of a Logix transaction for every host (native Swift,
+ * WasmKit, V8, Chromium). A ck_txn_t is bound to a kernel and owns everything a transaction
+ * tracks: the write log, the reducer's first-write undo log, the dirty set, the dirty roots, auto
+ * mode's state and plan caches (semantics §6), and the plan buffer.
+ *
+ * A transaction
+ * 1. writes: the host appends entries to the write log (ck_txn_write below: a few instructions,
+ *    inline; a wasm host stores the same 16-byte records into linear memory). Nothing crosses a
+ *    boundary per write. ck_txn_flush applies the log early (reads inside the reducer, a full log).
+ * 2. commits: ck_txn_commit — one call — applies the log (first-write undo, dirty bits, canonical
+ *    values, reducer patch records), computes the dirty roots, decides (auto: every rule, cache
+ *    and reason of semantics §6 plus the cost model), plans, executes (links and bytecode in the
+ *    kernel, other computed steps through the host callback in batches; CK_TXN_PLAN_ONLY leaves
+ *    execution to the host: L1), rolls the derived writes back on a failed outcome, and reports
+ *    the commit decision (the final state differs from the base) and the light summary.
+ * 3. or aborts: ck_txn_abort restores every reducer write of the transaction (the host's own
+ *    error, or a host abort reported by the commit).
+ *
+ * Not thread-safe (as the kernel). Allocates only in ck_txn_create.
+ */
+
+/* A write-log entry (16 bytes, the layout wasm hosts write: id u32 at 0, tag u8 at 4, three zero
+   bytes, value f64 at 8, little-endian). */
+typedef struct ck_write {
+    uint32_t id;                   /* path id (< path_count) */
+    uint8_t tag;                   /* CK_TAG_*, or CK_WRITE_MARK */
+    uint8_t reserved[3];
+    double value;                  /* canonicalised when applied (booleans 0/1, null/undefined 0) */
+} ck_write_t;
+
+#define CK_WRITE_MARK 0xFFu         /* marks the path dirty without writing its slot */
+#define CK_WRITE_FAULT_TAG 1u       /* ck_error_t.fault of a CK_ERR_BAD_WRITE: the tag is unknown */
+
+/* ck_txn_log_t.dirty_all: why the whole scope is dirty (the larger wins) */
+#define CK_DIRTY_ALL_NONE 0u
+#define CK_DIRTY_ALL_UNKNOWN_WRITE 1u  /* a "*" write (Logix unknown_write) */
+#define CK_DIRTY_ALL_FALLBACK 2u       /* a path without a registry id (Logix dirty_all) */
+
+/* The host-visible part of a transaction core (the first member of ck_txn_t). */
+typedef struct ck_txn_log {
+    ck_write_t *entries;           /* [capacity] */
+    uint32_t count;                /* entries not yet applied */
+    uint32_t capacity;
+    uint32_t path_count;
+    uint32_t dirty_all;            /* CK_DIRTY_ALL_* of the transaction being written */
+    uint64_t op_seq;               /* the next operation sequence number: every reducer write and
+                                      every derived write takes one. A host that executes a plan
+                                      itself (CK_TXN_PLAN_ONLY) adds its derived writes. */
+    const uint64_t *written_bits;  /* [path words] the paths the reducer wrote in the current (or
+                                      last committed) transaction; valid until the next write */
+} ck_txn_log_t;
+
+typedef struct ck_txn ck_txn_t;
+
+/* Applies the log now (what ck_txn_commit does first). Errors: CK_ERR_BAD_WRITE (the transaction
+   is aborted: every reducer write undone, the log emptied), CK_ERR_NULL_ARGUMENT. */
+ck_status_t ck_txn_flush(ck_txn_log_t *log, ck_error_t *error);
+
+/* Appends a write (or, with CK_WRITE_MARK, a dirty mark). CK_ERR_UNKNOWN_PATH_ID for an id out of
+   range (nothing appended); a full log is applied first (ck_txn_flush's errors). */
+static inline ck_status_t ck_txn_write(ck_txn_log_t *log, uint32_t id, uint8_t tag, double value) {
+    if (id >= log->path_count) return CK_ERR_UNKNOWN_PATH_ID;
+    uint32_t n = log->count;
+    if (n == log->capacity) {
+        ck_status_t st = ck_txn_flush(log, NULL);
+        if (st != CK_OK) return st;
+        n = 0;
+    }
+    ck_write_t *e = log->entries + n;
+    e->id = id;
+    e->tag = tag;
+    e->value = value;
+    log->count = n + 1u;
+    return CK_OK;
+}
+
+/* Marks the whole scope dirty for this transaction (CK_DIRTY_ALL_*; the larger reason wins). */
+static inline void ck_txn_mark_all(ck_txn_log_t *log, uint32_t reason) {
+    if (reason > log->dirty_all) log->dirty_all = reason;
+}
+
+/* Auto mode's thresholds (semantics §6; AutoPolicy in Swift documents each). Times in ns. */
+#define CK_AUTO_MAX_RATIO_RULES 8u
+typedef struct ck_auto_policy {
+    uint32_t near_full_rule_count;                       /* <= CK_AUTO_MAX_RATIO_RULES */
+    uint32_t near_full_from_steps[CK_AUTO_MAX_RATIO_RULES]; /* ascending */
+    double near_full_root_ratio[CK_AUTO_MAX_RATIO_RULES];
+    double near_full_plan_ratio;                         /* 0 = off */
+    double fast_full_max_ns;                             /* 0 = off (no full converge is timed) */
+    double full_ewma_alpha;
+    uint64_t decision_budget_ns;                         /* 0 = none */
+    uint32_t inline_max_roots;
+    uint32_t inline_max_plan;
+    uint32_t inline_off_after_skips;
+    uint32_t inline_off_max_computes;
+    uint32_t lru_capacity;
+    uint32_t lru_max_roots;
+    double lru_max_root_ratio;
+    double lru_min_hit_rate;
+    uint32_t lru_max_plan;
+    uint32_t cost_model;                                 /* 1 = on */
+    uint32_t cost_probe_interval;
+    uint32_t cost_probe_max_interval;
+} ck_auto_policy_t;
+
+/* Fills *policy with this kernel's defaults (logix = 0) or Logix's own rules (logix = 1:
+   fast full at 0.6 ms, no cost model). */
+void ck_auto_policy_init(ck_auto_policy_t *policy, int logix);
+
+typedef struct ck_txn_options {
+    ck_scope_t scope;              /* the steps that converge at commit */
+    uint32_t log_capacity;         /* write-log entries; 0 = max(256, path_count) */
+    ck_auto_policy_t auto_policy;
+    uint64_t budget_ns;            /* execution budget per converge; 0 = none */
+    uint32_t vm_flags;             /* CK_VM_* */
+    uint32_t reserved;
+    ck_host_batch_fn host_steps;   /* computed steps without bytecode (not needed with PLAN_ONLY) */
+    void *host_context;
+    ck_trace_t *trace;             /* caller-owned record buffers, or NULL; its level is read at
+                                      every apply and commit */
+} ck_txn_options_t;
+
+/* Fills *options with the defaults (scope all, default policy, 200 ms budget, no callback). */
+void ck_txn_options_init(ck_txn_options_t *options);
+
+/* Creates a transaction core over `kernel` (which must outlive it). Errors: CK_ERR_NULL_ARGUMENT,
+   CK_ERR_BAD_SCOPE, CK_ERR_BAD_OPTION (near_full_rule_count too large), CK_ERR_OUT_OF_MEMORY. */
+ck_status_t ck_txn_create(ck_kernel_t *kernel, const ck_txn_options_t *options, ck_txn_t **out_txn,
+                          ck_error_t *error);
+
+void ck_txn_free(ck_txn_t *txn);
+
+/* The host-visible part (write log, op_seq). Stable for the core's lifetime. */
+ck_txn_log_t *ck_txn_log(ck_txn_t *txn);
+
+/* Replaces the callback and the trace buffers (e.g. once the host object exists). */
+void ck_txn_set_host(ck_txn_t *txn, ck_host_batch_fn host_steps, void *host_context, ck_trace_t *trace);
+
+/* Empties both plan caches and re-arms them; the next auto decision carries
+   CK_REASON_GENERATION_BUMPED. */
+void ck_txn_bump_generation(ck_txn_t *txn);
+
+/* Undoes every reducer write of the current transaction (or of the last committed one, until the
+   next write), in reverse, empties the log and the dirty set, and restores op_seq. */
+void ck_txn_abort(ck_txn_t *txn);
+
+/* ck_txn_request_t.mode */
+#define CK_TXN_AUTO 0u
+#define CK_TXN_FULL 1u
+#define CK_TXN_DIRTY 2u
+
+/* ck_txn_request_t.flags */
+#define CK_TXN_OVERRIDE 0x01u      /* the mode overrides the module's auto (reason module_override) */
+#define CK_TXN_PLAN_ONLY 0x02u     /* L1: decide and plan, then return; the host executes the plan
+                                      (ck_txn_result_t.plan) over the kernel's slots */
+
+/* Decision reasons (ck_txn_result_t.reasons): Logix's codes, as bits. */
+#define CK_REASON_COLD_START 0x0001u
+#define CK_REASON_FAST_FULL 0x0002u
+#define CK_REASON_INLINE_DIRTY 0x0004u
+#define CK_REASON_CACHE_HIT 0x0008u
+#define CK_REASON_CACHE_MISS 0x0010u
+#define CK_REASON_BUDGET_CUTOFF 0x0020u
+#define CK_REASON_NEAR_FULL 0x0040u
+#define CK_REASON_UNKNOWN_WRITE 0x0080u
+#define CK_REASON_DIRTY_ALL 0x0100u
+#define CK_REASON_GENERATION_BUMPED 0x0200u
+#define CK_REASON_LOW_HIT_RATE 0x0400u
+#define CK_REASON_MODULE_OVERRIDE 0x0800u
+
+typedef struct ck_txn_request {
+    uint32_t mode;                 /* CK_TXN_AUTO / FULL / DIRTY */
+    uint32_t flags;                /* CK_TXN_* */
+    uint64_t host_exec_ns;         /* PLAN_ONLY hosts: ns spent executing the previous transaction's
+                                      plan when that result asked for it (wants_exec_ns), else 0 */
+} ck_txn_request_t;
+
+typedef struct ck_txn_result {
+    uint32_t converged;            /* 0: nothing dirty, no converge ran */
+    uint32_t executed_mode;        /* CK_EXECUTED_* (NONE: no converge, or an empty scope) */
+    uint32_t reasons;              /* CK_REASON_* */
+    uint32_t committed;            /* the final state differs from the base (PLAN_ONLY: the
+                                      reducer's writes only; the host adds its derived writes) */
+    uint32_t outcome;              /* CK_OUTCOME_* (anything else than OK: derived writes undone) */
+    uint32_t failed_step;          /* UINT32_MAX when OK */
+    uint32_t plan_len;
+    uint32_t executed_steps;
+    uint32_t changed_steps;
+    uint32_t host_calls;
+    uint32_t vm_steps;
+    uint32_t dirty_roots;
+    uint32_t top_roots[3];         /* the first three roots, ascending (UINT32_MAX: none) */
+    uint32_t dirty_all;            /* CK_DIRTY_ALL_* */
+    uint32_t cache_hit;
+    uint32_t inline_enabled;       /* the caches' state after the decision */
+    uint32_t lru_enabled;
+    uint32_t wants_exec_ns;        /* PLAN_ONLY: time the execution, pass it in the next request */
+    uint32_t reserved;
+    uint64_t decision_ns;          /* auto: the decision's time when it was measured, else 0 */
+    const uint32_t *plan;          /* the plan that ran (or, PLAN_ONLY, is to run): plan_len ids */
+} ck_txn_result_t;
+
+/*
+ * Commits the transaction (see above). On CK_OK, *result says what happened; the log is empty and
+ * the next write begins a new transaction. Errors: CK_ERR_BAD_WRITE (the transaction is aborted),
+ * CK_ERR_NO_HOST_STEP (a computed step without bytecode is planned and no callback is set;
+ * nothing executed, the reducer's writes stay applied: abort or commit again),
+ * CK_ERR_NULL_ARGUMENT, CK_ERR_BAD_MODE. Allocates nothing.
+ */
+ck_status_t ck_txn_commit(ck_txn_t *txn, const ck_txn_request_t *request, ck_txn_result_t *result,
+                          ck_error_t *error);
 
 #ifdef __cplusplus
 }

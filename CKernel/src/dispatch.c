@@ -143,6 +143,7 @@ const char *ck_status_name(ck_status_t status) {
     case CK_ERR_BAD_ARGUMENT: return "bad argument";
     case CK_ERR_BAD_CODE: return "bad code";
     case CK_ERR_BAD_ARTIFACT: return "bad artifact";
+    case CK_ERR_BAD_WRITE: return "bad write";
     }
     return "unknown status";
 }

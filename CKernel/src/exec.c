@@ -4,6 +4,7 @@
    ck_kernel_commit is plan + execute in one call. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ck_vm.h"
+#include "ck_txn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,11 @@ static ck_status_t check_plan(const ck_kernel_t *k, const uint32_t *plan, uint32
                 return ck_fail(error, CK_ERR_NO_HOST_STEP, CK_TABLE_NONE, i, plan[i]);
     }
     return CK_OK;
+}
+
+ck_status_t ck_exec_check_host(const ck_kernel_t *k, const uint32_t *plan, uint32_t n,
+                               const ck_exec_options_t *o, ck_error_t *error) {
+    return o->host_steps != NULL ? CK_OK : check_plan(k, plan, n, o, error);
 }
 
 /* Writes one step's result: nothing when it is the same value (Object.is), else logged for
@@ -370,8 +376,6 @@ static ck_status_t check_trace(const ck_trace_t *trace, ck_error_t *error) {
     return CK_OK;
 }
 
-static void execute_checked(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
-                            const ck_exec_options_t *options, ck_exec_result_t *r);
 
 ck_status_t ck_kernel_execute(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
                               const ck_exec_options_t *options, ck_exec_result_t *r, ck_error_t *error) {
@@ -383,13 +387,13 @@ ck_status_t ck_kernel_execute(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
     if (st != CK_OK) return st;
     r->switched = CK_SWITCH_NONE;
     r->plan_ns = 0;
-    execute_checked(k, plan, n, options, r);
+    ck_exec_checked(k, plan, n, options, r);
     return CK_OK;
 }
 
 /* Executes a plan already known to be valid (ascending ids in range; a host callback if needed). */
-static void execute_checked(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
-                            const ck_exec_options_t *options, ck_exec_result_t *r) {
+void ck_exec_checked(ck_kernel_t *k, const uint32_t *plan, uint32_t n,
+                     const ck_exec_options_t *options, ck_exec_result_t *r) {
 #ifdef CK_NO_INSTRUMENTATION
     ck_trace_t *trace = NULL; /* diagnostics compiled out */
 #else
@@ -458,6 +462,6 @@ ck_status_t ck_kernel_commit(ck_kernel_t *k, const uint32_t *dirty_ids, uint32_t
         st = check_plan(k, out_steps, pr->step_count, options, error);
         if (st != CK_OK) return st;
     }
-    execute_checked(k, out_steps, pr->step_count, options, er);
+    ck_exec_checked(k, out_steps, pr->step_count, options, er);
     return CK_OK;
 }

@@ -74,6 +74,7 @@ ck_status_t ck_validate_tables(const ck_tables_t *t, ck_error_t *error) {
 static void carve_all(ck_kernel_t *k, ck_carver_t *c, uint64_t entries, uint64_t deps) {
     uint32_t n = k->step_count, g = k->group_count;
     k->path_group = ck_carve(c, (size_t)k->path_count * 4u);
+    k->path_parent = ck_carve(c, (size_t)k->path_count * 4u);
     k->group_path = ck_carve(c, (size_t)g * 4u);
     k->group_offsets = ck_carve(c, ((size_t)g + 1u) * 4u);
     k->group_entries = ck_carve(c, (size_t)entries * 8u);
@@ -175,6 +176,8 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
             if (k.group_path[mid] < first) lo = mid + 1; else hi = mid;
         }
         k.path_group[p] = (lo < k.group_count && k.group_path[lo] == first) ? lo : CK_NONE;
+        const uint32_t pe = tables->path_prefix_offsets[p + 1];
+        k.path_parent[p] = pe - tables->path_prefix_offsets[p] >= 2u ? tables->path_prefix_ids[pe - 2u] : CK_NONE;
     }
     /* the inverse index: step -> groups (ascending) */
     for (uint32_t i = 0; i < at; i++) k.step_groups_offsets[ck_entry_step(k.group_entries[i]) + 1]++;

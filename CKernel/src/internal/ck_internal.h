@@ -96,6 +96,7 @@ struct ck_kernel {
     uint32_t group_words;       /* words of a group bitset (padded) */
 
     uint32_t *path_group;       /* [path_count] active group of the path's 1-segment prefix or CK_NONE */
+    uint32_t *path_parent;      /* [path_count] the longest proper prefix, or CK_NONE (dirty roots) */
     uint32_t *group_path;       /* [group_count] the prefix path id of each group */
     uint32_t *group_offsets;    /* [group_count + 1] */
     uint64_t *group_entries;    /* trigger entries, steps under each group ascending, each packed

@@ -1,0 +1,460 @@
+/* txn.c — the transaction core (docs/transactions.md): the write log and its application
+   (first-write undo, dirty set, canonical values, reducer patches), dirty roots, the decision
+   (auto.c) with the rules that need the plan (coverage, decision budget), the plan, execution
+   (exec.c), commit or rollback, abort. One implementation for every host. */
+#include "ck_txn.h"
+
+#include <string.h>
+
+struct ck_txn {
+    ck_txn_log_t log;           /* first: ck_txn_flush finds the core from the log */
+    ck_arena_t arena;
+    ck_kernel_t *kernel;
+    ck_scope_t scope;
+    uint32_t scope_len;
+    uint32_t words;             /* words of a path bitset */
+    uint64_t budget_ns;
+    uint32_t vm_flags;
+    ck_host_batch_fn host_steps;
+    void *host_context;
+    ck_trace_t *trace;
+
+    /* the transaction being written (or the last committed one, until the next write) */
+    bool open;                  /* tracking belongs to the transaction being written */
+    uint64_t op_seq_base;       /* op_seq when it began */
+    uint32_t applied;           /* log entries applied in it */
+    uint64_t *written_bits;     /* [words] reducer-written paths */
+    uint64_t *dirty_bits;       /* [words] written or marked paths */
+    uint32_t *undo_ids;         /* [path_count] first writes, in order */
+    uint8_t *undo_tags;
+    double *undo_values;
+    uint32_t undo_count;
+    uint32_t *dirty_ids;        /* [path_count] dirty paths, in order */
+    uint32_t dirty_count;
+    uint32_t *roots;            /* [path_count] dirty roots, ascending */
+    uint32_t *plan;             /* [step_count] */
+
+    ck_auto_t autom;
+    /* PLAN_ONLY: a cost-model / fast-full sample waiting for the host's execution time */
+    bool pending_converge;
+    bool pending_full_sample;
+    bool pending_is_full;
+    uint32_t pending_roots;
+    uint64_t pending_converge_ns;
+    uint64_t pending_full_ns;
+};
+
+static inline bool bit_test(const uint64_t *bits, uint32_t i) { return (bits[i >> 6] >> (i & 63u)) & 1u; }
+
+void ck_txn_options_init(ck_txn_options_t *o) {
+    if (o == NULL) return;
+    memset(o, 0, sizeof *o);
+    o->scope = CK_SCOPE_ALL;
+    ck_auto_policy_init(&o->auto_policy, 0);
+    o->budget_ns = 200000000u;
+}
+
+static void carve_txn(ck_txn_t *t, ck_carver_t *c, uint32_t paths, uint32_t steps) {
+    t->log.entries = ck_carve(c, (size_t)t->log.capacity * sizeof(ck_write_t));
+    t->written_bits = ck_carve(c, (size_t)t->words * 8u);
+    t->dirty_bits = ck_carve(c, (size_t)t->words * 8u);
+    t->undo_ids = ck_carve(c, (size_t)paths * 4u);
+    t->undo_tags = ck_carve(c, paths);
+    t->undo_values = ck_carve(c, (size_t)paths * 8u);
+    t->dirty_ids = ck_carve(c, (size_t)paths * 4u);
+    t->roots = ck_carve(c, (size_t)paths * 4u);
+    t->plan = ck_carve(c, (size_t)steps * 4u);
+}
+
+ck_status_t ck_txn_create(ck_kernel_t *k, const ck_txn_options_t *options, ck_txn_t **out, ck_error_t *error) {
+    if (error != NULL) memset(error, 0, sizeof *error);
+    if (out == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    *out = NULL;
+    if (k == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    ck_txn_options_t o;
+    ck_txn_options_init(&o);
+    if (options != NULL) o = *options;
+    if ((unsigned)o.scope > CK_SCOPE_ALL) return ck_fail(error, CK_ERR_BAD_SCOPE, CK_TABLE_NONE, 0, (uint64_t)o.scope);
+    if (o.auto_policy.near_full_rule_count > CK_AUTO_MAX_RATIO_RULES)
+        return ck_fail(error, CK_ERR_BAD_OPTION, CK_TABLE_NONE, 0, o.auto_policy.near_full_rule_count);
+    const uint32_t paths = k->path_count > 0 ? k->path_count : 1u;
+    const uint32_t steps = k->step_count > 0 ? k->step_count : 1u;
+
+    ck_txn_t t;
+    memset(&t, 0, sizeof t);
+    t.kernel = k;
+    t.scope = o.scope;
+    t.scope_len = k->scope_len[o.scope];
+    t.words = (paths + 63u) / 64u;
+    t.log.capacity = o.log_capacity > 0 ? o.log_capacity : (paths > 256u ? paths : 256u);
+    t.log.path_count = k->path_count;
+    t.budget_ns = o.budget_ns;
+    t.vm_flags = o.vm_flags;
+    t.host_steps = o.host_steps;
+    t.host_context = o.host_context;
+    t.trace = o.trace;
+
+    ck_carver_t dry = {NULL, 0};
+    (void)ck_carve(&dry, sizeof(ck_txn_t));
+    carve_txn(&t, &dry, paths, steps);
+    ck_auto_init(&t.autom, &dry, &o.auto_policy, k->step_count);
+    if (!ck_arena_alloc(&t.arena, dry.used + 64u))
+        return ck_fail(error, CK_ERR_OUT_OF_MEMORY, CK_TABLE_NONE, 0, dry.used);
+    ck_carver_t real = {(uint8_t *)t.arena.base, 0};
+    ck_txn_t *tp = ck_carve(&real, sizeof(ck_txn_t));
+    carve_txn(&t, &real, paths, steps);
+    ck_auto_init(&t.autom, &real, &o.auto_policy, k->step_count);
+    memset(t.written_bits, 0, (size_t)t.words * 8u);
+    memset(t.dirty_bits, 0, (size_t)t.words * 8u);
+    t.log.written_bits = t.written_bits;
+    *tp = t;
+    *out = tp;
+    return CK_OK;
+}
+
+void ck_txn_free(ck_txn_t *t) {
+    if (t == NULL) return;
+    ck_arena_t arena = t->arena;
+    ck_arena_free(&arena);
+}
+
+ck_txn_log_t *ck_txn_log(ck_txn_t *t) { return t == NULL ? NULL : &t->log; }
+
+void ck_txn_set_host(ck_txn_t *t, ck_host_batch_fn host_steps, void *host_context, ck_trace_t *trace) {
+    if (t == NULL) return;
+    t->host_steps = host_steps;
+    t->host_context = host_context;
+    t->trace = trace;
+}
+
+void ck_txn_bump_generation(ck_txn_t *t) {
+    if (t != NULL) ck_auto_bump_generation(&t->autom);
+}
+
+/* Clears the tracking of the last transaction (its bits, through its lists). */
+static void clear_tracking(ck_txn_t *t) {
+    for (uint32_t i = 0; i < t->dirty_count; i++) t->dirty_bits[t->dirty_ids[i] >> 6] = 0;
+    for (uint32_t i = 0; i < t->undo_count; i++) t->written_bits[t->undo_ids[i] >> 6] = 0;
+    t->dirty_count = 0;
+    t->undo_count = 0;
+    t->applied = 0;
+}
+
+/* The first apply of a transaction forgets the last one. */
+static inline void begin_if_needed(ck_txn_t *t) {
+    if (t->open) return;
+    clear_tracking(t);
+    t->op_seq_base = t->log.op_seq;
+    t->open = true;
+}
+
+void ck_txn_abort(ck_txn_t *t) {
+    if (t == NULL) return;
+    ck_kernel_t *k = t->kernel;
+    for (uint32_t i = t->undo_count; i-- > 0;) {
+        const uint32_t p = t->undo_ids[i];
+        k->slot_tags[p] = t->undo_tags[i];
+        k->slot_values[p] = t->undo_values[i];
+    }
+    if (t->undo_count > 0 || t->open) t->log.op_seq = t->op_seq_base;
+    clear_tracking(t);
+    t->log.count = 0;
+    t->log.dirty_all = CK_DIRTY_ALL_NONE;
+    t->open = false;
+}
+
+/* Applies the log: checked first (nothing is written when an entry is bad), then each entry in
+   order — a mark sets the dirty bit; a write logs the slot's base value on the path's first write,
+   sets the dirty bit, takes an op_seq (and a patch record under CK_TRACE_PATCHES) and stores the
+   canonical value. */
+static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
+    ck_txn_log_t *log = &t->log;
+    const uint32_t n = log->count;
+    const ck_write_t *restrict e = log->entries;
+    const uint32_t P = log->path_count;
+    for (uint32_t i = 0; i < n; i++) {
+        if (e[i].id >= P || (e[i].tag > CK_TAG_NUMBER && e[i].tag != CK_WRITE_MARK)) {
+            const bool bad_id = e[i].id >= P;
+            ck_txn_abort(t);
+            ck_status_t st = ck_fail(error, CK_ERR_BAD_WRITE, CK_TABLE_WRITE_LOG, i, bad_id ? e[i].id : e[i].tag);
+            if (error != NULL && !bad_id) error->fault = (ck_code_fault_t)CK_WRITE_FAULT_TAG;
+            return st;
+        }
+    }
+    begin_if_needed(t);
+    ck_kernel_t *k = t->kernel;
+    uint8_t *restrict tags = k->slot_tags;
+    double *restrict values = k->slot_values;
+    ck_trace_t *trace = t->trace;
+    const bool patches = trace != NULL && trace->level >= CK_TRACE_PATCHES;
+    uint64_t op = log->op_seq;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t id = e[i].id;
+        const uint8_t tag = e[i].tag;
+        const uint32_t w = id >> 6;
+        const uint64_t bit = (uint64_t)1 << (id & 63u);
+        if (!(t->dirty_bits[w] & bit)) {
+            t->dirty_bits[w] |= bit;
+            t->dirty_ids[t->dirty_count++] = id;
+        }
+        if (tag == CK_WRITE_MARK) continue;
+        if (!(t->written_bits[w] & bit)) {
+            t->written_bits[w] |= bit;
+            const uint32_t u = t->undo_count++;
+            t->undo_ids[u] = id;
+            t->undo_tags[u] = tags[id];
+            t->undo_values[u] = values[id];
+        }
+        const double v = tag == CK_TAG_NUMBER ? e[i].value : tag == CK_TAG_BOOLEAN ? (e[i].value != 0.0 ? 1.0 : 0.0) : 0.0;
+        if (patches) {
+            if (trace->patch_count < trace->patch_capacity) {
+                ck_patch_record_t *pr = &trace->patches[trace->patch_count++];
+                memset(pr, 0, sizeof *pr);
+                pr->op_seq = op;
+                pr->path_id = id;
+                pr->step_id = UINT32_MAX;
+                pr->reason = CK_PATCH_REDUCER;
+                pr->from_tag = tags[id];
+                pr->from_value = values[id];
+                pr->to_tag = tag;
+                pr->to_value = v;
+            } else {
+                trace->patches_dropped++;
+            }
+        }
+        op++;
+        tags[id] = tag;
+        values[id] = v;
+    }
+    log->op_seq = op;
+    t->applied += n;
+    log->count = 0;
+    return CK_OK;
+}
+
+ck_status_t ck_txn_flush(ck_txn_log_t *log, ck_error_t *error) {
+    if (log == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    return apply_log((ck_txn_t *)(void *)log, error);
+}
+
+/* True when some reducer-written slot differs (Object.is) from its base value. */
+static bool reducer_changed(const ck_txn_t *t) {
+    const ck_kernel_t *k = t->kernel;
+    for (uint32_t i = 0; i < t->undo_count; i++) {
+        const uint32_t p = t->undo_ids[i];
+        if (!ck_same_value(k->slot_tags[p], k->slot_values[p], t->undo_tags[i], t->undo_values[i])) return true;
+    }
+    return false;
+}
+
+/* The dirty ids with no proper prefix among the dirty ids, ascending. */
+static uint32_t compute_roots(ck_txn_t *t) {
+    const ck_kernel_t *k = t->kernel;
+    uint32_t n = 0;
+    const uint32_t *parent = k->path_parent;
+    if (t->dirty_count <= 64u) {
+        uint32_t sorted[64];
+        for (uint32_t i = 0; i < t->dirty_count; i++) {
+            const uint32_t v = t->dirty_ids[i];
+            uint32_t j = i;
+            while (j > 0 && sorted[j - 1] > v) { sorted[j] = sorted[j - 1]; j--; }
+            sorted[j] = v;
+        }
+        for (uint32_t i = 0; i < t->dirty_count; i++) {
+            uint32_t q = parent[sorted[i]];
+            while (q != CK_NONE && !bit_test(t->dirty_bits, q)) q = parent[q];
+            if (q == CK_NONE) t->roots[n++] = sorted[i];
+        }
+        return n;
+    }
+    for (uint32_t w = 0; w < t->words; w++) {
+        uint64_t bits = t->dirty_bits[w];
+        while (bits != 0) {
+            const uint32_t id = w * 64u + (uint32_t)__builtin_ctzll(bits);
+            bits &= bits - 1u;
+            uint32_t q = parent[id];
+            while (q != CK_NONE && !bit_test(t->dirty_bits, q)) q = parent[q];
+            if (q == CK_NONE) t->roots[n++] = id;
+        }
+    }
+    return n;
+}
+
+static uint32_t fnv1a(const uint32_t *ids, uint32_t n) {
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < n; i++) {
+        h ^= ids[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Settles a PLAN_ONLY transaction's timing sample with the host's execution time. */
+static void settle_pending(ck_txn_t *t, uint64_t host_exec_ns) {
+    if (host_exec_ns > 0) {
+        if (t->pending_converge)
+            ck_auto_record_converge(&t->autom, t->pending_is_full, t->pending_converge_ns + host_exec_ns, t->pending_roots);
+        if (t->pending_full_sample) ck_auto_record_full(&t->autom, t->pending_full_ns + host_exec_ns);
+    }
+    t->pending_converge = false;
+    t->pending_full_sample = false;
+}
+
+static void finish(ck_txn_t *t) {
+    t->log.count = 0;
+    t->log.dirty_all = CK_DIRTY_ALL_NONE;
+    t->open = false; /* tracking stays readable (written_bits) and abortable until the next write */
+}
+
+ck_status_t ck_txn_commit(ck_txn_t *t, const ck_txn_request_t *req, ck_txn_result_t *r, ck_error_t *error) {
+    if (t == NULL || req == NULL || r == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 0, 0);
+    if (req->mode > CK_TXN_DIRTY) return ck_fail(error, CK_ERR_BAD_MODE, CK_TABLE_NONE, 0, req->mode);
+    ck_status_t st = apply_log(t, error);
+    if (st != CK_OK) return st;
+    ck_kernel_t *k = t->kernel;
+    ck_auto_t *a = &t->autom;
+    const bool plan_only = (req->flags & CK_TXN_PLAN_ONLY) != 0;
+    const bool is_auto = req->mode == CK_TXN_AUTO;
+    settle_pending(t, req->host_exec_ns);
+
+    memset(r, 0, sizeof *r);
+    r->failed_step = UINT32_MAX;
+    r->top_roots[0] = r->top_roots[1] = r->top_roots[2] = UINT32_MAX;
+    r->inline_enabled = a->inline_enabled;
+    r->lru_enabled = a->lru_enabled;
+    r->plan = t->plan;
+    r->dirty_all = t->log.dirty_all;
+    if (t->dirty_count == 0 && t->log.dirty_all == CK_DIRTY_ALL_NONE) {
+        r->committed = reducer_changed(t);
+        finish(t);
+        return CK_OK; /* nothing written or marked: no converge */
+    }
+    r->converged = 1;
+    if (req->flags & CK_TXN_OVERRIDE) r->reasons |= CK_REASON_MODULE_OVERRIDE;
+    const uint32_t dirty_all = t->log.dirty_all;
+    const uint32_t nroots = dirty_all == CK_DIRTY_ALL_NONE ? compute_roots(t) : 0u;
+    const uint32_t key = dirty_all == CK_DIRTY_ALL_NONE ? fnv1a(t->roots, nroots) : 0u;
+    r->dirty_roots = nroots;
+    for (uint32_t i = 0; i < 3u && i < nroots; i++) r->top_roots[i] = t->roots[i];
+
+    /* auto transactions are timed when sampled (decision time, the cost model) */
+    const uint64_t decision_start = is_auto && ck_auto_times_next(a, nroots) ? ck_now_ns() : 0u;
+    ck_decision_t d = {CK_DECIDE_FULL, NULL, 0};
+    if (req->mode == CK_TXN_DIRTY) d.kind = CK_DECIDE_PLAN;
+    else if (is_auto) d = ck_auto_decide(a, t->roots, nroots, key, dirty_all, t->scope_len, &r->reasons);
+    r->cache_hit = (r->reasons & CK_REASON_CACHE_HIT) != 0;
+    r->inline_enabled = a->inline_enabled;
+    r->lru_enabled = a->lru_enabled;
+    if (t->scope_len == 0) {
+        r->committed = reducer_changed(t);
+        finish(t);
+        return CK_OK; /* an empty scope: nothing to run */
+    }
+
+    const uint64_t full_start = is_auto && ck_auto_measures_full(a) ? ck_now_ns() : 0u;
+    const uint32_t *plan = k->scope_list[t->scope];
+    uint32_t len = t->scope_len;
+    uint64_t plan_start = 0, decided = 0;
+    r->executed_mode = CK_EXECUTED_FULL;
+    if (d.kind == CK_DECIDE_CACHED) {
+        plan = ck_plan_cache_plan(d.cache, d.entry, &len);
+        r->executed_mode = CK_EXECUTED_DIRTY;
+    } else if (d.kind == CK_DECIDE_PLAN) {
+        /* planning is timed (the decision budget) when it can be long: graphs of 32 steps or more;
+           a sampled transaction is timed from the decision's start */
+        plan_start = decision_start != 0 ? decision_start
+                     : is_auto && k->step_count >= 32u && a->policy.decision_budget_ns > 0 ? ck_now_ns() : 0u;
+        ck_plan_result_t pr;
+        st = ck_kernel_plan(k, t->roots, nroots, CK_MODE_DIRTY, t->scope,
+                            dirty_all != CK_DIRTY_ALL_NONE ? CK_PLAN_DIRTY_ALL : 0u, t->plan, k->step_count > 0 ? k->step_count : 1u,
+                            &pr, error);
+        if (st != CK_OK) return st; /* cannot happen: ids and capacity are the kernel's own */
+        plan = t->plan;
+        len = pr.step_count;
+        r->executed_mode = CK_EXECUTED_DIRTY;
+        if (is_auto) {
+            if (plan_start != 0) decided = ck_now_ns();
+            const uint64_t plan_ns = decided - plan_start;
+            if (plan_start != 0 && k->step_count >= 32u && a->policy.decision_budget_ns > 0 && plan_ns > a->policy.decision_budget_ns) {
+                r->reasons |= CK_REASON_BUDGET_CUTOFF;
+                plan = k->scope_list[t->scope];
+                len = t->scope_len;
+                r->executed_mode = CK_EXECUTED_FULL;
+            } else if (a->policy.near_full_plan_ratio > 0.0 && (double)len >= a->policy.near_full_plan_ratio * (double)t->scope_len) {
+                r->reasons |= CK_REASON_NEAR_FULL;
+                plan = k->scope_list[t->scope];
+                len = t->scope_len;
+                r->executed_mode = CK_EXECUTED_FULL;
+            } else if (d.cache != NULL) {
+                ck_plan_cache_store(d.cache, key, t->roots, nroots, plan, len);
+            }
+        }
+    }
+    /* decision time: measured on sampled transactions (from the decision's start) and on timed
+       plans (from the plan's start); 0 when not measured */
+    if (is_auto && decision_start != 0) {
+        if (decided == 0) decided = ck_now_ns();
+        r->decision_ns = decided - decision_start;
+    } else if (is_auto && plan_start != 0) {
+        r->decision_ns = decided - plan_start;
+    }
+    r->plan = plan;
+    r->plan_len = len;
+    const bool ran_full = r->executed_mode == CK_EXECUTED_FULL;
+
+    if (plan_only) {
+        /* L1: the host executes; its time completes this transaction's samples at the next commit */
+        r->committed = reducer_changed(t);
+        const uint64_t now = (is_auto && decision_start != 0 && ck_auto_samples_converge(a)) || (ran_full && full_start != 0) ? ck_now_ns() : 0u;
+        if (is_auto && decision_start != 0 && ck_auto_samples_converge(a)) {
+            t->pending_converge = true;
+            t->pending_is_full = ran_full;
+            t->pending_roots = nroots;
+            t->pending_converge_ns = now - decision_start;
+        }
+        if (ran_full && full_start != 0) {
+            t->pending_full_sample = true;
+            t->pending_full_ns = now - full_start;
+        }
+        r->wants_exec_ns = t->pending_converge || t->pending_full_sample;
+        finish(t);
+        return CK_OK;
+    }
+
+    ck_exec_options_t eo;
+    ck_exec_options_init(&eo);
+    eo.host_steps = t->host_steps;
+    eo.host_context = t->host_context;
+    eo.budget_ns = t->budget_ns;
+    eo.vm_flags = t->vm_flags;
+    ck_trace_t *trace = t->trace;
+    const bool traced = trace != NULL && trace->level != CK_TRACE_OFF;
+    eo.trace = traced ? trace : NULL;
+    st = ck_exec_check_host(k, plan, len, &eo, error);
+    if (st != CK_OK) return st;
+    if (traced) trace->op_seq = t->log.op_seq;
+    ck_exec_result_t er;
+    er.switched = CK_SWITCH_NONE;
+    er.plan_ns = 0;
+    ck_exec_checked(k, plan, len, &eo, &er);
+    t->log.op_seq = traced ? trace->op_seq : t->log.op_seq + er.changed_steps;
+    r->outcome = er.outcome;
+    r->failed_step = er.failed_step;
+    r->executed_steps = er.executed_steps;
+    r->changed_steps = er.changed_steps;
+    r->host_calls = er.host_calls;
+    r->vm_steps = er.vm_steps;
+
+    bool derived_changed = false;
+    if (er.outcome == CK_OUTCOME_OK) {
+        for (uint32_t i = 0; i < k->undo_count; i++) {
+            if (!bit_test(t->written_bits, k->undo_paths[i])) { derived_changed = true; break; }
+        }
+        if (is_auto && decision_start != 0 && ck_auto_samples_converge(a))
+            ck_auto_record_converge(a, ran_full, ck_now_ns() - decision_start, nroots);
+        if (ran_full && full_start != 0) ck_auto_record_full(a, ck_now_ns() - full_start);
+    }
+    r->committed = derived_changed || reducer_changed(t);
+    finish(t);
+    return CK_OK;
+}
