@@ -794,8 +794,9 @@ const char *ck_artifact_section_name(uint32_t section);
  *    kernel, other computed steps through the host callback in batches; CK_TXN_PLAN_ONLY leaves
  *    execution to the host: L1), rolls the derived writes back on a failed outcome, and reports
  *    the commit decision (the final state differs from the base) and the light summary.
- * 3. or aborts: ck_txn_abort restores every reducer write of the transaction (the host's own
- *    error, or a host abort reported by the commit).
+ * 3. or aborts: ck_txn_abort restores every reducer write of the transaction being written (the
+ *    host's own error). A host abort or a bad value reported during the commit's execution aborts
+ *    the transaction inside the commit (ck_txn_result_t.aborted).
  *
  * Not thread-safe (as the kernel). Allocates only in ck_txn_create.
  */
@@ -829,6 +830,13 @@ typedef struct ck_txn_log {
                                       itself (CK_TXN_PLAN_ONLY) adds its derived writes. */
     const uint64_t *written_bits;  /* [path words] the paths the reducer wrote in the current (or
                                       last committed) transaction; valid until the next write */
+    /* that transaction's first writes: path, base tag, base value (a PLAN_ONLY host decides the
+       commit after executing: a derived step may write a reducer-written slot back to its base) */
+    const uint32_t *undo_ids;
+    const uint8_t *undo_tags;
+    const double *undo_values;
+    uint32_t undo_count;
+    uint32_t reserved;
 } ck_txn_log_t;
 
 typedef struct ck_txn ck_txn_t;
@@ -921,8 +929,9 @@ void ck_txn_set_host(ck_txn_t *txn, ck_host_batch_fn host_steps, void *host_cont
    CK_REASON_GENERATION_BUMPED. */
 void ck_txn_bump_generation(ck_txn_t *txn);
 
-/* Undoes every reducer write of the current transaction (or of the last committed one, until the
-   next write), in reverse, empties the log and the dirty set, and restores op_seq. */
+/* Aborts the transaction being written: undoes its applied reducer writes (in reverse), empties
+   the log and the dirty set, restores op_seq. A committed transaction is never touched (a host
+   that executes a plan itself restores the reducer's writes from ck_txn_log_t's undo arrays). */
 void ck_txn_abort(ck_txn_t *txn);
 
 /* ck_txn_request_t.mode */
@@ -960,8 +969,8 @@ typedef struct ck_txn_result {
     uint32_t converged;            /* 0: nothing dirty, no converge ran */
     uint32_t executed_mode;        /* CK_EXECUTED_* (NONE: no converge, or an empty scope) */
     uint32_t reasons;              /* CK_REASON_* */
-    uint32_t committed;            /* the final state differs from the base (PLAN_ONLY: the
-                                      reducer's writes only; the host adds its derived writes) */
+    uint32_t committed;            /* the final state differs from the base (PLAN_ONLY: before
+                                      the host's execution; the host decides after it) */
     uint32_t outcome;              /* CK_OUTCOME_* (anything else than OK: derived writes undone) */
     uint32_t failed_step;          /* UINT32_MAX when OK */
     uint32_t plan_len;
@@ -976,7 +985,9 @@ typedef struct ck_txn_result {
     uint32_t inline_enabled;       /* the caches' state after the decision */
     uint32_t lru_enabled;
     uint32_t wants_exec_ns;        /* PLAN_ONLY: time the execution, pass it in the next request */
-    uint32_t reserved;
+    uint32_t log_entries;          /* write-log entries the transaction applied (16 bytes each) */
+    uint32_t aborted;              /* 1: outcome HOST_ABORT or BAD_VALUE aborted the transaction:
+                                      the reducer's writes are undone too, nothing committed */
     uint64_t decision_ns;          /* auto: the decision's time when it was measured, else 0 */
     const uint32_t *plan;          /* the plan that ran (or, PLAN_ONLY, is to run): plan_len ids */
 } ck_txn_result_t;

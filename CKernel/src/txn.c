@@ -107,6 +107,9 @@ ck_status_t ck_txn_create(ck_kernel_t *k, const ck_txn_options_t *options, ck_tx
     memset(t.written_bits, 0, (size_t)t.words * 8u);
     memset(t.dirty_bits, 0, (size_t)t.words * 8u);
     t.log.written_bits = t.written_bits;
+    t.log.undo_ids = t.undo_ids;
+    t.log.undo_tags = t.undo_tags;
+    t.log.undo_values = t.undo_values;
     *tp = t;
     *out = tp;
     return CK_OK;
@@ -137,6 +140,7 @@ static void clear_tracking(ck_txn_t *t) {
     for (uint32_t i = 0; i < t->undo_count; i++) t->written_bits[t->undo_ids[i] >> 6] = 0;
     t->dirty_count = 0;
     t->undo_count = 0;
+    t->log.undo_count = 0;
     t->applied = 0;
 }
 
@@ -148,16 +152,21 @@ static inline void begin_if_needed(ck_txn_t *t) {
     t->open = true;
 }
 
-void ck_txn_abort(ck_txn_t *t) {
-    if (t == NULL) return;
+/* Restores every applied reducer write of the open transaction, in reverse, and forgets it. */
+static void undo_reducer(ck_txn_t *t) {
     ck_kernel_t *k = t->kernel;
     for (uint32_t i = t->undo_count; i-- > 0;) {
         const uint32_t p = t->undo_ids[i];
         k->slot_tags[p] = t->undo_tags[i];
         k->slot_values[p] = t->undo_values[i];
     }
-    if (t->undo_count > 0 || t->open) t->log.op_seq = t->op_seq_base;
+    t->log.op_seq = t->op_seq_base;
     clear_tracking(t);
+}
+
+void ck_txn_abort(ck_txn_t *t) {
+    if (t == NULL) return;
+    if (t->open) undo_reducer(t); /* a committed transaction is never touched */
     t->log.count = 0;
     t->log.dirty_all = CK_DIRTY_ALL_NONE;
     t->open = false;
@@ -227,6 +236,7 @@ static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
         values[id] = v;
     }
     log->op_seq = op;
+    log->undo_count = t->undo_count;
     t->applied += n;
     log->count = 0;
     return CK_OK;
@@ -324,6 +334,7 @@ ck_status_t ck_txn_commit(ck_txn_t *t, const ck_txn_request_t *req, ck_txn_resul
     r->lru_enabled = a->lru_enabled;
     r->plan = t->plan;
     r->dirty_all = t->log.dirty_all;
+    r->log_entries = t->applied;
     if (t->dirty_count == 0 && t->log.dirty_all == CK_DIRTY_ALL_NONE) {
         r->committed = reducer_changed(t);
         finish(t);
@@ -445,6 +456,13 @@ ck_status_t ck_txn_commit(ck_txn_t *t, const ck_txn_request_t *req, ck_txn_resul
     r->host_calls = er.host_calls;
     r->vm_steps = er.vm_steps;
 
+    if (er.outcome == CK_OUTCOME_HOST_ABORT || er.outcome == CK_OUTCOME_BAD_VALUE) {
+        /* a configuration error aborts the whole transaction: the reducer's writes too */
+        undo_reducer(t);
+        r->aborted = 1;
+        finish(t);
+        return CK_OK;
+    }
     bool derived_changed = false;
     if (er.outcome == CK_OUTCOME_OK) {
         for (uint32_t i = 0; i < k->undo_count; i++) {

@@ -77,11 +77,16 @@ public final class ConvergeRuntime {
     /// Fixed anchors.
     public let instanceId: UInt64
     public var txnSeq: UInt64 { hot.pointee.txnSeq }
-    public var opSeq: UInt64 { hot.pointee.opSeq }
+    public var opSeq: UInt64 { core.map { $0.log.pointee.op_seq } ?? hot.pointee.opSeq }
     /// The last transaction's summary (diagnostics light and above; untouched under off).
     public var lastSummary: TransactionSummary { summaryPtr.pointee }
 
     let native: NativePlanner?
+    /// L1–L3: the C transaction core every native transaction runs through (nil at L0 and with an
+    /// external planner, which keep the Swift transaction path).
+    let core: TransactionCore?
+    /// The reducer-written bits the Swift executor checks for derived changes (the core's at L1).
+    let writtenBits: UnsafePointer<UInt64>
     let portable: PortablePlanner?
     /// The L1 planner of ``RuntimeOptions/planner`` (nil otherwise).
     let external: (any RootPlanner)?
@@ -130,6 +135,7 @@ public final class ConvergeRuntime {
         var opSeq: UInt64 = 0
         var lastDecisionNs: UInt64 = 0
         var codeStale = false        // L3: a derive function replaced a compiled step's expr
+        var pendingExecNs: UInt64 = 0  // L1: the last plan's execution time, for the core's cost model
     }
     let summaryPtr: UnsafeMutablePointer<TransactionSummary>
     let hot: UnsafeMutablePointer<Hot>
@@ -204,6 +210,8 @@ public final class ConvergeRuntime {
         instanceId = Self.instances.add(1, ordering: .relaxed).newValue
         stepCount = graph.stepCount
         pathCount = graph.pathCount
+        tracePtr = .allocate(capacity: 1)
+        tracePtr.initialize(to: ck_trace_t())
         if let factory = options.planner {
             guard options.level == .l1 else {
                 throw ConvergeError(.invalidArgument, "RuntimeOptions.planner plugs a planner into level l1; level \(options.level.rawValue) has its own")
@@ -214,11 +222,13 @@ public final class ConvergeRuntime {
             }
             external = planner
             native = nil
+            core = nil
             portable = nil
             state = StateStore(graph: graph)
         } else if options.level == .l0 {
             external = nil
             native = nil
+            core = nil
             portable = PortablePlanner(graph)
             state = StateStore(graph: graph)
         } else {
@@ -235,6 +245,9 @@ public final class ConvergeRuntime {
                 }
             }
             native = n
+            let budget = options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0
+            core = try TransactionCore(planner: n, scope: options.scope, policy: options.auto, budgetNs: budget,
+                                       vmFlags: options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE), trace: tracePtr)
             portable = nil
             let view = n.stateView()
             state = StateStore(graph: graph, tags: view.tags, values: view.values, owner: n)
@@ -271,6 +284,7 @@ public final class ConvergeRuntime {
         }
         dirtyBits = zeroed(words, UInt64.self)
         undoBits = zeroed(words, UInt64.self)
+        writtenBits = core.map { UnsafePointer($0.log.pointee.written_bits) } ?? UnsafePointer(undoBits)
         dirtyIds = zeroed(pathCount, UInt32.self)
         undoIds = zeroed(pathCount, UInt32.self)
         undoTags = zeroed(pathCount, UInt8.self)
@@ -281,8 +295,6 @@ public final class ConvergeRuntime {
         hot.initialize(to: Hot())
         summaryPtr = .allocate(capacity: 1)
         summaryPtr.initialize(to: TransactionSummary())
-        tracePtr = .allocate(capacity: 1)
-        tracePtr.initialize(to: ck_trace_t())
         dUndoPaths = zeroed(stepCount, UInt32.self)
         dUndoTags = zeroed(stepCount, UInt8.self)
         dUndoValues = .allocate(capacity: max(stepCount, 1))
@@ -293,6 +305,7 @@ public final class ConvergeRuntime {
         trace.patches = patchRecords
         trace.patch_capacity = UInt32(options.patchRecordCapacity)
         registerExpressions()
+        core?.setHost(convergeHostSteps, context: Unmanaged.passUnretained(self).toOpaque(), trace: tracePtr)
     }
 
     /// A derive function evaluating the `expr` of every compiled step (steps run by the kernel's
@@ -354,7 +367,9 @@ public final class ConvergeRuntime {
     }
 
     /// Empties the plan caches (and re-arms them); the next auto decision reports `generation_bumped`.
-    public func bumpGeneration() { decider.bumpGeneration() }
+    public func bumpGeneration() {
+        if let core { core.bumpGeneration() } else { decider.bumpGeneration() }
+    }
 
     // MARK: - observers
 
@@ -418,6 +433,7 @@ public final class ConvergeRuntime {
         }
         inTransaction = true
         defer { inTransaction = false }
+        if let core { return try coreTransaction(core, mode: mode, body) }
         hot.pointee.txnSeq += 1
         let txnSeq = hot.pointee.txnSeq
         writeSeq = txnSeq
@@ -563,6 +579,12 @@ public final class ConvergeRuntime {
     // MARK: reducer writes
 
     func reducerWrite(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
+        if let core {
+            // the C core's write log: the check of the transaction, then a few inline instructions
+            if seq != writeSeq { try checkWritable(seq) }
+            if core.write(id, tag, payload) != CK_OK { try coreWriteFailed(core, id) }
+            return
+        }
         try checkWritable(seq)
         try state.check(id)
         let i = Int(id)
@@ -610,6 +632,10 @@ public final class ConvergeRuntime {
     func reducerMark(_ seq: UInt64, _ id: UInt32) throws(ConvergeError) {
         try checkWritable(seq)
         try state.check(id)
+        if let core {
+            if core.write(id, UInt8(CK_WRITE_MARK), 0) != CK_OK { try coreWriteFailed(core, id) }
+            return
+        }
         let i = Int(id)
         let w = i >> 6, bit = UInt64(1) << UInt64(i & 63)
         if dirtyBits[w] & bit == 0 {
@@ -621,6 +647,10 @@ public final class ConvergeRuntime {
 
     func reducerMarkAll(_ seq: UInt64, _ reason: DirtyAllReason) throws(ConvergeError) {
         try checkWritable(seq)
+        if let core {
+            ck_txn_mark_all(core.log, reason == .fallbackPolicy ? UInt32(CK_DIRTY_ALL_FALLBACK) : UInt32(CK_DIRTY_ALL_UNKNOWN_WRITE))
+            return
+        }
         // fallbackPolicy wins over unknownWrite (as DirtySet resolves paths)
         if dirtyAllMark != .fallbackPolicy { dirtyAllMark = reason }
     }

@@ -1,7 +1,7 @@
 import CKernel
 
-/// Converge inside a transaction: the plan (per level and decision) and the Swift executor (L0,
-/// L1) that mirrors `ck_kernel_execute`.
+/// Converge inside a Swift transaction (L0, and L1 with an external planner): the plan per
+/// decision and the Swift executor that mirrors `ck_kernel_execute` (the C core's L1 runs it too).
 extension ConvergeRuntime {
     // MARK: converge
 
@@ -29,24 +29,16 @@ extension ConvergeRuntime {
         if scopeLen == 0 { return c }
         let fullStart = auto && decider.measuresFull ? monotonicNowNs() : 0
         var ranFull = false
-        if options.level == .l2 || options.level == .l3, let native {
-            c = try convergeL2(native, decision: decision, auto: auto, rootCount: rootCount, key: key,
-                               dirtyAll: dirtyAll, reasons: &reasons, decisionStart: decisionStart)
-            ranFull = c.executedMode == .full
-        } else {
-            // L0 / L1: plan (0 or 1 C call for L1), then the Swift executor
+        do {
+            // L0, or an external L1 planner: plan (0 or 1 planner call), then the Swift executor
             var plan: UnsafePointer<UInt32> = UnsafePointer(fullPlan)
             var length = scopeLen
             var decided: UInt64 = 0, planStart: UInt64 = 0
             c.executedMode = .full
             switch decision {
             case .full:
-                if let native {
-                    // L1 asks the kernel for the full plan too: one call per commit
-                    try planWith(native, mode: .full, dirtyAll: nil, rootCount: 0, c: &c)
-                    plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
-                    length = planBuffer.count
-                } else if let external {
+                if let external {
+                    // an L1 planner is asked for the full plan too: one call per commit
                     try planWith(external, mode: .full, dirtyAll: nil, rootCount: 0, c: &c)
                     plan = planBuffer.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
                     length = planBuffer.count
@@ -59,9 +51,7 @@ extension ConvergeRuntime {
                 // or more; a sampled transaction is timed from the decision's start
                 planStart = decisionStart != 0 ? decisionStart
                     : auto && stepCount >= 32 && options.auto.decisionBudgetMs > 0 ? monotonicNowNs() : 0
-                if let native {
-                    try planWith(native, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
-                } else if let external {
+                if let external {
                     try planWith(external, mode: .dirty, dirtyAll: dirtyAll, rootCount: rootCount, c: &c)
                 } else if let portable {
                     try portable.plan(roots: UnsafeBufferPointer(start: roots, count: rootCount), dirtyAll: dirtyAll,
@@ -226,7 +216,7 @@ extension ConvergeRuntime {
         var k = 0
         while k < writes {
             let p = Int(dUndoPaths[k])
-            if undoBits[p >> 6] & (UInt64(1) << UInt64(p & 63)) == 0 { c.derivedChanged = true; break }
+            if writtenBits[p >> 6] & (UInt64(1) << UInt64(p & 63)) == 0 { c.derivedChanged = true; break }
             k += 1
         }
     }

@@ -24,7 +24,8 @@ public struct Transaction {
 
     /// The current value of a slot (the reducer's own writes included).
     public func get(_ id: UInt32) throws(ConvergeError) -> ConvergeValue {
-        try runtime.state.value(id)
+        try runtime.core?.flush()   // the C core's write log holds the reducer's latest writes
+        return try runtime.state.value(id)
     }
 
     /// Records `id` as dirty without writing a slot (for state the host keeps itself).

@@ -1,3 +1,4 @@
+import CKernel
 import Testing
 @testable import ConvergeKernel
 
@@ -48,10 +49,12 @@ import Testing
         #expect(s.committed && s.outcome == .ok && s.reasons.isEmpty)
         switch level {
         case .l0: #expect(s.boundaryCalls == 0 && s.bytesIn == 0 && s.hostCallbacks == 0)
-        case .l1: #expect(s.boundaryCalls == 1 && s.bytesIn == 16 && s.bytesOut >= 16 && s.hostCallbacks == 0)
-        case .l2: #expect(s.boundaryCalls == 1 && s.bytesIn == 16 && s.hostCallbacks == 1 && s.vmSteps == 0)
+        // one commit call of the C transaction core; in: the 4 write-log records (16 bytes each);
+        // out: the result record, and at L1 the plan the host reads (4 ids)
+        case .l1: #expect(s.boundaryCalls == 1 && s.bytesIn == 64 && s.bytesOut == MemoryLayout<ck_txn_result_t>.size + 16 && s.hostCallbacks == 0)
+        case .l2: #expect(s.boundaryCalls == 1 && s.bytesIn == 64 && s.bytesOut == MemoryLayout<ck_txn_result_t>.size && s.hostCallbacks == 1 && s.vmSteps == 0)
         // the workload's `b_i + 1` runs as bytecode: no callback
-        case .l3: #expect(s.boundaryCalls == 1 && s.bytesIn == 16 && s.hostCallbacks == 0 && s.vmSteps == 4)
+        case .l3: #expect(s.boundaryCalls == 1 && s.bytesIn == 64 && s.hostCallbacks == 0 && s.vmSteps == 4)
         }
         #expect(rt.lastStepRecords().isEmpty)
         // full mode: L2 calls back once per batch of at most 32 computed steps (the link runs in C)
