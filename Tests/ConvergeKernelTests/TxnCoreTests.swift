@@ -1,0 +1,165 @@
+import CKernel
+import ConvergeKernelTestSupport
+import Testing
+@testable import ConvergeKernel
+
+/// The C transaction core (`ck_txn_*`) on its own: the write log as a wasm host fills it (raw
+/// records), its errors, abort, and auto mode in C against the Swift decider of L0 over long
+/// random sequences of dirty sets.
+@Suite struct TxnCoreTests {
+    static func core(_ graph: StaticIR, logCapacity: UInt32 = 0) throws -> (NativePlanner, OpaquePointer) {
+        let planner = try NativePlanner(graph)
+        var o = ck_txn_options_t()
+        ck_txn_options_init(&o)
+        o.log_capacity = logCapacity
+        var txn: OpaquePointer?
+        var err = ck_error_t()
+        let status = ck_txn_create(planner.kernel, &o, &txn, &err)
+        try #require(status == CK_OK)
+        return (planner, try #require(txn))
+    }
+
+    static func slots(_ planner: NativePlanner, _ n: Int) -> [ConvergeValue] {
+        let v = planner.stateView()
+        return (0..<n).map { ConvergeValue(tag: v.tags[$0], payload: v.values[$0]) }
+    }
+
+    @Test func aMalformedLogIsATypedErrorAndNothingIsWritten() throws {
+        let g = try StaticIR(Workload.converge(steps: 8))
+        let (planner, txn) = try Self.core(g)
+        defer { ck_txn_free(txn) }
+        try planner.loadCode(try #require(try ExprCompiler.compile(g, policy: .try).bytecode))
+        let log = ck_txn_log(txn)!
+        var req = ck_txn_request_t()
+        req.mode = UInt32(CK_TXN_FULL)
+        var res = ck_txn_result_t()
+        var err = ck_error_t()
+        // a good transaction first: its state is the base the bad ones must leave alone
+        #expect(ck_txn_write(log, g.pathId("b0")!, UInt8(CK_TAG_NUMBER), 5) == CK_OK)
+        #expect(ck_txn_commit(txn, &req, &res, &err) == CK_OK)
+        let base = Self.slots(planner, g.pathCount)
+        #expect(base[Int(g.pathId("d0")!)] == .number(6))
+
+        for (position, bad) in [(2, ck_write_t(id: UInt32(g.pathCount), tag: UInt8(CK_TAG_NUMBER), reserved: (0, 0, 0), value: 1)),
+                                (1, ck_write_t(id: g.pathId("b1")!, tag: 7, reserved: (0, 0, 0), value: 1))] {
+            // one write applied early (a flush), then raw records as a wasm host stores them
+            #expect(ck_txn_write(log, g.pathId("b2")!, UInt8(CK_TAG_NUMBER), 9) == CK_OK)
+            #expect(ck_txn_flush(log, &err) == CK_OK)
+            let entries = log.pointee.entries!
+            entries[0] = ck_write_t(id: g.pathId("b3")!, tag: UInt8(CK_TAG_BOOLEAN), reserved: (0, 0, 0), value: 1)
+            for i in 1..<position { entries[i] = entries[0] }
+            entries[position] = bad
+            log.pointee.count = UInt32(position + 1)
+            err = ck_error_t()
+            #expect(ck_txn_commit(txn, &req, &res, &err) == CK_ERR_BAD_WRITE)
+            #expect(err.table == CK_TABLE_WRITE_LOG && err.index == UInt64(position))
+            if bad.tag == 7 {
+                #expect(err.value == 7 && err.fault.rawValue == CK_WRITE_FAULT_TAG)
+            } else {
+                #expect(err.value == UInt64(g.pathCount))
+            }
+            #expect(String(cString: ck_status_name(CK_ERR_BAD_WRITE)) == "bad write")
+            // nothing written: the flushed b2 is undone too, the log is empty
+            #expect(Self.slots(planner, g.pathCount) == base && log.pointee.count == 0)
+        }
+        // the inline write refuses an unknown id without appending
+        #expect(ck_txn_write(log, UInt32(g.pathCount), UInt8(CK_TAG_NUMBER), 1) == CK_ERR_UNKNOWN_PATH_ID)
+        #expect(log.pointee.count == 0)
+    }
+
+    @Test func aFullLogIsAppliedAndTheCommitSeesEveryWrite() throws {
+        let g = try StaticIR(Workload.converge(steps: 40))
+        let (planner, txn) = try Self.core(g, logCapacity: 4)
+        defer { ck_txn_free(txn) }
+        let log = ck_txn_log(txn)!
+        #expect(log.pointee.capacity == 4)
+        for i in 0..<40 { #expect(ck_txn_write(log, g.pathId("b\(i)")!, UInt8(CK_TAG_NUMBER), Double(i)) == CK_OK) }
+        var req = ck_txn_request_t()
+        req.mode = UInt32(CK_TXN_DIRTY)
+        var res = ck_txn_result_t()
+        var err = ck_error_t()
+        // no callback and no bytecode: the computed steps cannot run — a typed error, nothing executed
+        #expect(ck_txn_commit(txn, &req, &res, &err) == CK_ERR_NO_HOST_STEP)
+        ck_txn_abort(txn)
+        #expect(Self.slots(planner, g.pathCount).allSatisfy { $0 == .undefined })
+        // with the workload's bytecode loaded the kernel runs every step itself
+        let report = try ExprCompiler.compile(g, policy: .try)
+        try planner.loadCode(try #require(report.bytecode))
+        for i in 0..<40 { #expect(ck_txn_write(log, g.pathId("b\(i)")!, UInt8(CK_TAG_NUMBER), Double(i)) == CK_OK) }
+        #expect(ck_txn_commit(txn, &req, &res, &err) == CK_OK)
+        #expect(res.log_entries == 40 && res.dirty_roots == 40 && res.plan_len == 40 && res.changed_steps == 40 && res.committed == 1)
+        let s = Self.slots(planner, g.pathCount)
+        for i in 0..<40 { #expect(s[Int(g.pathId("d\(i)")!)] == .number(Double(i) + 1)) }
+        #expect(log.pointee.op_seq == 80)   // 40 reducer writes + 40 derived writes
+    }
+
+    @Test func abortNeverTouchesACommittedTransaction() throws {
+        let g = try StaticIR(Workload.converge(steps: 4))
+        let (planner, txn) = try Self.core(g)
+        defer { ck_txn_free(txn) }
+        try planner.loadCode(try #require(try ExprCompiler.compile(g, policy: .try).bytecode))
+        let log = ck_txn_log(txn)!
+        var req = ck_txn_request_t()
+        req.mode = UInt32(CK_TXN_FULL)
+        var res = ck_txn_result_t()
+        var err = ck_error_t()
+        #expect(ck_txn_write(log, g.pathId("b1")!, UInt8(CK_TAG_NUMBER), 8) == CK_OK)
+        #expect(ck_txn_commit(txn, &req, &res, &err) == CK_OK)
+        let committed = Self.slots(planner, g.pathCount)
+        // the next transaction logs a write and is aborted before anything was applied …
+        #expect(ck_txn_write(log, g.pathId("b0")!, UInt8(CK_TAG_NUMBER), 50) == CK_OK)
+        ck_txn_abort(txn)
+        #expect(Self.slots(planner, g.pathCount) == committed && log.pointee.op_seq == 5)
+        // … and one whose writes were applied (a read inside the reducer flushes) is undone exactly
+        #expect(ck_txn_write(log, g.pathId("b0")!, UInt8(CK_TAG_NULL), 0) == CK_OK)
+        #expect(ck_txn_write(log, g.pathId("b0")!, UInt8(CK_TAG_NUMBER), 3) == CK_OK)
+        #expect(ck_txn_flush(log, &err) == CK_OK)
+        #expect(Self.slots(planner, g.pathCount)[Int(g.pathId("b0")!)] == .number(3))
+        ck_txn_abort(txn)
+        #expect(Self.slots(planner, g.pathCount) == committed && log.pointee.op_seq == 5)
+    }
+
+    /// Auto mode in C (L1–L3) and the Swift decider (L0) decide alike over long random runs:
+    /// repeated dirty sets (caches admit, hit, switch off), wide sets (near full, LRU limits),
+    /// dirtyAll marks, generation bumps and module overrides.
+    @Test(arguments: [ExecutionLevel.l1, .l2, .l3])
+    func autoInCEqualsTheSwiftDecider(_ level: ExecutionLevel) throws {
+        let g = try StaticIR(Workload.converge(steps: 300))
+        func runtime(_ level: ExecutionLevel) throws -> ConvergeRuntime {
+            var o = RuntimeOptions(level: level, mode: .auto, diagnostics: .light)
+            o.auto.costModel = false
+            o.auto.decisionBudgetMs = 0
+            o.executionBudgetMs = 0
+            let rt = try ConvergeRuntime(g, options: o)
+            try Workload.registerConvergeFunctions(rt)
+            return rt
+        }
+        let swift = try runtime(.l0), c = try runtime(level)
+        var rng = SeededRNG(seed: 0xC0DE + UInt64(level.rawValue.count))
+        let pool: [[Int]] = (0..<12).map { i in (0..<(1 + i * i * 2)).map { ($0 * 7 + i) % 300 } }
+        var reasonsSeen = DecisionReasons()
+        for t in 0..<1500 {
+            let roots = rng.chance(10) ? (0..<(1 + rng.below(299))).map { $0 } : rng.pick(pool)
+            let mark: String? = rng.chance(3) ? rng.pick(["*", "zz.unknown"]) : nil
+            let mode: ConvergeMode? = rng.chance(3) ? rng.pick([.full, .dirty]) : nil
+            if rng.chance(1) { swift.bumpGeneration(); c.bumpGeneration() }
+            for rt in [swift, c] {
+                _ = try rt.transaction(mode: mode) { txn in
+                    for r in roots { try txn.set(g.pathId("b\(r)")!, number: Double(t)) }
+                    if let mark { try txn.markDirty(path: mark) }
+                }
+            }
+            let a = swift.lastSummary, b = c.lastSummary
+            #expect(a.reasons == b.reasons && a.executedMode == b.executedMode && a.planLength == b.planLength
+                    && a.cacheHit == b.cacheHit && a.inlineCacheEnabled == b.inlineCacheEnabled
+                    && a.lruCacheEnabled == b.lruCacheEnabled && a.dirtyRoots == b.dirtyRoots && a.committed == b.committed,
+                    "txn \(t) (\(roots.count) roots, mark \(mark ?? "-"), mode \(mode?.rawValue ?? "auto")): L0 \(a.reasons) \(String(describing: a.executedMode)) vs \(level) \(b.reasons) \(String(describing: b.executedMode))")
+            reasonsSeen.formUnion(b.reasons)
+        }
+        #expect(zip(swift.state.snapshot(), c.state.snapshot()).allSatisfy { $0.tag == $1.tag && $0.payload.bitPattern == $1.payload.bitPattern })
+        // the run reaches every rule that does not need a clock
+        let expected: DecisionReasons = [.coldStart, .inlineDirty, .cacheHit, .cacheMiss, .nearFull, .unknownWrite,
+                                         .dirtyAll, .generationBumped, .lowHitRateProtection, .moduleOverride]
+        #expect(reasonsSeen.isSuperset(of: expected), "missing: \(expected.subtracting(reasonsSeen))")
+    }
+}
