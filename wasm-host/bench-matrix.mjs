@@ -213,11 +213,13 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
     const batch = batchSize(txn, now, batching);
     const counted = calibration;
     const deadline = now() + (p.timeoutMs ?? 1e9) * 1e6;
+    const decisionNs = []; // per sample: the batch's last transaction's decision time (0: not measured), as the Swift runtime's summary
     for (let r = 0; r < p.runs; r++) {
       const t0 = now();
       for (let b = 0; b < batch; b++) txn();
       const t1 = now();
       samples.push((t1 - t0) / batch);
+      if (p.mode === 'auto') decisionNs.push(lv.last()?.decisionNs ?? 0);
       if (t1 > deadline && r + 1 < p.runs) { status = 'timeout'; break; }
     }
     const c = lv.counters(), t = Math.max(1, counted + samples.length * batch);
@@ -229,7 +231,7 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       // the executed modes and the decisions (every transaction of the point, calibration included)
       transactions: t, fullRuns: c.fullRuns, dirtyRuns: c.dirtyRuns, cutOffs: c.cutOffs,
       reasonsSeen: c.reasonsSeen, lastReasons: c.lastReasons, lastExecutedMode: last ? last.executedMode : (p.mode === 'full' ? EXECUTED_FULL : EXECUTED_DIRTY),
-      decisionsTimed: c.decisionsTimed, decisionNsMean: c.decisionsTimed > 0 ? c.decisionNsSum / c.decisionsTimed : 0,
+      decisionsTimed: c.decisionsTimed, decisionNsMean: c.decisionsTimed > 0 ? c.decisionNsSum / c.decisionsTimed : 0, decisionNs,
       txnCore: last !== null,
     };
     lv.destroy();
