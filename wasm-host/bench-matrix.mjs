@@ -5,25 +5,58 @@
 // wasm modules.
 
 import { JsKernel } from './js-kernel.mjs';
-import { WasmKernel, executePlan, convergeStep, TAG_NUMBER } from './host.mjs';
+import {
+  WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
+  EXECUTED_FULL, EXECUTED_DIRTY,
+} from './host.mjs';
 
 /** A bad job (unknown level, missing wasm file): cli.mjs exits 2 on it, not 1. */
 export class JobError extends Error {}
 
+const defaultNow = typeof process !== 'undefined' && process.hrtime
+  ? () => Number(process.hrtime.bigint())
+  : () => performance.now() * 1e6;
+
+/** The transaction core's policy of a job (Swift's RuntimeOptions() / AutoPolicy() by default:
+    200 ms execution budget, cost model on, decision budget 0.5 ms). */
+export function txnPolicy(p = {}) {
+  return {
+    budgetNs: p.budgetNs ?? 200e6, logix: p.logix ?? false, costModel: p.costModel ?? !(p.logix ?? false),
+    decisionBudgetNs: p.decisionBudgetNs ?? 0.5e6, vmFlags: p.vmFlags ?? 0,
+  };
+}
+
 /**
- * One backend-level of the converge workload's transactions over one graph: write(ids, vals, n)
- * stores the reducer's number writes, commit(ids, n) converges with them as dirty roots and
- * returns the plan length; counters() the boundary counters so far; state() the final slots.
+ * One backend-level of the converge workload's transactions over one graph: write(ids, vals, n,
+ * tags) stores the reducer's writes (numbers unless `tags` says otherwise), commit(ids, n)
+ * converges and returns the plan length; counters() the boundary counters so far; state() the
+ * final slots; last() the last commit's result (txn-core levels).
  * `wasmModule(flavor)` returns the compiled module of 'simd' or 'scalar'.
+ *
+ * - l0-js: the pure-JS kernel plans (full or dirty; it has no auto mode), JS executes over a JS
+ *   state store; commit's ids are the dirty roots.
+ * - l1-*: the transaction core (converge.wasm) applies the write log, decides (auto in C) and
+ *   plans in one ckw_txn_commit call with PLAN_ONLY; JS executes the plan over the kernel's own
+ *   slots and reports its execution time with the next commit when the core asked for it.
+ * - l2-*: the transaction core applies, decides, plans and executes in one ckw_txn_commit call
+ *   (computed steps through the ckw_host_steps import); l3-*: the same with the graph's bytecode.
+ * In the txn-core levels write() appends 16-byte log entries (no call; a full log costs one
+ * ckw_txn_flush) and commit ignores its arguments: the log is the transaction.
  */
-export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null) {
+export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null, policy = {}, now = defaultNow) {
   const S = tables.stepCount, P = tables.pathCount;
-  const scope = 2, dirtyMode = mode === 'full' ? 0 : 1;
+  const scope = 2;
   const l3 = level.startsWith('l3-'); // L2 plus the graph's bytecode (CKB1) loaded into the kernel
-  const l2 = level.startsWith('l2-') || l3; // the state lives in the kernel's linear memory
+  const l2 = level.startsWith('l2-') || l3; // the core executes
+  const l1 = level.startsWith('l1-');
+  if (mode !== 'full' && mode !== 'dirty' && mode !== 'auto') throw new JobError(`unknown mode ${mode} (auto, full, dirty)`);
   let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
   let changed = 0, vmSteps = 0;
+  // per-transaction evidence of the txn-core levels
+  let fullRuns = 0, dirtyRuns = 0, cutOffs = 0, decisionNsSum = 0, decisionsTimed = 0, reasonsSeen = 0, lastReasons = 0;
   if (level === 'l0-js') {
+    if (mode === 'auto') throw new JobError('level l0-js has no auto mode (the pure-JS kernel plans full or dirty only)');
+    const dirtyMode = mode === 'full' ? 0 : 1;
     jsKernel = new JsKernel(tables, {});
     planOut = new Uint32Array(Math.max(1, S));
     tags = new Uint8Array(P);
@@ -31,11 +64,12 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null)
     commitTxn = (ids, n) => {
       const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
       changed += executePlan(tables, planOut, len, tags, values, convergeStep);
+      if (dirtyMode) dirtyRuns++; else fullRuns++;
       return len;
     };
   } else {
     const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
-    if (!level.startsWith('l1-') && !l2) {
+    if (!l1 && !l2) {
       throw new JobError(`unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar, l3-wasm-simd, l3-wasm-scalar)`);
     }
     kernel = new WasmKernel(wasmModule(flavor), blob, tables, {});
@@ -43,38 +77,65 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null)
       if (!code) throw new JobError(`level ${level} needs the graph's bytecode ("code": a CKB1 file)`);
       kernel.loadCode(code);
     }
-    if (!l2) {
-      // L1: the kernel plans; JS runs the steps over a JS-side state store
-      tags = new Uint8Array(P);
-      values = new Float64Array(P);
-      commitTxn = (ids, n) => {
-        const len = kernel.planIds(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
-        changed += executePlan(tables, kernel.plan, len, tags, values, convergeStep);
+    kernel.openTxn(txnPolicy(policy));
+    const txnMode = mode === 'full' ? TXN_FULL : mode === 'dirty' ? TXN_DIRTY : TXN_AUTO;
+    const rec = () => kernel.txnRec;
+    const account = () => {
+      const r = rec();
+      const m = r[TXN.EXECUTED_MODE];
+      if (m === EXECUTED_FULL) fullRuns++; else if (m === EXECUTED_DIRTY) dirtyRuns++;
+      const reasons = r[TXN.REASONS];
+      lastReasons = reasons;
+      reasonsSeen |= reasons;
+      if (reasons & 0x20) cutOffs++;
+      const d = r[TXN.DECISION_NS_HI] * 4294967296 + r[TXN.DECISION_NS_LO];
+      if (d > 0) { decisionNsSum += d; decisionsTimed++; }
+    };
+    if (l1) {
+      // L1: the core decides and plans (one call); JS runs the plan over the kernel's slots
+      commitTxn = () => {
+        const len = kernel.txnCommit(txnMode, TXN_PLAN_ONLY);
+        account();
+        const r = rec();
+        const timed = r[TXN.WANTS_EXEC_NS] !== 0;
+        const t0 = timed ? now() : 0;
+        changed += executePlan(tables, kernel.u32, len, kernel.tags, kernel.values, convergeStep, r[TXN.PLAN] >>> 2);
+        if (timed) kernel.txnExecuted(now() - t0);
+        kernel.bytesOut += 4 * len;
         return len;
       };
     } else {
-      // L2: the kernel plans and executes over its own state store; computed steps call back
-      commitTxn = (ids, n) => {
-        const len = kernel.commit(ids, dirtyMode ? n : 0, dirtyMode, scope, 0);
-        changed += kernel.out[12];
-        vmSteps += kernel.out[21];
+      // L2/L3: the core executes over its own state store; computed steps call back
+      commitTxn = () => {
+        const len = kernel.txnCommit(txnMode, 0);
+        account();
+        changed += rec()[TXN.CHANGED_STEPS];
+        vmSteps += rec()[TXN.VM_STEPS];
         return len;
       };
     }
   }
   return {
-    write(ids, vals, n) {
-      if (kernel && kernel.buffer !== kernel.e.memory.buffer) kernel.views();
-      const tg = l2 ? kernel.tags : tags, vs = l2 ? kernel.values : values;
-      for (let i = 0; i < n; i++) { tg[ids[i]] = TAG_NUMBER; vs[ids[i]] = vals[i]; }
+    write(ids, vals, n, wtags = null) {
+      if (kernel) {
+        for (let i = 0; i < n; i++) kernel.txnWrite(ids[i], wtags ? wtags[i] : TAG_NUMBER, vals[i]);
+        return;
+      }
+      for (let i = 0; i < n; i++) { tags[ids[i]] = wtags ? wtags[i] : TAG_NUMBER; values[ids[i]] = vals[i]; }
     },
     commit: commitTxn,
+    /** Aborts a transaction (txn-core levels) after a failed commit's writes. */
+    abort() { if (kernel) kernel.txnAbort(); },
+    /** Empties the core's plan caches (txn-core levels; l0-js has none). */
+    bumpGeneration() { if (kernel) kernel.txnBumpGeneration(); },
+    last() { return kernel ? kernel.txnResult() : null; },
     counters() {
-      return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed, vmSteps }
-        : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed, vmSteps };
+      const txn = { fullRuns, dirtyRuns, cutOffs, decisionNsSum, decisionsTimed, reasonsSeen, lastReasons };
+      return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed, vmSteps, ...txn }
+        : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed, vmSteps, ...txn };
     },
     get memoryPages() { return kernel ? kernel.memoryPages : 0; },
-    state() { return l2 ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
+    state() { return kernel ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
     destroy() { if (kernel) kernel.destroy(); },
   };
 }
@@ -134,7 +195,7 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
   for (const p of job.points ?? []) if (!widest[p.level] || p.roots.length > widest[p.level].roots.length) widest[p.level] = p;
   for (const p of Object.values(widest)) {
     const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code);
+    const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code, job.policy, now);
     const ids = Uint32Array.from(p.roots), vals = new Float64Array(ids.length);
     for (let t0 = now(), v = 0; now() - t0 < (job.warmupMs ?? 0) * 1e6;) {
       vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
@@ -143,7 +204,7 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
   }
   for (const p of job.points ?? []) {
     const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code);
+    const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code, job.policy, now);
     const ids = Uint32Array.from(p.roots), n = ids.length;
     const vals = new Float64Array(n);
     const samples = [];
@@ -152,18 +213,26 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
     const batch = batchSize(txn, now, batching);
     const counted = calibration;
     const deadline = now() + (p.timeoutMs ?? 1e9) * 1e6;
+    const decisionNs = []; // per sample: the batch's last transaction's decision time (0: not measured), as the Swift runtime's summary
     for (let r = 0; r < p.runs; r++) {
       const t0 = now();
       for (let b = 0; b < batch; b++) txn();
       const t1 = now();
       samples.push((t1 - t0) / batch);
+      if (p.mode === 'auto') decisionNs.push(lv.last()?.decisionNs ?? 0);
       if (t1 > deadline && r + 1 < p.runs) { status = 'timeout'; break; }
     }
     const c = lv.counters(), t = Math.max(1, counted + samples.length * batch);
+    const last = lv.last();
     yield {
       status, samplesNs: samples, batch, executedSteps: planLen, memoryPages: lv.memoryPages,
       callsPerTxn: c.calls / t, hostCallsPerTxn: c.hostCalls / t, bytesInPerTxn: c.bytesIn / t, bytesOutPerTxn: c.bytesOut / t,
       vmStepsPerTxn: c.vmSteps / t,
+      // the executed modes and the decisions (every transaction of the point, calibration included)
+      transactions: t, fullRuns: c.fullRuns, dirtyRuns: c.dirtyRuns, cutOffs: c.cutOffs,
+      reasonsSeen: c.reasonsSeen, lastReasons: c.lastReasons, lastExecutedMode: last ? last.executedMode : (p.mode === 'full' ? EXECUTED_FULL : EXECUTED_DIRTY),
+      decisionsTimed: c.decisionsTimed, decisionNsMean: c.decisionsTimed > 0 ? c.decisionNsSum / c.decisionsTimed : 0, decisionNs,
+      txnCore: last !== null,
     };
     lv.destroy();
   }

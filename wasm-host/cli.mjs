@@ -7,16 +7,17 @@
 // pure-JS kernel, js-kernel.mjs). Commands:
 //   plan       each graph's requests on each backend: plans and counters
 //   bench-plan plan-only time per backend (rounds of repeated requests; median and min ns/plan)
-//   txn        transactions of the converge workload at L0 (js-v8), L1 (wasm plan + JS steps),
-//              L2 (wasm plans and executes, JS steps through the import): final states, boundary
-//              counters, and (bench) ns per transaction
+//   txn        transactions of the converge workload at L0 (js-v8), L1 (the wasm transaction core
+//              decides and plans, JS runs the steps), L2/L3 (the core decides, plans and executes,
+//              JS steps through the import): final states, boundary counters, (perTransaction)
+//              every commit's result, and (bench-txn) ns per transaction
 //   bench-matrix  `converge bench`: per point, samples of batched transactions (mean ns), counters
 // Errors go to stderr with exit status 2 (bad job) or 1 (a failure while running).
 
 import { readFileSync } from 'node:fs';
 import { readTables } from './tables.mjs';
 import { JsKernel } from './js-kernel.mjs';
-import { WasmKernel, compileModule, PLAN_RECORD_BYTES } from './host.mjs';
+import { WasmKernel, compileModule, PLAN_RECORD_BYTES, KernelError } from './host.mjs';
 import { makeTxnLevel, benchMatrixPoints, BATCHING, JobError } from './bench-matrix.mjs';
 
 function fail(status, message) {
@@ -179,16 +180,33 @@ function numberOf(v) {
   throw new Error(`not a number: ${JSON.stringify(v)}`);
 }
 
-/** The converge workload's transactions on one backend-level; returns final state and counters. */
-function runTxnBackend(level, blob, tables, txns, mode, timing, code) {
-  const lv = makeTxnLevel(level, blob, tables, mode, wasmModule, code);
-  const prepared = txns.map(t => ({ ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))) }));
+/** The converge workload's transactions on one backend-level; returns final state and counters.
+    A write is [id, value] (a number) or [id, value, tag] (any tag byte: a bad one makes the commit
+    fail with "bad write"). With `perTransaction` (txn-core levels) every commit's result is
+    reported, and a failed commit is recorded (status and error words), not thrown. */
+function runTxnBackend(level, blob, tables, txns, mode, timing, code, policy, perTransaction) {
+  const lv = makeTxnLevel(level, blob, tables, mode, wasmModule, code, policy);
+  const prepared = txns.map(t => ({
+    ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))),
+    tags: t.writes.some(w => w.length > 2) ? Uint8Array.from(t.writes.map(w => w.length > 2 ? w[2] : 3)) : null,
+    bump: t.bumpGeneration === true,
+  }));
   let applied = 0;
+  const results = [];
   const apply = (t) => {
     applied++;
-    // the reducer's writes (numbers), then one commit with their ids as the dirty roots
-    lv.write(t.ids, t.vals, t.ids.length);
-    lv.commit(t.ids, t.ids.length);
+    // the reducer's writes, then one commit (l0-js: with their ids as the dirty roots)
+    if (t.bump) lv.bumpGeneration();
+    lv.write(t.ids, t.vals, t.ids.length, t.tags);
+    if (!perTransaction) { lv.commit(t.ids, t.ids.length); return; }
+    try {
+      lv.commit(t.ids, t.ids.length);
+      const r = lv.last();
+      results.push(r ?? { status: 0 });
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      results.push({ status: e.status, statusName: e.statusName, errTable: e.table, errIndex: e.index, errValue: e.value, errFault: e.fault });
+    }
   };
   let timed = null;
   if (timing) {
@@ -196,14 +214,15 @@ function runTxnBackend(level, blob, tables, txns, mode, timing, code) {
   } else {
     for (const t of prepared) apply(t);
   }
-  const { calls, hostCalls, bytesIn, bytesOut, changed, vmSteps } = lv.counters();
+  const { calls, hostCalls, bytesIn, bytesOut, changed, vmSteps, fullRuns, dirtyRuns } = lv.counters();
   const result = {
-    level, calls, hostCalls, bytesIn, bytesOut, changed, vmSteps, transactions: applied,
+    level, calls, hostCalls, bytesIn, bytesOut, changed, vmSteps, fullRuns, dirtyRuns, transactions: applied,
     callsPerTxn: calls / applied, hostCallsPerTxn: hostCalls / applied,
     bytesInPerTxn: bytesIn / applied, bytesOutPerTxn: bytesOut / applied,
     memoryPages: lv.memoryPages,
     ...(timed ?? {}),
   };
+  if (perTransaction) result.results = results;
   if (!timing) {
     const st = lv.state();
     result.tags = Buffer.from(st.t.buffer, st.t.byteOffset, st.t.byteLength).toString('base64');
@@ -228,7 +247,10 @@ function runTxn(timing) {
   for (const g of job.graphs ?? []) {
     const { blob, tables, code } = loadGraph(g);
     const levels = {};
-    for (const level of job.levels) levels[level] = runTxnBackend(level, blob, tables, g.transactions ?? [], g.mode ?? 'dirty', timing, code);
+    for (const level of job.levels) {
+      levels[level] = runTxnBackend(level, blob, tables, g.transactions ?? [], g.mode ?? 'dirty', timing, code,
+                                    g.policy ?? job.policy, job.perTransaction === true);
+    }
     graphs.push({ name: g.name ?? '', levels });
   }
   return { node: process.version, graphs };

@@ -1,8 +1,9 @@
 // host.mjs — hosting CKernel's WebAssembly build in V8 the way Logix would host it
 // (docs/kernel-abi.md, "WebAssembly"): the static tables placed once in linear memory, then
-// exactly one exported call per transaction (ckw_plan for L1, ckw_commit for L2) with a pointer
-// and length of dirty path ids; the plan and every counter are read back from linear memory
-// through typed views. Nothing but integers and doubles crosses.
+// exactly one exported call per transaction — on the transaction core, ckw_txn_commit after the
+// host stored its writes into the write log in linear memory (no call per write); or, plan only,
+// ckw_plan / ckw_commit with a pointer and length of dirty path ids. Results and plans are read
+// back from linear memory through typed views. Nothing but integers and doubles crosses.
 //
 // Also the execution side every JS backend shares: a state store of tagged slots (Uint8Array
 // tags + Float64Array values, the kernel's layout), a step executor mirroring ck_kernel_execute
@@ -24,6 +25,35 @@ const OUT_STATUS = 0, OUT_PLAN_LEN = 1, OUT_EXECUTED_MODE = 2, OUT_ALGORITHM = 3
   OUT_OUTCOME = 9, OUT_FAILED_STEP = 10, OUT_EXECUTED_STEPS = 11, OUT_CHANGED_STEPS = 12,
   OUT_HOST_CALLS = 13, OUT_WRITES_LEN = 17, OUT_ERR_TABLE = 18, OUT_ERR_INDEX = 19, OUT_ERR_VALUE = 20;
 const OUT_WORDS = 24;
+// layout words of the transaction core (ck_wasm.c, CKW_LAYOUT_*)
+const LAYOUT_TXN = 17, LAYOUT_LOG = 18, LAYOUT_LOG_CAPACITY = 19;
+// transaction record word indexes (ck_wasm.c, CKW_TXN_*)
+export const TXN = {
+  STATUS: 0, CONVERGED: 1, EXECUTED_MODE: 2, REASONS: 3, COMMITTED: 4, OUTCOME: 5, FAILED_STEP: 6,
+  PLAN_LEN: 7, EXECUTED_STEPS: 8, CHANGED_STEPS: 9, HOST_CALLS: 10, VM_STEPS: 11, DIRTY_ROOTS: 12,
+  TOP_ROOTS: 13, DIRTY_ALL: 16, CACHE_HIT: 17, INLINE_ENABLED: 18, LRU_ENABLED: 19, WANTS_EXEC_NS: 20,
+  PLAN: 21, DECISION_NS_LO: 22, DECISION_NS_HI: 23, ERR_TABLE: 24, ERR_INDEX: 25, ERR_VALUE: 26,
+  ERR_FAULT: 27, OP_SEQ_LO: 28, OP_SEQ_HI: 29,
+};
+const TXN_WORDS = 32;
+/** ck_txn_request_t.mode and .flags (ckernel.h). */
+export const TXN_AUTO = 0, TXN_FULL = 1, TXN_DIRTY = 2, TXN_OVERRIDE = 1, TXN_PLAN_ONLY = 2;
+/** ck_txn_result_t.executed_mode */
+export const EXECUTED_NONE = 0, EXECUTED_FULL = 1, EXECUTED_DIRTY = 2;
+/** Bytes of the transaction record a commit hands back (words 0 … 23: the result). */
+export const TXN_RECORD_BYTES = 24 * 4;
+/** Bytes of one write-log entry (ck_write_t). */
+export const WRITE_BYTES = 16;
+
+/** A failed ckw_txn_* call: the status and ck_error_t's words. */
+export class KernelError extends Error {
+  constructor(what, status, table, index, value, fault) {
+    super(`${what}: ${statusName(status)} (table ${table}, index ${index}, value ${value}, fault ${fault})`);
+    this.status = status; this.statusName = statusName(status);
+    this.table = table; this.index = index; this.value = value; this.fault = fault;
+  }
+}
+
 /** Bytes of the out record a plan call hands back (status … index entries). */
 export const PLAN_RECORD_BYTES = 9 * 4;
 /** … and a commit call (… through the written-paths count). */
@@ -31,7 +61,10 @@ export const COMMIT_RECORD_BYTES = 18 * 4;
 
 const STATUS_NAMES = ['ok', 'null argument', 'bad tables', 'too large', 'out of memory', 'unknown path id',
   'bad mode', 'bad scope', 'buffer too small', 'bad option', 'implementation unavailable', 'invariant broken',
-  'unknown step id', 'no host step', 'bad argument'];
+  'unknown step id', 'no host step', 'bad argument', 'bad code', 'bad artifact', 'bad write'];
+
+/** The name of a ck_status_t ("bad write", …; the number itself when unknown). */
+export function statusName(status) { return STATUS_NAMES[status] ?? String(status); }
 const STRATEGIES = { auto: 0, rows: 1, frontier: 2, lists: 3 };
 const STRATEGY_NAMES = ['auto', 'rows', 'frontier', 'lists'];
 const IMPL_NAMES = ['auto', 'scalar', 'sse2', 'avx2', 'neon', 'simd128'];
@@ -52,12 +85,14 @@ export function convergeStep(tables, s, tags, values) {
 
 /** Executes a plan over a state store like ck_kernel_execute without a budget: links copy their
     `from` (undefined when it maps to no path), computed steps call `step` (numbers only), a write
-    happens only when the value differs (Object.is). Returns the number of changed steps. */
-export function executePlan(tables, plan, length, tags, values, step) {
+    happens only when the value differs (Object.is). The plan is plan[offset … offset + length)
+    (a view of the kernel's memory and an index into it: no view is made per transaction).
+    Returns the number of changed steps. */
+export function executePlan(tables, plan, length, tags, values, step, offset = 0) {
   const flags = tables.stepFlags, out = tables.stepOutPath, inOff = tables.inputOffsets, inPaths = tables.inputPaths;
   let changed = 0;
   for (let i = 0; i < length; i++) {
-    const s = plan[i];
+    const s = plan[offset + i];
     const o = out[s];
     let tag, value;
     if (flags[s] & STEP_LINK) {
@@ -122,8 +157,8 @@ export class WasmKernel {
     };
   }
 
-  /** (Re)creates the typed views over linear memory (after a memory.grow detaches them; the kernel
-      allocates nothing after creation, so in practice once). */
+  /** (Re)creates the typed views over linear memory (after a memory.grow detaches them: the
+      kernel allocates only in creation, ckw_load_code and ckw_txn_open). */
   views() {
     const buf = this.e.memory.buffer;
     this.buffer = buf;
@@ -137,6 +172,13 @@ export class WasmKernel {
     this.u8 = new Uint8Array(buf);
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
+    this.txnRec = new Uint32Array(buf, l[LAYOUT_TXN], TXN_WORDS);
+    const cap = l[LAYOUT_LOG_CAPACITY];
+    // the write log: entry i is log32[4i] (id), log32[4i + 1] (tag and three zero bytes, as one
+    // little-endian word), log64[2i + 1] (value)
+    this.logCapacity = cap;
+    this.log32 = new Uint32Array(buf, l[LAYOUT_LOG], 4 * cap);
+    this.log64 = new Float64Array(buf, l[LAYOUT_LOG], 2 * cap);
   }
 
   /** Linear memory in 64 KiB pages. */
@@ -200,6 +242,116 @@ export class WasmKernel {
     this.hostCalls += this.out[OUT_HOST_CALLS];
     this.bytesOut += COMMIT_RECORD_BYTES;
     return this.out[OUT_PLAN_LEN];
+  }
+
+  // ---------------------------------------------------------------- the transaction core
+
+  /** Opens the session's transaction core (ckw_txn_open; a reopen starts afresh). Defaults are
+      Swift's RuntimeOptions(): scope all, a 200 ms execution budget, this kernel's auto policy
+      (AutoPolicy(): cost model on, decision budget 0.5 ms). Throws a KernelError. */
+  openTxn({ scope = 2, budgetNs = 200e6, vmFlags = 0, logix = false, costModel = !logix, decisionBudgetNs = 0.5e6 } = {}) {
+    const status = this.e.ckw_txn_open(this.layoutPtr, scope, budgetNs, vmFlags, logix ? 1 : 0, costModel ? 1 : 0, decisionBudgetNs);
+    this.views(); // ckw_txn_open allocates: linear memory may have grown
+    this.logCount = 0;
+    this.hostExecNs = 0;
+    if (status !== 0) throw this.txnError('ckw_txn_open', status);
+    this.txnOpen = true;
+  }
+
+  txnError(what, status) {
+    if (this.buffer !== this.e.memory.buffer) this.views();
+    const r = this.txnRec;
+    return new KernelError(what, status, r[TXN.ERR_TABLE], r[TXN.ERR_INDEX], r[TXN.ERR_VALUE], r[TXN.ERR_FAULT]);
+  }
+
+  /** Appends one write (tag TAG_* or 0xFF = a dirty mark) to the log: no call unless the log is
+      full (then one ckw_txn_flush of the whole log). Ids and tags are checked by the kernel at
+      the flush or commit (CK_ERR_BAD_WRITE), not here. */
+  txnWrite(id, tag, value) {
+    let n = this.logCount;
+    if (n === this.logCapacity) { this.txnFlush(); n = 0; }
+    if (this.buffer !== this.e.memory.buffer) this.views();
+    this.log32[4 * n] = id;
+    this.log32[4 * n + 1] = tag & 0xff;
+    this.log64[2 * n + 1] = value;
+    this.logCount = n + 1;
+    this.bytesIn += WRITE_BYTES;
+  }
+
+  /** Applies the log now (ckw_txn_flush). Throws a KernelError (a bad write aborts the transaction). */
+  txnFlush() {
+    const n = this.logCount;
+    this.logCount = 0;
+    const status = this.e.ckw_txn_flush(this.layoutPtr, n);
+    this.calls++;
+    if (status !== 0) throw this.txnError('ckw_txn_flush', status);
+  }
+
+  /** Commits (ckw_txn_commit: one exported call) with mode TXN_AUTO / FULL / DIRTY and flags
+      TXN_OVERRIDE / PLAN_ONLY; the host execution time of the previous PLAN_ONLY transaction
+      (txnExecuted) goes with it. Returns the status (0 = ok; this.txnRec holds the result, or
+      the error words); throwing is the caller's choice (txnError). */
+  txnCommitStatus(mode, flags = 0) {
+    const n = this.logCount;
+    this.logCount = 0;
+    const status = this.e.ckw_txn_commit(this.layoutPtr, n, mode, flags, this.hostExecNs);
+    this.hostExecNs = 0;
+    this.calls++;
+    if (this.buffer !== this.e.memory.buffer) this.views();
+    if (status === 0) {
+      this.hostCalls += this.txnRec[TXN.HOST_CALLS];
+      this.bytesOut += TXN_RECORD_BYTES;
+    }
+    return status;
+  }
+
+  /** As txnCommitStatus, throwing a KernelError on failure; returns the plan length. */
+  txnCommit(mode, flags = 0) {
+    const status = this.txnCommitStatus(mode, flags);
+    if (status !== 0) throw this.txnError('ckw_txn_commit', status);
+    return this.txnRec[TXN.PLAN_LEN];
+  }
+
+  /** The plan of the last commit (PLAN_ONLY: the one the host is to run), a view into linear
+      memory valid until the next call. */
+  txnPlan() {
+    const r = this.txnRec;
+    return new Uint32Array(this.buffer, r[TXN.PLAN], r[TXN.PLAN_LEN]);
+  }
+
+  /** PLAN_ONLY hosts: the time (ns) they spent executing the last plan; sent with the next
+      commit only when the result asked for it (wants_exec_ns). */
+  txnExecuted(ns) {
+    this.hostExecNs = this.txnRec[TXN.WANTS_EXEC_NS] ? Math.max(0, ns) : 0;
+  }
+
+  /** Aborts the transaction (ckw_txn_abort: the reducer's writes undone, the log emptied). */
+  txnAbort() {
+    this.logCount = 0;
+    const status = this.e.ckw_txn_abort(this.layoutPtr);
+    this.calls++;
+    if (status !== 0) throw this.txnError('ckw_txn_abort', status);
+  }
+
+  /** Empties the plan caches (ckw_txn_bump_generation). */
+  txnBumpGeneration() {
+    const status = this.e.ckw_txn_bump_generation(this.layoutPtr);
+    if (status !== 0) throw this.txnError('ckw_txn_bump_generation', status);
+  }
+
+  /** The last commit's ck_txn_result_t as an object. */
+  txnResult() {
+    if (this.buffer !== this.e.memory.buffer) this.views();
+    const r = this.txnRec;
+    return {
+      status: r[TXN.STATUS], converged: r[TXN.CONVERGED], executedMode: r[TXN.EXECUTED_MODE], reasons: r[TXN.REASONS],
+      committed: r[TXN.COMMITTED], outcome: r[TXN.OUTCOME], failedStep: r[TXN.FAILED_STEP], planLen: r[TXN.PLAN_LEN],
+      executedSteps: r[TXN.EXECUTED_STEPS], changedSteps: r[TXN.CHANGED_STEPS], hostCalls: r[TXN.HOST_CALLS],
+      vmSteps: r[TXN.VM_STEPS], dirtyRoots: r[TXN.DIRTY_ROOTS], topRoots: [r[TXN.TOP_ROOTS], r[TXN.TOP_ROOTS + 1], r[TXN.TOP_ROOTS + 2]],
+      dirtyAll: r[TXN.DIRTY_ALL], cacheHit: r[TXN.CACHE_HIT], inlineEnabled: r[TXN.INLINE_ENABLED], lruEnabled: r[TXN.LRU_ENABLED],
+      wantsExecNs: r[TXN.WANTS_EXEC_NS], decisionNs: r[TXN.DECISION_NS_HI] * 4294967296 + r[TXN.DECISION_NS_LO],
+      opSeq: r[TXN.OP_SEQ_HI] * 4294967296 + r[TXN.OP_SEQ_LO],
+    };
   }
 
   /** The import: computes a batch of computed steps against the kernel's state store. */

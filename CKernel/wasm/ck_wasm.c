@@ -65,7 +65,45 @@ enum {
     CKW_LAYOUT_STRATEGY = 12,    /* ck_strategy_t in use */
     CKW_LAYOUT_ARENA_BYTES = 13, /* saturated at 2^32-1 */
     CKW_LAYOUT_SCOPE_LEN = 14,   /* [3] */
+    CKW_LAYOUT_TXN = 17,         /* the transaction record (CKW_TXN_WORDS uint32; always set) */
+    CKW_LAYOUT_LOG = 18,         /* the write log's entries (ck_write_t[log capacity], 16 bytes
+                                    each); 0 until ckw_txn_open */
+    CKW_LAYOUT_LOG_CAPACITY = 19,/* entries the log holds; 0 until ckw_txn_open */
     CKW_LAYOUT_WORDS = 20
+};
+
+/* The transaction record: uint32 words the host reads after each ckw_txn_* call (indexes are the
+   ABI). Words 1-21 are the ck_txn_result_t of the last ckw_txn_commit (zero after an error). */
+enum {
+    CKW_TXN_STATUS = 0,          /* ck_status_t of the last ckw_txn_* call */
+    CKW_TXN_CONVERGED = 1,
+    CKW_TXN_EXECUTED_MODE = 2,   /* CK_EXECUTED_* */
+    CKW_TXN_REASONS = 3,         /* CK_REASON_* bits */
+    CKW_TXN_COMMITTED = 4,
+    CKW_TXN_OUTCOME = 5,         /* CK_OUTCOME_* */
+    CKW_TXN_FAILED_STEP = 6,
+    CKW_TXN_PLAN_LEN = 7,
+    CKW_TXN_EXECUTED_STEPS = 8,
+    CKW_TXN_CHANGED_STEPS = 9,
+    CKW_TXN_HOST_CALLS = 10,
+    CKW_TXN_VM_STEPS = 11,
+    CKW_TXN_DIRTY_ROOTS = 12,
+    CKW_TXN_TOP_ROOTS = 13,      /* [3], UINT32_MAX: none */
+    CKW_TXN_DIRTY_ALL = 16,      /* CK_DIRTY_ALL_* */
+    CKW_TXN_CACHE_HIT = 17,
+    CKW_TXN_INLINE_ENABLED = 18,
+    CKW_TXN_LRU_ENABLED = 19,
+    CKW_TXN_WANTS_EXEC_NS = 20,
+    CKW_TXN_PLAN = 21,           /* the plan's address (plan_len uint32 ids; valid until the next call) */
+    CKW_TXN_DECISION_NS_LO = 22, /* decision_ns = hi * 2^32 + lo */
+    CKW_TXN_DECISION_NS_HI = 23,
+    CKW_TXN_ERR_TABLE = 24,      /* ck_error_t of a failed call */
+    CKW_TXN_ERR_INDEX = 25,
+    CKW_TXN_ERR_VALUE = 26,
+    CKW_TXN_ERR_FAULT = 27,
+    CKW_TXN_OP_SEQ_LO = 28,      /* ck_txn_log_t.op_seq after the call */
+    CKW_TXN_OP_SEQ_HI = 29,
+    CKW_TXN_WORDS = 32
 };
 
 typedef struct ckw_session {
@@ -75,7 +113,9 @@ typedef struct ckw_session {
     uint32_t *dirty;
     uint32_t dirty_capacity;
     ck_exec_options_t exec;
+    ck_txn_t *txn;               /* the transaction core (ckw_txn_open), or NULL */
     uint32_t out[CKW_OUT_WORDS];
+    uint32_t txn_rec[CKW_TXN_WORDS];
     uint32_t layout[CKW_LAYOUT_WORDS];
 } ckw_session_t;
 
@@ -265,6 +305,7 @@ static uint32_t *open_session(ck_kernel_t *kernel) {
     l[CKW_LAYOUT_STRATEGY] = (uint32_t)info.strategy;
     l[CKW_LAYOUT_ARENA_BYTES] = sat32(info.arena_bytes);
     for (int i = 0; i < 3; i++) l[CKW_LAYOUT_SCOPE_LEN + i] = info.scope_len[i];
+    l[CKW_LAYOUT_TXN] = (uint32_t)(uintptr_t)s->txn_rec;
     return l;
 }
 
@@ -275,6 +316,7 @@ static ckw_session_t *session_of(uint32_t *layout) {
 CKW_EXPORT(ckw_destroy) void ckw_destroy(uint32_t *layout) {
     ckw_session_t *s = session_of(layout);
     if (s == NULL) return;
+    ck_txn_free(s->txn);
     ck_kernel_free(s->kernel);
     free(s->plan);
     free(s->dirty);
@@ -398,5 +440,197 @@ uint32_t ckw_load_code(uint32_t *layout, const uint8_t *blob, uint32_t len) {
     ck_status_t st = ck_kernel_load_code(s->kernel, &code, &e);
     if (st != CK_OK) return put_error(s, st, &e);
     s->out[CKW_OUT_STATUS] = CK_OK;
+    return CK_OK;
+}
+
+/* ---------------------------------------------------------------- the transaction core */
+
+/* A transaction on the transaction core (ckernel.h, "transactions"; docs/transactions.md) is one
+   exported call: the host stores 16-byte ck_write_t records into the write log (layout words 18
+   and 19) without any call, then ckw_txn_commit applies them, decides (auto in C), plans,
+   executes and reports. Only a full log costs one more call (ckw_txn_flush per full log). */
+
+static uint32_t txn_error(ckw_session_t *s, ck_status_t st, const ck_error_t *e) {
+    uint32_t *r = s->txn_rec;
+    memset(r, 0, sizeof s->txn_rec);
+    r[CKW_TXN_STATUS] = (uint32_t)st;
+    r[CKW_TXN_FAILED_STEP] = UINT32_MAX;
+    r[CKW_TXN_ERR_TABLE] = e->table;
+    r[CKW_TXN_ERR_INDEX] = sat32(e->index);
+    r[CKW_TXN_ERR_VALUE] = sat32(e->value);
+    r[CKW_TXN_ERR_FAULT] = (uint32_t)e->fault;
+    if (s->txn != NULL) {
+        const uint64_t op = ck_txn_log(s->txn)->op_seq;
+        r[CKW_TXN_OP_SEQ_LO] = (uint32_t)op;
+        r[CKW_TXN_OP_SEQ_HI] = (uint32_t)(op >> 32);
+    }
+    return (uint32_t)st;
+}
+
+/* A bad argument: CK_ERR_BAD_ARGUMENT, index = the argument's position (0 = layout), value. */
+static uint32_t txn_bad_argument(ckw_session_t *s, uint32_t position, uint64_t value) {
+    ck_error_t e = {0};
+    e.status = CK_ERR_BAD_ARGUMENT;
+    e.index = position;
+    e.value = value;
+    return txn_error(s, CK_ERR_BAD_ARGUMENT, &e);
+}
+
+/* A budget argument in ns: finite, >= 0, below 2^64. */
+static int ns_ok(double v) { return v == v && v >= 0.0 && v < 18446744073709551616.0; }
+
+/* Opens (or reopens: the previous core is freed, its caches and tracking with it) the session's
+   transaction core: scope ck_scope_t; budget_ns the execution budget per converge (0 = none);
+   vm_flags CK_VM_*; logix_policy 0 (this kernel's auto defaults) or 1 (Logix's rules); cost_model
+   0/1 overrides the policy's; decision_budget_ns auto's decision budget (0 = none). Computed steps
+   without bytecode go to env.ckw_host_steps; no trace. Sets layout words 18-19 (the log) and
+   returns the ck_status_t (the transaction record holds it and the error words): a NaN, negative
+   or too large budget, or a flag other than 0/1, is CK_ERR_BAD_ARGUMENT with index = the
+   argument's position and value = the argument (truncated); the rest as ck_txn_create. On an
+   error no core is open. Allocates (linear memory may grow: hosts re-create their views). */
+CKW_EXPORT(ckw_txn_open)
+uint32_t ckw_txn_open(uint32_t *layout, uint32_t scope, double budget_ns, uint32_t vm_flags, uint32_t logix_policy,
+                      uint32_t cost_model, double decision_budget_ns) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    ck_txn_free(s->txn);
+    s->txn = NULL;
+    layout[CKW_LAYOUT_LOG] = 0;
+    layout[CKW_LAYOUT_LOG_CAPACITY] = 0;
+    if (!ns_ok(budget_ns)) return txn_bad_argument(s, 2, budget_ns == budget_ns && budget_ns > 0.0 ? UINT64_MAX : 0u);
+    if (logix_policy > 1u) return txn_bad_argument(s, 4, logix_policy);
+    if (cost_model > 1u) return txn_bad_argument(s, 5, cost_model);
+    if (!ns_ok(decision_budget_ns)) return txn_bad_argument(s, 6, decision_budget_ns == decision_budget_ns && decision_budget_ns > 0.0 ? UINT64_MAX : 0u);
+    ck_txn_options_t o;
+    ck_txn_options_init(&o);
+    o.scope = (ck_scope_t)scope;
+    ck_auto_policy_init(&o.auto_policy, (int)logix_policy);
+    o.auto_policy.cost_model = cost_model;
+    o.auto_policy.decision_budget_ns = (uint64_t)decision_budget_ns;
+    o.budget_ns = (uint64_t)budget_ns;
+    o.vm_flags = vm_flags;
+    o.host_steps = host_batch;
+    o.host_context = NULL;
+    o.trace = NULL;
+    ck_error_t e = {0};
+    ck_status_t st = ck_txn_create(s->kernel, &o, &s->txn, &e);
+    if (st != CK_OK) return txn_error(s, st, &e);
+    ck_txn_log_t *log = ck_txn_log(s->txn);
+    layout[CKW_LAYOUT_LOG] = (uint32_t)(uintptr_t)log->entries;
+    layout[CKW_LAYOUT_LOG_CAPACITY] = log->capacity;
+    memset(s->txn_rec, 0, sizeof s->txn_rec);
+    s->txn_rec[CKW_TXN_FAILED_STEP] = UINT32_MAX;
+    return CK_OK;
+}
+
+/* The session's core with log_count entries handed over, or an error status (0 = ready). */
+static uint32_t take_log(ckw_session_t *s, uint32_t log_count) {
+    if (s->txn == NULL) {
+        ck_error_t e = {0};
+        return txn_error(s, CK_ERR_NULL_ARGUMENT, &e); /* no ckw_txn_open */
+    }
+    ck_txn_log_t *log = ck_txn_log(s->txn);
+    if (log_count > log->capacity) return txn_bad_argument(s, 1, log_count);
+    log->count = log_count;
+    return CK_OK;
+}
+
+/* Applies a full log now (the first log_count entries; a host calls it when the log holds
+   capacity entries and the transaction writes more, then starts again at entry 0). Returns the
+   ck_status_t: CK_ERR_BAD_ARGUMENT (index 1) for log_count > capacity (nothing applied),
+   CK_ERR_BAD_WRITE as ck_txn_flush (the transaction is aborted), CK_ERR_NULL_ARGUMENT without an
+   open core. */
+CKW_EXPORT(ckw_txn_flush)
+uint32_t ckw_txn_flush(uint32_t *layout, uint32_t log_count) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    uint32_t st = take_log(s, log_count);
+    if (st != CK_OK) return st;
+    ck_error_t e = {0};
+    ck_status_t fs = ck_txn_flush(ck_txn_log(s->txn), &e);
+    if (fs != CK_OK) return txn_error(s, fs, &e);
+    memset(s->txn_rec, 0, sizeof s->txn_rec);
+    s->txn_rec[CKW_TXN_FAILED_STEP] = UINT32_MAX;
+    const uint64_t op = ck_txn_log(s->txn)->op_seq;
+    s->txn_rec[CKW_TXN_OP_SEQ_LO] = (uint32_t)op;
+    s->txn_rec[CKW_TXN_OP_SEQ_HI] = (uint32_t)(op >> 32);
+    return CK_OK;
+}
+
+/* Commits the transaction: the log's first log_count entries, then ck_txn_commit with mode
+   CK_TXN_AUTO/FULL/DIRTY, flags CK_TXN_OVERRIDE/PLAN_ONLY and host_exec_ns (PLAN_ONLY hosts: the
+   previous plan's execution time when the result asked for it, else 0). The ck_txn_result_t goes
+   to the transaction record. Returns the ck_status_t: CK_ERR_BAD_ARGUMENT for log_count >
+   capacity (index 1; nothing applied, the transaction stays open) or a bad host_exec_ns (index
+   4), CK_ERR_BAD_WRITE (the transaction is aborted: nothing written), the rest as ck_txn_commit. */
+CKW_EXPORT(ckw_txn_commit)
+uint32_t ckw_txn_commit(uint32_t *layout, uint32_t log_count, uint32_t mode, uint32_t flags, double host_exec_ns) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    if (!ns_ok(host_exec_ns)) return txn_bad_argument(s, 4, host_exec_ns == host_exec_ns && host_exec_ns > 0.0 ? UINT64_MAX : 0u);
+    uint32_t ts = take_log(s, log_count);
+    if (ts != CK_OK) return ts;
+    ck_txn_request_t req = {mode, flags, (uint64_t)host_exec_ns};
+    ck_txn_result_t r;
+    ck_error_t e = {0};
+    ck_status_t st = ck_txn_commit(s->txn, &req, &r, &e);
+    if (st != CK_OK) return txn_error(s, st, &e);
+    uint32_t *o = s->txn_rec;
+    memset(o, 0, sizeof s->txn_rec);
+    o[CKW_TXN_STATUS] = CK_OK;
+    o[CKW_TXN_CONVERGED] = r.converged;
+    o[CKW_TXN_EXECUTED_MODE] = r.executed_mode;
+    o[CKW_TXN_REASONS] = r.reasons;
+    o[CKW_TXN_COMMITTED] = r.committed;
+    o[CKW_TXN_OUTCOME] = r.outcome;
+    o[CKW_TXN_FAILED_STEP] = r.failed_step;
+    o[CKW_TXN_PLAN_LEN] = r.plan_len;
+    o[CKW_TXN_EXECUTED_STEPS] = r.executed_steps;
+    o[CKW_TXN_CHANGED_STEPS] = r.changed_steps;
+    o[CKW_TXN_HOST_CALLS] = r.host_calls;
+    o[CKW_TXN_VM_STEPS] = r.vm_steps;
+    o[CKW_TXN_DIRTY_ROOTS] = r.dirty_roots;
+    for (int i = 0; i < 3; i++) o[CKW_TXN_TOP_ROOTS + i] = r.top_roots[i];
+    o[CKW_TXN_DIRTY_ALL] = r.dirty_all;
+    o[CKW_TXN_CACHE_HIT] = r.cache_hit;
+    o[CKW_TXN_INLINE_ENABLED] = r.inline_enabled;
+    o[CKW_TXN_LRU_ENABLED] = r.lru_enabled;
+    o[CKW_TXN_WANTS_EXEC_NS] = r.wants_exec_ns;
+    o[CKW_TXN_PLAN] = (uint32_t)(uintptr_t)r.plan;
+    o[CKW_TXN_DECISION_NS_LO] = (uint32_t)r.decision_ns;
+    o[CKW_TXN_DECISION_NS_HI] = (uint32_t)(r.decision_ns >> 32);
+    const uint64_t op = ck_txn_log(s->txn)->op_seq;
+    o[CKW_TXN_OP_SEQ_LO] = (uint32_t)op;
+    o[CKW_TXN_OP_SEQ_HI] = (uint32_t)(op >> 32);
+    return CK_OK;
+}
+
+/* Aborts the transaction (ck_txn_abort: every reducer write undone, the log emptied). Returns
+   CK_OK, or CK_ERR_NULL_ARGUMENT without an open core. */
+CKW_EXPORT(ckw_txn_abort)
+uint32_t ckw_txn_abort(uint32_t *layout) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    if (s->txn == NULL) {
+        ck_error_t e = {0};
+        return txn_error(s, CK_ERR_NULL_ARGUMENT, &e);
+    }
+    ck_txn_abort(s->txn);
+    s->txn_rec[CKW_TXN_STATUS] = CK_OK;
+    return CK_OK;
+}
+
+/* Empties the plan caches (ck_txn_bump_generation): the next auto decision carries
+   CK_REASON_GENERATION_BUMPED. Returns CK_OK, or CK_ERR_NULL_ARGUMENT without an open core. */
+CKW_EXPORT(ckw_txn_bump_generation)
+uint32_t ckw_txn_bump_generation(uint32_t *layout) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    if (s->txn == NULL) {
+        ck_error_t e = {0};
+        return txn_error(s, CK_ERR_NULL_ARGUMENT, &e);
+    }
+    ck_txn_bump_generation(s->txn);
+    s->txn_rec[CKW_TXN_STATUS] = CK_OK;
     return CK_OK;
 }

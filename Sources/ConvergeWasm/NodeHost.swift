@@ -366,6 +366,93 @@ public enum NodeHost {
         return out
     }
 
+    /// One write of a transaction on the transaction core: a path id, a value and a tag byte
+    /// (`CK_TAG_*`; any byte crosses, so a bad one can be tested).
+    public struct TxnWrite: Sendable {
+        public var id: UInt32
+        public var value: Double
+        public var tag: UInt8
+
+        public init(_ id: UInt32, number value: Double) { self.init(id, value, tag: 3) }
+        public init(_ id: UInt32, _ value: Double, tag: UInt8) {
+            self.id = id
+            self.value = value
+            self.tag = tag
+        }
+    }
+
+    /// What one `ckw_txn_commit` reported (the transaction record, docs/kernel-abi.md).
+    public struct TxnCommitResult: Sendable, Equatable {
+        /// `ck_status_t` (0: ok; 17: bad write).
+        public var status: Int
+        public var executedMode: ExecutedMode?
+        public var reasons: DecisionReasons
+        public var planLength: Int
+        public var converged: Bool
+        public var committed: Bool
+        public var dirtyRoots: Int
+        public var decisionNs: Double
+        /// The error words of a failed commit (table, index, value, fault).
+        public var errorTable: Int
+        public var errorIndex: Int
+        public var errorValue: Int
+        public var errorFault: Int
+    }
+
+    /// The outcome of transactions on the transaction core at one level.
+    public struct TxnCoreResult: Sendable {
+        public var tags: [UInt8]
+        public var values: [Double]
+        public var commits: [TxnCommitResult]
+        /// Exported calls in all (commits, flushes of a full log, …).
+        public var calls: Int
+        public var hostCalls: Int
+        public var vmSteps: Int
+    }
+
+    /// Runs transactions on the wasm levels' transaction core (`ckw_txn_*`) in one node process:
+    /// per transaction the writes go to the write log (no call), then one `ckw_txn_commit` in
+    /// `mode`; l1 levels plan only (PLAN_ONLY) and JS executes over the kernel's slots. A
+    /// transaction flagged in `bumpGeneration` (indexes) empties the plan caches first. Returns
+    /// the final state and every commit's result per level; a failed commit (a bad write) is a
+    /// result with its status, not an error.
+    public static func txnCore(_ graph: StaticIR, _ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode,
+                               policy: TxnPolicy, bumpGeneration: Set<Int> = []) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
+        let job: [String: Any] = [
+            "command": "txn", "levels": levels.map(\.rawValue), "perTransaction": true, "policy": policy.json,
+            "graphs": [["mode": mode.rawValue, "transactions": txns.enumerated().map { i, t -> [String: Any] in
+                ["writes": t.map { [Int($0.id), jsonNumber($0.value), Int($0.tag)] }, "bumpGeneration": bumpGeneration.contains(i)]
+            }]],
+        ]
+        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode })
+        guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
+            throw ConvergeError(.backendFailure, "node replied without transaction results")
+        }
+        var out: [TxnLevel: TxnCoreResult] = [:]
+        for l in levels {
+            guard let r = ls[l.rawValue] as? [String: Any], let commits = r["results"] as? [[String: Any]], commits.count == txns.count,
+                  let t = (r["tags"] as? String).flatMap({ Data(base64Encoded: $0) }),
+                  let v = (r["values"] as? String).flatMap({ Data(base64Encoded: $0) }),
+                  t.count == graph.pathCount, v.count == 8 * graph.pathCount else {
+                throw ConvergeError(.backendFailure, "node replied without the \(l.rawValue) transaction-core results")
+            }
+            let values: [Double] = v.withUnsafeBytes { raw in
+                (0..<graph.pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
+            }
+            let results = commits.map { c in
+                TxnCommitResult(status: int(c["status"]), executedMode: NativePlanner.executedMode(UInt32(clamping: int(c["executedMode"]))),
+                                reasons: reasons(c["reasons"]), planLength: int(c["planLen"]), converged: int(c["converged"]) != 0,
+                                committed: int(c["committed"]) != 0, dirtyRoots: int(c["dirtyRoots"]),
+                                decisionNs: c["decisionNs"] == nil ? 0 : double(c["decisionNs"]),
+                                errorTable: int(c["errTable"]), errorIndex: int(c["errIndex"]), errorValue: int(c["errValue"]),
+                                errorFault: int(c["errFault"]))
+            }
+            out[l] = TxnCoreResult(tags: Array(t), values: values, commits: results, calls: int(r["calls"]),
+                                   hostCalls: int(r["hostCalls"]), vmSteps: int(r["vmSteps"]))
+        }
+        return out
+    }
+
     /// Transaction timing per level (ns per transaction), cycling through `txns`.
     public static func benchTransactions(_ graph: StaticIR, _ txns: [[(UInt32, Double)]], levels: [TxnLevel], mode: PlanMode,
                                          rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [TxnLevel: V8Timing] {

@@ -2,20 +2,52 @@ import ConvergeKernel
 import Foundation
 
 extension NodeHost {
+    /// The transaction core's settings a JS host opens (`ckw_txn_open`, docs/kernel-abi.md): the
+    /// parts of ``RuntimeOptions`` the wasm ABI carries. The rest of the auto policy is the C
+    /// defaults (`ck_auto_policy_init`), which equal ``AutoPolicy``'s (or ``AutoPolicy/logix``'s).
+    public struct TxnPolicy: Sendable, Equatable {
+        /// Execution budget per converge (0 = none).
+        public var executionBudgetMs: Double
+        /// Logix's rules (`fast_full` at 0.6 ms, no cost model) instead of this kernel's.
+        public var logix: Bool
+        public var costModel: Bool
+        /// Auto's decision budget (0 = none).
+        public var decisionBudgetMs: Double
+
+        public init(executionBudgetMs: Double = 200, logix: Bool = false, costModel: Bool = true, decisionBudgetMs: Double = 0.5) {
+            self.executionBudgetMs = executionBudgetMs
+            self.logix = logix
+            self.costModel = costModel
+            self.decisionBudgetMs = decisionBudgetMs
+        }
+
+        /// A runtime's settings (its policy must be ``AutoPolicy()`` or ``AutoPolicy/logix`` but
+        /// for the cost model and the decision budget: the other thresholds do not cross).
+        public init(_ o: RuntimeOptions) {
+            self.init(executionBudgetMs: o.executionBudgetMs, logix: o.auto.fastFullMaxMs > 0, costModel: o.auto.costModel,
+                      decisionBudgetMs: o.auto.decisionBudgetMs)
+        }
+
+        var json: [String: Any] {
+            ["budgetNs": executionBudgetMs * 1e6, "logix": logix, "costModel": costModel, "decisionBudgetNs": decisionBudgetMs * 1e6]
+        }
+    }
+
     /// One point of `converge bench` on a V8 level: `runs` samples of the converge workload's
     /// transactions (increment `b0…b{k−1}`, commit) on `graphs[graph]`; each sample times a batch
     /// of transactions (enough for 0.1 ms, at most 64) and records the mean.
     public struct MatrixPoint: Sendable {
         public var graph: Int
         public var level: TxnLevel
-        /// `full` or `dirty` (the Node host has no auto mode).
-        public var mode: PlanMode
+        /// `auto`, `full` or `dirty`; the wasm levels decide auto in the transaction core (C), the
+        /// `l0-js` level has no auto mode (node refuses the job).
+        public var mode: ConvergeMode
         /// The path ids of `b0…b{k−1}`.
         public var roots: [UInt32]
         public var runs: Int
         public var timeoutMs: Double
 
-        public init(graph: Int, level: TxnLevel, mode: PlanMode, roots: [UInt32], runs: Int, timeoutMs: Double) {
+        public init(graph: Int, level: TxnLevel, mode: ConvergeMode, roots: [UInt32], runs: Int, timeoutMs: Double) {
             self.graph = graph
             self.level = level
             self.mode = mode
@@ -43,6 +75,24 @@ extension NodeHost {
         public var memoryPages: Int
         /// Steps the bytecode VM ran per transaction (the l3 levels).
         public var vmStepsPerTxn: Double = 0
+        /// True when the level ran on the transaction core (the wasm levels): the fields below
+        /// come from its results; false for `l0-js` (they describe the requested mode).
+        public var txnCore = false
+        /// Transactions of the point (calibration included) and how many ran full / dirty.
+        public var transactions = 0
+        public var fullRuns = 0
+        public var dirtyRuns = 0
+        /// Transactions whose decision carried `budget_cutoff`.
+        public var cutOffs = 0
+        /// The last transaction's executed mode and reasons, and every reason seen.
+        public var lastExecutedMode: ExecutedMode?
+        public var lastReasons: DecisionReasons = []
+        public var reasonsSeen: DecisionReasons = []
+        /// Auto: per sample, the decision time (ns) of the batch's last transaction (0: not
+        /// measured, as in the Swift runtime's summary); the mean over the measured decisions.
+        public var decisionNs: [Double] = []
+        public var decisionsTimed = 0
+        public var decisionNsMean = 0.0
     }
 
     /// Runs the points in one node process (`wasm-host/cli.mjs`, command `bench-matrix`), in order;
@@ -50,9 +100,10 @@ extension NodeHost {
     /// - Parameters:
     ///   - warmupMs: before the points, each level runs its widest point this long.
     ///   - timeoutSeconds: node is stopped after this long (the call throws `backendFailure`).
+    ///   - policy: the transaction core's settings (default: ``RuntimeOptions()``'s).
     public static func benchMatrix(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double = 300, tiering: Tiering = .optimized,
-                                   timeoutSeconds: Double? = nil) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
-        let job = matrixJob(graphs: graphs, points: points, warmupMs: warmupMs)
+                                   timeoutSeconds: Double? = nil, policy: TxnPolicy = TxnPolicy()) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
+        let job = matrixJob(graphs: graphs, points: points, warmupMs: warmupMs, policy: policy)
         let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
                             code: points.contains { $0.level.loadsCode })
         guard let rs = reply["points"] as? [[String: Any]], rs.count == points.count else {
@@ -62,12 +113,12 @@ extension NodeHost {
     }
 
     /// `job` of a bench-matrix command (docs/wasm-host.md): the points, the graphs by index.
-    static func matrixJob(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double) -> [String: Any] {
+    static func matrixJob(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double, policy: TxnPolicy = TxnPolicy()) -> [String: Any] {
         [
-            "command": "bench-matrix", "warmupMs": warmupMs,
+            "command": "bench-matrix", "warmupMs": warmupMs, "policy": policy.json,
             "graphs": graphs.map { _ in [String: Any]() },
             "points": points.map { p -> [String: Any] in
-                ["graph": p.graph, "level": p.level.rawValue, "mode": p.mode == .full ? "full" : "dirty",
+                ["graph": p.graph, "level": p.level.rawValue, "mode": p.mode.rawValue,
                  "roots": p.roots.map { Int($0) }, "runs": p.runs, "timeoutMs": p.timeoutMs]
             },
         ]
@@ -75,11 +126,26 @@ extension NodeHost {
 
     /// One point of a bench-matrix reply (node's or the browser's: the same shape).
     static func matrixResult(_ r: [String: Any]) -> MatrixResult {
-        MatrixResult(status: r["status"] as? String ?? "failed",
-                     samplesNs: (r["samplesNs"] as? [NSNumber] ?? []).map(\.doubleValue), batch: int(r["batch"]),
-                     executedSteps: int(r["executedSteps"]), callsPerTxn: double(r["callsPerTxn"]),
-                     hostCallsPerTxn: double(r["hostCallsPerTxn"]), bytesInPerTxn: double(r["bytesInPerTxn"]),
-                     bytesOutPerTxn: double(r["bytesOutPerTxn"]), memoryPages: int(r["memoryPages"]),
-                     vmStepsPerTxn: double(r["vmStepsPerTxn"]))
+        var m = MatrixResult(status: r["status"] as? String ?? "failed",
+                             samplesNs: (r["samplesNs"] as? [NSNumber] ?? []).map(\.doubleValue), batch: int(r["batch"]),
+                             executedSteps: int(r["executedSteps"]), callsPerTxn: double(r["callsPerTxn"]),
+                             hostCallsPerTxn: double(r["hostCallsPerTxn"]), bytesInPerTxn: double(r["bytesInPerTxn"]),
+                             bytesOutPerTxn: double(r["bytesOutPerTxn"]), memoryPages: int(r["memoryPages"]),
+                             vmStepsPerTxn: double(r["vmStepsPerTxn"]))
+        m.txnCore = r["txnCore"] as? Bool ?? false
+        m.transactions = int(r["transactions"])
+        m.fullRuns = int(r["fullRuns"])
+        m.dirtyRuns = int(r["dirtyRuns"])
+        m.cutOffs = int(r["cutOffs"])
+        m.lastExecutedMode = NativePlanner.executedMode(UInt32(clamping: int(r["lastExecutedMode"])))
+        m.lastReasons = reasons(r["lastReasons"])
+        m.reasonsSeen = reasons(r["reasonsSeen"])
+        m.decisionNs = (r["decisionNs"] as? [NSNumber] ?? []).map(\.doubleValue)
+        m.decisionsTimed = int(r["decisionsTimed"])
+        m.decisionNsMean = r["decisionNsMean"] == nil ? 0 : double(r["decisionNsMean"])
+        return m
     }
+
+    /// `CK_REASON_*` bits as reasons (the same bits as ``DecisionReasons``).
+    static func reasons(_ v: Any?) -> DecisionReasons { DecisionReasons(rawValue: UInt16(truncatingIfNeeded: int(v))) }
 }

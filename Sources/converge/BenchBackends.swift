@@ -309,13 +309,16 @@ func workingSet(_ g: StaticIR) -> Int {
     9 * g.pathCount + 16 * g.stepCount + (g.pathCount + g.stepCount + 7) / 8
 }
 
-/// Measures the V8 backends in one node process (interleaved by point).
+/// Measures the V8 backends in one node process (interleaved by point). The wasm levels run on
+/// the transaction core with ``RuntimeOptions``' defaults (auto decided in C); js-v8 has no auto
+/// mode (its auto points are skipped).
 func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
     throws(ConvergeError) -> (node: String, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return ("", [:]) }
     var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.nodeLevel,
-                           skipReason: "auto mode runs in the Swift runtime; the Node host plans full or dirty only")
-    let (node, out) = try NodeHost.benchMatrix(graphs: m.graphs, points: m.jobs, timeoutSeconds: m.timeLimitSeconds)
+                           skipReason: "the pure-JS kernel (js-v8) has no auto mode: it plans full or dirty only")
+    let (node, out) = try NodeHost.benchMatrix(graphs: m.graphs, points: m.jobs, timeoutSeconds: m.timeLimitSeconds,
+                                               policy: NodeHost.TxnPolicy(RuntimeOptions()))
     for (p, r) in zip(m.measured, out) {
         m.results[p] = matrixPointResult(p, r, graph: m.graph(of: p), runs: runs, timeoutMs: timeoutMs)
     }

@@ -39,16 +39,37 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Sta
     r.status = m.status
     if m.status == "timeout" { r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs))" }
     r.offMs = m.samplesNs.map { $0 / 1e6 }
-    let noDecision = "notApplicable: \(host) plans the requested mode (no auto decision, no execution budget)"
-    r.evidence = [
-        .number("sample.batchSize", "count", Double(m.batch)),
-        .string("runtime.executedMode", p.mode.rawValue),
-        .number("runtime.executedFullShare", "ratio", p.mode == .full ? 1 : 0),
-        .number("runtime.executedSteps", "count", Double(m.executedSteps)),
-        .unavailable("runtime.affectedSteps", "count", "notMeasured: \(host) reports the plan length only"),
-        .number("runtime.totalSteps", "count", Double(g.stepCount)),
-        .unavailable("runtime.reasons", "string", noDecision),
-        .unavailable("budget.cutOffCount", "count", noDecision),
+    typealias E = PerfReport.Evidence
+    let modeEvidence: [E]
+    if m.txnCore {
+        // the transaction core decided (auto in C) and reports what ran: counted over every
+        // transaction of the point, calibration included
+        let ran = Double(max(1, m.fullRuns + m.dirtyRuns))
+        modeEvidence = [
+            .string("runtime.executedMode", m.lastExecutedMode?.rawValue ?? "none"),
+            .number("runtime.executedFullShare", "ratio", Double(m.fullRuns) / ran),
+            .number("runtime.executedSteps", "count", Double(m.executedSteps)),
+            .unavailable("runtime.affectedSteps", "count", "notMeasured: \(host) reports the plan length only"),
+            .number("runtime.totalSteps", "count", Double(g.stepCount)),
+            .string("runtime.reasons", m.lastReasons.codes.joined(separator: ",")),
+            .number("budget.cutOffCount", "count", Double(m.cutOffs)),
+        ]
+        if p.mode == .auto {
+            r.decisionMs = m.decisionNs.map { $0 / 1e6 }
+        }
+    } else {
+        let noDecision = "notApplicable: \(host) plans the requested mode (no auto decision, no execution budget)"
+        modeEvidence = [
+            .string("runtime.executedMode", p.mode.rawValue),
+            .number("runtime.executedFullShare", "ratio", p.mode == .full ? 1 : 0),
+            .number("runtime.executedSteps", "count", Double(m.executedSteps)),
+            .unavailable("runtime.affectedSteps", "count", "notMeasured: \(host) reports the plan length only"),
+            .number("runtime.totalSteps", "count", Double(g.stepCount)),
+            .unavailable("runtime.reasons", "string", noDecision),
+            .unavailable("budget.cutOffCount", "count", noDecision),
+        ]
+    }
+    r.evidence = modeEvidence + [
         .number("kernel.boundaryCallsPerTxn", "count", m.callsPerTxn),
         .number("kernel.hostCallbacksPerTxn", "count", m.hostCallsPerTxn),
         .number("kernel.vmStepsPerTxn", "count", m.vmStepsPerTxn),
@@ -58,6 +79,7 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Sta
         .number("wasm.memoryPages", "count", Double(m.memoryPages)),
         .unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: V8's heap is not interposed"),
     ]
+    r.evidence.insert(.number("sample.batchSize", "count", Double(m.batch)), at: 0)
     if let timerResolutionMs { r.evidence.append(.number("sample.timerResolutionMs", "ms", timerResolutionMs)) }
     r.workingSetBytes = Double(workingSet(g))
     r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: m.executedSteps)
@@ -65,14 +87,14 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Sta
 }
 
 /// Measures the chromium backends in one headless Chromium session (the points in order; auto
-/// points are skipped as for the V8 backends). The session's time limit is
+/// points run on the wasm levels' transaction core, js-chromium's are skipped as js-v8's). The session's time limit is
 /// timeoutMs · points + 60 s; points it did not reach fail with the session's failure.
 /// - Returns: the browser (nil when no point ran in it), the node version, the results.
 func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double, chromium: URL)
     throws(ConvergeError) -> (browser: BrowserHost.BrowserInfo?, node: String?, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return (nil, nil, [:]) }
     var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.browserLevel,
-                           skipReason: "auto mode runs in the Swift runtime; the browser page plans full or dirty only")
+                           skipReason: "the pure-JS kernel (js-chromium) has no auto mode: it plans full or dirty only")
     guard !m.jobs.isEmpty else { return (nil, nil, m.results) }
     let reply = try BrowserHost.benchMatrix(graphs: m.graphs, points: m.jobs, chromium: chromium, timeLimitSeconds: m.timeLimitSeconds)
     let resolutionMs = reply.browser.timerResolutionNs.map { $0 / 1e6 }
@@ -89,8 +111,9 @@ func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeou
 }
 
 /// What the JS hosts (node, the browser page) share before measuring: the graph of each step
-/// count, one bench-matrix point per point of a backend `level` maps (auto points "skipped" with
-/// `skipReason`), and the time limit for the whole job (timeoutMs · points + 60 s).
+/// count, one bench-matrix point per point of a backend `level` maps (auto points of the l0-js
+/// level — the pure-JS kernel, which has no auto mode — "skipped" with `skipReason`), and the
+/// time limit for the whole job (timeoutMs · points + 60 s).
 struct MatrixJobs {
     let stepsList: [Int]
     var graphs: [StaticIR] = []
@@ -106,12 +129,12 @@ struct MatrixJobs {
         for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
         for p in points {
             guard let l = level(p.backend) else { continue }
-            guard p.mode != .auto else {
+            guard p.mode != .auto || l != .l0js else {
                 results[p] = PointResult(status: "skipped", reason: skipReason)
                 continue
             }
             let gi = stepsList.firstIndex(of: p.steps)!
-            jobs.append(NodeHost.MatrixPoint(graph: gi, level: l, mode: p.mode == .full ? .full : .dirty,
+            jobs.append(NodeHost.MatrixPoint(graph: gi, level: l, mode: p.mode,
                                              roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))
             measured.append(p)
         }

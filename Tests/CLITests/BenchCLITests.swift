@@ -90,8 +90,10 @@ extension CLITests {
         #expect(page.contains("<svg"))
     }
 
+    /// wasm-v8 runs every mode on the transaction core — auto decided in C, its executed modes,
+    /// reasons and decision times reported; js-v8 (the pure-JS kernel) has no auto mode.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CONVERGE_REQUIRE_NODE"] == "1" || CLITests.nodeOnPath))
-    func benchRunsTheV8BackendsInNodeAndSkipsTheirAutoPoints() throws {
+    func benchRunsTheV8BackendsInNodeWithAutoOnTheTxnCore() throws {
         let out = tempPath("json")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["bench", "--profile", "smoke", "--backend", "wasm-v8", "--backend", "js-v8", "--backend", "native-l1",
@@ -107,13 +109,27 @@ extension CLITests {
         for p in points {
             let params = p["params"] as? [String: Any] ?? [:]
             let backend = params["kernelBackend"] as? String ?? ""
-            let auto = params["convergeMode"] as? String == "auto"
-            #expect(p["status"] as? String == (auto && backend != "native-l1" ? "skipped" : "ok"), "\(params)")
+            let mode = params["convergeMode"] as? String ?? ""
+            let auto = mode == "auto"
+            #expect(p["status"] as? String == (auto && backend == "js-v8" ? "skipped" : "ok"), "\(params)")
+            if auto && backend == "js-v8" { #expect((p["reason"] as? String ?? "").contains("no auto mode")) }
             guard p["status"] as? String == "ok", backend != "native-l1" else { continue }
             let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
             #expect(evidence["kernel.boundaryCallsPerTxn"]?["value"] as? Double == (backend == "js-v8" ? 0 : 1))
-            #expect(evidence["runtime.executedSteps"]?["value"] as? Int == (params["convergeMode"] as? String == "full" ? 200 : 100))
+            let executedMode = evidence["runtime.executedMode"]?["value"] as? String ?? ""
+            if auto { #expect(executedMode == "full" || executedMode == "dirty") } else { #expect(executedMode == mode) }
+            #expect(evidence["runtime.executedSteps"]?["value"] as? Int == (executedMode == "full" ? 200 : 100), "\(params)")
             #expect(evidence["kernel.simdImplementation"]?["value"] as? String == (backend == "js-v8" ? "none" : "simd128"))
+            // writes cross as 16-byte log entries on the transaction core, dirty ids as 4 bytes to js-v8 (none: in process)
+            #expect(evidence["kernel.bytesInPerTxn"]?["value"] as? Double == (backend == "js-v8" ? 0.0 : 1600.0), "\(params)")
+            let share = evidence["runtime.executedFullShare"]?["value"] as? Double ?? -1
+            #expect(auto ? share >= 0 && share <= 1 : share == (mode == "full" ? 1 : 0), "\(params)")
+            if backend == "wasm-v8" {
+                // the transaction core reports its decision: reasons (auto: at least cold_start once)
+                #expect(evidence["runtime.reasons"]?["value"] is String, "\(params)")
+                let decision = (p["metrics"] as? [[String: Any]])?.first { $0["name"] as? String == "runtime.decisionMs" }
+                #expect(auto ? decision?["status"] as? String == "ok" : decision?["status"] as? String != "ok", "\(params): \(decision ?? [:])")
+            }
         }
     }
 

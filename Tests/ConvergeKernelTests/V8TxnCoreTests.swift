@@ -1,0 +1,181 @@
+import ConvergeKernelTestSupport
+import ConvergeWasm
+import Foundation
+import Testing
+@testable import ConvergeKernel
+
+/// The V8 hosts on the transaction core (`ckw_txn_*`, docs/kernel-abi.md): a sequence of
+/// transactions with varying, partly repeated dirty-root sets ends in the same slots, and every
+/// commit reports the same executed mode and reason bits, on the Node levels L1 (PLAN_ONLY, JS
+/// executes), L2 and L3 as on a native Swift `ConvergeRuntime` at L2/L3 with the same
+/// deterministic policy (cost model off, no decision budget, no execution budget) — in full,
+/// dirty and auto mode. A malformed write log is `bad write` (17) with the entry's position and
+/// the bad id or tag, and leaves every slot as it was.
+///
+/// Needs `node` ≥ 18 (skipped without it unless CONVERGE_REQUIRE_NODE=1, as V8DifferentialTests).
+@Suite(.enabled(if: NodeAvailability.nodeOrRequired, "node >= 18 is not on PATH (set CONVERGE_NODE)"))
+struct V8TxnCoreTests {
+    static let levels: [NodeHost.TxnLevel] = [.l1simd, .l2simd, .l2scalar, .l3simd]
+
+    /// The deterministic policy both sides run.
+    static func options(_ level: ExecutionLevel, _ mode: ConvergeMode) -> RuntimeOptions {
+        var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
+        o.executionBudgetMs = 0
+        o.auto.costModel = false
+        o.auto.decisionBudgetMs = 0
+        return o
+    }
+
+    /// Transactions over `pool` (the paths written): a few root sets repeated in runs (so the
+    /// inline and LRU caches see hits), new sets now and then, and near-full sets.
+    static func transactions(pathCount: Int, pool: [UInt32], seed: UInt64, count: Int) -> [[NodeHost.TxnWrite]] {
+        var rng = SeededRNG(seed: seed)
+        var sets: [[UInt32]] = []
+        for _ in 0..<6 {
+            var s = Set<UInt32>()
+            for _ in 0..<(1 + rng.below(4)) { s.insert(pool[rng.below(pool.count)]) }
+            sets.append(s.sorted())
+        }
+        var txns: [[NodeHost.TxnWrite]] = []
+        var current = 0
+        for t in 0..<count {
+            var ids: [UInt32]
+            if t % 23 == 11 {
+                ids = pool.filter { _ in rng.chance(95) }   // near full
+            } else if t % 9 == 5 {
+                ids = [pool[rng.below(pool.count)], pool[rng.below(pool.count)]]   // a fresh set
+            } else {
+                if rng.chance(30) { current = rng.below(t < count / 2 ? 3 : sets.count) }
+                ids = sets[current]
+            }
+            txns.append(ids.map { NodeHost.TxnWrite($0, number: Double(t % 7) - 2) })
+        }
+        return txns
+    }
+
+    static func graphs() throws -> [(name: String, graph: StaticIR, pool: [UInt32])] {
+        let converge = try StaticIR(Workload.converge(steps: 120))
+        let random = try StaticIR(GraphGenerator.random(seed: 7))
+        let dag = try StaticIR(Workload.randomDAG(steps: 400, seed: 5, groups: 30))
+        return [
+            ("converge n=120", converge, (0..<120).map { converge.pathId("b\($0)")! }),
+            ("random seed 7 (links)", random, (0..<UInt32(random.pathCount)).map { $0 }),
+            ("random DAG n=400 (links, deferred)", dag, (0..<UInt32(dag.pathCount)).map { $0 }),
+        ]
+    }
+
+    @Test(arguments: [ConvergeMode.auto, .dirty, .full])
+    func txnCoreEqualsNativeRuntime(_ mode: ConvergeMode) throws {
+        var autoReasonsSeen: DecisionReasons = []
+        var modesSeen: Set<String> = []
+        for (name, graph, pool) in try Self.graphs() {
+            let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 11, count: 90)
+            let bump: Set<Int> = [60]
+            // native: L2 and L3 (their decisions must agree with each other too)
+            var want: [ExecutionLevel: (state: [ConvergeValue], commits: [(ExecutedMode?, DecisionReasons)])] = [:]
+            for level in [ExecutionLevel.l2, .l3] {
+                let rt = try ConvergeRuntime(graph, options: Self.options(level, mode))
+                try Workload.registerConvergeFunctions(rt)
+                var commits: [(ExecutedMode?, DecisionReasons)] = []
+                for (i, t) in txns.enumerated() {
+                    if bump.contains(i) { rt.bumpGeneration() }
+                    _ = try rt.transaction { txn in for w in t { try txn.set(w.id, number: w.value) } }
+                    commits.append((rt.lastSummary.executedMode, rt.lastSummary.reasons))
+                }
+                want[level] = (rt.state.snapshot(), commits)
+            }
+            let policy = NodeHost.TxnPolicy(Self.options(.l2, mode))
+            #expect(policy == NodeHost.TxnPolicy(executionBudgetMs: 0, logix: false, costModel: false, decisionBudgetMs: 0))
+            let got = try NodeHost.txnCore(graph, txns, levels: Self.levels, mode: mode, policy: policy, bumpGeneration: bump)
+            for l in Self.levels {
+                let r = try #require(got[l])
+                let native = want[l.loadsCode ? .l3 : .l2]!
+                var differing: [String] = []
+                for p in 0..<graph.pathCount {
+                    let v = ConvergeValue(tag: r.tags[p], payload: r.values[p])
+                    if v.tag != native.state[p].tag || v.payload.bitPattern != native.state[p].payload.bitPattern {
+                        differing.append("\(graph.fieldPaths[p]): \(v) vs native \(native.state[p])")
+                    }
+                }
+                let sameState = differing.isEmpty
+                #expect(sameState, "\(name) \(mode) \(l.rawValue): \(differing.count) slots differ; first \(differing.prefix(3))")
+                var decisions: [String] = []
+                for (i, c) in r.commits.enumerated() {
+                    let (m, reasons) = native.commits[i]
+                    modesSeen.insert(c.executedMode?.rawValue ?? "none")
+                    if mode == .auto { autoReasonsSeen.formUnion(c.reasons) }
+                    if c.status != 0 || c.executedMode != m || c.reasons != reasons {
+                        decisions.append("txn \(i): status \(c.status) \(c.executedMode?.rawValue ?? "none") [\(c.reasons)] vs native \(m?.rawValue ?? "none") [\(reasons)]")
+                    }
+                }
+                let sameDecisions = decisions.isEmpty
+                #expect(sameDecisions, "\(name) \(mode) \(l.rawValue): \(decisions.count) commits differ; first \(decisions.prefix(3))")
+                // one exported call per transaction (the log never fills here)
+                #expect(r.calls == txns.count, "\(name) \(l.rawValue): \(r.calls) exported calls for \(txns.count) transactions")
+            }
+            #expect(want[.l2]!.commits.map { "\($0.0?.rawValue ?? "none") \($0.1)" } == want[.l3]!.commits.map { "\($0.0?.rawValue ?? "none") \($0.1)" },
+                    "\(name) \(mode): native L2 and L3 decide differently")
+        }
+        // the sequences exercise what they are meant to
+        switch mode {
+        case .full: #expect(modesSeen == ["full"])
+        case .dirty: #expect(modesSeen == ["dirty"])
+        case .auto:
+            #expect(modesSeen.isSuperset(of: ["full", "dirty"]))
+            for reason in [DecisionReasons.coldStart, .cacheHit, .inlineDirty, .lowHitRateProtection, .nearFull, .generationBumped] {
+                #expect(autoReasonsSeen.contains(reason), "no transaction carried \(reason)")
+            }
+        }
+    }
+
+    /// A malformed log — an id ≥ path count, a tag 7 — fails the commit with `bad write` (status
+    /// 17, table CK_TABLE_WRITE_LOG = 14, index = the entry's position in the log handed over,
+    /// value = the id or the tag, fault 1 for a tag), aborts the transaction and leaves every
+    /// slot as the committed transactions left it; a bad entry after a full log was flushed
+    /// undoes the flushed writes too.
+    @Test func malformedLogIsBadWrite() throws {
+        let graph = try StaticIR(Workload.converge(steps: 100))
+        let P = graph.pathCount
+        let b = { (i: Int) in graph.pathId("b\(i)")! }
+        let good1 = [NodeHost.TxnWrite(b(1), number: 5), NodeHost.TxnWrite(b(2), number: 6)]
+        let good2 = [NodeHost.TxnWrite(b(3), number: 7)]
+        let badId = [NodeHost.TxnWrite(b(1), number: 50), NodeHost.TxnWrite(UInt32(P + 3), number: 1)]
+        let badTag = [NodeHost.TxnWrite(b(4), number: 9), NodeHost.TxnWrite(b(5), number: 9), NodeHost.TxnWrite(b(6), 1, tag: 7)]
+        // 300 writes: the log (capacity max(256, P) = 256) fills once and is flushed; entry 290
+        // (position 34 of the second log) is bad
+        var long: [NodeHost.TxnWrite] = (0..<300).map { NodeHost.TxnWrite(b($0 % 100), number: Double(1000 + $0)) }
+        long[290] = NodeHost.TxnWrite(UInt32(P), number: 0)
+        let txns = [good1, good2, badId, badTag, long]
+        for mode in [ConvergeMode.auto, .dirty] {
+            let rt = try ConvergeRuntime(graph, options: Self.options(.l2, mode))
+            try Workload.registerConvergeFunctions(rt)
+            for t in [good1, good2] {
+                _ = try rt.transaction { txn in for w in t { try txn.set(w.id, number: w.value) } }
+            }
+            let want = rt.state.snapshot()
+            let got = try NodeHost.txnCore(graph, txns, levels: Self.levels, mode: mode, policy: NodeHost.TxnPolicy(Self.options(.l2, mode)))
+            for l in Self.levels {
+                let r = try #require(got[l])
+                let c = r.commits
+                #expect(c[0].status == 0 && c[1].status == 0)
+                #expect(c[2].status == 17 && c[2].errorTable == 14 && c[2].errorIndex == 1 && c[2].errorValue == P + 3 && c[2].errorFault == 0,
+                        "\(l.rawValue): \(c[2])")
+                #expect(c[3].status == 17 && c[3].errorTable == 14 && c[3].errorIndex == 2 && c[3].errorValue == 7 && c[3].errorFault == 1,
+                        "\(l.rawValue): \(c[3])")
+                #expect(c[4].status == 17 && c[4].errorTable == 14 && c[4].errorIndex == 34 && c[4].errorValue == P && c[4].errorFault == 0,
+                        "\(l.rawValue): \(c[4])")
+                var differing: [String] = []
+                for p in 0..<P {
+                    let v = ConvergeValue(tag: r.tags[p], payload: r.values[p])
+                    if v.tag != want[p].tag || v.payload.bitPattern != want[p].payload.bitPattern {
+                        differing.append("\(graph.fieldPaths[p]): \(v) vs \(want[p])")
+                    }
+                }
+                let unchanged = differing.isEmpty
+                #expect(unchanged, "\(mode) \(l.rawValue): \(differing.count) slots changed by failed transactions; first \(differing.prefix(3))")
+                // 5 commits and the one flush of the full log
+                #expect(r.calls == txns.count + 1, "\(l.rawValue): \(r.calls) calls")
+            }
+        }
+    }
+}
