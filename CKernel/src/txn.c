@@ -184,15 +184,7 @@ static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
     for (uint32_t i = 0; i < n; i++) {
         if (e[i].id >= P || (e[i].tag > CK_TAG_NUMBER && e[i].tag != CK_WRITE_MARK)) {
             const bool bad_id = e[i].id >= P;
-            /* aborts the transaction being written; before its first apply that is only the log
-               (ck_txn_abort would undo the last committed transaction's reducer writes and leave
-               its derived writes: slots inconsistent) */
-            if (t->open) {
-                ck_txn_abort(t);
-            } else {
-                log->count = 0;
-                log->dirty_all = CK_DIRTY_ALL_NONE;
-            }
+            ck_txn_abort(t); /* the transaction being written; a committed one is never touched */
             ck_status_t st = ck_fail(error, CK_ERR_BAD_WRITE, CK_TABLE_WRITE_LOG, i, bad_id ? e[i].id : e[i].tag);
             if (error != NULL && !bad_id) error->fault = (ck_code_fault_t)CK_WRITE_FAULT_TAG;
             return st;

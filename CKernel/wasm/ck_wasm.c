@@ -103,6 +103,8 @@ enum {
     CKW_TXN_ERR_FAULT = 27,
     CKW_TXN_OP_SEQ_LO = 28,      /* ck_txn_log_t.op_seq after the call */
     CKW_TXN_OP_SEQ_HI = 29,
+    CKW_TXN_LOG_ENTRIES = 30,    /* write-log entries the transaction applied */
+    CKW_TXN_ABORTED = 31,        /* 1: a host abort or bad value aborted it (reducer writes undone) */
     CKW_TXN_WORDS = 32
 };
 
@@ -582,6 +584,8 @@ uint32_t ckw_txn_commit(uint32_t *layout, uint32_t log_count, uint32_t mode, uin
     o[CKW_TXN_EXECUTED_MODE] = r.executed_mode;
     o[CKW_TXN_REASONS] = r.reasons;
     o[CKW_TXN_COMMITTED] = r.committed;
+    o[CKW_TXN_LOG_ENTRIES] = r.log_entries;
+    o[CKW_TXN_ABORTED] = r.aborted;
     o[CKW_TXN_OUTCOME] = r.outcome;
     o[CKW_TXN_FAILED_STEP] = r.failed_step;
     o[CKW_TXN_PLAN_LEN] = r.plan_len;
