@@ -24,13 +24,14 @@ struct ck_txn {
     uint64_t op_seq_base;       /* op_seq when it began */
     uint32_t applied;           /* log entries applied in it */
     uint64_t *written_bits;     /* [words] reducer-written paths */
-    uint64_t *dirty_bits;       /* [words] written or marked paths */
+    uint64_t *mark_bits;        /* [words] paths marked dirty without a write */
     uint32_t *undo_ids;         /* [path_count] first writes, in order */
     uint8_t *undo_tags;
     double *undo_values;
     uint32_t undo_count;
-    uint32_t *dirty_ids;        /* [path_count] dirty paths, in order */
-    uint32_t dirty_count;
+    uint32_t *mark_ids;         /* [path_count] marked paths, in order (the dirty set is the
+                                   written paths and these) */
+    uint32_t mark_count;
     uint32_t *roots;            /* [path_count] dirty roots, ascending */
     uint32_t *plan;             /* [step_count] */
 
@@ -57,11 +58,11 @@ void ck_txn_options_init(ck_txn_options_t *o) {
 static void carve_txn(ck_txn_t *t, ck_carver_t *c, uint32_t paths, uint32_t steps) {
     t->log.entries = ck_carve(c, (size_t)t->log.capacity * sizeof(ck_write_t));
     t->written_bits = ck_carve(c, (size_t)t->words * 8u);
-    t->dirty_bits = ck_carve(c, (size_t)t->words * 8u);
+    t->mark_bits = ck_carve(c, (size_t)t->words * 8u);
     t->undo_ids = ck_carve(c, (size_t)paths * 4u);
     t->undo_tags = ck_carve(c, paths);
     t->undo_values = ck_carve(c, (size_t)paths * 8u);
-    t->dirty_ids = ck_carve(c, (size_t)paths * 4u);
+    t->mark_ids = ck_carve(c, (size_t)paths * 4u);
     t->roots = ck_carve(c, (size_t)paths * 4u);
     t->plan = ck_carve(c, (size_t)steps * 4u);
 }
@@ -105,7 +106,7 @@ ck_status_t ck_txn_create(ck_kernel_t *k, const ck_txn_options_t *options, ck_tx
     carve_txn(&t, &real, paths, steps);
     ck_auto_init(&t.autom, &real, &o.auto_policy, k->step_count);
     memset(t.written_bits, 0, (size_t)t.words * 8u);
-    memset(t.dirty_bits, 0, (size_t)t.words * 8u);
+    memset(t.mark_bits, 0, (size_t)t.words * 8u);
     t.log.written_bits = t.written_bits;
     t.log.undo_ids = t.undo_ids;
     t.log.undo_tags = t.undo_tags;
@@ -134,11 +135,20 @@ void ck_txn_bump_generation(ck_txn_t *t) {
     if (t != NULL) ck_auto_bump_generation(&t->autom);
 }
 
-/* Clears the tracking of the last transaction (its bits, through its lists). */
+/* Clears a bitset through the ids set in it (or whole, when that is fewer stores). */
+static void clear_bits(uint64_t *bits, uint32_t words, const uint32_t *ids, uint32_t n) {
+    if (n >= words) {
+        memset(bits, 0, (size_t)words * 8u);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) bits[ids[i] >> 6] = 0;
+}
+
+/* Clears the tracking of the last transaction. */
 static void clear_tracking(ck_txn_t *t) {
-    for (uint32_t i = 0; i < t->dirty_count; i++) t->dirty_bits[t->dirty_ids[i] >> 6] = 0;
-    for (uint32_t i = 0; i < t->undo_count; i++) t->written_bits[t->undo_ids[i] >> 6] = 0;
-    t->dirty_count = 0;
+    clear_bits(t->mark_bits, t->words, t->mark_ids, t->mark_count);
+    clear_bits(t->written_bits, t->words, t->undo_ids, t->undo_count);
+    t->mark_count = 0;
     t->undo_count = 0;
     t->log.undo_count = 0;
     t->applied = 0;
@@ -172,50 +182,47 @@ void ck_txn_abort(ck_txn_t *t) {
     t->open = false;
 }
 
-/* Applies the log: checked first (nothing is written when an entry is bad), then each entry in
-   order — a mark sets the dirty bit; a write logs the slot's base value on the path's first write,
-   sets the dirty bit, takes an op_seq (and a patch record under CK_TRACE_PATCHES) and stores the
-   canonical value. */
-static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
-    ck_txn_log_t *log = &t->log;
-    const uint32_t n = log->count;
-    const ck_write_t *restrict e = log->entries;
-    const uint32_t P = log->path_count;
-    for (uint32_t i = 0; i < n; i++) {
-        if (e[i].id >= P || (e[i].tag > CK_TAG_NUMBER && e[i].tag != CK_WRITE_MARK)) {
-            const bool bad_id = e[i].id >= P;
-            ck_txn_abort(t); /* the transaction being written; a committed one is never touched */
-            ck_status_t st = ck_fail(error, CK_ERR_BAD_WRITE, CK_TABLE_WRITE_LOG, i, bad_id ? e[i].id : e[i].tag);
-            if (error != NULL && !bad_id) error->fault = (ck_code_fault_t)CK_WRITE_FAULT_TAG;
-            return st;
-        }
-    }
-    begin_if_needed(t);
+/* Applies up to n entries in order (see apply_log) and returns how many: fewer when entry
+   [returned] is bad (an id >= P or an unknown tag; nothing of it applied). PATCHES selects, at
+   compile time, the variant that appends a reducer patch record per write. */
+static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *restrict t, const ck_write_t *restrict e,
+                                                                    uint32_t n, ck_trace_t *restrict trace, const bool PATCHES) {
     ck_kernel_t *k = t->kernel;
     uint8_t *restrict tags = k->slot_tags;
     double *restrict values = k->slot_values;
-    ck_trace_t *trace = t->trace;
-    const bool patches = trace != NULL && trace->level >= CK_TRACE_PATCHES;
-    uint64_t op = log->op_seq;
-    for (uint32_t i = 0; i < n; i++) {
+    uint64_t *restrict written_bits = t->written_bits;
+    uint32_t *restrict undo_ids = t->undo_ids;
+    uint8_t *restrict undo_tags = t->undo_tags;
+    double *restrict undo_values = t->undo_values;
+    const uint32_t P = t->log.path_count;
+    uint32_t undo_count = t->undo_count;
+    uint64_t op = t->log.op_seq;
+    uint32_t i = 0;
+    for (; i < n; i++) {
         const uint32_t id = e[i].id;
         const uint8_t tag = e[i].tag;
+        if (__builtin_expect(id >= P || tag > CK_TAG_NUMBER, 0)) {
+            if (id >= P || tag != CK_WRITE_MARK) break;
+            const uint32_t w = id >> 6;
+            const uint64_t bit = (uint64_t)1 << (id & 63u);
+            if (!(t->mark_bits[w] & bit)) {
+                t->mark_bits[w] |= bit;
+                t->mark_ids[t->mark_count++] = id;
+            }
+            continue;
+        }
         const uint32_t w = id >> 6;
         const uint64_t bit = (uint64_t)1 << (id & 63u);
-        if (!(t->dirty_bits[w] & bit)) {
-            t->dirty_bits[w] |= bit;
-            t->dirty_ids[t->dirty_count++] = id;
-        }
-        if (tag == CK_WRITE_MARK) continue;
-        if (!(t->written_bits[w] & bit)) {
-            t->written_bits[w] |= bit;
-            const uint32_t u = t->undo_count++;
-            t->undo_ids[u] = id;
-            t->undo_tags[u] = tags[id];
-            t->undo_values[u] = values[id];
+        const uint64_t ww = written_bits[w];
+        if (!(ww & bit)) {
+            written_bits[w] = ww | bit;
+            undo_ids[undo_count] = id;
+            undo_tags[undo_count] = tags[id];
+            undo_values[undo_count] = values[id];
+            undo_count++;
         }
         const double v = tag == CK_TAG_NUMBER ? e[i].value : tag == CK_TAG_BOOLEAN ? (e[i].value != 0.0 ? 1.0 : 0.0) : 0.0;
-        if (patches) {
+        if (PATCHES) {
             if (trace->patch_count < trace->patch_capacity) {
                 ck_patch_record_t *pr = &trace->patches[trace->patch_count++];
                 memset(pr, 0, sizeof *pr);
@@ -235,7 +242,31 @@ static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
         tags[id] = tag;
         values[id] = v;
     }
-    log->op_seq = op;
+    t->undo_count = undo_count;
+    t->log.op_seq = op;
+    return i;
+}
+
+/* Applies the log, each entry in order: a mark adds its path to the dirty set; a write logs the
+   slot's base value on the path's first write (the written paths are dirty), takes an op_seq (and
+   a patch record under CK_TRACE_PATCHES) and stores the canonical value. A bad entry aborts the
+   whole transaction (everything it applied is undone): nothing is written. */
+static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
+    ck_txn_log_t *log = &t->log;
+    const uint32_t n = log->count;
+    const ck_write_t *e = log->entries;
+    begin_if_needed(t);
+    ck_trace_t *trace = t->trace;
+    const uint32_t done = trace != NULL && trace->level >= CK_TRACE_PATCHES ? apply_entries(t, e, n, trace, true)
+                                                                             : apply_entries(t, e, n, NULL, false);
+    if (done < n) {
+        const bool bad_id = e[done].id >= log->path_count;
+        const uint64_t value = bad_id ? e[done].id : e[done].tag;
+        ck_txn_abort(t);
+        ck_status_t st = ck_fail(error, CK_ERR_BAD_WRITE, CK_TABLE_WRITE_LOG, done, value);
+        if (error != NULL && !bad_id) error->fault = (ck_code_fault_t)CK_WRITE_FAULT_TAG;
+        return st;
+    }
     log->undo_count = t->undo_count;
     t->applied += n;
     log->count = 0;
@@ -257,33 +288,39 @@ static bool reducer_changed(const ck_txn_t *t) {
     return false;
 }
 
-/* The dirty ids with no proper prefix among the dirty ids, ascending. */
+static inline bool is_dirty(const ck_txn_t *t, uint32_t p) {
+    return bit_test(t->written_bits, p) || bit_test(t->mark_bits, p);
+}
+
+/* The dirty paths (written or marked) with no proper prefix among them, ascending. */
 static uint32_t compute_roots(ck_txn_t *t) {
-    const ck_kernel_t *k = t->kernel;
+    const uint32_t *parent = t->kernel->path_parent;
     uint32_t n = 0;
-    const uint32_t *parent = k->path_parent;
-    if (t->dirty_count <= 64u) {
+    if (t->undo_count + t->mark_count <= 64u) {
+        /* few: insertion-sort the written paths and the marked ones not written */
         uint32_t sorted[64];
-        for (uint32_t i = 0; i < t->dirty_count; i++) {
-            const uint32_t v = t->dirty_ids[i];
-            uint32_t j = i;
+        uint32_t count = 0;
+        for (uint32_t i = 0; i < t->undo_count + t->mark_count; i++) {
+            const uint32_t v = i < t->undo_count ? t->undo_ids[i] : t->mark_ids[i - t->undo_count];
+            if (i >= t->undo_count && bit_test(t->written_bits, v)) continue;
+            uint32_t j = count++;
             while (j > 0 && sorted[j - 1] > v) { sorted[j] = sorted[j - 1]; j--; }
             sorted[j] = v;
         }
-        for (uint32_t i = 0; i < t->dirty_count; i++) {
+        for (uint32_t i = 0; i < count; i++) {
             uint32_t q = parent[sorted[i]];
-            while (q != CK_NONE && !bit_test(t->dirty_bits, q)) q = parent[q];
+            while (q != CK_NONE && !is_dirty(t, q)) q = parent[q];
             if (q == CK_NONE) t->roots[n++] = sorted[i];
         }
         return n;
     }
     for (uint32_t w = 0; w < t->words; w++) {
-        uint64_t bits = t->dirty_bits[w];
+        uint64_t bits = t->written_bits[w] | t->mark_bits[w];
         while (bits != 0) {
             const uint32_t id = w * 64u + (uint32_t)__builtin_ctzll(bits);
             bits &= bits - 1u;
             uint32_t q = parent[id];
-            while (q != CK_NONE && !bit_test(t->dirty_bits, q)) q = parent[q];
+            while (q != CK_NONE && !is_dirty(t, q)) q = parent[q];
             if (q == CK_NONE) t->roots[n++] = id;
         }
     }
@@ -335,7 +372,7 @@ ck_status_t ck_txn_commit(ck_txn_t *t, const ck_txn_request_t *req, ck_txn_resul
     r->plan = t->plan;
     r->dirty_all = t->log.dirty_all;
     r->log_entries = t->applied;
-    if (t->dirty_count == 0 && t->log.dirty_all == CK_DIRTY_ALL_NONE) {
+    if (t->undo_count + t->mark_count == 0 && t->log.dirty_all == CK_DIRTY_ALL_NONE) {
         r->committed = reducer_changed(t);
         finish(t);
         return CK_OK; /* nothing written or marked: no converge */

@@ -85,6 +85,9 @@ public final class ConvergeRuntime {
     /// L1–L3: the C transaction core every native transaction runs through (nil at L0 and with an
     /// external planner, which keep the Swift transaction path).
     let core: TransactionCore?
+    /// The core's write log (nil without a core): the reducer's writes reach it without touching
+    /// a class reference (no retain/release per write).
+    let coreLog: UnsafeMutablePointer<ck_txn_log_t>?
     /// The reducer-written bits the Swift executor checks for derived changes (the core's at L1).
     let writtenBits: UnsafePointer<UInt64>
     let portable: PortablePlanner?
@@ -223,12 +226,14 @@ public final class ConvergeRuntime {
             external = planner
             native = nil
             core = nil
+            coreLog = nil
             portable = nil
             state = StateStore(graph: graph)
         } else if options.level == .l0 {
             external = nil
             native = nil
             core = nil
+            coreLog = nil
             portable = PortablePlanner(graph)
             state = StateStore(graph: graph)
         } else {
@@ -248,6 +253,7 @@ public final class ConvergeRuntime {
             let budget = options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0
             core = try TransactionCore(planner: n, scope: options.scope, policy: options.auto, budgetNs: budget,
                                        vmFlags: options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE), trace: tracePtr)
+            coreLog = core?.log
             portable = nil
             let view = n.stateView()
             state = StateStore(graph: graph, tags: view.tags, values: view.values, owner: n)
@@ -578,11 +584,20 @@ public final class ConvergeRuntime {
 
     // MARK: reducer writes
 
+    /// A reducer write. With the C core (L1–L3) the fast path is the transaction check and the
+    /// core's inline log append (`ck_txn_write`), inlined into the caller; everything else (errors,
+    /// a full log, the Swift path of L0) is out of line.
+    @inline(__always)
     func reducerWrite(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
-        if let core {
-            // the C core's write log: the check of the transaction, then a few inline instructions
-            if seq != writeSeq { try checkWritable(seq) }
-            if core.write(id, tag, payload) != CK_OK { try coreWriteFailed(core, id) }
+        if let log = coreLog, seq == hot.pointee.writeSeq, ck_txn_write(log, id, tag, payload) == CK_OK { return }
+        try reducerWriteSlow(seq, id, tag, payload)
+    }
+
+    @inline(never)
+    func reducerWriteSlow(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
+        if let log = coreLog {
+            if seq != hot.pointee.writeSeq { try checkWritable(seq) }
+            if ck_txn_write(log, id, tag, payload) != CK_OK { try coreWriteFailed(id) }
             return
         }
         try checkWritable(seq)
@@ -632,8 +647,8 @@ public final class ConvergeRuntime {
     func reducerMark(_ seq: UInt64, _ id: UInt32) throws(ConvergeError) {
         try checkWritable(seq)
         try state.check(id)
-        if let core {
-            if core.write(id, UInt8(CK_WRITE_MARK), 0) != CK_OK { try coreWriteFailed(core, id) }
+        if let log = coreLog {
+            if ck_txn_write(log, id, UInt8(CK_WRITE_MARK), 0) != CK_OK { try coreWriteFailed(id) }
             return
         }
         let i = Int(id)
@@ -647,8 +662,8 @@ public final class ConvergeRuntime {
 
     func reducerMarkAll(_ seq: UInt64, _ reason: DirtyAllReason) throws(ConvergeError) {
         try checkWritable(seq)
-        if let core {
-            ck_txn_mark_all(core.log, reason == .fallbackPolicy ? UInt32(CK_DIRTY_ALL_FALLBACK) : UInt32(CK_DIRTY_ALL_UNKNOWN_WRITE))
+        if let log = coreLog {
+            ck_txn_mark_all(log, reason == .fallbackPolicy ? UInt32(CK_DIRTY_ALL_FALLBACK) : UInt32(CK_DIRTY_ALL_UNKNOWN_WRITE))
             return
         }
         // fallbackPolicy wins over unknownWrite (as DirtySet resolves paths)

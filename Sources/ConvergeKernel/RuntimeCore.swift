@@ -184,8 +184,8 @@ extension ConvergeRuntime {
     }
 
     /// A write the core's log refused: an id outside the registry, or the flush of a full log.
-    func coreWriteFailed(_ core: TransactionCore, _ id: UInt32) throws(ConvergeError) {
+    func coreWriteFailed(_ id: UInt32) throws(ConvergeError) {
         try state.check(id)
-        try core.flush()
+        try core?.flush()
     }
 }

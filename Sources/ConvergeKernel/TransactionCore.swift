@@ -69,12 +69,6 @@ final class TransactionCore {
         ck_txn_set_host(txn, fn, context, trace)
     }
 
-    /// Appends a reducer write to the log (inline C: no call unless the log is full).
-    @inline(__always)
-    func write(_ id: UInt32, _ tag: UInt8, _ payload: Double) -> ck_status_t {
-        ck_txn_write(log, id, tag, payload)
-    }
-
     /// Applies the log now (a read inside the reducer must see the reducer's writes).
     func flush() throws(ConvergeError) {
         var err = ck_error_t()
