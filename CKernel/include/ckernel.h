@@ -646,6 +646,12 @@ ck_status_t ck_kernel_eval_step(ck_kernel_t *kernel, uint32_t step, uint8_t *out
  */
 void ck_floor_add_one(double *values, const uint32_t *from, const uint32_t *to, uint32_t count);
 
+/* The same with the transaction's reducer writes first: values[from[i]] = value for i < writes
+   (writes <= count), then the loop — the floor of a transaction that writes k roots and runs
+   `count` steps. */
+void ck_floor_write_add_one(double *values, const uint32_t *from, const uint32_t *to, uint32_t writes, uint32_t count,
+                            double value);
+
 /* JavaScript's `x % y` (fmod), exact, without libm (the wasm build has none): the VM's MOD. */
 double ck_fmod(double x, double y);
 
@@ -818,7 +824,9 @@ typedef struct ck_write {
 #define CK_DIRTY_ALL_UNKNOWN_WRITE 1u  /* a "*" write (Logix unknown_write) */
 #define CK_DIRTY_ALL_FALLBACK 2u       /* a path without a registry id (Logix dirty_all) */
 
-/* The host-visible part of a transaction core (the first member of ck_txn_t). */
+/* The host-visible part of a transaction core (the first member of ck_txn_t). Hosts append to
+   the log; the fields after op_seq are the core's tracking, which ck_txn_set (below) updates
+   inline and a PLAN_ONLY host reads. */
 typedef struct ck_txn_log {
     ck_write_t *entries;           /* [capacity] */
     uint32_t count;                /* entries not yet applied */
@@ -828,15 +836,18 @@ typedef struct ck_txn_log {
     uint64_t op_seq;               /* the next operation sequence number: every reducer write and
                                       every derived write takes one. A host that executes a plan
                                       itself (CK_TXN_PLAN_ONLY) adds its derived writes. */
-    const uint64_t *written_bits;  /* [path words] the paths the reducer wrote in the current (or
+    uint32_t direct;               /* 1: ck_txn_set may write the slots in place (the transaction
+                                      is open, the log holds no write, no patch records) */
+    uint32_t undo_count;
+    uint8_t *slot_tags;            /* the kernel's state slots */
+    double *slot_values;
+    uint64_t *written_bits;        /* [path words] the paths the reducer wrote in the current (or
                                       last committed) transaction; valid until the next write */
     /* that transaction's first writes: path, base tag, base value (a PLAN_ONLY host decides the
        commit after executing: a derived step may write a reducer-written slot back to its base) */
-    const uint32_t *undo_ids;
-    const uint8_t *undo_tags;
-    const double *undo_values;
-    uint32_t undo_count;
-    uint32_t reserved;
+    uint32_t *undo_ids;
+    uint8_t *undo_tags;
+    double *undo_values;
 } ck_txn_log_t;
 
 typedef struct ck_txn ck_txn_t;
@@ -845,8 +856,9 @@ typedef struct ck_txn ck_txn_t;
    is aborted: every reducer write undone, the log emptied), CK_ERR_NULL_ARGUMENT. */
 ck_status_t ck_txn_flush(ck_txn_log_t *log, ck_error_t *error);
 
-/* Appends a write (or, with CK_WRITE_MARK, a dirty mark). CK_ERR_UNKNOWN_PATH_ID for an id out of
-   range (nothing appended); a full log is applied first (ck_txn_flush's errors). */
+/* Appends a write (or, with CK_WRITE_MARK, a dirty mark) to the log. CK_ERR_UNKNOWN_PATH_ID for
+   an id out of range (nothing appended); a full log is applied first (ck_txn_flush's errors).
+   The way a wasm host writes (the same records, stored into linear memory). */
 static inline ck_status_t ck_txn_write(ck_txn_log_t *log, uint32_t id, uint8_t tag, double value) {
     if (id >= log->path_count) return CK_ERR_UNKNOWN_PATH_ID;
     uint32_t n = log->count;
@@ -860,6 +872,33 @@ static inline ck_status_t ck_txn_write(ck_txn_log_t *log, uint32_t id, uint8_t t
     e->tag = tag;
     e->value = value;
     log->count = n + 1u;
+    if (tag != CK_WRITE_MARK) log->direct = 0; /* later writes keep their order behind this one */
+    return CK_OK;
+}
+
+/* The out-of-line half of ck_txn_set: opens the transaction for in-place writes when it can (else
+   appends to the log), and reports an id out of range (CK_ERR_UNKNOWN_PATH_ID) or a tag that is
+   no CK_TAG_* (CK_ERR_BAD_WRITE); nothing is written on error. */
+ck_status_t ck_txn_set_slow(ck_txn_log_t *log, uint32_t id, uint8_t tag, double value);
+
+/* A reducer write in place — the native hosts' fast path, inline: the slot's tag and canonical
+   value, the base value kept on the path's first write (undo), the path marked written (dirty),
+   one op_seq. The same state a log record produces once applied. */
+static inline ck_status_t ck_txn_set(ck_txn_log_t *log, uint32_t id, uint8_t tag, double value) {
+    if (__builtin_expect(!log->direct || id >= log->path_count || tag > CK_TAG_NUMBER, 0))
+        return ck_txn_set_slow(log, id, tag, value);
+    log->op_seq++;
+    uint64_t *w = log->written_bits + (id >> 6);
+    const uint64_t bit = (uint64_t)1 << (id & 63u);
+    if (!(*w & bit)) {
+        *w |= bit;
+        const uint32_t u = log->undo_count++;
+        log->undo_ids[u] = id;
+        log->undo_values[u] = log->slot_values[id];
+        log->undo_tags[u] = log->slot_tags[id];
+    }
+    log->slot_values[id] = tag == CK_TAG_NUMBER ? value : tag == CK_TAG_BOOLEAN ? (value != 0.0 ? 1.0 : 0.0) : 0.0;
+    log->slot_tags[id] = tag;
     return CK_OK;
 }
 
@@ -985,7 +1024,8 @@ typedef struct ck_txn_result {
     uint32_t inline_enabled;       /* the caches' state after the decision */
     uint32_t lru_enabled;
     uint32_t wants_exec_ns;        /* PLAN_ONLY: time the execution, pass it in the next request */
-    uint32_t log_entries;          /* write-log entries the transaction applied (16 bytes each) */
+    uint32_t log_entries;          /* write records the transaction made: writes (in place or
+                                      logged) and marks (16 bytes each as log records) */
     uint32_t aborted;              /* 1: outcome HOST_ABORT or BAD_VALUE aborted the transaction:
                                       the reducer's writes are undone too, nothing committed */
     uint64_t decision_ns;          /* auto: the decision's time when it was measured, else 0 */

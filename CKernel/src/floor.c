@@ -6,3 +6,10 @@ void ck_floor_add_one(double *values, const uint32_t *from, const uint32_t *to, 
     if (values == NULL || from == NULL || to == NULL) return;
     for (uint32_t i = 0; i < count; i++) values[to[i]] = values[from[i]] + 1.0;
 }
+
+void ck_floor_write_add_one(double *values, const uint32_t *from, const uint32_t *to, uint32_t writes, uint32_t count,
+                            double value) {
+    if (values == NULL || from == NULL || to == NULL) return;
+    for (uint32_t i = 0; i < writes; i++) values[from[i]] = value;
+    for (uint32_t i = 0; i < count; i++) values[to[i]] = values[from[i]] + 1.0;
+}

@@ -22,13 +22,12 @@ struct ck_txn {
     /* the transaction being written (or the last committed one, until the next write) */
     bool open;                  /* tracking belongs to the transaction being written */
     uint64_t op_seq_base;       /* op_seq when it began */
-    uint32_t applied;           /* log entries applied in it */
+    uint32_t marks_applied;     /* mark records applied in it */
     uint64_t *written_bits;     /* [words] reducer-written paths */
     uint64_t *mark_bits;        /* [words] paths marked dirty without a write */
     uint32_t *undo_ids;         /* [path_count] first writes, in order */
     uint8_t *undo_tags;
     double *undo_values;
-    uint32_t undo_count;
     uint32_t *mark_ids;         /* [path_count] marked paths, in order (the dirty set is the
                                    written paths and these) */
     uint32_t mark_count;
@@ -108,6 +107,8 @@ ck_status_t ck_txn_create(ck_kernel_t *k, const ck_txn_options_t *options, ck_tx
     memset(t.written_bits, 0, (size_t)t.words * 8u);
     memset(t.mark_bits, 0, (size_t)t.words * 8u);
     t.log.written_bits = t.written_bits;
+    t.log.slot_tags = k->slot_tags;
+    t.log.slot_values = k->slot_values;
     t.log.undo_ids = t.undo_ids;
     t.log.undo_tags = t.undo_tags;
     t.log.undo_values = t.undo_values;
@@ -147,11 +148,10 @@ static void clear_bits(uint64_t *bits, uint32_t words, const uint32_t *ids, uint
 /* Clears the tracking of the last transaction. */
 static void clear_tracking(ck_txn_t *t) {
     clear_bits(t->mark_bits, t->words, t->mark_ids, t->mark_count);
-    clear_bits(t->written_bits, t->words, t->undo_ids, t->undo_count);
+    clear_bits(t->written_bits, t->words, t->undo_ids, t->log.undo_count);
     t->mark_count = 0;
-    t->undo_count = 0;
     t->log.undo_count = 0;
-    t->applied = 0;
+    t->marks_applied = 0;
 }
 
 /* The first apply of a transaction forgets the last one. */
@@ -165,7 +165,7 @@ static inline void begin_if_needed(ck_txn_t *t) {
 /* Restores every applied reducer write of the open transaction, in reverse, and forgets it. */
 static void undo_reducer(ck_txn_t *t) {
     ck_kernel_t *k = t->kernel;
-    for (uint32_t i = t->undo_count; i-- > 0;) {
+    for (uint32_t i = t->log.undo_count; i-- > 0;) {
         const uint32_t p = t->undo_ids[i];
         k->slot_tags[p] = t->undo_tags[i];
         k->slot_values[p] = t->undo_values[i];
@@ -178,6 +178,7 @@ void ck_txn_abort(ck_txn_t *t) {
     if (t == NULL) return;
     if (t->open) undo_reducer(t); /* a committed transaction is never touched */
     t->log.count = 0;
+    t->log.direct = 0;
     t->log.dirty_all = CK_DIRTY_ALL_NONE;
     t->open = false;
 }
@@ -195,7 +196,7 @@ static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *re
     uint8_t *restrict undo_tags = t->undo_tags;
     double *restrict undo_values = t->undo_values;
     const uint32_t P = t->log.path_count;
-    uint32_t undo_count = t->undo_count;
+    uint32_t undo_count = t->log.undo_count;
     uint64_t op = t->log.op_seq;
     uint32_t i = 0;
     for (; i < n; i++) {
@@ -203,6 +204,7 @@ static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *re
         const uint8_t tag = e[i].tag;
         if (__builtin_expect(id >= P || tag > CK_TAG_NUMBER, 0)) {
             if (id >= P || tag != CK_WRITE_MARK) break;
+            t->marks_applied++;
             const uint32_t w = id >> 6;
             const uint64_t bit = (uint64_t)1 << (id & 63u);
             if (!(t->mark_bits[w] & bit)) {
@@ -242,7 +244,7 @@ static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *re
         tags[id] = tag;
         values[id] = v;
     }
-    t->undo_count = undo_count;
+    t->log.undo_count = undo_count;
     t->log.op_seq = op;
     return i;
 }
@@ -267,8 +269,6 @@ static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
         if (error != NULL && !bad_id) error->fault = (ck_code_fault_t)CK_WRITE_FAULT_TAG;
         return st;
     }
-    log->undo_count = t->undo_count;
-    t->applied += n;
     log->count = 0;
     return CK_OK;
 }
@@ -278,10 +278,23 @@ ck_status_t ck_txn_flush(ck_txn_log_t *log, ck_error_t *error) {
     return apply_log((ck_txn_t *)(void *)log, error);
 }
 
+ck_status_t ck_txn_set_slow(ck_txn_log_t *log, uint32_t id, uint8_t tag, double value) {
+    if (log == NULL) return CK_ERR_NULL_ARGUMENT;
+    if (id >= log->path_count) return CK_ERR_UNKNOWN_PATH_ID;
+    if (tag > CK_TAG_NUMBER) return CK_ERR_BAD_WRITE;
+    ck_txn_t *t = (ck_txn_t *)(void *)log;
+    /* in place only while nothing waits in the log (order) and no patch records are kept */
+    if (log->count > 0 || (t->trace != NULL && t->trace->level >= CK_TRACE_PATCHES))
+        return ck_txn_write(log, id, tag, value);
+    begin_if_needed(t);
+    log->direct = 1;
+    return ck_txn_set(log, id, tag, value);
+}
+
 /* True when some reducer-written slot differs (Object.is) from its base value. */
 static bool reducer_changed(const ck_txn_t *t) {
     const ck_kernel_t *k = t->kernel;
-    for (uint32_t i = 0; i < t->undo_count; i++) {
+    for (uint32_t i = 0; i < t->log.undo_count; i++) {
         const uint32_t p = t->undo_ids[i];
         if (!ck_same_value(k->slot_tags[p], k->slot_values[p], t->undo_tags[i], t->undo_values[i])) return true;
     }
@@ -296,13 +309,13 @@ static inline bool is_dirty(const ck_txn_t *t, uint32_t p) {
 static uint32_t compute_roots(ck_txn_t *t) {
     const uint32_t *parent = t->kernel->path_parent;
     uint32_t n = 0;
-    if (t->undo_count + t->mark_count <= 64u) {
+    if (t->log.undo_count + t->mark_count <= 64u) {
         /* few: insertion-sort the written paths and the marked ones not written */
         uint32_t sorted[64];
         uint32_t count = 0;
-        for (uint32_t i = 0; i < t->undo_count + t->mark_count; i++) {
-            const uint32_t v = i < t->undo_count ? t->undo_ids[i] : t->mark_ids[i - t->undo_count];
-            if (i >= t->undo_count && bit_test(t->written_bits, v)) continue;
+        for (uint32_t i = 0; i < t->log.undo_count + t->mark_count; i++) {
+            const uint32_t v = i < t->log.undo_count ? t->undo_ids[i] : t->mark_ids[i - t->log.undo_count];
+            if (i >= t->log.undo_count && bit_test(t->written_bits, v)) continue;
             uint32_t j = count++;
             while (j > 0 && sorted[j - 1] > v) { sorted[j] = sorted[j - 1]; j--; }
             sorted[j] = v;
@@ -349,6 +362,7 @@ static void settle_pending(ck_txn_t *t, uint64_t host_exec_ns) {
 
 static void finish(ck_txn_t *t) {
     t->log.count = 0;
+    t->log.direct = 0;
     t->log.dirty_all = CK_DIRTY_ALL_NONE;
     t->open = false; /* tracking stays readable (written_bits) and abortable until the next write */
 }
@@ -371,8 +385,8 @@ ck_status_t ck_txn_commit(ck_txn_t *t, const ck_txn_request_t *req, ck_txn_resul
     r->lru_enabled = a->lru_enabled;
     r->plan = t->plan;
     r->dirty_all = t->log.dirty_all;
-    r->log_entries = t->applied;
-    if (t->undo_count + t->mark_count == 0 && t->log.dirty_all == CK_DIRTY_ALL_NONE) {
+    r->log_entries = (uint32_t)(t->log.op_seq - t->op_seq_base) + t->marks_applied; /* writes + marks */
+    if (t->log.undo_count + t->mark_count == 0 && t->log.dirty_all == CK_DIRTY_ALL_NONE) {
         r->committed = reducer_changed(t);
         finish(t);
         return CK_OK; /* nothing written or marked: no converge */

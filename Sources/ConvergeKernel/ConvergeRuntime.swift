@@ -585,11 +585,11 @@ public final class ConvergeRuntime {
     // MARK: reducer writes
 
     /// A reducer write. With the C core (L1–L3) the fast path is the transaction check and the
-    /// core's inline log append (`ck_txn_write`), inlined into the caller; everything else (errors,
-    /// a full log, the Swift path of L0) is out of line.
+    /// core's inline in-place write (`ck_txn_set`: slot, first-write undo, written bit), inlined
+    /// into the caller; everything else (errors, the Swift path of L0) is out of line.
     @inline(__always)
     func reducerWrite(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
-        if let log = coreLog, seq == hot.pointee.writeSeq, ck_txn_write(log, id, tag, payload) == CK_OK { return }
+        if let log = coreLog, seq == hot.pointee.writeSeq, ck_txn_set(log, id, tag, payload) == CK_OK { return }
         try reducerWriteSlow(seq, id, tag, payload)
     }
 
@@ -597,7 +597,7 @@ public final class ConvergeRuntime {
     func reducerWriteSlow(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
         if let log = coreLog {
             if seq != hot.pointee.writeSeq { try checkWritable(seq) }
-            if ck_txn_write(log, id, tag, payload) != CK_OK { try coreWriteFailed(id) }
+            if ck_txn_set(log, id, tag, payload) != CK_OK { try coreWriteFailed(id) }
             return
         }
         try checkWritable(seq)

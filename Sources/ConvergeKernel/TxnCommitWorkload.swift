@@ -17,6 +17,9 @@ public final class TxnCommitWorkload {
     private let ids: UnsafeMutablePointer<UInt32>
     private let rootCount: Int
     private var value = 0.0
+    /// Writes of each root per transaction (1 by default; more measure the cost of a repeated
+    /// write — the same dirty set, the same plan — under `valgrind --tool=callgrind`).
+    public var writesPerRoot = 1
     /// Transactions so far that executed full / dirty (evidence for auto mode).
     public private(set) var executedFull = 0
     public private(set) var executedDirty = 0
@@ -81,10 +84,14 @@ public final class TxnCommitWorkload {
     @inline(__always)
     public func transaction() throws -> TransactionResult {
         value += 1
-        let v = value, k = dirtyRoots, ids = self.ids
+        let v = value, k = dirtyRoots, ids = self.ids, repeats = writesPerRoot
         let r = try runtime.transaction { txn in
-            var i = 0
-            while i < k { try txn.set(ids[i], number: v); i += 1 }
+            var w = 0
+            while w < repeats {
+                var i = 0
+                while i < k { try txn.set(ids[i], number: v); i += 1 }
+                w += 1
+            }
         }
         if r.executedMode == .full { executedFull += 1 } else if r.executedMode == .dirty { executedDirty += 1 }
         return r
@@ -125,11 +132,20 @@ public final class WorkloadFloor {
     public let pairs: Int
 
     /// - Throws: `invalidArgument` when a step among the first `pairs` is not a one-dep computed step.
-    public init(graph: StaticIR, pairs: Int) throws(ConvergeError) {
+    /// The reducer's writes per round (the first `writes` steps' inputs), before the loop.
+    public let writes: Int
+
+    /// - Parameter writes: the transaction's reducer writes (its dirty roots), at most `pairs`; 0
+    ///   keeps the loop alone (one input bumped per round).
+    public init(graph: StaticIR, pairs: Int, writes: Int = 0) throws(ConvergeError) {
         guard pairs >= 0, pairs <= graph.stepCount else {
             throw ConvergeError(.invalidArgument, "floor pairs \(pairs) not in 0…\(graph.stepCount)")
         }
+        guard writes >= 0, writes <= pairs else {
+            throw ConvergeError(.invalidArgument, "floor writes \(writes) not in 0…\(pairs)")
+        }
         self.pairs = pairs
+        self.writes = writes
         values = .allocate(capacity: max(graph.pathCount, 1))
         values.initialize(repeating: 0, count: max(graph.pathCount, 1))
         from = .allocate(capacity: max(pairs, 1))
@@ -154,9 +170,15 @@ public final class WorkloadFloor {
     /// Runs the loop `times` times; the elapsed ns of the kernel's monotonic clock.
     public func run(_ times: Int) -> UInt64 {
         let t0 = monotonicNowNs()
+        var value = 0.0
         for _ in 0..<times {
-            if pairs > 0 { values[Int(from[0])] += 1 }   // a new input each round, as a transaction writes
-            ck_floor_add_one(values, from, to, UInt32(pairs))
+            if writes > 0 {
+                value += 1   // the transaction's writes, then the loop
+                ck_floor_write_add_one(values, from, to, UInt32(writes), UInt32(pairs), value)
+            } else {
+                if pairs > 0 { values[Int(from[0])] += 1 }   // a new input each round, as a transaction writes
+                ck_floor_add_one(values, from, to, UInt32(pairs))
+            }
         }
         return monotonicNowNs() &- t0
     }

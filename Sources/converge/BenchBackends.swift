@@ -274,9 +274,11 @@ final class InProcessBench {
                     : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
             ]
             if p.backend == .nativeL3, graph.isConvergeWorkload {
-                // the floor: the plain C loop d_i = b_i + 1 over the executed steps' slots, timed
-                // in the same run with the same batches (docs/bytecode.md, "Floor")
-                let floor = try WorkloadFloor(graph: off.runtime.graph, pairs: p.mode == .full ? p.steps : p.dirtyRoots)
+                // the floor: the transaction's k writes b_i = v, then the plain C loop d_i = b_i + 1
+                // over the executed steps' slots, timed in the same run with the same batches
+                // (docs/bytecode.md, "Floor")
+                let floor = try WorkloadFloor(graph: off.runtime.graph, pairs: p.mode == .full ? p.steps : p.dirtyRoots,
+                                              writes: p.dirtyRoots)
                 var floorMs: [Double] = []
                 for _ in 0..<runs { floorMs.append(Double(floor.run(batch)) / 1e6 / Double(batch)) }
                 let kept = Array(floorMs.dropFirst(warmupDiscard)).sorted(), offKept = Array(r.offMs.dropFirst(warmupDiscard)).sorted()

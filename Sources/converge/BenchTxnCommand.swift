@@ -44,6 +44,9 @@ struct BenchTxnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Run exactly this many transactions per point and print no timings (for instruction counting under valgrind --tool=callgrind).")
     var fixedTransactions: Int?
 
+    @Option(parsing: .unconditional, help: "Writes of each root per transaction, 1…64 (with --fixed-transactions: the cost of a repeated write; the dirty set and the plan stay the same).")
+    var writesPerRoot = 1
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -70,6 +73,7 @@ struct BenchTxnCommand: ParsableCommand {
         try OptionCheck.int("--rounds", rounds, in: 1...samples)
         try OptionCheck.int("--replicas", replicas, in: 1...64)
         if let count = fixedTransactions { try OptionCheck.int("--fixed-transactions", count, in: 0...Int.max) }
+        try OptionCheck.int("--writes-per-root", writesPerRoot, in: 1...64)
         let levelList = try list(levels, ExecutionLevel.init(rawValue:), "level")
         let modeList = try list(modes, ConvergeMode.init(rawValue:), "mode")
         let diagList = try list(diagnostics, DiagnosticsLevel.init(rawValue:), "diagnostics level")
@@ -85,6 +89,7 @@ struct BenchTxnCommand: ParsableCommand {
                 o.auto.decisionBudgetMs = 0
                 let w = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio),
                                               options: o, links: links)
+                w.writesPerRoot = writesPerRoot
                 _ = try w.run(count)
             }
             CLIOutput.print("ran \(count) transactions at each of \(points.count) point(s)")
@@ -101,6 +106,7 @@ struct BenchTxnCommand: ParsableCommand {
                     var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)
                     o.instrumentation = .full
                     workloads[p] = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio), options: o, links: links)
+                    workloads[p]!.writesPerRoot = writesPerRoot
                 }
                 let w = workloads[p]!
                 samplesOf[p, default: []] += try w.sample(samples: round == rounds - 1 ? samples - perRound * (rounds - 1) : perRound)

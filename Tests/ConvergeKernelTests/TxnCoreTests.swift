@@ -93,6 +93,37 @@ import Testing
         #expect(log.pointee.op_seq == 80)   // 40 reducer writes + 40 derived writes
     }
 
+    @Test func inPlaceAndLoggedWritesKeepTheirOrder() throws {
+        let g = try StaticIR(Workload.converge(steps: 4))
+        let (planner, txn) = try Self.core(g)
+        defer { ck_txn_free(txn) }
+        try planner.loadCode(try #require(try ExprCompiler.compile(g, policy: .try).bytecode))
+        let log = ck_txn_log(txn)!
+        let b0 = g.pathId("b0")!, b1 = g.pathId("b1")!
+        var req = ck_txn_request_t()
+        req.mode = UInt32(CK_TXN_DIRTY)
+        var res = ck_txn_result_t()
+        var err = ck_error_t()
+        #expect(ck_txn_set(log, b0, UInt8(CK_TAG_NUMBER), 1) == CK_OK)
+        #expect(log.pointee.direct == 1 && log.pointee.count == 0)          // in place
+        #expect(ck_txn_write(log, b0, UInt8(CK_TAG_NUMBER), 2) == CK_OK)   // a logged write …
+        #expect(log.pointee.direct == 0)
+        #expect(ck_txn_set(log, b0, UInt8(CK_TAG_BOOLEAN), 5) == CK_OK)    // … so this one queues behind it
+        #expect(log.pointee.count == 2)
+        #expect(ck_txn_write(log, b1, UInt8(CK_WRITE_MARK), 0) == CK_OK)
+        #expect(ck_txn_set(log, UInt32(g.pathCount), UInt8(CK_TAG_NUMBER), 1) == CK_ERR_UNKNOWN_PATH_ID)
+        #expect(ck_txn_set(log, b0, 9, 1) == CK_ERR_BAD_WRITE)
+        #expect(ck_txn_commit(txn, &req, &res, &err) == CK_OK)
+        let s = Self.slots(planner, g.pathCount)
+        #expect(s[Int(b0)] == .boolean(true) && s[Int(b1)] == .undefined)    // last write wins, canonical
+        #expect(s[Int(g.pathId("d0")!)] == .number(2))                      // +true = 1
+        #expect(res.dirty_roots == 2 && res.log_entries == 4 && log.pointee.op_seq == 3 + 2)
+        // a new transaction writes in place again, and abort undoes exactly its writes
+        #expect(ck_txn_set(log, b1, UInt8(CK_TAG_NUMBER), 7) == CK_OK && log.pointee.direct == 1)
+        ck_txn_abort(txn)
+        #expect(Self.slots(planner, g.pathCount) == s && log.pointee.op_seq == 5 && log.pointee.direct == 0)
+    }
+
     @Test func abortNeverTouchesACommittedTransaction() throws {
         let g = try StaticIR(Workload.converge(steps: 4))
         let (planner, txn) = try Self.core(g)
