@@ -269,8 +269,9 @@ export class WasmKernel {
       the flush or commit (CK_ERR_BAD_WRITE), not here. */
   txnWrite(id, tag, value) {
     let n = this.logCount;
+    // linear memory grows only inside calls into the module, and every call that can grow it
+    // refreshes the views (reading memory.buffer per write would cost more than the write)
     if (n === this.logCapacity) { this.txnFlush(); n = 0; }
-    if (this.buffer !== this.e.memory.buffer) this.views();
     this.log32[4 * n] = id;
     this.log32[4 * n + 1] = tag & 0xff;
     this.log64[2 * n + 1] = value;
