@@ -139,6 +139,7 @@ public final class ConvergeRuntime {
         var lastDecisionNs: UInt64 = 0
         var codeStale = false        // L3: a derive function replaced a compiled step's expr
         var pendingExecNs: UInt64 = 0  // L1: the last plan's execution time, for the core's cost model
+        var observerCount = 0
     }
     let summaryPtr: UnsafeMutablePointer<TransactionSummary>
     let hot: UnsafeMutablePointer<Hot>
@@ -385,10 +386,14 @@ public final class ConvergeRuntime {
     public func observe(_ fn: @escaping (TransactionResult) -> Void) -> Int {
         nextObserver += 1
         observers.append(Observer(token: nextObserver, fn: fn))
+        hot.pointee.observerCount = observers.count
         return nextObserver
     }
 
-    public func removeObserver(_ token: Int) { observers.removeAll { $0.token == token } }
+    public func removeObserver(_ token: Int) {
+        observers.removeAll { $0.token == token }
+        hot.pointee.observerCount = observers.count
+    }
 
     // MARK: - diagnostics access (converts ids at the boundary, on request)
 
@@ -577,6 +582,7 @@ public final class ConvergeRuntime {
     public var lastDecisionNs: UInt64 { hot.pointee.lastDecisionNs }
 
     func notify(_ result: TransactionResult) {
+        if hot.pointee.observerCount == 0 { return }   // (no access to the class-stored array: no exclusivity check, no retain)
         let list = observers
         var i = 0
         while i < list.count { list[i].fn(result); i += 1 }

@@ -66,7 +66,6 @@ extension ConvergeRuntime {
             abortCore(core)
             throw error
         }
-        native?.boundaryCalls += 1
         var c = ExecCounters()
         c.outcome = r.outcome
         c.failedStep = r.failed_step == .max ? -1 : Int(r.failed_step)
