@@ -129,6 +129,14 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     /** Empties the core's plan caches (txn-core levels; l0-js has none). */
     bumpGeneration() { if (kernel) kernel.txnBumpGeneration(); },
     last() { return kernel ? kernel.txnResult() : null; },
+    /** Trace records for every transaction from now on (txn-core levels): `level` TRACE_*. */
+    openTrace(steps, patches, level) {
+      if (!kernel) throw new JobError(`level ${level} has no transaction core: no trace`);
+      kernel.openTrace(steps, patches);
+      kernel.traceLevel = level;
+    },
+    /** The last commit's trace records (txn-core levels), or null. */
+    trace() { return kernel ? kernel.txnTrace() : null; },
     counters() {
       const txn = { fullRuns, dirtyRuns, cutOffs, decisionNsSum, decisionsTimed, reasonsSeen, lastReasons };
       return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed, vmSteps, ...txn }

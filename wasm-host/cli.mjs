@@ -180,12 +180,23 @@ function numberOf(v) {
   throw new Error(`not a number: ${JSON.stringify(v)}`);
 }
 
+/** The inverse for results: NaN, infinities and -0 as those strings, other numbers as they are. */
+function numberJSON(x) {
+  if (Number.isNaN(x)) return 'NaN';
+  if (Object.is(x, -0)) return '-0';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  return x;
+}
+
 /** The converge workload's transactions on one backend-level; returns final state and counters.
     A write is [id, value] (a number) or [id, value, tag] (any tag byte: a bad one makes the commit
     fail with "bad write"). With `perTransaction` (txn-core levels) every commit's result is
     reported, and a failed commit is recorded (status and error words), not thrown. */
-function runTxnBackend(level, blob, tables, txns, mode, timing, code, policy, perTransaction) {
+function runTxnBackend(level, blob, tables, txns, mode, timing, code, policy, perTransaction, trace) {
   const lv = makeTxnLevel(level, blob, tables, mode, wasmModule, code, policy);
+  // trace: {level: 1 (timing) | 2 (patches), steps, patches} — each commit's records are reported
+  if (trace) lv.openTrace(trace.steps ?? 4096, trace.patches ?? 256, trace.level ?? 2);
   const prepared = txns.map(t => ({
     ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))),
     tags: t.writes.some(w => w.length > 2) ? Uint8Array.from(t.writes.map(w => w.length > 2 ? w[2] : 3)) : null,
@@ -202,6 +213,12 @@ function runTxnBackend(level, blob, tables, txns, mode, timing, code, policy, pe
     try {
       lv.commit(t.ids, t.ids.length);
       const r = lv.last();
+      if (r && trace) {
+        const t = lv.trace();
+        // durations differ between hosts: the records are compared without them
+        r.traceSteps = t.steps.map(x => [x.stepId, x.kind, x.changed]);
+        r.tracePatches = t.patches.map(x => [x.opSeq, x.pathId, x.stepId ?? -1, x.reason, x.fromTag, numberJSON(x.from), x.toTag, numberJSON(x.to)]);
+      }
       results.push(r ?? { status: 0 });
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
@@ -249,7 +266,7 @@ function runTxn(timing) {
     const levels = {};
     for (const level of job.levels) {
       levels[level] = runTxnBackend(level, blob, tables, g.transactions ?? [], g.mode ?? 'dirty', timing, code,
-                                    g.policy ?? job.policy, job.perTransaction === true);
+                                    g.policy ?? job.policy, job.perTransaction === true, job.trace ?? null);
     }
     graphs.push({ name: g.name ?? '', levels });
   }

@@ -34,9 +34,15 @@ export const TXN = {
   PLAN_LEN: 7, EXECUTED_STEPS: 8, CHANGED_STEPS: 9, HOST_CALLS: 10, VM_STEPS: 11, DIRTY_ROOTS: 12,
   TOP_ROOTS: 13, DIRTY_ALL: 16, CACHE_HIT: 17, INLINE_ENABLED: 18, LRU_ENABLED: 19, WANTS_EXEC_NS: 20,
   PLAN: 21, DECISION_NS_LO: 22, DECISION_NS_HI: 23, ERR_TABLE: 24, ERR_INDEX: 25, ERR_VALUE: 26,
-  ERR_FAULT: 27, OP_SEQ_LO: 28, OP_SEQ_HI: 29,
+  ERR_FAULT: 27, OP_SEQ_LO: 28, OP_SEQ_HI: 29, LOG_ENTRIES: 30, ABORTED: 31,
+  TRACE_STEPS: 32, TRACE_STEP_COUNT: 33, TRACE_PATCHES: 34, TRACE_PATCH_COUNT: 35,
+  TRACE_STEPS_DROPPED: 36, TRACE_PATCHES_DROPPED: 37,
 };
-const TXN_WORDS = 32;
+const TXN_WORDS = 40;
+/** ckw_txn_commit's flags carry the transaction's trace level (CK_TRACE_*) from this bit. */
+const TXN_TRACE_SHIFT = 8;
+/** Trace levels (ck_trace_t.level). */
+export const TRACE_OFF = 0, TRACE_TIMING = 1, TRACE_PATCHES = 2;
 /** ck_txn_request_t.mode and .flags (ckernel.h). */
 export const TXN_AUTO = 0, TXN_FULL = 1, TXN_DIRTY = 2, TXN_OVERRIDE = 1, TXN_PLAN_ONLY = 2;
 /** ck_txn_result_t.executed_mode */
@@ -131,6 +137,7 @@ export class WasmKernel {
     this.bytesIn = 0;
     this.bytesOut = 0;
     this.hostCalls = 0;
+    this.traceLevel = 0; // TRACE_* of the transactions to come (openTrace)
     const env = {
       ckw_now_ns: nowNs,
       ckw_host_steps: (stepsPtr, count, outTagsPtr, outValuesPtr, outCompletedPtr) =>
@@ -255,6 +262,7 @@ export class WasmKernel {
     this.views(); // ckw_txn_open allocates: linear memory may have grown
     this.logCount = 0;
     this.hostExecNs = 0;
+    this.traceLevel = TRACE_OFF;
     if (status !== 0) throw this.txnError('ckw_txn_open', status);
     this.txnOpen = true;
   }
@@ -284,7 +292,7 @@ export class WasmKernel {
     const n = this.logCount;
     this.logCount = 0;
     this.bytesIn += WRITE_BYTES * n; // the log records handed over (counted per call, not per write)
-    const status = this.e.ckw_txn_flush(this.layoutPtr, n);
+    const status = this.e.ckw_txn_flush(this.layoutPtr, n, this.traceLevel);
     this.calls++;
     if (status !== 0) throw this.txnError('ckw_txn_flush', status);
   }
@@ -297,7 +305,7 @@ export class WasmKernel {
     const n = this.logCount;
     this.logCount = 0;
     this.bytesIn += WRITE_BYTES * n;
-    const status = this.e.ckw_txn_commit(this.layoutPtr, n, mode, flags, this.hostExecNs);
+    const status = this.e.ckw_txn_commit(this.layoutPtr, n, mode, flags | (this.traceLevel << TXN_TRACE_SHIFT), this.hostExecNs);
     this.hostExecNs = 0;
     this.calls++;
     if (this.buffer !== this.e.memory.buffer) this.views();
@@ -356,6 +364,35 @@ export class WasmKernel {
       opSeq: r[TXN.OP_SEQ_HI] * 4294967296 + r[TXN.OP_SEQ_LO],
     };
   }
+  /** Record buffers for the dynamic trace (ckw_txn_trace): per transaction up to `steps` step
+      records and `patches` patch records; set this.traceLevel (TRACE_*) before a transaction's
+      writes to record it. Throws a KernelError. */
+  openTrace(steps, patches) {
+    const status = this.e.ckw_txn_trace(this.layoutPtr, steps, patches);
+    this.views(); // it allocates: linear memory may have grown
+    if (status !== 0) throw this.txnError('ckw_txn_trace', status);
+  }
+
+  /** The last commit's trace records: steps [{stepId, kind, changed, durationNs}] and patches
+      [{opSeq, pathId, stepId (null for reducer writes), reason, fromTag, from, toTag, to}], read
+      from linear memory (ck_step_record_t: 16 bytes, ck_patch_record_t: 40 bytes). */
+  txnTrace() {
+    if (this.buffer !== this.e.memory.buffer) this.views();
+    const r = this.txnRec, dv = new DataView(this.e.memory.buffer);
+    const steps = [], patches = [];
+    for (let i = 0, at = r[TXN.TRACE_STEPS]; i < r[TXN.TRACE_STEP_COUNT]; i++, at += 16) {
+      steps.push({ stepId: dv.getUint32(at, true), kind: dv.getUint8(at + 4), changed: dv.getUint8(at + 5),
+        durationNs: Number(dv.getBigUint64(at + 8, true)) });
+    }
+    for (let i = 0, at = r[TXN.TRACE_PATCHES]; i < r[TXN.TRACE_PATCH_COUNT]; i++, at += 40) {
+      const step = dv.getUint32(at + 12, true);
+      patches.push({ opSeq: Number(dv.getBigUint64(at, true)), pathId: dv.getUint32(at + 8, true),
+        stepId: step === NONE ? null : step, reason: dv.getUint8(at + 16), fromTag: dv.getUint8(at + 17),
+        toTag: dv.getUint8(at + 18), from: dv.getFloat64(at + 24, true), to: dv.getFloat64(at + 32, true) });
+    }
+    return { steps, patches, stepsDropped: r[TXN.TRACE_STEPS_DROPPED], patchesDropped: r[TXN.TRACE_PATCHES_DROPPED] };
+  }
+
 
   /** The import: computes a batch of computed steps against the kernel's state store. */
   hostSteps(stepsPtr, count, outTagsPtr, outValuesPtr, outCompletedPtr) {

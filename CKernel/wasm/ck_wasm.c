@@ -105,7 +105,13 @@ enum {
     CKW_TXN_OP_SEQ_HI = 29,
     CKW_TXN_LOG_ENTRIES = 30,    /* write-log entries the transaction applied */
     CKW_TXN_ABORTED = 31,        /* 1: a host abort or bad value aborted it (reducer writes undone) */
-    CKW_TXN_WORDS = 32
+    CKW_TXN_TRACE_STEPS = 32,    /* ckw_txn_trace's records of the last transaction: the address of */
+    CKW_TXN_TRACE_STEP_COUNT = 33,    /* the ck_step_record_t array (16 bytes each) and its count, */
+    CKW_TXN_TRACE_PATCHES = 34,  /* the ck_patch_record_t array (40 bytes each) and its count, */
+    CKW_TXN_TRACE_PATCH_COUNT = 35,
+    CKW_TXN_TRACE_STEPS_DROPPED = 36,   /* and the records that did not fit (saturated) */
+    CKW_TXN_TRACE_PATCHES_DROPPED = 37,
+    CKW_TXN_WORDS = 40
 };
 
 typedef struct ckw_session {
@@ -116,6 +122,8 @@ typedef struct ckw_session {
     uint32_t dirty_capacity;
     ck_exec_options_t exec;
     ck_txn_t *txn;               /* the transaction core (ckw_txn_open), or NULL */
+    ck_trace_t *trace;           /* its record buffers (ckw_txn_trace), or NULL */
+    int in_txn;                  /* a flush of the current transaction has happened */
     uint32_t out[CKW_OUT_WORDS];
     uint32_t txn_rec[CKW_TXN_WORDS];
     uint32_t layout[CKW_LAYOUT_WORDS];
@@ -315,10 +323,19 @@ static ckw_session_t *session_of(uint32_t *layout) {
     return layout == NULL ? NULL : (ckw_session_t *)((uint8_t *)layout - offsetof(ckw_session_t, layout));
 }
 
+static void free_trace(ckw_session_t *s) {
+    if (s->trace == NULL) return;
+    free(s->trace->steps);
+    free(s->trace->patches);
+    free(s->trace);
+    s->trace = NULL;
+}
+
 CKW_EXPORT(ckw_destroy) void ckw_destroy(uint32_t *layout) {
     ckw_session_t *s = session_of(layout);
     if (s == NULL) return;
     ck_txn_free(s->txn);
+    free_trace(s);
     ck_kernel_free(s->kernel);
     free(s->plan);
     free(s->dirty);
@@ -497,6 +514,8 @@ uint32_t ckw_txn_open(uint32_t *layout, uint32_t scope, double budget_ns, uint32
     if (s == NULL) return CK_ERR_NULL_ARGUMENT;
     ck_txn_free(s->txn);
     s->txn = NULL;
+    free_trace(s);
+    s->in_txn = 0;
     layout[CKW_LAYOUT_LOG] = 0;
     layout[CKW_LAYOUT_LOG_CAPACITY] = 0;
     if (!ns_ok(budget_ns)) return txn_bad_argument(s, 2, budget_ns == budget_ns && budget_ns > 0.0 ? UINT64_MAX : 0u);
@@ -525,6 +544,57 @@ uint32_t ckw_txn_open(uint32_t *layout, uint32_t scope, double budget_ns, uint32
     return CK_OK;
 }
 
+/* ckw_txn_commit's flags carry the transaction's trace level (CK_TRACE_*) in bits 8-15. */
+#define CKW_TXN_TRACE_SHIFT 8u
+
+/* The first call of a transaction (a flush or its commit) starts its records: counts reset, the
+   level set (records are per transaction, as the native runtime keeps them). */
+static void begin_trace(ckw_session_t *s, uint32_t level) {
+    if (s->in_txn) return;
+    s->in_txn = 1;
+    if (s->trace == NULL) return;
+    s->trace->level = level;
+    s->trace->step_count = 0;
+    s->trace->patch_count = 0;
+    s->trace->steps_dropped = 0;
+    s->trace->patches_dropped = 0;
+}
+
+/* Gives the open core record buffers for the dynamic trace (diagnostics sampled / full): up to
+   step_capacity ck_step_record_t and patch_capacity ck_patch_record_t per transaction (both 0:
+   none). A transaction's level comes with its calls (ckw_txn_commit's flags, ckw_txn_flush's
+   trace_level); the records of the last commit are at transaction-record words 32-37. Returns
+   the ck_status_t: CK_ERR_NULL_ARGUMENT without an open core, CK_ERR_OUT_OF_MEMORY (no trace
+   then). Allocates (linear memory may grow: hosts re-create their views). */
+CKW_EXPORT(ckw_txn_trace)
+uint32_t ckw_txn_trace(uint32_t *layout, uint32_t step_capacity, uint32_t patch_capacity) {
+    ckw_session_t *s = session_of(layout);
+    if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    if (s->txn == NULL) {
+        ck_error_t e = {0};
+        return txn_error(s, CK_ERR_NULL_ARGUMENT, &e);
+    }
+    ck_txn_set_host(s->txn, host_batch, NULL, NULL);
+    free_trace(s);
+    if (step_capacity == 0 && patch_capacity == 0) return CK_OK;
+    ck_trace_t *t = calloc(1, sizeof *t);
+    if (t != NULL) {
+        t->steps = malloc((size_t)(step_capacity > 0 ? step_capacity : 1u) * sizeof(ck_step_record_t));
+        t->patches = malloc((size_t)(patch_capacity > 0 ? patch_capacity : 1u) * sizeof(ck_patch_record_t));
+    }
+    if (t == NULL || t->steps == NULL || t->patches == NULL) {
+        if (t != NULL) { free(t->steps); free(t->patches); free(t); }
+        ck_error_t e = {0};
+        e.value = (uint64_t)step_capacity * sizeof(ck_step_record_t) + (uint64_t)patch_capacity * sizeof(ck_patch_record_t);
+        return txn_error(s, CK_ERR_OUT_OF_MEMORY, &e);
+    }
+    t->step_capacity = step_capacity;
+    t->patch_capacity = patch_capacity;
+    s->trace = t;
+    ck_txn_set_host(s->txn, host_batch, NULL, t);
+    return CK_OK;
+}
+
 /* The session's core with log_count entries handed over, or an error status (0 = ready). */
 static uint32_t take_log(ckw_session_t *s, uint32_t log_count) {
     if (s->txn == NULL) {
@@ -543,14 +613,19 @@ static uint32_t take_log(ckw_session_t *s, uint32_t log_count) {
    CK_ERR_BAD_WRITE as ck_txn_flush (the transaction is aborted), CK_ERR_NULL_ARGUMENT without an
    open core. */
 CKW_EXPORT(ckw_txn_flush)
-uint32_t ckw_txn_flush(uint32_t *layout, uint32_t log_count) {
+uint32_t ckw_txn_flush(uint32_t *layout, uint32_t log_count, uint32_t trace_level) {
     ckw_session_t *s = session_of(layout);
     if (s == NULL) return CK_ERR_NULL_ARGUMENT;
+    if (trace_level > CK_TRACE_PATCHES) return txn_bad_argument(s, 2, trace_level);
     uint32_t st = take_log(s, log_count);
     if (st != CK_OK) return st;
+    begin_trace(s, trace_level);
     ck_error_t e = {0};
     ck_status_t fs = ck_txn_flush(ck_txn_log(s->txn), &e);
-    if (fs != CK_OK) return txn_error(s, fs, &e);
+    if (fs != CK_OK) {
+        s->in_txn = 0; /* the transaction was aborted */
+        return txn_error(s, fs, &e);
+    }
     memset(s->txn_rec, 0, sizeof s->txn_rec);
     s->txn_rec[CKW_TXN_FAILED_STEP] = UINT32_MAX;
     const uint64_t op = ck_txn_log(s->txn)->op_seq;
@@ -570,9 +645,13 @@ uint32_t ckw_txn_commit(uint32_t *layout, uint32_t log_count, uint32_t mode, uin
     ckw_session_t *s = session_of(layout);
     if (s == NULL) return CK_ERR_NULL_ARGUMENT;
     if (!ns_ok(host_exec_ns)) return txn_bad_argument(s, 4, host_exec_ns == host_exec_ns && host_exec_ns > 0.0 ? UINT64_MAX : 0u);
+    const uint32_t trace_level = (flags >> CKW_TXN_TRACE_SHIFT) & 0xFFu;
+    if (trace_level > CK_TRACE_PATCHES) return txn_bad_argument(s, 3, flags);
     uint32_t ts = take_log(s, log_count);
     if (ts != CK_OK) return ts;
-    ck_txn_request_t req = {mode, flags, (uint64_t)host_exec_ns};
+    begin_trace(s, trace_level);
+    s->in_txn = 0; /* this call ends the transaction */
+    ck_txn_request_t req = {mode, flags & ((1u << CKW_TXN_TRACE_SHIFT) - 1u), (uint64_t)host_exec_ns};
     ck_txn_result_t r;
     ck_error_t e = {0};
     ck_status_t st = ck_txn_commit(s->txn, &req, &r, &e);
@@ -603,6 +682,14 @@ uint32_t ckw_txn_commit(uint32_t *layout, uint32_t log_count, uint32_t mode, uin
     o[CKW_TXN_PLAN] = (uint32_t)(uintptr_t)r.plan;
     o[CKW_TXN_DECISION_NS_LO] = (uint32_t)r.decision_ns;
     o[CKW_TXN_DECISION_NS_HI] = (uint32_t)(r.decision_ns >> 32);
+    if (s->trace != NULL) {
+        o[CKW_TXN_TRACE_STEPS] = (uint32_t)(uintptr_t)s->trace->steps;
+        o[CKW_TXN_TRACE_STEP_COUNT] = s->trace->step_count;
+        o[CKW_TXN_TRACE_PATCHES] = (uint32_t)(uintptr_t)s->trace->patches;
+        o[CKW_TXN_TRACE_PATCH_COUNT] = s->trace->patch_count;
+        o[CKW_TXN_TRACE_STEPS_DROPPED] = sat32(s->trace->steps_dropped);
+        o[CKW_TXN_TRACE_PATCHES_DROPPED] = sat32(s->trace->patches_dropped);
+    }
     const uint64_t op = ck_txn_log(s->txn)->op_seq;
     o[CKW_TXN_OP_SEQ_LO] = (uint32_t)op;
     o[CKW_TXN_OP_SEQ_HI] = (uint32_t)(op >> 32);
@@ -620,6 +707,7 @@ uint32_t ckw_txn_abort(uint32_t *layout) {
         return txn_error(s, CK_ERR_NULL_ARGUMENT, &e);
     }
     ck_txn_abort(s->txn);
+    s->in_txn = 0;
     s->txn_rec[CKW_TXN_STATUS] = CK_OK;
     return CK_OK;
 }

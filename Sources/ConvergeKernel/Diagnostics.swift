@@ -137,6 +137,13 @@ public struct StepRecord: Sendable, Equatable {
     public var isLink: Bool
     public var changed: Bool
     public var durationNs: UInt64
+
+    public init(stepId: Int, isLink: Bool, changed: Bool, durationNs: UInt64) {
+        self.stepId = stepId
+        self.isLink = isLink
+        self.changed = changed
+        self.durationNs = durationNs
+    }
 }
 
 /// Why a slot was written (Logix patch reasons).
@@ -155,6 +162,15 @@ public struct PatchRecord: Sendable, Equatable {
     public var stepId: Int?
     public var from: ConvergeValue
     public var to: ConvergeValue
+
+    public init(opSeq: UInt64, pathId: Int, reason: PatchReason, stepId: Int?, from: ConvergeValue, to: ConvergeValue) {
+        self.opSeq = opSeq
+        self.pathId = pathId
+        self.reason = reason
+        self.stepId = stepId
+        self.from = from
+        self.to = to
+    }
 }
 
 #if CONVERGE_NO_INSTRUMENTATION

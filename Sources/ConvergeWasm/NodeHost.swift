@@ -253,6 +253,16 @@ public enum NodeHost {
     }
 
     static func int(_ v: Any?) -> Int { (v as? NSNumber)?.intValue ?? 0 }
+    /// A number from JSON, where NaN, infinities and -0 travel as strings.
+    static func numberValue(_ v: Any?) -> Double {
+        switch v as? String {
+        case "NaN": return .nan
+        case "-0": return -0.0
+        case "Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        default: return (v as? NSNumber)?.doubleValue ?? .nan
+        }
+    }
     static func double(_ v: Any?) -> Double { (v as? NSNumber)?.doubleValue ?? .nan }
 
     static func v8Plan(_ r: [String: Any]) -> V8Plan {
@@ -397,6 +407,23 @@ public enum NodeHost {
         public var errorIndex: Int
         public var errorValue: Int
         public var errorFault: Int
+        /// The commit's trace records (``txnCore(_:_:levels:mode:policy:bumpGeneration:trace:)``
+        /// with a trace; durations left out: they differ between hosts).
+        public var traceSteps: [StepRecord] = []
+        public var tracePatches: [PatchRecord] = []
+    }
+
+    /// Trace records for every transaction of ``txnCore(_:_:levels:mode:policy:bumpGeneration:trace:)``:
+    /// `level` 1 (step records, timed) or 2 (and patch records), buffer capacities per transaction.
+    public struct TxnTrace: Sendable {
+        public var level: Int
+        public var steps: Int
+        public var patches: Int
+        public init(level: Int = 2, steps: Int = 4096, patches: Int = 256) {
+            self.level = level
+            self.steps = steps
+            self.patches = patches
+        }
     }
 
     /// The outcome of transactions on the transaction core at one level.
@@ -417,13 +444,15 @@ public enum NodeHost {
     /// the final state and every commit's result per level; a failed commit (a bad write) is a
     /// result with its status, not an error.
     public static func txnCore(_ graph: StaticIR, _ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode,
-                               policy: TxnPolicy, bumpGeneration: Set<Int> = []) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
-        let job: [String: Any] = [
+                               policy: TxnPolicy, bumpGeneration: Set<Int> = [], trace: TxnTrace? = nil) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
+        var job: [String: Any] = [
             "command": "txn", "levels": levels.map(\.rawValue), "perTransaction": true, "policy": policy.json,
             "graphs": [["mode": mode.rawValue, "transactions": txns.enumerated().map { i, t -> [String: Any] in
                 ["writes": t.map { [Int($0.id), jsonNumber($0.value), Int($0.tag)] }, "bumpGeneration": bumpGeneration.contains(i)]
             }]],
         ]
+        if let trace { job["trace"] = ["level": trace.level, "steps": trace.steps, "patches": trace.patches] }
+        if let trace { job["trace"] = ["level": trace.level, "steps": trace.steps, "patches": trace.patches] }
         let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction results")
@@ -445,7 +474,24 @@ public enum NodeHost {
                                 committed: int(c["committed"]) != 0, dirtyRoots: int(c["dirtyRoots"]),
                                 decisionNs: c["decisionNs"] == nil ? 0 : double(c["decisionNs"]),
                                 errorTable: int(c["errTable"]), errorIndex: int(c["errIndex"]), errorValue: int(c["errValue"]),
-                                errorFault: int(c["errFault"]))
+                                errorFault: int(c["errFault"]),
+                                traceSteps: (c["traceSteps"] as? [[Any]] ?? []).map { x in
+                                    StepRecord(stepId: int(x.first), isLink: int(x.count > 1 ? x[1] : nil) == 1,
+                                               changed: int(x.count > 2 ? x[2] : nil) != 0, durationNs: 0)
+                                },
+                                tracePatches: (c["tracePatches"] as? [[Any]] ?? []).compactMap { x in
+                                    guard x.count == 8 else { return nil }
+                                    let reason: PatchReason = switch int(x[3]) {   // CK_PATCH_*
+                                    case 1: .traitComputed
+                                    case 2: .traitLink
+                                    default: .reducer
+                                    }
+                                    let step = int(x[2])
+                                    return PatchRecord(opSeq: UInt64(max(0, int(x[0]))), pathId: int(x[1]), reason: reason,
+                                                       stepId: step < 0 ? nil : step,
+                                                       from: ConvergeValue(tag: UInt8(clamping: int(x[4])), payload: numberValue(x[5])),
+                                                       to: ConvergeValue(tag: UInt8(clamping: int(x[6])), payload: numberValue(x[7])))
+                                })
             }
             out[l] = TxnCoreResult(tags: Array(t), values: values, commits: results, calls: int(r["calls"]),
                                    hostCalls: int(r["hostCalls"]), vmSteps: int(r["vmSteps"]))

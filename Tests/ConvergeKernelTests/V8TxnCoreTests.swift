@@ -128,6 +128,49 @@ struct V8TxnCoreTests {
         }
     }
 
+    /// The dynamic trace (diagnostics full, instrumentation full) is the same on V8 as natively:
+    /// per transaction the same step records (step, link or computed, changed) in the same order
+    /// and the same patch records (op_seq, path, step, reason, from, to) — reducer writes and
+    /// derived writes; durations are left out (they differ between hosts).
+    @Test(arguments: [ConvergeMode.auto, .dirty])
+    func traceRecordsEqualNative(_ mode: ConvergeMode) throws {
+        var stepsSeen = 0, patchesSeen = 0, linkPatches = 0
+        for (name, graph, pool) in try Self.graphs().prefix(2) {
+            let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 23, count: 40)
+            for (level, nodeLevel) in [(ExecutionLevel.l2, NodeHost.TxnLevel.l2simd), (.l3, .l3simd)] {
+                var o = Self.options(level, mode)
+                o.diagnostics = .full
+                o.instrumentation = .full
+                let rt = try ConvergeRuntime(graph, options: o)
+                try Workload.registerConvergeFunctions(rt)
+                var want: [([StepRecord], [PatchRecord])] = []
+                for t in txns {
+                    _ = try rt.transaction { txn in for w in t { try txn.set(w.id, number: w.value) } }
+                    want.append((rt.lastStepRecords().map { StepRecord(stepId: $0.stepId, isLink: $0.isLink, changed: $0.changed, durationNs: 0) },
+                                 rt.lastPatches()))
+                }
+                let got = try NodeHost.txnCore(graph, txns, levels: [nodeLevel], mode: mode,
+                                               policy: NodeHost.TxnPolicy(Self.options(level, mode)), trace: NodeHost.TxnTrace())
+                let commits = try #require(got[nodeLevel]).commits
+                var differing: [String] = []
+                for (i, c) in commits.enumerated() {
+                    if c.traceSteps != want[i].0 {
+                        differing.append("txn \(i): \(c.traceSteps.count) step records vs \(want[i].0.count) native; first \(c.traceSteps.prefix(2)) vs \(want[i].0.prefix(2))")
+                    }
+                    if c.tracePatches != want[i].1 {
+                        differing.append("txn \(i): \(c.tracePatches.count) patch records vs \(want[i].1.count) native; first \(c.tracePatches.prefix(2)) vs \(want[i].1.prefix(2))")
+                    }
+                    stepsSeen += c.traceSteps.count
+                    patchesSeen += c.tracePatches.count
+                    linkPatches += c.tracePatches.filter { $0.reason == .traitLink }.count
+                }
+                #expect(differing.isEmpty, "\(name) \(mode) \(level): \(differing.count) differences; \(differing.prefix(3))")
+            }
+        }
+        // the records were there to compare: steps, reducer and derived patches, links among them
+        #expect(stepsSeen > 100 && patchesSeen > 100 && linkPatches > 0, "\(stepsSeen) step records, \(patchesSeen) patches, \(linkPatches) link patches")
+    }
+
     /// A malformed log — an id ≥ path count, a tag 7 — fails the commit with `bad write` (status
     /// 17, table CK_TABLE_WRITE_LOG = 14, index = the entry's position in the log handed over,
     /// value = the id or the tag, fault 1 for a tag), aborts the transaction and leaves every
