@@ -6,7 +6,8 @@ import Foundation
 /// The page has a header with the report's meta (created, git, profile, environment, matrix), then
 /// for the converge.txnCommit suite two grids of panels — txnCommit median (µs) against steps with
 /// one line per backend, and the ratio to native-l1 against steps with one line per other backend —
-/// one panel per convergeMode × dirtyRootsRatio band, then the thresholds table, then a line per
+/// one panel per convergeMode × dirtyRootsRatio band, then the upper-bound check (UpperBound), then
+/// the thresholds table, then a line per
 /// other suite. Every text is escaped; the output never contains NaN or infinities.
 public enum HTMLReport {
     /// dirtyRootsRatio bands: each panel row shows one representative ratio per band.

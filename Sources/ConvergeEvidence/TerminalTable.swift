@@ -8,6 +8,7 @@ import Foundation
 /// numbers have fixed decimals, missing values are "—". A large grid is reduced to a readable
 /// subset (steps smallest / middle / largest × ratios nearest 0.005, 0.25 and 1), and the table
 /// says so. When the columns do not fit `width`, they are split into blocks that repeat the row keys.
+/// After the table, the upper-bound check (UpperBound): N of M points, the worst ratio, the failing points.
 public enum TerminalTable {
     /// Above this many grid rows the table shows the subset.
     static let maxFullRows = 40
