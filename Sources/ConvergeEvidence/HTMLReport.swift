@@ -6,7 +6,8 @@ import Foundation
 /// The page has a header with the report's meta (created, git, profile, environment, matrix), then
 /// for the converge.txnCommit suite two grids of panels — txnCommit median (µs) against steps with
 /// one line per backend, and the ratio to native-l1 against steps with one line per other backend —
-/// one panel per convergeMode × dirtyRootsRatio band, then the thresholds table, then a line per
+/// one panel per convergeMode × dirtyRootsRatio band, then the upper-bound check (UpperBound), then
+/// the thresholds table, then a line per
 /// other suite. Every text is escaped; the output never contains NaN or infinities.
 public enum HTMLReport {
     /// dirtyRootsRatio bands: each panel row shows one representative ratio per band.
@@ -33,6 +34,9 @@ public enum HTMLReport {
         h += header(report, title: pageTitle)
         if let view = TxnCommitView(report) {
             h += txnCommitSections(view)
+            if let suite = report.suites.first(where: { $0.id == TxnCommitView.suiteId }) {
+                h += upperBound(UpperBound.result(suite))
+            }
         } else {
             h += "<section><p class=\"empty\">This report has no \(TxnCommitView.suiteId) suite: nothing to plot.</p></section>\n"
         }
@@ -220,6 +224,38 @@ public enum HTMLReport {
             h += "<circle cx=\"13\" cy=\"5\" r=\"3\" fill=\"\(colors[b])\"/></svg>\(Markup.escape(b))</span>"
         }
         return h + "</div>\n"
+    }
+
+    // MARK: - The upper bound
+
+    /// "native is the upper bound on N of M points", the worst ratio, and every failing comparison
+    /// (worst first; collapsed above 60 rows).
+    static func upperBound(_ r: UpperBound.Result) -> String {
+        let s = r.summary
+        var h = "<section class=\"upper-bound\">\n<h2>Upper bound: native ≤ every other backend</h2>\n"
+        h += "<p class=\"caption\">At each point (convergeMode × steps × dirtyRootsRatio) the best native backend — the smallest "
+        h += "\(Markup.escape(s.metric)) median among \(Markup.escape(s.nativeBackends.joined(separator: ", "))) — must be ≤ every other "
+        h += "backend's median (ratio = other ÷ best native ≥ 1). portable (L0) and the WASM and JS backends are the others.</p>\n"
+        h += "<p class=\"verdict\"><strong>\(Markup.escape(UpperBound.headline(s)))</strong>"
+        if let w = UpperBound.worstLine(s) { h += "; \(Markup.escape(w))" }
+        h += ".</p>\n"
+        guard !r.failing.isEmpty else { return h + "</section>\n" }
+        h += "<details\(r.failing.count <= 60 ? " open" : "")><summary>\(r.failing.count) failing comparisons (worst first)</summary>\n"
+        h += "<table>\n<thead><tr><th>backend</th><th>convergeMode</th><th>steps</th><th>dirtyRootsRatio</th><th>median µs</th>"
+        h += "<th>best native</th><th>native median µs</th><th>÷ native</th></tr></thead>\n<tbody>\n"
+        for c in r.failing {
+            let w = c.numeratorWhere
+            func axis(_ name: String) -> String { w[name].map { $0.number.map(NumberText.plain) ?? $0.description } ?? "—" }
+            h += "<tr><td>\(Markup.escape(w[UpperBound.backendAxis].map(\.description) ?? "—"))</td>"
+            h += "<td>\(Markup.escape(w["convergeMode"].map(\.description) ?? "—"))</td>"
+            h += "<td class=\"num\">\(Markup.escape(axis("steps")))</td><td class=\"num\">\(Markup.escape(axis("dirtyRootsRatio")))</td>"
+            h += "<td class=\"num\">\(NumberText.fixed(c.numeratorMedianMs.map { $0 * 1000 }, 1))</td>"
+            h += "<td>\(Markup.escape(c.denominatorWhere[UpperBound.backendAxis].map(\.description) ?? "—"))</td>"
+            h += "<td class=\"num\">\(NumberText.fixed(c.denominatorMedianMs.map { $0 * 1000 }, 1))</td>"
+            h += "<td class=\"num\">\(NumberText.fixed(c.stats.median, 2))</td></tr>\n"
+        }
+        h += "</tbody>\n</table>\n</details>\n</section>\n"
+        return h
     }
 
     // MARK: - Thresholds and other suites

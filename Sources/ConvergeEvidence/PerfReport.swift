@@ -400,7 +400,9 @@ public struct PerfReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// `{kind: "ratio"|"delta", metric, numeratorWhere, denominatorWhere, unit, stats: {median, p95}}`.
+    /// `{kind: "ratio"|"delta", metric, numeratorWhere, denominatorWhere, unit, stats: {median, p95}}`;
+    /// ConvergeKernel's `kind: "upperBound"` (UpperBound.swift) adds `numeratorMedianMs`,
+    /// `denominatorMedianMs` and `holds` (absent, not null, on the other kinds).
     public struct Comparison: Codable, Sendable, Equatable {
         public var kind: String
         public var metric: String
@@ -408,14 +410,55 @@ public struct PerfReport: Codable, Sendable, Equatable {
         public var denominatorWhere: Params
         public var unit: String
         public var stats: ComparisonStats
+        /// upperBound: the other backend's median (ms).
+        public var numeratorMedianMs: Double?
+        /// upperBound: the best native backend's median (ms).
+        public var denominatorMedianMs: Double?
+        /// upperBound: whether the best native median is ≤ the other backend's (ratio ≥ 1).
+        public var holds: Bool?
         public init(kind: String, metric: String, numeratorWhere: Params, denominatorWhere: Params, unit: String,
-                    stats: ComparisonStats) {
+                    stats: ComparisonStats, numeratorMedianMs: Double? = nil, denominatorMedianMs: Double? = nil,
+                    holds: Bool? = nil) {
             self.kind = kind
             self.metric = metric
             self.numeratorWhere = numeratorWhere
             self.denominatorWhere = denominatorWhere
             self.unit = unit
             self.stats = stats
+            self.numeratorMedianMs = numeratorMedianMs
+            self.denominatorMedianMs = denominatorMedianMs
+            self.holds = holds
+        }
+    }
+
+    /// ConvergeKernel's extension on a suite: the summary of the upper-bound check (UpperBound.swift,
+    /// docs/perf-report.md, "The upper bound"). A point is one combination of the axes other than
+    /// `kernelBackend` (and the derived `dirtyRoots`).
+    public struct UpperBoundSummary: Codable, Sendable, Equatable {
+        /// The metric compared (`runtime.txnCommitMs`, medians).
+        public var metric: String
+        /// The backends counted as native; per point the fastest of them is the "best native".
+        public var nativeBackends: [String]
+        /// Points where at least one native backend and one other backend were measured.
+        public var pointsChecked: Int
+        /// Of those, points where some other backend's median is below the best native median.
+        public var pointsFailing: Int
+        /// upperBound comparisons written (one per other backend per checked point).
+        public var comparisonsChecked: Int
+        /// Of those, the ones that do not hold.
+        public var comparisonsFailing: Int
+        /// The upperBound comparison with the smallest ratio (absent when nothing was checked).
+        public var worst: Comparison?
+
+        public init(metric: String, nativeBackends: [String], pointsChecked: Int, pointsFailing: Int,
+                    comparisonsChecked: Int, comparisonsFailing: Int, worst: Comparison?) {
+            self.metric = metric
+            self.nativeBackends = nativeBackends
+            self.pointsChecked = pointsChecked
+            self.pointsFailing = pointsFailing
+            self.comparisonsChecked = comparisonsChecked
+            self.comparisonsFailing = comparisonsFailing
+            self.worst = worst
         }
     }
 
@@ -429,10 +472,12 @@ public struct PerfReport: Codable, Sendable, Equatable {
         public var points: [Point]
         public var thresholds: [Threshold]?
         public var comparisons: [Comparison]?
+        /// ConvergeKernel's extension: the upper-bound check's summary (`converge bench` writes it).
+        public var upperBound: UpperBoundSummary?
 
         public init(id: String, title: String? = nil, priority: String? = nil, primaryAxis: String? = nil,
                     budgets: [Budget]? = nil, metricCategories: [String: String]? = nil, points: [Point] = [],
-                    thresholds: [Threshold]? = nil, comparisons: [Comparison]? = nil) {
+                    thresholds: [Threshold]? = nil, comparisons: [Comparison]? = nil, upperBound: UpperBoundSummary? = nil) {
             self.id = id
             self.title = title
             self.priority = priority
@@ -442,6 +487,7 @@ public struct PerfReport: Codable, Sendable, Equatable {
             self.points = points
             self.thresholds = thresholds
             self.comparisons = comparisons
+            self.upperBound = upperBound
         }
     }
 }

@@ -101,10 +101,34 @@ private struct ReportValidator {
             if let j = seen[key] { throw fail("\(pp).params", "repeats the parameters of \(path).points[\(j)] \(key)") }
             seen[key] = i
         }
-        for (i, c) in (s.comparisons ?? []).enumerated() {
-            try finite(c.stats.median, "\(path).comparisons[\(i)].stats.median")
-            try finite(c.stats.p95, "\(path).comparisons[\(i)].stats.p95")
+        for (i, c) in (s.comparisons ?? []).enumerated() { try comparison(c, "\(path).comparisons[\(i)]") }
+        if let u = s.upperBound { try upperBound(u, "\(path).upperBound") }
+    }
+
+    func comparison(_ c: PerfReport.Comparison, _ path: String) throws(EvidenceError) {
+        try finite(c.stats.median, "\(path).stats.median")
+        try finite(c.stats.p95, "\(path).stats.p95")
+        if let x = c.numeratorMedianMs { try finite(x, "\(path).numeratorMedianMs", min: 0) }
+        if let x = c.denominatorMedianMs { try finite(x, "\(path).denominatorMedianMs", min: 0) }
+        if c.kind == UpperBound.kind {
+            if c.numeratorMedianMs == nil { throw fail("\(path).numeratorMedianMs", "is missing (kind is upperBound)") }
+            if c.denominatorMedianMs == nil { throw fail("\(path).denominatorMedianMs", "is missing (kind is upperBound)") }
+            if c.holds == nil { throw fail("\(path).holds", "is missing (kind is upperBound)") }
         }
+    }
+
+    func upperBound(_ u: PerfReport.UpperBoundSummary, _ path: String) throws(EvidenceError) {
+        try atLeast(u.pointsChecked, 0, "\(path).pointsChecked")
+        try atLeast(u.pointsFailing, 0, "\(path).pointsFailing")
+        try atLeast(u.comparisonsChecked, 0, "\(path).comparisonsChecked")
+        try atLeast(u.comparisonsFailing, 0, "\(path).comparisonsFailing")
+        if u.pointsFailing > u.pointsChecked {
+            throw fail("\(path).pointsFailing", "must be ≤ pointsChecked \(u.pointsChecked) (got \(u.pointsFailing))")
+        }
+        if u.comparisonsFailing > u.comparisonsChecked {
+            throw fail("\(path).comparisonsFailing", "must be ≤ comparisonsChecked \(u.comparisonsChecked) (got \(u.comparisonsFailing))")
+        }
+        if let w = u.worst { try comparison(w, "\(path).worst") }
     }
 
     func budget(_ b: PerfReport.Budget, _ path: String) throws(EvidenceError) {

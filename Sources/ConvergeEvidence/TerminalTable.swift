@@ -8,6 +8,7 @@ import Foundation
 /// numbers have fixed decimals, missing values are "—". A large grid is reduced to a readable
 /// subset (steps smallest / middle / largest × ratios nearest 0.005, 0.25 and 1), and the table
 /// says so. When the columns do not fit `width`, they are split into blocks that repeat the row keys.
+/// After the table, the upper-bound check (UpperBound): N of M points, the worst ratio, the failing points.
 public enum TerminalTable {
     /// Above this many grid rows the table shows the subset.
     static let maxFullRows = 40
@@ -47,6 +48,49 @@ public enum TerminalTable {
             columns.append(Column(group: "", header: header, alignLeft: true) { WasmVsJS.verdict(v, wasm: e.wasm[0], js: e.js, $0) })
         }
         out += layout(rows: rows, columns: columns, width: max(40, width))
+        if let suite = report.suites.first(where: { $0.id == TxnCommitView.suiteId }) {
+            out += "\n" + upperBoundSection(UpperBound.result(suite))
+        }
+        return out
+    }
+
+    /// At most this many failing comparisons are listed, then "… and K more".
+    static let maxUpperBoundLines = 20
+
+    /// "native is the upper bound on N of M points", the worst ratio, then the failing comparisons
+    /// (worst first): backend, mode, steps, dirty ratio, its median µs, the best native and its
+    /// median µs, the ratio (backend ÷ best native).
+    static func upperBoundSection(_ r: UpperBound.Result) -> String {
+        let s = r.summary
+        var out = "upper bound: the best native median ≤ every other backend's\n"
+        out += "(native: \(TerminalText.escaped(s.nativeBackends.joined(separator: ", "))))\n"
+        out += TerminalText.escaped(UpperBound.headline(s)) + "\n"
+        if let w = UpperBound.worstLine(s) { out += TerminalText.escaped(w) + "\n" }
+        guard !r.failing.isEmpty else { return out }
+        let shown = r.failing.prefix(maxUpperBoundLines)
+        let header = ["backend", "mode", "steps", "dirtyRatio", "µs", "best native", "native µs", "÷ native"]
+        let leftAligned: Set<Int> = [0, 1, 5]
+        let rows: [[String]] = shown.map { c in
+            let w = c.numeratorWhere
+            func axis(_ name: String) -> String { w[name].map { $0.number.map(NumberText.plain) ?? $0.description } ?? "—" }
+            return [w[UpperBound.backendAxis].map(\.description) ?? "—", w["convergeMode"].map(\.description) ?? "—",
+                    axis("steps"), axis("dirtyRootsRatio"), NumberText.fixed(c.numeratorMedianMs.map { $0 * 1000 }, 1),
+                    c.denominatorWhere[UpperBound.backendAxis].map(\.description) ?? "—",
+                    NumberText.fixed(c.denominatorMedianMs.map { $0 * 1000 }, 1), NumberText.fixed(c.stats.median, 2)]
+                .map(TerminalText.escaped)
+        }
+        let widths = header.indices.map { i in ([header[i].count] + rows.map { $0[i].count }).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            var l = "  "
+            for (i, cell) in cells.enumerated() {
+                let fill = String(repeating: " ", count: max(0, widths[i] - cell.count))
+                l += (leftAligned.contains(i) ? cell + fill : fill + cell) + "  "
+            }
+            return trimTrailing(l) + "\n"
+        }
+        out += "failing (worst first):\n" + line(header)
+        for row in rows { out += line(row) }
+        if r.failing.count > shown.count { out += "  … and \(r.failing.count - shown.count) more\n" }
         return out
     }
 

@@ -43,6 +43,16 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         }
     }
 
+    /// The native levels (CKernel in this process): the upper bound the other backends are
+    /// measured against (UpperBound, docs/perf-report.md). `portable` (L0, pure Swift) is a host
+    /// baseline like the JS kernel, not native.
+    var isNative: Bool {
+        switch self {
+        case .nativeL1, .nativeL2, .nativeL3: true
+        default: false
+        }
+    }
+
     /// The SIMD implementation the backend's bitset code runs.
     var simdImplementation: String {
         switch self {

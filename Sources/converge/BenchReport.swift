@@ -136,7 +136,10 @@ struct BenchReportBuilder {
                                  priority: suite.priority, primaryAxis: suite.primaryAxis, budgets: suite.budgets,
                                  metricCategories: suite.metricCategories, points: points)
         s.thresholds = Thresholds.compute(s)
-        s.comparisons = comparisons(points)
+        // native ≤ every other backend at each point (docs/perf-report.md, "The upper bound")
+        let upper = UpperBound.check(s, nativeBackends: KernelBackend.allCases.filter(\.isNative).map(\.rawValue))
+        s.comparisons = comparisons(points) + upper.comparisons
+        s.upperBound = upper.summary
         let auto = AutoPolicy()
         let config = PerfReport.Config(runs: profile.runs, warmupDiscard: profile.warmupDiscard, timeoutMs: profile.timeoutMs,
                                        profile: profileName, stability: matrix.stability,

@@ -84,10 +84,32 @@ extension CLITests {
         #expect(thresholds.count == 3 * slices + 3 * 2) // 3 absolute budgets, 1 relative without convergeMode
         #expect(thresholds.allSatisfy { $0.keys.contains("maxLevel") })
         let comparisons = suite["comparisons"] as? [[String: Any]] ?? []
-        #expect(comparisons.count == 2 * 3 * 2 * 2)
-        #expect(comparisons.allSatisfy { ($0["denominatorWhere"] as? [String: Any])?["kernelBackend"] as? String == "native-l1" })
+        let ratios = comparisons.filter { $0["kind"] as? String == "ratio" }
+        #expect(ratios.count == 2 * 3 * 2 * 2)
+        #expect(ratios.allSatisfy { ($0["denominatorWhere"] as? [String: Any])?["kernelBackend"] as? String == "native-l1" })
+        // the upper bound: per (mode, steps, ratio) portable against the faster of native-l1 and native-l2
+        let upper = comparisons.filter { $0["kind"] as? String == "upperBound" }
+        #expect(upper.count == 3 * 2 * 2)
+        #expect(ratios.count + upper.count == comparisons.count)
+        for c in upper {
+            let num = c["numeratorWhere"] as? [String: Any] ?? [:], den = c["denominatorWhere"] as? [String: Any] ?? [:]
+            #expect(num["kernelBackend"] as? String == "portable")
+            #expect(["native-l1", "native-l2"].contains(den["kernelBackend"] as? String ?? ""))
+            let other = c["numeratorMedianMs"] as? Double ?? -1, native = c["denominatorMedianMs"] as? Double ?? -1
+            let ratio = (c["stats"] as? [String: Any])?["median"] as? Double ?? -1
+            #expect(native > 0 && abs(ratio - other / native) <= 1e-9 * ratio)
+            #expect(c["holds"] as? Bool == (other >= native))
+        }
+        let summary = suite["upperBound"] as? [String: Any] ?? [:]
+        #expect(summary["nativeBackends"] as? [String] == ["native-l1", "native-l2", "native-l3"])
+        #expect(summary["pointsChecked"] as? Int == 3 * 2 * 2)
+        #expect(summary["comparisonsChecked"] as? Int == upper.count)
+        let failing = upper.filter { $0["holds"] as? Bool == false }.count
+        #expect(summary["comparisonsFailing"] as? Int == failing)
+        #expect(r.stdout.contains("native is the upper bound on \(3 * 2 * 2 - (summary["pointsFailing"] as? Int ?? 0)) of 12 points"))
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<svg"))
+        #expect(page.contains("<h2>Upper bound: native ≤ every other backend</h2>"))
     }
 
     /// wasm-v8 runs every mode on the transaction core — auto decided in C, its executed modes,

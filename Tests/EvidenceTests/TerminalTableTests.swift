@@ -51,7 +51,8 @@ func headerLine(_ table: String) -> String {
         // Each numeric column ends where its header ends (right-aligned).
         let end = header.range(of: "native-l1")!.upperBound
         let col = header.distance(from: header.startIndex, to: end)
-        for line in lines[(h + 1)...] {
+        // the table's rows: up to the blank line before the upper-bound section
+        for line in lines[(h + 1)...].prefix(while: { !$0.hasPrefix("upper bound:") }) {
             let idx = line.index(line.startIndex, offsetBy: col - 1)
             #expect(line[idx] != " ", "\(line)")
             #expect(line[line.index(after: idx)] == " ")
