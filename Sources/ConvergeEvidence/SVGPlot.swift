@@ -312,6 +312,7 @@ struct BackendColors {
         // the browser twins: darker shades of their V8 colours
         "wasm-chromium": "#8c2d04",
         "wasm-chromium-l2": "#7a3b69",
+        "wasm-chromium-l3": "#9a8f00",
         "js-chromium": "#00604a",
     ]
     static let extra = ["#6a3d9a", "#8c564b", "#1f1f1f", "#b8a000", "#17becf", "#9e0142", "#3288bd", "#66a61e"]

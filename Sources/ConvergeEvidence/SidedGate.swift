@@ -43,7 +43,7 @@ public struct GateSide: Sendable, Equatable {
         for (file, r) in [(beforeFile, before), (afterFile, after)] where !kind.accepts(r) {
             let name = r.meta.env.browser?.name ?? "undefined"
             let want = kind == .browser
-                ? "a browser run (converge bench --backend wasm-chromium --backend wasm-chromium-l2 --backend js-chromium)"
+                ? "a browser run (converge bench --backend wasm-chromium --backend wasm-chromium-l2 --backend wasm-chromium-l3 --backend js-chromium)"
                 : "a node or native run (converge bench without the chromium backends)"
             throw EvidenceError(.invalidArgument, "--\(kind.rawValue) \(file): meta.env.browser.name is \(name); the --\(kind.rawValue) pair takes \(want)")
         }

@@ -120,7 +120,7 @@ struct TxnCommitView: Sendable {
     }
 
     /// Backends `converge bench` runs only when asked (not in the matrix's default list): after it.
-    static let optInBackends = ["wasm-chromium", "wasm-chromium-l2", "js-chromium"]
+    static let optInBackends = ["wasm-chromium", "wasm-chromium-l2", "wasm-chromium-l3", "js-chromium"]
 
     /// The axis order of the embedded matrix, then the opt-in backends (fallback: the order it had
     /// when this was written).

@@ -1,7 +1,7 @@
 import Foundation
 
 // WASM vs JS in one engine: each WASM backend beside the pure-JS kernel in the same JavaScript
-// engine — wasm-v8 / wasm-v8-l2 / wasm-v8-l3 vs js-v8 (node), wasm-chromium / wasm-chromium-l2 vs
+// engine — wasm-v8 / wasm-v8-l2 / wasm-v8-l3 vs js-v8 (node), wasm-chromium / wasm-chromium-l2 / wasm-chromium-l3 vs
 // js-chromium (headless Chromium). wasm-wasmkit runs its steps in Swift, so it has no JS twin.
 // The terminal table, the HTML page and `converge gate` read the verdicts from here.
 
@@ -19,7 +19,7 @@ public enum WasmVsJS {
 
     public static let engines = [
         Engine(name: "V8 (node)", wasm: ["wasm-v8", "wasm-v8-l2", "wasm-v8-l3"], js: "js-v8"),
-        Engine(name: "Chromium", wasm: ["wasm-chromium", "wasm-chromium-l2"], js: "js-chromium"),
+        Engine(name: "Chromium", wasm: ["wasm-chromium", "wasm-chromium-l2", "wasm-chromium-l3"], js: "js-chromium"),
     ]
 
     /// One WASM backend against its engine's JS kernel, over the cells both measured.

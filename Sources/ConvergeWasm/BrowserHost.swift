@@ -50,7 +50,7 @@ public enum BrowserHost {
                 if FileManager.default.isExecutableFile(atPath: c.path) { return c }
             }
         }
-        throw ConvergeError(.wasmToolchainMissing, "chromium not found (none of \(executableNames.joined(separator: ", ")) on PATH; or pass --chromium PATH): the browser backends (wasm-chromium, wasm-chromium-l2, js-chromium) need headless Chromium: \(installHint)")
+        throw ConvergeError(.wasmToolchainMissing, "chromium not found (none of \(executableNames.joined(separator: ", ")) on PATH; or pass --chromium PATH): the browser backends (wasm-chromium, wasm-chromium-l2, wasm-chromium-l3, js-chromium) need headless Chromium: \(installHint)")
     }
 
     /// The browser host script.
@@ -83,7 +83,8 @@ public enum BrowserHost {
         // the code V8 runs after tier-up, as node's --no-liftoff does for the V8 backends
         job["jsFlags"] = "--no-liftoff"
         // the runner stops Chromium at its own limit and still replies; this one is the backstop
-        let reply = try NodeHost.run(job, graphs: graphs, timeoutSeconds: timeLimitSeconds + 30, script: try script())
+        let reply = try NodeHost.run(job, graphs: graphs, timeoutSeconds: timeLimitSeconds + 30,
+                                     code: points.contains { $0.level.loadsCode }, script: try script())
         guard let rs = reply["points"] as? [Any], rs.count <= points.count, let b = reply["browser"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "the browser host replied without the matrix points")
         }

@@ -26,10 +26,12 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case wasmV8L3 = "wasm-v8-l3"
     /// L0 in V8 (node): the pure-JS kernel (wasm-host/js-kernel.mjs) plans, JS runs the steps.
     case jsV8 = "js-v8"
-    /// L1, L2 and L0 JS in headless Chromium: the V8 backends' host modules and converge.wasm,
-    /// run by a page (wasm-host/browser); not in the default set (`browserLevel`, BenchBrowser.swift).
+    /// L1, L2, L3 and L0 JS in headless Chromium: the V8 backends' host modules and
+    /// converge.wasm (L3: with the graph's bytecode), run by a page (wasm-host/browser); not in
+    /// the default set (`browserLevel`, BenchBrowser.swift).
     case wasmChromium = "wasm-chromium"
     case wasmChromiumL2 = "wasm-chromium-l2"
+    case wasmChromiumL3 = "wasm-chromium-l3"
     case jsChromium = "js-chromium"
 
     /// The level of the Node host (nil: runs in this process).
@@ -58,7 +60,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .portable, .jsV8, .jsChromium: "none"
         case .nativeL1, .nativeL2, .nativeL3: SIMDImplementation.automatic.rawValue
-        case .wasmWasmKit, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmChromium, .wasmChromiumL2: "simd128"
+        case .wasmWasmKit, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmChromium, .wasmChromiumL2, .wasmChromiumL3: "simd128"
         }
     }
 
@@ -86,7 +88,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
             case .wasmV8, .wasmV8L2, .wasmV8L3, .jsV8:
                 _ = try NodeHost.node()
                 if self != .jsV8 { _ = try WasmBuild.artifacts() }
-            case .wasmChromium, .wasmChromiumL2, .jsChromium:
+            case .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .jsChromium:
                 _ = try BrowserHost.chromium(chromium)
                 _ = try NodeHost.node()
                 if self != .jsChromium { _ = try WasmBuild.artifacts() }

@@ -12,6 +12,7 @@ extension KernelBackend {
         switch self {
         case .wasmChromium: .l1simd
         case .wasmChromiumL2: .l2simd
+        case .wasmChromiumL3: .l3simd
         case .jsChromium: .l0js
         default: nil
         }

@@ -24,7 +24,7 @@ extension CLITests {
         let out = tempPath("json")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["bench", "--profile", "smoke", "--backend", "wasm-chromium", "--backend", "wasm-chromium-l2",
-                         "--backend", "js-chromium", "--steps", "200", "--ratios", "0.005,1", "--no-bandwidth", "--out", out],
+                         "--backend", "wasm-chromium-l3", "--backend", "js-chromium", "--steps", "200", "--ratios", "0.005,1", "--no-bandwidth", "--out", out],
                         environment: ["CI": "1"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("WASM vs JS (Chromium)"))
@@ -39,7 +39,7 @@ extension CLITests {
         #expect((env["node"] as? String)?.hasPrefix("v") == true)
 
         let points = ((report["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
-        #expect(points.count == 3 * 3 * 2)
+        #expect(points.count == 4 * 3 * 2)
         for p in points {
             let params = p["params"] as? [String: Any] ?? [:]
             let backend = params["kernelBackend"] as? String ?? ""
@@ -65,6 +65,11 @@ extension CLITests {
                 if mode == "auto" { #expect(callbacks >= 1 && callbacks <= 7, "\(params)") }
                 else { #expect(callbacks == (executed / 32).rounded(.up), "\(params)") }
             } else { #expect(callbacks == 0) }
+            // L3: the page loaded the graph's bytecode, and every step of the workload ran in the VM
+            let vmSteps = value("kernel.vmStepsPerTxn") ?? -1
+            if backend == "wasm-chromium-l3" {
+                if mode == "auto" { #expect(vmSteps >= 1, "\(params)") } else { #expect(vmSteps == executed, "\(params)") }
+            } else if backend != "js-chromium" { #expect(vmSteps == 0, "\(params)") }
             // writes cross as 16-byte write-log entries on the transaction core (every mode);
             // js-chromium plans in JS (nothing crosses)
             let bytesIn = backend == "js-chromium" ? 0 : 16 * Double(params["dirtyRoots"] as? Int ?? 0)

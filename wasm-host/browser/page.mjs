@@ -1,4 +1,4 @@
-// page.mjs — the Chromium side of `converge bench --backend wasm-chromium|wasm-chromium-l2|js-chromium`
+// page.mjs — the Chromium side of `converge bench --backend wasm-chromium|wasm-chromium-l2|wasm-chromium-l3|js-chromium`
 // (docs/wasm-host.md, "The browser"). Served by run.mjs from a loopback HTTP server: fetches the
 // job, the graphs' CKT1 tables and the wasm files, then runs the same loop as node's
 // `cli.mjs bench-matrix` (bench-matrix.mjs) on the page's main thread, timed with performance.now().
@@ -46,7 +46,7 @@ async function main() {
   const graphs = [];
   for (const g of job.graphs ?? []) {
     const blob = await bytes(g.tables);
-    graphs.push({ blob, tables: readTables(blob) });
+    graphs.push({ blob, tables: readTables(blob), code: g.code ? await bytes(g.code) : null });
   }
   const now = () => performance.now() * 1e6;
   // let the browser's other processes finish starting up (2 cores here) before anything is timed

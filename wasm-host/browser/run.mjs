@@ -47,13 +47,15 @@ const timeLimitMs = job.timeLimitMs ?? 600000;
 
 // --- the files the page may fetch -----------------------------------------------------------
 const files = [];
-const pageJob = { command: job.command, warmupMs: job.warmupMs, settleMs: job.settleMs, points: job.points, wasm: {}, graphs: [] };
+const pageJob = { command: job.command, warmupMs: job.warmupMs, settleMs: job.settleMs, points: job.points, policy: job.policy, wasm: {}, graphs: [] };
 for (const flavor of ['simd', 'scalar']) {
   if (job.wasm?.[flavor]) { pageJob.wasm[flavor] = `/data/${files.length}`; files.push(job.wasm[flavor]); }
 }
 for (const g of job.graphs ?? []) {
-  pageJob.graphs.push({ tables: `/data/${files.length}` });
+  const served = { tables: `/data/${files.length}` };
   files.push(g.tables);
+  if (g.code) { served.code = `/data/${files.length}`; files.push(g.code); } // L3: the CKB1 bytecode
+  pageJob.graphs.push(served);
 }
 const staticFiles = {
   '/': ['browser/index.html', 'text/html; charset=utf-8'],
