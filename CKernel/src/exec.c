@@ -57,11 +57,7 @@ static inline uint64_t bits_of(double d) {
     return u;
 }
 
-int ck_same_value(uint8_t ta, double a, uint8_t tb, double b) {
-    if (ta != tb) return 0;
-    if (ta != CK_TAG_NUMBER) return ta != CK_TAG_BOOLEAN || a == b;
-    return bits_of(a) == bits_of(b) || (a != a && b != b);
-}
+int ck_same_value(uint8_t ta, double a, uint8_t tb, double b) { return ck_same(ta, a, tb, b); }
 
 void ck_exec_options_init(ck_exec_options_t *o) {
     if (o != NULL) memset(o, 0, sizeof *o);
@@ -135,7 +131,7 @@ static inline __attribute__((always_inline)) int apply(ck_kernel_t *restrict k, 
     uint8_t *restrict tags = k->slot_tags;
     double *restrict values = k->slot_values;
     const uint32_t p = k->step_out_path[s];
-    if (ck_same_value(tags[p], values[p], tag, value)) return 0;
+    if (ck_same(tags[p], values[p], tag, value)) return 0;
     const uint32_t w = (*writes)++;
     k->undo_paths[w] = p;
     k->undo_tags[w] = tags[p];

@@ -296,7 +296,7 @@ static bool reducer_changed(const ck_txn_t *t) {
     const ck_kernel_t *k = t->kernel;
     for (uint32_t i = 0; i < t->log.undo_count; i++) {
         const uint32_t p = t->undo_ids[i];
-        if (!ck_same_value(k->slot_tags[p], k->slot_values[p], t->undo_tags[i], t->undo_values[i])) return true;
+        if (!ck_same(k->slot_tags[p], k->slot_values[p], t->undo_tags[i], t->undo_values[i])) return true;
     }
     return false;
 }

@@ -187,6 +187,16 @@ ck_status_t ck_validate_tables(const ck_tables_t *tables, ck_error_t *error);
 /* exec.c: fills step_barrier (a temporary path-sized array, freed before returning). */
 ck_status_t ck_build_barriers(ck_kernel_t *k, ck_error_t *error);
 
+/* ck_same_value (Object.is on tagged values), inline for the kernel's own loops. */
+static inline bool ck_same(uint8_t ta, double a, uint8_t tb, double b) {
+    if (ta != tb) return false;
+    if (ta != CK_TAG_NUMBER) return ta != CK_TAG_BOOLEAN || a == b;
+    uint64_t ua, ub;
+    __builtin_memcpy(&ua, &a, sizeof ua);
+    __builtin_memcpy(&ub, &b, sizeof ub);
+    return ua == ub || (a != a && b != b);
+}
+
 /* Records a failure in *error (may be NULL) and returns status. */
 static inline ck_status_t ck_fail(ck_error_t *error, ck_status_t status, ck_table_id_t table,
                                   uint64_t index, uint64_t value) {
