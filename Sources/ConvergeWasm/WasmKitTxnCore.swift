@@ -40,8 +40,6 @@ public final class WasmKitTxnCore {
         /// The final state differs from the base (L1: decided by the host after its execution).
         public var committed: Bool
         public var outcome: ConvergeOutcome
-        /// The transaction was aborted (a host abort: every write undone).
-        public var aborted: Bool
         public var planLength: Int
         public var executedSteps: Int
         public var changedSteps: Int
@@ -51,8 +49,6 @@ public final class WasmKitTxnCore {
         public var vmSteps: Int
         public var dirtyRoots: Int
         public var cacheHit: Bool
-        /// The write-log records the transaction applied.
-        public var logEntries: Int
         /// Auto's decision time when measured (ns), else 0.
         public var decisionNs: UInt64
         /// The error words of a failed call (table, index, value, fault).
@@ -96,8 +92,9 @@ public final class WasmKitTxnCore {
     /// Steps in the scope (a full converge's plan length).
     public let scopeLength: Int
 
-    /// The transaction record's bytes a commit hands back (words 0 … 31).
-    public static let recordBytes = 32 * 4
+    /// The transaction record's bytes a successful commit hands back (the result: words 0 … 23,
+    /// as the JS hosts count; a failed one is read whole, 32 words, for its error words).
+    public static let recordBytes = 24 * 4
     /// Bytes of one write-log record (`ck_write_t`).
     public static let writeBytes = 16
 
@@ -131,7 +128,6 @@ public final class WasmKitTxnCore {
     var executing = false
     /// A configuration error met inside a commit (a missing derive function, a bad callback).
     var configError: ConvergeError?
-    var hostCalls = 0
     // L1: the reducer's first writes of the transaction (the host restores them after a host
     // abort, and decides `committed` from them)
     var writtenBits: [UInt64]
@@ -215,15 +211,18 @@ public final class WasmKitTxnCore {
             let engine = Engine()
             store = Store(engine: engine)
             var imports = Imports()
+            // raw host functions: no arrays per call (the core reads the clock in auto mode)
             imports.define(module: "env", name: "ckw_now_ns",
-                           Function(store: store, parameters: [], results: [.f64]) { _, _ in
-                               [.f64(Double(DispatchTime.now().uptimeNanoseconds).bitPattern)]
-                           })
+                           Function(store: store, parameters: [], results: [.f64], raw: { _, _, out in
+                               out[0] = .f64(Double(DispatchTime.now().uptimeNanoseconds).bitPattern)
+                           }))
             imports.define(module: "env", name: "ckw_host_steps",
                            Function(store: store, parameters: [.i32, .i32, .i32, .i32, .i32], results: [.i32], raw: { _, args, out in
-                               var a: [UInt32] = [0, 0, 0, 0, 0]
-                               for k in 0..<min(5, args.count) { if case .i32(let v) = args[k] { a[k] = v } }
-                               let status = bridge.core?.hostSteps(a[0], a[1], a[2], a[3], a[4]) ?? UInt32(CK_HOST_ABORT)
+                               func arg(_ k: Int) -> UInt32 {
+                                   if k < args.count, case .i32(let v) = args[k] { return v }
+                                   return 0
+                               }
+                               let status = bridge.core?.hostSteps(arg(0), arg(1), arg(2), arg(3), arg(4)) ?? UInt32(CK_HOST_ABORT)
                                out[0] = .i32(status)
                            }))
             let instance = try module.instantiate(store: store, imports: imports)
@@ -506,7 +505,6 @@ public final class WasmKitTxnCore {
         logCount = 0
         configError = nil
         stepError = nil
-        hostCalls = 0
         executing = true
         let status: UInt32
         do {
@@ -520,7 +518,7 @@ public final class WasmKitTxnCore {
         executing = false
         hostExecNs = 0
         counters.transactions += 1
-        let r = try Self.words(memory, txnRecAddr, 32)
+        let r = try Self.words(memory, txnRecAddr, status == 0 ? 24 : 32)
         var c = Self.commit(status, r)
         if status != 0 {
             clearTracking()
@@ -709,7 +707,6 @@ public final class WasmKitTxnCore {
     /// Returns `CK_HOST_OK`, `CK_HOST_THREW` (the step at `*out_completed` threw) or
     /// `CK_HOST_ABORT` (a configuration error, kept for the commit to throw).
     func hostSteps(_ stepsAddr: UInt32, _ count: UInt32, _ outTags: UInt32, _ outValues: UInt32, _ outCompleted: UInt32) -> UInt32 {
-        hostCalls += 1
         let n = Int(count)
         let size = memory.byteCount
         guard executing, Int(stepsAddr) + 4 * n <= size, Int(outTags) + n <= size, Int(outValues) + 8 * n <= size,
@@ -785,11 +782,11 @@ public final class WasmKitTxnCore {
         return Commit(status: Int(status), converged: converged,
                       executedMode: converged ? NativePlanner.executedMode(r[2]) : nil,
                       reasons: converged ? DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r[3])) : [],
-                      committed: r[4] != 0, outcome: outcome, aborted: r[31] != 0, planLength: Int(r[7]),
+                      committed: r[4] != 0, outcome: outcome, planLength: Int(r[7]),
                       executedSteps: Int(r[8]), changedSteps: Int(r[9]), hostCallbacks: Int(r[10]), vmSteps: Int(r[11]),
-                      dirtyRoots: Int(r[12]), cacheHit: r[17] != 0, logEntries: Int(r[30]),
-                      decisionNs: UInt64(r[23]) << 32 | UInt64(r[22]),
-                      errorTable: Int(r[24]), errorIndex: Int(r[25]), errorValue: Int(r[26]), errorFault: Int(r[27]))
+                      dirtyRoots: Int(r[12]), cacheHit: r[17] != 0, decisionNs: UInt64(r[23]) << 32 | UInt64(r[22]),
+                      errorTable: r.count > 27 ? Int(r[24]) : 0, errorIndex: r.count > 27 ? Int(r[25]) : 0,
+                      errorValue: r.count > 27 ? Int(r[26]) : 0, errorFault: r.count > 27 ? Int(r[27]) : 0)
     }
 
     /// A failed `ckw_txn_*` call as an error naming the C status and its error words.

@@ -199,6 +199,44 @@ import Testing
         }
     }
 
+    /// Expression graphs (values of every kind): the default derive functions evaluate each
+    /// step's `expr` over linear memory at L1/L2, its bytecode runs in the module at L3, steps that
+    /// do not compile call a registered closure — from the graph and from its AOT artifact
+    /// (`ckw_open_artifact`), the same slots and outcomes as the native runtime.
+    @Test func expressionGraphsFromGraphAndArtifactEqualNative() throws {
+        var vmSteps = 0
+        for seed in UInt64(0)..<4 {
+            let g = try StaticIR(ExprLevelDifferentialTests.graph(seed: seed &* 977 &+ 3))
+            let a = try Artifact(bytes: try Artifact.encode(g))
+            for level in Self.levels {
+                let o = Self.options(level, .auto)
+                let rt = try ConvergeRuntime(g, options: o)
+                let hosts = [try WasmKitTxnCore(g, options: o), try WasmKitTxnCore(artifact: a, options: o)]
+                for entry in rt.compileReport.entries where entry.compiled == nil {
+                    let s = (0..<g.stepCount).first { g.out(ofStep: $0) == entry.out }!
+                    let fn: DeriveFunction = { inputs in .number((inputs.number(0) ?? .nan) * 2) }
+                    try rt.derive(step: s, fn)
+                    for h in hosts { try h.derive(step: s, fn) }
+                }
+                var rng = SeededRNG(seed: seed ^ 0xA11)
+                for t in 0..<20 {
+                    let writes = (0..<(1 + rng.below(4))).map { _ in (g.pathId("f\(rng.below(10))")!, ExprLevelDifferentialTests.value(&rng)) }
+                    let native = try rt.transaction { txn in for (id, v) in writes { try txn.set(id, v) } }
+                    for (k, h) in hosts.enumerated() {
+                        for (id, v) in writes { try h.set(id, v) }
+                        let c = try h.commit()
+                        #expect(c.outcome == native.outcome && c.committed == native.committed && c.executedMode == native.executedMode,
+                                "seed \(seed) \(level) host \(k) txn \(t)")
+                        let differing = Self.differences(g, h.snapshot(), rt.state.snapshot())
+                        #expect(differing.isEmpty, "seed \(seed) \(level) host \(k) txn \(t): \(differing.prefix(3))")
+                    }
+                }
+                if level == .l3 { vmSteps += hosts[0].counters.vmSteps }
+            }
+        }
+        #expect(vmSteps > 0)
+    }
+
     /// A computed step without a derive function (no `expr`, none registered) aborts the
     /// transaction with `missingStepFunction`, every write undone, as natively; options the wasm
     /// ABI cannot carry are refused with typed errors.
@@ -218,6 +256,7 @@ import Testing
                     for (id, v) in t { try wk.set(id, number: v) }
                     try wk.commit()
                 } catch { wasmError = error }
+                #expect((nativeError?.code == .missingStepFunction) == t.contains { $0.0 == b(3) }, "\(level) \(t)")
                 #expect(wasmError?.code == nativeError?.code, "\(level): \(String(describing: wasmError)) vs native \(String(describing: nativeError))")
                 #expect(Self.differences(graph, wk.snapshot(), rt.state.snapshot()).isEmpty, "\(level) \(t)")
             }
