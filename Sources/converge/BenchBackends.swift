@@ -15,8 +15,14 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case nativeL2 = "native-l2"
     /// L3: as L2, and steps whose `expr` compiled run as bytecode inside the kernel (no callback).
     case nativeL3 = "native-l3"
-    /// L1 in-process WebAssembly: converge.wasm (SIMD128) in WasmKit plans, Swift runs the steps.
+    /// L1 in-process WebAssembly on the transaction core: converge.wasm (SIMD128) in WasmKit
+    /// decides and plans (one `ckw_txn_commit`), Swift runs the steps over its linear memory.
     case wasmWasmKit = "wasm-wasmkit"
+    /// L2 in WasmKit: converge.wasm plans and executes; computed steps call Swift derive
+    /// functions through the `env.ckw_host_steps` import (opt-in: WasmKit interprets).
+    case wasmWasmKitL2 = "wasm-wasmkit-l2"
+    /// L3 in WasmKit: as wasm-wasmkit-l2 with the graph's bytecode loaded (opt-in).
+    case wasmWasmKitL3 = "wasm-wasmkit-l3"
     /// L1 in V8 (node): converge.wasm plans, JS runs the steps.
     case wasmV8 = "wasm-v8"
     /// L2 in V8 (node): converge.wasm plans and executes; computed steps call the JS import.
@@ -60,7 +66,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .portable, .jsV8, .jsChromium: "none"
         case .nativeL1, .nativeL2, .nativeL3: SIMDImplementation.automatic.rawValue
-        case .wasmWasmKit, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmChromium, .wasmChromiumL2, .wasmChromiumL3: "simd128"
+        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmChromium, .wasmChromiumL2, .wasmChromiumL3: "simd128"
         }
     }
 
@@ -70,9 +76,9 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .portable: o = RuntimeOptions(level: .l0, mode: mode, diagnostics: diagnostics)
         case .nativeL2: o = RuntimeOptions(level: .l2, mode: mode, diagnostics: diagnostics)
         case .nativeL3: o = RuntimeOptions(level: .l3, mode: mode, diagnostics: diagnostics)
-        case .wasmWasmKit:
-            o = RuntimeOptions(level: .l1, mode: mode, diagnostics: diagnostics)
-            o.planner = WasmKitPlanner.factory(flavor: .simd)
+        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3:
+            // the WasmKit transaction core's level (BenchWasmKit.swift; no diagnostics cross)
+            o = RuntimeOptions(level: wasmKitLevel ?? .l1, mode: mode, diagnostics: diagnostics)
         default: o = RuntimeOptions(level: .l1, mode: mode, diagnostics: diagnostics)
         }
         return o
@@ -84,7 +90,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         do throws(ConvergeError) {
             switch self {
             case .portable, .nativeL1, .nativeL2, .nativeL3: return nil
-            case .wasmWasmKit: _ = try WasmBuild.artifacts()
+            case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3: _ = try WasmBuild.artifacts()
             case .wasmV8, .wasmV8L2, .wasmV8L3, .jsV8:
                 _ = try NodeHost.node()
                 if self != .jsV8 { _ = try WasmBuild.artifacts() }
@@ -179,7 +185,8 @@ enum BenchGraph {
     }
 }
 
-/// Measures the in-process backends (portable, native-l1/l2, wasm-wasmkit): per point, `runs`
+/// Measures the in-process backends (portable, native-l1/l2/l3; the wasm-wasmkit ones in
+/// BenchWasmKit.swift): per point, `runs`
 /// transactions under diagnostics off, light and full, interleaved, each timed on its own.
 /// Runtimes are reused across the dirtyRootsRatio values of one (backend, steps, mode).
 final class InProcessBench {
@@ -188,6 +195,8 @@ final class InProcessBench {
     let timeoutMs: Double
     let graph: BenchGraph
     private var cache: [String: TxnCommitWorkload] = [:]
+    /// The WasmKit transaction cores of the current step count (BenchWasmKit.swift).
+    var wasmKitCache: [String: WasmKitTxnBench] = [:]
     private var cachedSteps = -1
 
     init(runs: Int, warmupDiscard: Int, timeoutMs: Double, graph: BenchGraph) {
@@ -221,6 +230,7 @@ final class InProcessBench {
     }
 
     func measure(_ p: BenchPoint) -> PointResult {
+        if p.backend.wasmKitLevel != nil { return measureWasmKit(p) }
         var r = PointResult()
         do {
             let off = try workload(p, .off), light = try workload(p, .light), full = try workload(p, .full)

@@ -23,7 +23,10 @@ extension KernelBackend {
 
     /// The backends `converge bench` runs without `--backend`: all but the browser ones (a browser
     /// run is its own report: `meta.env.browser` names the browser, docs/perf-diff.md).
-    static var defaultSet: [KernelBackend] { allCases.filter { $0.browserLevel == nil } }
+    /// The WasmKit L2/L3 backends are opt-in too (an interpreter executing every step: slow).
+    static var defaultSet: [KernelBackend] {
+        allCases.filter { $0.browserLevel == nil && $0 != .wasmWasmKitL2 && $0 != .wasmWasmKitL3 }
+    }
 
     /// The backends of one side of `converge gate --node … --browser …`.
     static var browserSet: [KernelBackend] { allCases.filter { $0.browserLevel != nil } }

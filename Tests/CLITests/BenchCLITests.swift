@@ -155,6 +155,40 @@ extension CLITests {
         }
     }
 
+    /// The WasmKit backends on the transaction core: one exported call per transaction, the
+    /// writes as 16-byte log records, host callbacks at L2 only, bytecode steps at L3 only.
+    @Test func benchRunsTheWasmKitBackendsOnTheTxnCore() throws {
+        let out = tempPath("json")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["bench", "--profile", "smoke", "--backend", "wasm-wasmkit", "--backend", "wasm-wasmkit-l2",
+                         "--backend", "wasm-wasmkit-l3", "--steps", "40", "--ratios", "0.5", "--no-bandwidth", "--out", out],
+                        environment: ["CI": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        try validate(out, schema: "perf-report.schema.json")
+        let report = try json(out)
+        let points = ((report["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+        #expect(points.count == 9)
+        for p in points {
+            let params = p["params"] as? [String: Any] ?? [:]
+            let backend = params["kernelBackend"] as? String ?? ""
+            let mode = params["convergeMode"] as? String ?? ""
+            #expect(p["status"] as? String == "ok", "\(params): \(p["reason"] ?? "")")
+            let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
+            func number(_ name: String) -> Double? { evidence[name]?["value"] as? Double ?? (evidence[name]?["value"] as? Int).map(Double.init) }
+            #expect(number("kernel.boundaryCallsPerTxn") == 1, "\(params)")
+            #expect(number("kernel.bytesInPerTxn") == 320, "\(params)")
+            let executedMode = evidence["runtime.executedMode"]?["value"] as? String ?? ""
+            if mode == "auto" { #expect(executedMode == "full" || executedMode == "dirty") } else { #expect(executedMode == mode) }
+            #expect(number("runtime.executedSteps") == (executedMode == "full" ? 40 : 20), "\(params)")
+            let callbacks = number("kernel.hostCallbacksPerTxn") ?? -1, vm = number("kernel.vmStepsPerTxn") ?? -1
+            switch backend {
+            case "wasm-wasmkit": #expect(callbacks == 0 && vm == 0, "\(params)")
+            case "wasm-wasmkit-l2": #expect(callbacks >= 1 && vm == 0, "\(params)")
+            default: #expect(callbacks == 0 && vm == number("runtime.executedSteps"), "\(params)")
+            }
+        }
+    }
+
     @Test func benchRunsAUsersGraphWithItsOwnStepCount() throws {
         let ir = try write(Self.example)
         let out = tempPath("json")

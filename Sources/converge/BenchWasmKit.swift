@@ -1,0 +1,141 @@
+import AllocationCounter
+import ConvergeEvidence
+import ConvergeKernel
+import ConvergeWasm
+import Foundation
+
+// The WasmKit backends of `converge bench` (wasm-wasmkit = L1, wasm-wasmkit-l2, wasm-wasmkit-l3):
+// the converge workload's transactions on converge.wasm's transaction core run in-process by
+// WasmKit (``WasmKitTxnCore``): per transaction the k root writes go into the write log in linear
+// memory, then one `ckw_txn_commit`; auto is decided in C with ``RuntimeOptions``' defaults, as on
+// the V8 backends.
+
+extension KernelBackend {
+    /// The level of the WasmKit transaction core (nil: not a WasmKit backend).
+    var wasmKitLevel: ExecutionLevel? {
+        switch self {
+        case .wasmWasmKit: .l1
+        case .wasmWasmKitL2: .l2
+        case .wasmWasmKitL3: .l3
+        default: nil
+        }
+    }
+}
+
+/// The converge workload on one WasmKit transaction core: transactions write `b0…b{k−1}` (or the
+/// first k roots of a user graph) with a fresh number, then commit.
+final class WasmKitTxnBench {
+    let core: WasmKitTxnCore
+    let steps: Int
+    var roots: [UInt32] = []
+    private var value = 0.0
+    /// Of the transactions run so far: the ones whose decision cut off on the budget.
+    private(set) var cutOffs = 0
+
+    init(graph: StaticIR, steps: Int, options: RuntimeOptions) throws(ConvergeError) {
+        core = try WasmKitTxnCore(graph, options: options)
+        try core.registerConvergeFunctions()
+        self.steps = steps
+    }
+
+    /// One transaction: the writes, one commit.
+    func transaction() throws(ConvergeError) -> WasmKitTxnCore.Commit {
+        value += 1
+        for id in roots { try core.set(id, number: value) }
+        let c = try core.commit()
+        if c.reasons.contains(.budgetCutoff) { cutOffs += 1 }
+        return c
+    }
+
+    /// `count` transactions; the elapsed ns.
+    func run(_ count: Int) throws(ConvergeError) -> UInt64 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<count { _ = try transaction() }
+        return DispatchTime.now().uptimeNanoseconds &- t0
+    }
+}
+
+extension InProcessBench {
+    /// A WasmKit point: `runs` samples of a batch of transactions each (diagnostics do not cross
+    /// the wasm ABI: the off samples only), with the boundary counters of the kept runs.
+    func measureWasmKit(_ p: BenchPoint) -> PointResult {
+        var r = PointResult()
+        do {
+            if let any = wasmKitCache.values.first, any.steps != p.steps { wasmKitCache.removeAll() }
+            let key = "\(p.backend.rawValue) \(p.mode.rawValue)"
+            let bench: WasmKitTxnBench
+            let g = try graph.staticIR(steps: p.steps)
+            if let b = wasmKitCache[key] { bench = b } else {
+                bench = try WasmKitTxnBench(graph: g, steps: p.steps, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off))
+                wasmKitCache[key] = bench
+            }
+            bench.roots = graph.rootIds(g, k: p.dirtyRoots)
+            let core = bench.core
+            var fastest = UInt64.max
+            for _ in 0..<3 { fastest = min(fastest, try bench.run(1)) }
+            let batch = InProcessBench.batchSize(oneTransactionNs: fastest)
+            var decision: [Double] = []
+            var allocations: UInt64 = 0
+            var kept = 0, calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, full = 0, dirty = 0
+            let counting = allocation_counter_available() != 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            var last: WasmKitTxnCore.Commit?
+            for run in 0..<runs {
+                let c0 = core.counters, cut0 = bench.cutOffs
+                if counting { allocation_counter_start() }
+                let t = try bench.run(batch)
+                let a = counting ? allocation_counter_stop() : 0
+                r.offMs.append(Double(t) / 1e6 / Double(batch))
+                last = core.lastCommit
+                if p.mode == .auto { decision.append(Double(last?.decisionNs ?? 0) / 1e6) }
+                if run >= warmupDiscard {
+                    let c1 = core.counters
+                    kept += c1.transactions - c0.transactions
+                    calls += c1.calls - c0.calls
+                    callbacks += c1.hostCallbacks - c0.hostCallbacks
+                    vmSteps += c1.vmSteps - c0.vmSteps
+                    bytesIn += c1.bytesIn - c0.bytesIn
+                    bytesOut += c1.bytesOut - c0.bytesOut
+                    full += c1.executedFull - c0.executedFull
+                    dirty += c1.executedDirty - c0.executedDirty
+                    cutOffs += bench.cutOffs - cut0
+                    allocations += a
+                }
+                if run + 1 < runs, Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6 > timeoutMs {
+                    r.status = "timeout"
+                    r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs)) after \(run + 1)"
+                    break
+                }
+            }
+            if p.mode == .auto { r.decisionMs = decision }
+            let n = Double(max(1, kept))
+            let s = last ?? core.lastCommit
+            typealias E = PerfReport.Evidence
+            r.evidence = [
+                .number("sample.batchSize", "count", Double(batch)),
+                .string("runtime.executedMode", s?.executedMode?.rawValue ?? "none"),
+                .number("runtime.executedFullShare", "ratio", Double(full) / Double(max(1, full + dirty))),
+                .number("runtime.executedSteps", "count", Double(s?.executedSteps ?? 0)),
+                .number("runtime.affectedSteps", "count", Double(s?.changedSteps ?? 0)),
+                .number("runtime.totalSteps", "count", Double(core.scopeLength)),
+                .string("runtime.reasons", (s?.reasons ?? []).codes.joined(separator: ",")),
+                .number("budget.cutOffCount", "count", Double(cutOffs)),
+                .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
+                .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
+                .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
+                .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
+                .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
+                .string("kernel.simdImplementation", p.backend.simdImplementation),
+                .number("wasm.memoryPages", "count", Double(core.memoryPages)),
+                counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / n)
+                    : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
+            ]
+            r.workingSetBytes = Double(workingSet(g))
+            r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: s?.executedSteps ?? 0)
+        } catch {
+            r.status = "failed"
+            r.reason = "\(error)"
+        }
+        return r
+    }
+}
