@@ -13,6 +13,9 @@ final class TransactionCore {
 
     init(planner: NativePlanner, scope: PlanScope, policy: AutoPolicy, budgetNs: UInt64, vmFlags: UInt32,
          trace: UnsafeMutablePointer<ck_trace_t>) throws(ConvergeError) {
+        if policy.nearFullRootRatios.count > Int(CK_AUTO_MAX_RATIO_RULES) {
+            throw ConvergeError(.invalidArgument, "AutoPolicy.nearFullRootRatios has \(policy.nearFullRootRatios.count) rules; the kernel takes at most \(CK_AUTO_MAX_RATIO_RULES)")
+        }
         var o = ck_txn_options_t()
         ck_txn_options_init(&o)
         o.scope = NativePlanner.cScope(scope)
@@ -31,7 +34,8 @@ final class TransactionCore {
 
     deinit { ck_txn_free(txn) }
 
-    /// ``AutoPolicy`` in the C core's terms (times in ns). At most 8 near-full ratio rules.
+    /// ``AutoPolicy`` in the C core's terms (times in ns). At most 8 near-full ratio rules
+    /// (``init(planner:scope:policy:budgetNs:vmFlags:trace:)`` refuses more).
     static func cPolicy(_ p: AutoPolicy) -> ck_auto_policy_t {
         var c = ck_auto_policy_t()
         ck_auto_policy_init(&c, 0)

@@ -93,6 +93,15 @@ import Testing
         #expect(log.pointee.op_seq == 80)   // 40 reducer writes + 40 derived writes
     }
 
+    @Test func aPolicyTheKernelCannotHoldIsRefusedNotTruncated() throws {
+        let g = try StaticIR(Workload.converge(steps: 10))
+        var o = RuntimeOptions(level: .l2, mode: .auto)
+        o.auto.nearFullRootRatios = (0..<9).map { (fromSteps: $0 * 100, ratio: 0.9 - Double($0) * 0.01) }
+        #expect(throws: ConvergeError.self) { _ = try ConvergeRuntime(g, options: o) }
+        o.auto.nearFullRootRatios.removeLast()
+        _ = try ConvergeRuntime(g, options: o)   // 8 fit
+    }
+
     @Test func inPlaceAndLoggedWritesKeepTheirOrder() throws {
         let g = try StaticIR(Workload.converge(steps: 4))
         let (planner, txn) = try Self.core(g)
