@@ -64,7 +64,9 @@ static int64_t cache_find(ck_plan_cache_t *c, uint32_t key, const uint32_t *ids,
     for (uint32_t i = 0; i < c->capacity; i++) {
         if (c->root_count[i] != (int32_t)n || c->key_hash[i] != key) continue;
         const uint32_t *base = c->roots + (size_t)i * c->max_roots;
-        if (n > 0 && memcmp(base, ids, (size_t)n * 4u) != 0) continue;
+        uint32_t j = 0;
+        while (j < n && base[j] == ids[j]) j++; /* (a loop: the sets are small, a memcmp call costs more) */
+        if (j < n) continue;
         c->last_use[i] = ++c->tick;
         return i;
     }
@@ -138,12 +140,21 @@ static double root_ratio(const ck_auto_policy_t *p, uint32_t steps) {
     return r;
 }
 
-/* The cold start, every 8th decision, cost-model probes, and dirty sets of 32 roots or more
-   (whose planning the decision budget watches anyway) are timed from the decision's start. */
+/* The cold start, every 8th decision, dirty sets of 32 roots or more (whose planning the
+   decision budget watches anyway) and the decisions that will be cost-model probes are timed from
+   the decision's start. A probe is predicted as decide() will take it: the mode not preferred,
+   once its interval has passed — full only while it could be competitive (so a steady dirty
+   workload whose full run can never win is not timed on every transaction). */
 bool ck_auto_times_next(const ck_auto_t *a, uint32_t roots) {
     const uint64_t d = a->decisions;
-    return d == 0 || (d & 7u) == 0 || roots >= 32u
-           || (a->policy.cost_model && (a->since_dirty + 1u >= a->probe_interval || a->since_full + 1u >= a->probe_interval));
+    if (d == 0 || (d & 7u) == 0 || roots >= 32u) return true;
+    if (!a->policy.cost_model) return false;
+    const bool measured = a->cost_full_samples > 0 && a->cost_dirty_samples > 0;
+    const bool prefer = measured && (double)roots * a->cost_dirty_ns_per_root >= a->cost_full_ns;
+    const uint64_t interval = prefer != a->prefer_full ? a->policy.cost_probe_interval : a->probe_interval;
+    if (prefer) return a->since_dirty + 1u >= interval;
+    return a->since_full + 1u >= interval
+           && (a->cost_full_samples == 0 || (double)roots * a->cost_dirty_ns_per_root * 4.0 >= a->cost_full_ns);
 }
 
 bool ck_auto_samples_converge(const ck_auto_t *a) { return a->policy.cost_model && a->decisions > 1u; }

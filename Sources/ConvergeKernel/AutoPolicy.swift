@@ -36,7 +36,7 @@ public struct AutoPolicy: Sendable, Equatable {
     /// ``costProbeInterval`` decisions, then at doubling intervals up to ``costProbeMaxInterval``
     /// (a full probe only while full could be competitive: predicted dirty ≥ ¼ of full); the
     /// interval resets when the preferred mode changes. The cold-start converge is not measured. Converges are timed on
-    /// every full run and every 4th auto transaction otherwise. It catches what Logix's fixed
+    /// every 8th auto transaction, on dirty sets of 32 roots or more and on the probes. It catches what Logix's fixed
     /// root-ratio thresholds miss on a given kernel (the pure-Swift planner costs more per root
     /// than the native one). ``logix`` turns it off.
     public var costModel = true
@@ -273,13 +273,22 @@ final class AutoDecider {
     }
 
     /// Whether the next auto transaction is timed from the start of its decision: the cold start,
-    /// every 8th decision, cost-model probes, and dirty sets of 32 roots or more (whose planning
-    /// the decision budget watches anyway).
+    /// every 8th decision, dirty sets of 32 roots or more (whose planning the decision budget
+    /// watches anyway), and the decisions that will be cost-model probes — predicted as
+    /// ``decide(roots:count:key:dirtyAll:scopeSteps:reasons:)`` takes them: the mode not preferred,
+    /// once its interval has passed, full only while it could be competitive (a steady dirty
+    /// workload whose full run can never win is not timed on every transaction). The C core's
+    /// `ck_auto_times_next` is the same rule.
     func timesNext(roots: Int) -> Bool {
         let d = st.pointee.decisions
-        return d == 0 || d & 7 == 0 || roots >= 32
-            || (policy.costModel && (st.pointee.sinceDirty + 1 >= st.pointee.probeInterval
-                                     || st.pointee.sinceFull + 1 >= st.pointee.probeInterval))
+        if d == 0 || d & 7 == 0 || roots >= 32 { return true }
+        guard policy.costModel else { return false }
+        let s = st.pointee
+        let measured = s.costFullSamples > 0 && s.costDirtySamples > 0
+        let prefer = measured && Double(roots) * s.costDirtyNsPerRoot >= s.costFullNs
+        let interval = prefer != s.preferFull ? policy.costProbeInterval : s.probeInterval
+        if prefer { return s.sinceDirty + 1 >= interval }
+        return s.sinceFull + 1 >= interval && (s.costFullSamples == 0 || Double(roots) * s.costDirtyNsPerRoot * 4 >= s.costFullNs)
     }
 
     /// Whether to record this (timed) auto transaction's converge for the cost model.
