@@ -101,8 +101,14 @@ public final class WasmKitTxnCore {
     let store: Store
     let memory: Memory
     var stack: ExecutionStack
-    let commitFn: Function, flushFn: Function, abortFn: Function, bumpFn: Function
+    let commitFn: Function, flushFn: Function, abortFn: Function, bumpFn: Function, traceFn: Function
     let loadCodeFn: Function, allocFn: Function, freeFn: Function, destroyFn: Function
+    /// The trace level of the transactions to come (`CK_TRACE_*`: 0 off, 1 step records, 2 and
+    /// patch records; ``openTrace(level:steps:patches:)``).
+    public private(set) var traceLevel: UInt32 = 0
+    /// The last commit's trace records (L2/L3 with a trace).
+    public private(set) var lastStepRecords: [StepRecord] = []
+    public private(set) var lastPatches: [PatchRecord] = []
     let layoutAddr: UInt32
     let txnRecAddr: UInt
     let logAddr: UInt
@@ -232,8 +238,9 @@ public final class WasmKitTxnCore {
                   let createError = e[function: "ckw_create_error"], let loadCode = e[function: "ckw_load_code"],
                   let open = e[function: "ckw_txn_open"], let commit = e[function: "ckw_txn_commit"],
                   let flush = e[function: "ckw_txn_flush"], let abort = e[function: "ckw_txn_abort"],
-                  let bump = e[function: "ckw_txn_bump_generation"], let destroy = e[function: "ckw_destroy"] else {
-                throw ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks an export of the transaction-core ABI (memory, ckw_alloc, ckw_free, ckw_create/ckw_open_artifact, ckw_create_error, ckw_load_code, ckw_txn_open, ckw_txn_commit, ckw_txn_flush, ckw_txn_abort, ckw_txn_bump_generation, ckw_destroy)")
+                  let bump = e[function: "ckw_txn_bump_generation"], let destroy = e[function: "ckw_destroy"],
+                  let trace = e[function: "ckw_txn_trace"] else {
+                throw ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks an export of the transaction-core ABI (memory, ckw_alloc, ckw_free, ckw_create/ckw_open_artifact, ckw_create_error, ckw_load_code, ckw_txn_open, ckw_txn_commit, ckw_txn_flush, ckw_txn_abort, ckw_txn_bump_generation, ckw_txn_trace, ckw_destroy)")
             }
             self.memory = memory
             allocFn = alloc
@@ -243,6 +250,7 @@ public final class WasmKitTxnCore {
             flushFn = flush
             abortFn = abort
             bumpFn = bump
+            traceFn = trace
             destroyFn = destroy
             stack = ExecutionStack(engine: engine)
 
@@ -448,7 +456,7 @@ public final class WasmKitTxnCore {
     public func flush() throws(ConvergeError) {
         let n = logCount
         logCount = 0
-        let status = try call(flushFn, [.i32(layoutAddr), .i32(UInt32(n)), .i32(0)], "ckw_txn_flush")   // trace level 0: no records here
+        let status = try call(flushFn, [.i32(layoutAddr), .i32(UInt32(n)), .i32(traceLevel)], "ckw_txn_flush")
         if status != 0 {
             clearTracking()
             throw Self.error(status, try Self.words(memory, txnRecAddr, 32), what: "ckw_txn_flush")
@@ -501,6 +509,7 @@ public final class WasmKitTxnCore {
         if mode != nil && options.mode == .auto && mode != .auto { flags |= UInt32(CK_TXN_OVERRIDE) }
         let planOnly = options.level == .l1
         if planOnly { flags |= UInt32(CK_TXN_PLAN_ONLY) }
+        flags |= traceLevel << 8   // the transaction's trace level (ckw_txn_commit's flags, bits 8-15)
         let n = logCount
         logCount = 0
         configError = nil
@@ -526,6 +535,7 @@ public final class WasmKitTxnCore {
             return c
         }
         counters.bytesOut += Self.recordBytes
+        if traceLevel != 0 { try readTrace() }
         counters.hostCallbacks += c.hostCallbacks
         counters.vmSteps += c.vmSteps
         if planOnly && c.executedMode != nil {
@@ -558,6 +568,56 @@ public final class WasmKitTxnCore {
         if c.executedMode == .full { counters.executedFull += 1 } else if c.executedMode == .dirty { counters.executedDirty += 1 }
         lastCommit = c
         return c
+    }
+
+    /// Record buffers for the dynamic trace (`ckw_txn_trace`, docs/kernel-abi.md): from now on every
+    /// transaction records up to `steps` step records and, at `level` 2, `patches` patch records
+    /// (``lastStepRecords``, ``lastPatches``), as the native runtime does under diagnostics full.
+    /// L2 and L3 only: at L1 the Swift executor here runs the plan and keeps no records.
+    /// - Throws: `invalidArgument` (L1, a level other than 1 or 2, negative capacities),
+    ///   `kernelFailure` (the module's status).
+    public func openTrace(level: Int = 2, steps: Int = 4096, patches: Int = 256) throws(ConvergeError) {
+        guard options.level != .l1 else {
+            throw ConvergeError(.invalidArgument, "a WasmKit L1 host runs the plan in Swift: no kernel trace at L1")
+        }
+        guard level == 1 || level == 2, steps >= 0, patches >= 0, steps <= Int(UInt32.max), patches <= Int(UInt32.max) else {
+            throw ConvergeError(.invalidArgument, "trace level \(level) (1 or 2), capacities \(steps), \(patches) (>= 0)")
+        }
+        let status = try call(traceFn, [.i32(layoutAddr), .i32(UInt32(steps)), .i32(UInt32(patches))], "ckw_txn_trace")
+        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, 32), what: "ckw_txn_trace") }
+        traceLevel = UInt32(level)
+    }
+
+    /// Reads the last commit's records (transaction-record words 32-37) out of linear memory.
+    private func readTrace() throws(ConvergeError) {
+        let w = try Self.words(memory, txnRecAddr + 128, 4)
+        let (stepsAddr, stepCount, patchesAddr, patchCount) = (UInt(w[0]), Int(w[1]), UInt(w[2]), Int(w[3]))
+        guard Int(stepsAddr) + 16 * stepCount <= memory.byteCount, Int(patchesAddr) + 40 * patchCount <= memory.byteCount else {
+            throw ConvergeError(.backendFailure, "the module's trace records point past linear memory")
+        }
+        lastStepRecords = stepCount == 0 ? [] : memory.withUnsafeBufferPointer(offset: stepsAddr, count: 16 * stepCount) { raw in
+            (0..<stepCount).map { i in
+                StepRecord(stepId: Int(raw.loadUnaligned(fromByteOffset: 16 * i, as: UInt32.self).littleEndian),
+                           isLink: raw[16 * i + 4] == 1, changed: raw[16 * i + 5] != 0,
+                           durationNs: raw.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self).littleEndian)
+            }
+        }
+        lastPatches = patchCount == 0 ? [] : memory.withUnsafeBufferPointer(offset: patchesAddr, count: 40 * patchCount) { raw in
+            (0..<patchCount).map { i in
+                let at = 40 * i
+                let step = raw.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
+                let reason: PatchReason = switch raw[at + 16] {   // CK_PATCH_*
+                case 1: .traitComputed
+                case 2: .traitLink
+                default: .reducer
+                }
+                return PatchRecord(opSeq: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian,
+                                   pathId: Int(raw.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self).littleEndian),
+                                   reason: reason, stepId: step == .max ? nil : Int(step),
+                                   from: ConvergeValue(tag: raw[at + 17], payload: Double(bitPattern: raw.loadUnaligned(fromByteOffset: at + 24, as: UInt64.self).littleEndian)),
+                                   to: ConvergeValue(tag: raw[at + 18], payload: Double(bitPattern: raw.loadUnaligned(fromByteOffset: at + 32, as: UInt64.self).littleEndian)))
+            }
+        }
     }
 
     /// ``commitStatus(mode:)``, throwing a failed call's status as `kernelFailure` (a bad write

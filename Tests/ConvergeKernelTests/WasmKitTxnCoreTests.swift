@@ -42,6 +42,42 @@ import Testing
         return out
     }
 
+    /// The dynamic trace (L2, L3 under a trace) is the native runtime's under diagnostics full:
+    /// the same step records (step, link or computed, changed) and patch records (op_seq, path,
+    /// step, reason, from, to) per transaction; durations aside. L1 refuses a trace here.
+    @Test func traceRecordsEqualNative() throws {
+        var steps = 0, patches = 0
+        for (name, graph, pool) in try Self.graphs() {
+            let txns = V8TxnCoreTests.transactions(pathCount: graph.pathCount, pool: pool, seed: 29, count: 30)
+            for level in [ExecutionLevel.l2, .l3] {
+                var o = Self.options(level, .auto)
+                o.diagnostics = .full
+                o.instrumentation = .full
+                let rt = try ConvergeRuntime(graph, options: o)
+                try Workload.registerConvergeFunctions(rt)
+                let wk = try WasmKitTxnCore(graph, options: Self.options(level, .auto))
+                try wk.registerConvergeFunctions()
+                try wk.openTrace()
+                var differing: [String] = []
+                for (i, t) in txns.enumerated() {
+                    _ = try rt.transaction { txn in for w in t { try txn.set(w.id, number: w.value) } }
+                    for w in t { try wk.set(w.id, number: w.value) }
+                    try wk.commit()
+                    let want = rt.lastStepRecords().map { StepRecord(stepId: $0.stepId, isLink: $0.isLink, changed: $0.changed, durationNs: 0) }
+                    let got = wk.lastStepRecords.map { StepRecord(stepId: $0.stepId, isLink: $0.isLink, changed: $0.changed, durationNs: 0) }
+                    if got != want { differing.append("txn \(i): \(got.count) step records vs \(want.count) native") }
+                    if wk.lastPatches != rt.lastPatches() { differing.append("txn \(i): \(wk.lastPatches.count) patches vs \(rt.lastPatches().count) native; first \(wk.lastPatches.prefix(2)) vs \(rt.lastPatches().prefix(2))") }
+                    steps += got.count
+                    patches += wk.lastPatches.count
+                }
+                #expect(differing.isEmpty, "\(name) \(level): \(differing.prefix(3))")
+            }
+        }
+        #expect(steps > 50 && patches > 50, "\(steps) step records, \(patches) patches")
+        let l1 = try WasmKitTxnCore(try StaticIR(Workload.converge(steps: 5)), options: Self.options(.l1, .auto))
+        #expect(throws: ConvergeError.self) { try l1.openTrace() }
+    }
+
     @Test(arguments: [ConvergeMode.auto, .dirty, .full])
     func txnCoreEqualsNativeRuntime(_ mode: ConvergeMode) throws {
         var autoReasonsSeen: DecisionReasons = []
