@@ -445,27 +445,7 @@ public final class ConvergeRuntime {
         inTransaction = true
         defer { inTransaction = false }
         if let core { return try coreTransaction(core, mode: mode, body) }
-        hot.pointee.txnSeq += 1
-        let txnSeq = hot.pointee.txnSeq
-        writeSeq = txnSeq
-        #if CONVERGE_NO_INSTRUMENTATION
-        let light = false
-        let traceLevel = UInt32(CK_TRACE_OFF)
-        #else
-        let light = options.diagnostics != .off
-        let traceLevel: UInt32 = switch options.diagnostics {
-        case .off, .light: UInt32(CK_TRACE_OFF)
-        case .sampled: txnSeq % 32 == 0 ? UInt32(CK_TRACE_TIMING) : UInt32(CK_TRACE_OFF)
-        case .full: options.instrumentation == .full ? UInt32(CK_TRACE_PATCHES) : UInt32(CK_TRACE_TIMING)
-        }
-        #endif
-        trace.level = traceLevel
-        if light && (options.diagnostics == .sampled || options.diagnostics == .full) {   // records are per transaction
-            trace.step_count = 0
-            trace.patch_count = 0
-            trace.steps_dropped = 0
-            trace.patches_dropped = 0
-        }
+        let (txnSeq, light, traceLevel) = beginTransaction()
         trace.op_seq = hot.pointee.opSeq
         do {
             try body(Transaction(runtime: self, seq: txnSeq))
@@ -689,13 +669,46 @@ public final class ConvergeRuntime {
 
     /// True when some reducer-written slot differs (Object.is) from its base value.
     func reducerChanged() -> Bool {
+        slotsDiffer(from: undoIds, undoTags, undoValues, count: undoCount)
+    }
+
+    /// True when some slot of `ids[0..<count]` differs (Object.is) from its base value there.
+    func slotsDiffer(from ids: UnsafePointer<UInt32>, _ tags: UnsafePointer<UInt8>, _ values: UnsafePointer<Double>,
+                     count: Int) -> Bool {
         var k = 0
-        while k < undoCount {
-            let i = Int(undoIds[k])
-            if !ConvergeValue.same(state.tags[i], state.values[i], undoTags[k], undoValues[k]) { return true }
+        while k < count {
+            let i = Int(ids[k])
+            if !ConvergeValue.same(state.tags[i], state.values[i], tags[k], values[k]) { return true }
             k += 1
         }
         return false
+    }
+
+    /// Starts a transaction: its sequence number, whether it keeps a summary (light and above),
+    /// and its trace level (sampled: every 32nd); the record buffers start empty per transaction.
+    func beginTransaction() -> (txnSeq: UInt64, light: Bool, traceLevel: UInt32) {
+        hot.pointee.txnSeq += 1
+        let txnSeq = hot.pointee.txnSeq
+        writeSeq = txnSeq
+        #if CONVERGE_NO_INSTRUMENTATION
+        let light = false
+        let traceLevel = UInt32(CK_TRACE_OFF)
+        #else
+        let light = options.diagnostics != .off
+        let traceLevel: UInt32 = switch options.diagnostics {
+        case .off, .light: UInt32(CK_TRACE_OFF)
+        case .sampled: txnSeq % 32 == 0 ? UInt32(CK_TRACE_TIMING) : UInt32(CK_TRACE_OFF)
+        case .full: options.instrumentation == .full ? UInt32(CK_TRACE_PATCHES) : UInt32(CK_TRACE_TIMING)
+        }
+        #endif
+        trace.level = traceLevel
+        if light && (options.diagnostics == .sampled || options.diagnostics == .full) {   // records are per transaction
+            trace.step_count = 0
+            trace.patch_count = 0
+            trace.steps_dropped = 0
+            trace.patches_dropped = 0
+        }
+        return (txnSeq, light, traceLevel)
     }
 
     /// Restores every reducer-written slot (in reverse) and clears the tracking.

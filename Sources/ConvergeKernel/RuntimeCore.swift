@@ -5,28 +5,8 @@ import CKernel
 /// At L1 the core returns the plan and the Swift executor runs it over the kernel's slots.
 extension ConvergeRuntime {
     func coreTransaction(_ core: TransactionCore, mode: ConvergeMode?, _ body: (Transaction) throws -> Void) throws -> TransactionResult {
-        hot.pointee.txnSeq += 1
-        let txnSeq = hot.pointee.txnSeq
-        writeSeq = txnSeq
-        #if CONVERGE_NO_INSTRUMENTATION
-        let light = false
-        let traceLevel = UInt32(CK_TRACE_OFF)
-        #else
-        let light = options.diagnostics != .off
-        let traceLevel: UInt32 = switch options.diagnostics {
-        case .off, .light: UInt32(CK_TRACE_OFF)
-        case .sampled: txnSeq % 32 == 0 ? UInt32(CK_TRACE_TIMING) : UInt32(CK_TRACE_OFF)
-        case .full: options.instrumentation == .full ? UInt32(CK_TRACE_PATCHES) : UInt32(CK_TRACE_TIMING)
-        }
-        #endif
-        trace.level = traceLevel
+        let (txnSeq, light, traceLevel) = beginTransaction()
         let opBase = core.log.pointee.op_seq
-        if light && (options.diagnostics == .sampled || options.diagnostics == .full) {   // records are per transaction
-            trace.step_count = 0
-            trace.patch_count = 0
-            trace.steps_dropped = 0
-            trace.patches_dropped = 0
-        }
         do {
             try body(Transaction(runtime: self, seq: txnSeq))
         } catch {
@@ -161,13 +141,7 @@ extension ConvergeRuntime {
     /// the Swift executor ran the core's plan).
     func coreReducerChanged(_ core: TransactionCore) -> Bool {
         let log = core.log.pointee
-        var k = 0
-        while k < Int(log.undo_count) {
-            let i = Int(log.undo_ids[k])
-            if !ConvergeValue.same(state.tags[i], state.values[i], log.undo_tags[k], log.undo_values[k]) { return true }
-            k += 1
-        }
-        return false
+        return slotsDiffer(from: log.undo_ids, log.undo_tags, log.undo_values, count: Int(log.undo_count))
     }
 
     /// L1: restores the reducer's writes of a transaction the core committed (its plan then
