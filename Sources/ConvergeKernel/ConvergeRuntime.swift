@@ -214,8 +214,6 @@ public final class ConvergeRuntime {
         instanceId = Self.instances.add(1, ordering: .relaxed).newValue
         stepCount = graph.stepCount
         pathCount = graph.pathCount
-        tracePtr = .allocate(capacity: 1)
-        tracePtr.initialize(to: ck_trace_t())
         if let factory = options.planner {
             guard options.level == .l1 else {
                 throw ConvergeError(.invalidArgument, "RuntimeOptions.planner plugs a planner into level l1; level \(options.level.rawValue) has its own")
@@ -253,12 +251,15 @@ public final class ConvergeRuntime {
             native = n
             let budget = options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0
             core = try TransactionCore(planner: n, scope: options.scope, policy: options.auto, budgetNs: budget,
-                                       vmFlags: options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE), trace: tracePtr)
+                                       vmFlags: options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE))
             coreLog = core?.log
             portable = nil
             let view = n.stateView()
             state = StateStore(graph: graph, tags: view.tags, values: view.values, owner: n)
         }
+        // nothing below throws: a refused runtime leaks none of the buffers (deinit does not run)
+        tracePtr = .allocate(capacity: 1)
+        tracePtr.initialize(to: ck_trace_t())
         decider = AutoDecider(policy: options.auto, stepCount: graph.stepCount)
         planBuffer = PlanBuffer(for: graph)
         derives = .allocate(capacity: max(graph.stepCount, 1))

@@ -11,8 +11,9 @@ final class TransactionCore {
     /// Keeps the kernel alive as long as the core.
     let planner: NativePlanner
 
-    init(planner: NativePlanner, scope: PlanScope, policy: AutoPolicy, budgetNs: UInt64, vmFlags: UInt32,
-         trace: UnsafeMutablePointer<ck_trace_t>) throws(ConvergeError) {
+    /// The host callback and the trace buffers come later, from ``setHost(_:context:trace:)``.
+    init(planner: NativePlanner, scope: PlanScope, policy: AutoPolicy, budgetNs: UInt64,
+         vmFlags: UInt32) throws(ConvergeError) {
         if policy.nearFullRootRatios.count > Int(CK_AUTO_MAX_RATIO_RULES) {
             throw ConvergeError(.invalidArgument, "AutoPolicy.nearFullRootRatios has \(policy.nearFullRootRatios.count) rules; the kernel takes at most \(CK_AUTO_MAX_RATIO_RULES)")
         }
@@ -22,7 +23,6 @@ final class TransactionCore {
         o.auto_policy = Self.cPolicy(policy)
         o.budget_ns = budgetNs
         o.vm_flags = vmFlags
-        o.trace = trace
         var handle: OpaquePointer?
         var err = ck_error_t()
         let status = ck_txn_create(planner.kernel, &o, &handle, &err)
@@ -35,7 +35,7 @@ final class TransactionCore {
     deinit { ck_txn_free(txn) }
 
     /// ``AutoPolicy`` in the C core's terms (times in ns). At most 8 near-full ratio rules
-    /// (``init(planner:scope:policy:budgetNs:vmFlags:trace:)`` refuses more).
+    /// (``init(planner:scope:policy:budgetNs:vmFlags:)`` refuses more).
     static func cPolicy(_ p: AutoPolicy) -> ck_auto_policy_t {
         var c = ck_auto_policy_t()
         ck_auto_policy_init(&c, 0)
