@@ -40,14 +40,18 @@ export function txnPolicy(p = {}) {
  *   slots and reports its execution time with the next commit when the core asked for it.
  * - l2-*: the transaction core applies, decides, plans and executes in one ckw_txn_commit call
  *   (computed steps through the ckw_host_steps import); l3-*: the same with the graph's bytecode.
+ * - l4-*: as l3, the kernel made from the graph's AOT artifact (ckw_open_artifact: tables,
+ *   bytecode and initial state from one file; blob = the artifact's bytes, tables =
+ *   readArtifactTables of them — levelSource picks them).
  * In the txn-core levels write() appends 16-byte log entries (no call; a full log costs one
  * ckw_txn_flush) and commit ignores its arguments: the log is the transaction.
  */
 export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null, policy = {}, now = defaultNow) {
   const S = tables.stepCount, P = tables.pathCount;
   const scope = 2;
+  const l4 = level.startsWith('l4-'); // the kernel, its bytecode and initial state from the artifact
   const l3 = level.startsWith('l3-'); // L2 plus the graph's bytecode (CKB1) loaded into the kernel
-  const l2 = level.startsWith('l2-') || l3; // the core executes
+  const l2 = level.startsWith('l2-') || l3 || l4; // the core executes
   const l1 = level.startsWith('l1-');
   if (mode !== 'full' && mode !== 'dirty' && mode !== 'auto') throw new JobError(`unknown mode ${mode} (auto, full, dirty)`);
   let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
@@ -70,9 +74,9 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
   } else {
     const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
     if (!l1 && !l2) {
-      throw new JobError(`unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar, l3-wasm-simd, l3-wasm-scalar)`);
+      throw new JobError(`unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar, l3-wasm-simd, l3-wasm-scalar, l4-wasm-simd, l4-wasm-scalar)`);
     }
-    kernel = new WasmKernel(wasmModule(flavor), blob, tables, {});
+    kernel = new WasmKernel(wasmModule(flavor), blob, tables, { artifact: l4 });
     if (l3) {
       if (!code) throw new JobError(`level ${level} needs the graph's bytecode ("code": a CKB1 file)`);
       kernel.loadCode(code);
@@ -196,14 +200,23 @@ function batchSize(txn, now, { calibration, targetNs, maxBatch }) {
  * @param batching BATCHING.node or BATCHING.browser
  * Yields one result per point, in order (after a warm-up per level of `job.warmupMs`).
  */
+/** What makeTxnLevel takes for a level from a loaded graph ({ blob, tables, code, artifact,
+    artifactTables }): the artifact and its tables for the l4 levels, else the CKT1 tables and
+    the bytecode. */
+export function levelSource(level, graph) {
+  if (!level.startsWith('l4-')) return { blob: graph.blob, tables: graph.tables, code: graph.code };
+  if (!graph.artifact) throw new JobError(`level ${level} needs the graph's AOT artifact ("artifact": a .ckir file)`);
+  return { blob: graph.artifact, tables: graph.artifactTables, code: null };
+}
+
 export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BATCHING.node }) {
   // warm-up: per level, the point with the most roots runs for warmupMs (the JIT tiers up the
   // JS kernel and the host code once, not during the first points)
   const widest = {};
   for (const p of job.points ?? []) if (!widest[p.level] || p.roots.length > widest[p.level].roots.length) widest[p.level] = p;
   for (const p of Object.values(widest)) {
-    const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code, job.policy, now);
+    const src = levelSource(p.level, graphs[p.graph]);
+    const lv = makeTxnLevel(p.level, src.blob, src.tables, p.mode, wasmModule, src.code, job.policy, now);
     const ids = Uint32Array.from(p.roots), vals = new Float64Array(ids.length);
     for (let t0 = now(), v = 0; now() - t0 < (job.warmupMs ?? 0) * 1e6;) {
       vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
@@ -211,8 +224,8 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
     lv.destroy();
   }
   for (const p of job.points ?? []) {
-    const { blob, tables } = graphs[p.graph];
-    const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code, job.policy, now);
+    const src = levelSource(p.level, graphs[p.graph]);
+    const lv = makeTxnLevel(p.level, src.blob, src.tables, p.mode, wasmModule, src.code, job.policy, now);
     const ids = Uint32Array.from(p.roots), n = ids.length;
     const vals = new Float64Array(n);
     const samples = [];

@@ -9,16 +9,17 @@
 //   bench-plan plan-only time per backend (rounds of repeated requests; median and min ns/plan)
 //   txn        transactions of the converge workload at L0 (js-v8), L1 (the wasm transaction core
 //              decides and plans, JS runs the steps), L2/L3 (the core decides, plans and executes,
-//              JS steps through the import): final states, boundary counters, (perTransaction)
+//              JS steps through the import), L4 (L3 with the kernel from the graph's AOT artifact):
+//              final states, boundary counters, (perTransaction)
 //              every commit's result, and (bench-txn) ns per transaction
 //   bench-matrix  `converge bench`: per point, samples of batched transactions (mean ns), counters
 // Errors go to stderr with exit status 2 (bad job) or 1 (a failure while running).
 
 import { readFileSync } from 'node:fs';
-import { readTables } from './tables.mjs';
+import { readTables, readArtifactTables } from './tables.mjs';
 import { JsKernel } from './js-kernel.mjs';
 import { WasmKernel, compileModule, PLAN_RECORD_BYTES, KernelError } from './host.mjs';
-import { makeTxnLevel, benchMatrixPoints, BATCHING, JobError } from './bench-matrix.mjs';
+import { makeTxnLevel, levelSource, benchMatrixPoints, BATCHING, JobError } from './bench-matrix.mjs';
 
 function fail(status, message) {
   process.stderr.write(`converge wasm-host: ${message}\n`);
@@ -82,7 +83,9 @@ function loadGraph(g) {
   const blob = new Uint8Array(readFileSync(g.tables));
   // the graph's bytecode (CKB1), present when the job has an l3 level
   const code = g.code ? new Uint8Array(readFileSync(g.code)) : null;
-  return { blob, tables: readTables(blob), code };
+  // the graph's AOT artifact (CKIR), present when the job has an l4 level
+  const artifact = g.artifact ? new Uint8Array(readFileSync(g.artifact)) : null;
+  return { blob, tables: readTables(blob), code, artifact, artifactTables: artifact ? readArtifactTables(artifact) : null };
 }
 
 function requestsOf(g) {
@@ -262,9 +265,10 @@ function runBenchMatrix() {
 function runTxn(timing) {
   const graphs = [];
   for (const g of job.graphs ?? []) {
-    const { blob, tables, code } = loadGraph(g);
+    const graph = loadGraph(g);
     const levels = {};
     for (const level of job.levels) {
+      const { blob, tables, code } = levelSource(level, graph);
       levels[level] = runTxnBackend(level, blob, tables, g.transactions ?? [], g.mode ?? 'dirty', timing, code,
                                     g.policy ?? job.policy, job.perTransaction === true, job.trace ?? null);
     }

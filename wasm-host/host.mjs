@@ -128,9 +128,12 @@ export class WasmKernel {
    * @param module a WebAssembly.Module of converge.wasm / converge-scalar.wasm
    * @param blob the CKT1 tables (Uint8Array)
    * @param tables the same tables read (tables.mjs), for the step functions
-   * @param options { strategy: 'auto'|'rows'|'lists'|'frontier', closureBudgetBytes, step }
+   * @param options { strategy: 'auto'|'rows'|'lists'|'frontier', closureBudgetBytes, step, artifact }
+   *   artifact: true when blob is an AOT artifact (docs/artifact.md; tables from
+   *   readArtifactTables): the kernel comes from the file (ckw_open_artifact: tables, bytecode,
+   *   initial state), as the native kernel's does
    */
-  constructor(module, blob, tables, { strategy = 'auto', closureBudgetBytes = 0, step = convergeStep } = {}) {
+  constructor(module, blob, tables, { strategy = 'auto', closureBudgetBytes = 0, step = convergeStep, artifact = false } = {}) {
     this.tables = tables;
     this.step = step;
     this.calls = 0;
@@ -150,11 +153,15 @@ export class WasmKernel {
     const blobPtr = e.ckw_alloc(blob.length);
     if (blobPtr === 0) throw new Error(`ckw_alloc(${blob.length}): out of linear memory`);
     new Uint8Array(e.memory.buffer, blobPtr, blob.length).set(blob);
-    const layout = e.ckw_create(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes);
+    const create = artifact ? e.ckw_open_artifact : e.ckw_create;
+    const what = artifact ? 'ckw_open_artifact' : 'ckw_create';
+    const layout = create(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes);
     e.ckw_free(blobPtr);
     if (layout === 0) {
-      const err = new Uint32Array(e.memory.buffer, e.ckw_create_error(), 4);
-      throw new Error(`ckw_create: ${STATUS_NAMES[err[0]] ?? err[0]} (table ${err[1]}, index ${err[2]}, value ${err[3]})`);
+      const err = new Uint32Array(e.memory.buffer, e.ckw_create_error(), 6);
+      // an artifact's error: table CK_TABLE_ARTIFACT + section, index = byte offset, a 64-bit value
+      const value = artifact ? err[5] * 4294967296 + err[3] : err[3];
+      throw new Error(`${what}: ${STATUS_NAMES[err[0]] ?? err[0]} (table ${err[1]}, index ${err[2]}, value ${value}${artifact ? `, fault ${err[4]}` : ''})`);
     }
     this.layoutPtr = layout;
     this.views();

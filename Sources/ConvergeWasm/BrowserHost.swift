@@ -84,7 +84,8 @@ public enum BrowserHost {
         job["jsFlags"] = "--no-liftoff"
         // the runner stops Chromium at its own limit and still replies; this one is the backstop
         let reply = try NodeHost.run(job, graphs: graphs, timeoutSeconds: timeLimitSeconds + 30,
-                                     code: points.contains { $0.level.loadsCode }, script: try script())
+                                     code: points.contains { $0.level.loadsCode },
+                                     artifact: points.contains { $0.level.loadsArtifact }, script: try script())
         guard let rs = reply["points"] as? [Any], rs.count <= points.count, let b = reply["browser"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "the browser host replied without the matrix points")
         }

@@ -144,10 +144,13 @@ public enum NodeHost {
     ///   `backendFailure` saying so.
     /// - Parameter code: also write each graph's bytecode (CKB1, `ExprCompiler` with policy `try`)
     ///   as its `code` file, for the l3 levels.
+    /// - Parameter artifact: also write each graph's AOT artifact (`Artifact.encode`, policy
+    ///   `try`) as its `artifact` file, for the l4 levels.
     /// - Parameter script: the host script (default `wasm-host/cli.mjs`; the browser host passes
     ///   `wasm-host/browser/run.mjs`, which takes the same jobs).
     static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default,
-                    timeoutSeconds: Double? = nil, code: Bool = false, script: URL? = nil) throws(ConvergeError) -> [String: Any] {
+                    timeoutSeconds: Double? = nil, code: Bool = false, artifact: Bool = false,
+                    script: URL? = nil) throws(ConvergeError) -> [String: Any] {
         let node = try node()
         let script: URL = if let script { script } else { try self.script() }
         let artifacts = try WasmBuild.artifacts()
@@ -183,6 +186,13 @@ public enum NodeHost {
                     throw ConvergeError(.io, "cannot write \(codeFile.path)")
                 }
                 entries[i]["code"] = codeFile.path
+            }
+            if artifact {
+                let artifactFile = dir.appendingPathComponent("g\(i).ckir")
+                guard fm.createFile(atPath: artifactFile.path, contents: Data(try Artifact.encode(g, policy: .try))) else {
+                    throw ConvergeError(.io, "cannot write \(artifactFile.path)")
+                }
+                entries[i]["artifact"] = artifactFile.path
             }
         }
         job["graphs"] = entries
@@ -327,9 +337,16 @@ public enum NodeHost {
         /// converge.wasm, only the others call the JS import.
         case l3simd = "l3-wasm-simd"
         case l3scalar = "l3-wasm-scalar"
+        /// As L3, with the kernel made from the graph's AOT artifact (`ckw_open_artifact`: the
+        /// tables, bytecode and initial state of one `.ckir` file, docs/artifact.md), the file
+        /// the native runtime loads with ``ConvergeRuntime/init(artifact:options:)``.
+        case l4simd = "l4-wasm-simd"
+        case l4scalar = "l4-wasm-scalar"
 
         /// True for the levels that load the graph's bytecode.
         public var loadsCode: Bool { self == .l3simd || self == .l3scalar }
+        /// True for the levels whose kernel comes from the graph's AOT artifact.
+        public var loadsArtifact: Bool { self == .l4simd || self == .l4scalar }
     }
 
     /// The outcome of the converge workload's transactions on one level.
@@ -354,7 +371,8 @@ public enum NodeHost {
             "command": "txn", "levels": levels.map(\.rawValue),
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
-        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode })
+        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
+                          artifact: levels.contains { $0.loadsArtifact })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction results")
         }
@@ -452,8 +470,8 @@ public enum NodeHost {
             }]],
         ]
         if let trace { job["trace"] = ["level": trace.level, "steps": trace.steps, "patches": trace.patches] }
-        if let trace { job["trace"] = ["level": trace.level, "steps": trace.steps, "patches": trace.patches] }
-        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode })
+        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
+                          artifact: levels.contains { $0.loadsArtifact })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction results")
         }
@@ -506,7 +524,8 @@ public enum NodeHost {
             "command": "bench-txn", "levels": levels.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
-        let reply = try run(job, graphs: [graph], tiering: tiering, code: levels.contains { $0.loadsCode })
+        let reply = try run(job, graphs: [graph], tiering: tiering, code: levels.contains { $0.loadsCode },
+                          artifact: levels.contains { $0.loadsArtifact })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction timings")
         }

@@ -105,7 +105,8 @@ extension NodeHost {
                                    timeoutSeconds: Double? = nil, policy: TxnPolicy = TxnPolicy()) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
         let job = matrixJob(graphs: graphs, points: points, warmupMs: warmupMs, policy: policy)
         let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
-                            code: points.contains { $0.level.loadsCode })
+                            code: points.contains { $0.level.loadsCode },
+                            artifact: points.contains { $0.level.loadsArtifact })
         guard let rs = reply["points"] as? [[String: Any]], rs.count == points.count else {
             throw ConvergeError(.backendFailure, "node replied without the matrix points")
         }

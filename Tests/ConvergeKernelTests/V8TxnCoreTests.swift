@@ -2,6 +2,7 @@ import ConvergeKernelTestSupport
 import ConvergeWasm
 import Foundation
 import Testing
+import CKernel
 @testable import ConvergeKernel
 
 /// The V8 hosts on the transaction core (`ckw_txn_*`, docs/kernel-abi.md): a sequence of
@@ -169,6 +170,102 @@ struct V8TxnCoreTests {
         }
         // the records were there to compare: steps, reducer and derived patches, links among them
         #expect(stepsSeen > 100 && patchesSeen > 100 && linkPatches > 0, "\(stepsSeen) step records, \(patchesSeen) patches, \(linkPatches) link patches")
+    }
+
+    /// L4 on V8: the kernel made from the graph's AOT artifact (`ckw_open_artifact`: tables,
+    /// bytecode and initial state of the `.ckir` file, tables for the JS steps read from the same
+    /// file) ends in the same slots, with the same decisions and the same trace records, as the
+    /// native runtime built from the same file (`ConvergeRuntime(artifact:)`, L3), on the SIMD
+    /// and the scalar module.
+    @Test(arguments: [ConvergeMode.auto, .dirty])
+    func l4FromTheArtifactEqualsNativeFromTheArtifact(_ mode: ConvergeMode) throws {
+        var compared = 0
+        for (name, graph, pool) in try Self.graphs() {
+            let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 31, count: 60)
+            var o = Self.options(.l3, mode)
+            o.diagnostics = .full
+            o.instrumentation = .full
+            let rt = try ConvergeRuntime(artifact: try Artifact(bytes: try Artifact.encode(graph)), options: o)
+            try Workload.registerConvergeFunctions(rt)
+            var want: [(ExecutedMode?, DecisionReasons, [StepRecord], [PatchRecord])] = []
+            for t in txns {
+                _ = try rt.transaction { txn in for w in t { try txn.set(w.id, number: w.value) } }
+                want.append((rt.lastSummary.executedMode, rt.lastSummary.reasons,
+                             rt.lastStepRecords().map { StepRecord(stepId: $0.stepId, isLink: $0.isLink, changed: $0.changed, durationNs: 0) },
+                             rt.lastPatches()))
+            }
+            let state = rt.state.snapshot()
+            let levels: [NodeHost.TxnLevel] = [.l4simd, .l4scalar]
+            let got = try NodeHost.txnCore(graph, txns, levels: levels, mode: mode, policy: NodeHost.TxnPolicy(o),
+                                           trace: NodeHost.TxnTrace())
+            for l in levels {
+                let r = try #require(got[l])
+                let slots = (0..<graph.pathCount).filter {
+                    r.tags[$0] != state[$0].tag || r.values[$0].bitPattern != state[$0].payload.bitPattern
+                }
+                #expect(slots.isEmpty, "\(name) \(mode) \(l.rawValue): \(slots.count) slots differ, first \(slots.prefix(3).map { graph.fieldPaths[$0] })")
+                var differing: [String] = []
+                for (i, c) in r.commits.enumerated() {
+                    let (m, reasons, steps, patches) = want[i]
+                    if c.status != 0 || c.executedMode != m || c.reasons != reasons {
+                        differing.append("txn \(i): status \(c.status) \(c.executedMode?.rawValue ?? "none") [\(c.reasons)] vs native \(m?.rawValue ?? "none") [\(reasons)]")
+                    }
+                    if c.traceSteps != steps || c.tracePatches != patches {
+                        differing.append("txn \(i): \(c.traceSteps.count) step / \(c.tracePatches.count) patch records vs \(steps.count) / \(patches.count) native")
+                    }
+                    compared += c.traceSteps.count
+                }
+                #expect(differing.isEmpty, "\(name) \(mode) \(l.rawValue): \(differing.count) differences; \(differing.prefix(3))")
+                #expect(r.calls == txns.count, "\(name) \(l.rawValue): \(r.calls) exported calls for \(txns.count) transactions")
+                // the file's bytecode runs: compiled steps never call the host
+                if name.hasPrefix("converge") { #expect(r.vmSteps > 0 && r.hostCalls == 0, "\(l.rawValue): vmSteps \(r.vmSteps), hostCalls \(r.hostCalls)") }
+            }
+        }
+        #expect(compared > 100, "only \(compared) step records compared")
+    }
+
+    /// The JS host refuses a damaged artifact with the kernel's typed error: status
+    /// `bad artifact`, the table (CK_TABLE_ARTIFACT + section) and the byte offset, as
+    /// `Artifact(bytes:)` reports natively, and readArtifactTables refuses a foreign file.
+    @Test func aDamagedArtifactIsTheKernelsTypedError() throws {
+        let graph = try StaticIR(Workload.converge(steps: 20))
+        var bytes = try Artifact.encode(graph)
+        let section3 = 64 + 2 * 40   // the step_out_path entry of the section table
+        let offset = Int(bytes[section3 + 8]) | Int(bytes[section3 + 9]) << 8   // its section's offset
+        bytes[offset] ^= 0x40   // a bit of step_out_path: the section's checksum no longer holds
+        var native: ConvergeError?
+        do { _ = try Artifact(bytes: bytes) } catch { native = error }
+        let nativeError = try #require(native, "the native loader accepted the damaged file")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("converge-l4-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.ckir"), foreign = dir.appendingPathComponent("foreign.ckir")
+        try Data(bytes).write(to: file)
+        try Data(graph.tablesBlob()).write(to: foreign)
+        let host = try NodeHost.script().deletingLastPathComponent()
+        let script = """
+        import { readFileSync } from 'node:fs';
+        import { WasmKernel, compileModule } from '\(host.appendingPathComponent("host.mjs").path)';
+        import { readArtifactTables } from '\(host.appendingPathComponent("tables.mjs").path)';
+        const module = compileModule(readFileSync(process.argv[1]));
+        try { new WasmKernel(module, new Uint8Array(readFileSync(process.argv[2])), null, { artifact: true }); console.log('accepted'); }
+        catch (e) { console.log(e.message); }
+        try { readArtifactTables(readFileSync(process.argv[3])); console.log('accepted'); }
+        catch (e) { console.log(e.message); }
+        """
+        let wasm = try WasmBuild.artifacts().simd
+        let r = try ChildProcess.run(try NodeHost.node(), ["--input-type=module", "-e", script, wasm.path, file.path, foreign.path], timeout: 60)
+        let lines = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "node printed \(lines), stderr \(String(decoding: r.stderr, as: UTF8.self))")
+        let js = lines.first ?? ""
+        #expect(js.hasPrefix("ckw_open_artifact: bad artifact (table "), "\(js)")
+        #expect(nativeError.message.contains("step_out_path"), "\(nativeError.message)")
+        // the same table (artifact section 3) and byte offset as the C loader names natively
+        var view = ck_artifact_t(), err = ck_error_t()
+        let status = bytes.withUnsafeBytes { ck_artifact_open($0.baseAddress, $0.count, &view, &err) }
+        #expect(status == CK_ERR_BAD_ARTIFACT && err.table.rawValue == CK_TABLE_ARTIFACT + 3)
+        #expect(js.contains("(table \(err.table.rawValue), index \(err.index),"), "\(js) vs native table \(err.table.rawValue) index \(err.index)")
+        #expect(lines.last?.hasPrefix("readArtifactTables: bad magic at offset 0") == true, "\(lines.last ?? "")")
     }
 
     /// A malformed log — an id ≥ path count, a tag 7 — fails the commit with `bad write` (status

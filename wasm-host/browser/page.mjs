@@ -7,7 +7,7 @@
 //   {"kind": "point", "index": i, "result": {status, samplesNs, batch, executedSteps, …}}   (one per point)
 //   {"kind": "done"}  or  {"kind": "error", "message": "…"}
 
-import { readTables } from '../tables.mjs';
+import { readTables, readArtifactTables } from '../tables.mjs';
 import { benchMatrixPoints, BATCHING, clockResolutionNs } from '../bench-matrix.mjs';
 
 const PREFIX = 'LOGIX_PERF_REPORT:';
@@ -46,7 +46,9 @@ async function main() {
   const graphs = [];
   for (const g of job.graphs ?? []) {
     const blob = await bytes(g.tables);
-    graphs.push({ blob, tables: readTables(blob), code: g.code ? await bytes(g.code) : null });
+    const artifact = g.artifact ? await bytes(g.artifact) : null; // L4: the AOT artifact
+    graphs.push({ blob, tables: readTables(blob), code: g.code ? await bytes(g.code) : null,
+                  artifact, artifactTables: artifact ? readArtifactTables(artifact) : null });
   }
   const now = () => performance.now() * 1e6;
   // let the browser's other processes finish starting up (2 cores here) before anything is timed

@@ -55,6 +55,7 @@ for (const g of job.graphs ?? []) {
   const served = { tables: `/data/${files.length}` };
   files.push(g.tables);
   if (g.code) { served.code = `/data/${files.length}`; files.push(g.code); } // L3: the CKB1 bytecode
+  if (g.artifact) { served.artifact = `/data/${files.length}`; files.push(g.artifact); } // L4: the CKIR file
   pageJob.graphs.push(served);
 }
 const staticFiles = {
