@@ -18,8 +18,9 @@
 import { readFileSync } from 'node:fs';
 import { readTables, readArtifactTables } from './tables.mjs';
 import { JsKernel } from './js-kernel.mjs';
-import { WasmKernel, compileModule, PLAN_RECORD_BYTES, KernelError } from './host.mjs';
-import { makeTxnLevel, levelSource, benchMatrixPoints, BATCHING, JobError } from './bench-matrix.mjs';
+import { WasmKernel, compileModule, PLAN_RECORD_BYTES } from './host.mjs';
+import { levelSource, benchMatrixPoints, BATCHING, JobError } from './bench-matrix.mjs';
+import { runTxnLevel } from './txn-run.mjs';
 
 function fail(status, message) {
   process.stderr.write(`converge wasm-host: ${message}\n`);
@@ -171,85 +172,11 @@ function runBenchPlan() {
   return { node: process.version, points };
 }
 
-/** JSON has no NaN, infinities or -0: the Swift side sends those as strings. */
-function numberOf(v) {
-  if (typeof v === 'number') return v;
-  switch (v) {
-    case 'NaN': return NaN;
-    case '-0': return -0;
-    case 'Infinity': return Infinity;
-    case '-Infinity': return -Infinity;
-  }
-  throw new Error(`not a number: ${JSON.stringify(v)}`);
-}
-
-/** The inverse for results: NaN, infinities and -0 as those strings, other numbers as they are. */
-function numberJSON(x) {
-  if (Number.isNaN(x)) return 'NaN';
-  if (Object.is(x, -0)) return '-0';
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  return x;
-}
-
-/** The converge workload's transactions on one backend-level; returns final state and counters.
-    A write is [id, value] (a number) or [id, value, tag] (any tag byte: a bad one makes the commit
-    fail with "bad write"). With `perTransaction` (txn-core levels) every commit's result is
-    reported, and a failed commit is recorded (status and error words), not thrown. */
+/** The converge workload's transactions on one backend-level (txn-run.mjs); bench-txn times
+    them in rounds (timeRounds), txn reports final state and (perTransaction) every commit. */
 function runTxnBackend(level, blob, tables, txns, mode, timing, code, policy, perTransaction, trace) {
-  const lv = makeTxnLevel(level, blob, tables, mode, wasmModule, code, policy);
-  // trace: {level: 1 (timing) | 2 (patches), steps, patches} — each commit's records are reported
-  if (trace) lv.openTrace(trace.steps ?? 4096, trace.patches ?? 256, trace.level ?? 2);
-  const prepared = txns.map(t => ({
-    ids: Uint32Array.from(t.writes.map(w => w[0])), vals: Float64Array.from(t.writes.map(w => numberOf(w[1]))),
-    tags: t.writes.some(w => w.length > 2) ? Uint8Array.from(t.writes.map(w => w.length > 2 ? w[2] : 3)) : null,
-    bump: t.bumpGeneration === true,
-  }));
-  let applied = 0;
-  const results = [];
-  const apply = (t) => {
-    applied++;
-    // the reducer's writes, then one commit (l0-js: with their ids as the dirty roots)
-    if (t.bump) lv.bumpGeneration();
-    lv.write(t.ids, t.vals, t.ids.length, t.tags);
-    if (!perTransaction) { lv.commit(t.ids, t.ids.length); return; }
-    try {
-      lv.commit(t.ids, t.ids.length);
-      const r = lv.last();
-      if (r && trace) {
-        const t = lv.trace();
-        // durations differ between hosts: the records are compared without them
-        r.traceSteps = t.steps.map(x => [x.stepId, x.kind, x.changed]);
-        r.tracePatches = t.patches.map(x => [x.opSeq, x.pathId, x.stepId ?? -1, x.reason, x.fromTag, numberJSON(x.from), x.toTag, numberJSON(x.to)]);
-      }
-      results.push(r ?? { status: 0 });
-    } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
-      results.push({ status: e.status, statusName: e.statusName, errTable: e.table, errIndex: e.index, errValue: e.value, errFault: e.fault });
-    }
-  };
-  let timed = null;
-  if (timing) {
-    timed = timeRounds(i => apply(prepared[i]), prepared.length, job.rounds ?? 15, job.roundMs ?? 20);
-  } else {
-    for (const t of prepared) apply(t);
-  }
-  const { calls, hostCalls, bytesIn, bytesOut, changed, vmSteps, fullRuns, dirtyRuns } = lv.counters();
-  const result = {
-    level, calls, hostCalls, bytesIn, bytesOut, changed, vmSteps, fullRuns, dirtyRuns, transactions: applied,
-    callsPerTxn: calls / applied, hostCallsPerTxn: hostCalls / applied,
-    bytesInPerTxn: bytesIn / applied, bytesOutPerTxn: bytesOut / applied,
-    memoryPages: lv.memoryPages,
-    ...(timed ?? {}),
-  };
-  if (perTransaction) result.results = results;
-  if (!timing) {
-    const st = lv.state();
-    result.tags = Buffer.from(st.t.buffer, st.t.byteOffset, st.t.byteLength).toString('base64');
-    result.values = Buffer.from(st.v.buffer, st.v.byteOffset, st.v.byteLength).toString('base64');
-  }
-  lv.destroy();
-  return result;
+  const rounds = timing ? (fn, count) => timeRounds(fn, count, job.rounds ?? 15, job.roundMs ?? 20) : null;
+  return runTxnLevel(level, { blob, tables, code }, txns, mode, { wasmModule, policy, perTransaction, trace, rounds });
 }
 
 /** The perf matrix (converge bench): the loop of bench-matrix.mjs, which the browser page shares,

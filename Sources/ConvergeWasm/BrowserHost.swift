@@ -104,4 +104,24 @@ public enum BrowserHost {
                                crossOriginIsolated: b["crossOriginIsolated"] as? Bool)
         return MatrixReply(browser: info, node: reply["node"] as? String ?? "unknown", results: results, failure: failure)
     }
+
+    /// ``NodeHost/txnCore(_:_:levels:mode:policy:bumpGeneration:trace:)`` in headless Chromium: the
+    /// same `txn` job and loop (wasm-host/txn-run.mjs) on the page, untimed, so its states,
+    /// commits and trace records can be compared with node's and the native runtime's.
+    /// - Throws: `backendFailure` with the page's or the browser's failure, or a reply without
+    ///   the results.
+    public static func txnCore(_ graph: StaticIR, _ txns: [[NodeHost.TxnWrite]], levels: [NodeHost.TxnLevel], mode: ConvergeMode,
+                               policy: NodeHost.TxnPolicy, bumpGeneration: Set<Int> = [], trace: NodeHost.TxnTrace? = nil,
+                               chromium: URL, timeLimitSeconds: Double = 300) throws(ConvergeError) -> [NodeHost.TxnLevel: NodeHost.TxnCoreResult] {
+        var job = NodeHost.txnCoreJob(txns, levels: levels, mode: mode, policy: policy, bumpGeneration: bumpGeneration, trace: trace)
+        job["chromium"] = chromium.path
+        job["timeLimitMs"] = timeLimitSeconds * 1000
+        let reply = try NodeHost.run(job, graphs: [graph], timeoutSeconds: timeLimitSeconds + 30,
+                                     code: levels.contains { $0.loadsCode },
+                                     artifact: levels.contains { $0.loadsArtifact }, script: try script())
+        if let failure = reply["failure"] as? String {
+            throw ConvergeError(.backendFailure, "the browser host failed: \(failure)")
+        }
+        return try NodeHost.txnCoreResults(reply, graph: graph, levels: levels, count: txns.count, host: "the browser host")
+    }
 }

@@ -372,7 +372,7 @@ public enum NodeHost {
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
         let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
-                          artifact: levels.contains { $0.loadsArtifact })
+                            artifact: levels.contains { $0.loadsArtifact })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction results")
         }
@@ -463,6 +463,16 @@ public enum NodeHost {
     /// result with its status, not an error.
     public static func txnCore(_ graph: StaticIR, _ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode,
                                policy: TxnPolicy, bumpGeneration: Set<Int> = [], trace: TxnTrace? = nil) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
+        let job = txnCoreJob(txns, levels: levels, mode: mode, policy: policy, bumpGeneration: bumpGeneration, trace: trace)
+        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
+                            artifact: levels.contains { $0.loadsArtifact })
+        return try txnCoreResults(reply, graph: graph, levels: levels, count: txns.count, host: "node")
+    }
+
+    /// The `txn` job (perTransaction) of ``txnCore(_:_:levels:mode:policy:bumpGeneration:trace:)``,
+    /// which the browser host runs too (``BrowserHost/txnCore(_:_:levels:mode:policy:bumpGeneration:trace:chromium:)``).
+    static func txnCoreJob(_ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode, policy: TxnPolicy,
+                           bumpGeneration: Set<Int>, trace: TxnTrace?) -> [String: Any] {
         var job: [String: Any] = [
             "command": "txn", "levels": levels.map(\.rawValue), "perTransaction": true, "policy": policy.json,
             "graphs": [["mode": mode.rawValue, "transactions": txns.enumerated().map { i, t -> [String: Any] in
@@ -470,18 +480,22 @@ public enum NodeHost {
             }]],
         ]
         if let trace { job["trace"] = ["level": trace.level, "steps": trace.steps, "patches": trace.patches] }
-        let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
-                          artifact: levels.contains { $0.loadsArtifact })
+        return job
+    }
+
+    /// The per-level results of a `txn` job's reply (node's or the browser host's).
+    static func txnCoreResults(_ reply: [String: Any], graph: StaticIR, levels: [TxnLevel], count: Int,
+                               host: String) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
-            throw ConvergeError(.backendFailure, "node replied without transaction results")
+            throw ConvergeError(.backendFailure, "\(host) replied without transaction results")
         }
         var out: [TxnLevel: TxnCoreResult] = [:]
         for l in levels {
-            guard let r = ls[l.rawValue] as? [String: Any], let commits = r["results"] as? [[String: Any]], commits.count == txns.count,
+            guard let r = ls[l.rawValue] as? [String: Any], let commits = r["results"] as? [[String: Any]], commits.count == count,
                   let t = (r["tags"] as? String).flatMap({ Data(base64Encoded: $0) }),
                   let v = (r["values"] as? String).flatMap({ Data(base64Encoded: $0) }),
                   t.count == graph.pathCount, v.count == 8 * graph.pathCount else {
-                throw ConvergeError(.backendFailure, "node replied without the \(l.rawValue) transaction-core results")
+                throw ConvergeError(.backendFailure, "\(host) replied without the \(l.rawValue) transaction-core results")
             }
             let values: [Double] = v.withUnsafeBytes { raw in
                 (0..<graph.pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
@@ -525,7 +539,7 @@ public enum NodeHost {
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
         let reply = try run(job, graphs: [graph], tiering: tiering, code: levels.contains { $0.loadsCode },
-                          artifact: levels.contains { $0.loadsArtifact })
+                            artifact: levels.contains { $0.loadsArtifact })
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction timings")
         }

@@ -12,7 +12,8 @@
 //    this script opens the page and reads its console: LOGIX_PERF_REPORT:<json> lines
 //    (browser/page.mjs), one per point, then "done" or "error".
 // 3. stdout gets one JSON document: {node, browser: {name, version, product, jsVersion, userAgent,
-//    crossOriginIsolated, timerResolutionNs}, points: [...], failure?}. A failure after the
+//    crossOriginIsolated, timerResolutionNs}, points: [...], failure?}; for a `txn` job (cli.mjs's
+//    untimed transactions, txn-run.mjs) also graphs: [{name, levels: {level: result}}]. A failure after the
 //    browser started (a page error, a crash, the time limit) is reported in `failure` with the
 //    points measured so far (exit 0); a bad job or a browser that cannot start exits 2 / 1 with
 //    one message on stderr.
@@ -41,18 +42,21 @@ try {
 } catch (e) {
   fail(2, `cannot read the job ${jobPath}: ${e.message}`);
 }
-if (job.command !== 'bench-matrix') fail(2, `unknown command ${job.command} (the browser host runs bench-matrix)`);
+if (job.command !== 'bench-matrix' && job.command !== 'txn') fail(2, `unknown command ${job.command} (the browser host runs bench-matrix and txn)`);
 if (!job.chromium) fail(2, 'the job names no chromium executable');
 const timeLimitMs = job.timeLimitMs ?? 600000;
 
 // --- the files the page may fetch -----------------------------------------------------------
 const files = [];
-const pageJob = { command: job.command, warmupMs: job.warmupMs, settleMs: job.settleMs, points: job.points, policy: job.policy, wasm: {}, graphs: [] };
+const pageJob = {
+  command: job.command, warmupMs: job.warmupMs, settleMs: job.settleMs, points: job.points, policy: job.policy, wasm: {}, graphs: [],
+  levels: job.levels, perTransaction: job.perTransaction, trace: job.trace, // txn jobs
+};
 for (const flavor of ['simd', 'scalar']) {
   if (job.wasm?.[flavor]) { pageJob.wasm[flavor] = `/data/${files.length}`; files.push(job.wasm[flavor]); }
 }
 for (const g of job.graphs ?? []) {
-  const served = { tables: `/data/${files.length}` };
+  const served = { tables: `/data/${files.length}`, name: g.name, mode: g.mode, policy: g.policy, transactions: g.transactions };
   files.push(g.tables);
   if (g.code) { served.code = `/data/${files.length}`; files.push(g.code); } // L3: the CKB1 bytecode
   if (g.artifact) { served.artifact = `/data/${files.length}`; files.push(g.artifact); } // L4: the CKIR file
@@ -66,6 +70,7 @@ const staticFiles = {
   '/host.mjs': ['host.mjs', 'text/javascript'],
   '/js-kernel.mjs': ['js-kernel.mjs', 'text/javascript'],
   '/tables.mjs': ['tables.mjs', 'text/javascript'],
+  '/txn-run.mjs': ['txn-run.mjs', 'text/javascript'],
 };
 
 const server = createServer((req, res) => {
@@ -192,8 +197,12 @@ server.listen(0, '127.0.0.1', () => {
         });
       } else if (m.kind === 'point') {
         result.points[m.index] = m.result;
+      } else if (m.kind === 'txn') {
+        result.graphs = m.graphs;
+        result.browser.userAgent = m.userAgent;
       } else if (m.kind === 'done') {
-        finish(result.points.length === expected ? undefined : `the page reported ${result.points.length} of ${expected} points`);
+        if (job.command === 'txn') finish(result.graphs ? undefined : 'the page reported no transaction results');
+        else finish(result.points.length === expected ? undefined : `the page reported ${result.points.length} of ${expected} points`);
       } else if (m.kind === 'error') {
         finish(`the page failed after ${result.points.length} of ${expected} points: ${m.message}`);
       }
