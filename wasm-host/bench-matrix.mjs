@@ -7,7 +7,7 @@
 import { JsKernel } from './js-kernel.mjs';
 import {
   WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
-  EXECUTED_FULL, EXECUTED_DIRTY,
+  EXECUTED_FULL, EXECUTED_DIRTY, TRACE_PATCHES,
 } from './host.mjs';
 
 /** A bad job (unknown level, missing wasm file): cli.mjs exits 2 on it, not 1. */
@@ -54,7 +54,7 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
   const l2 = level.startsWith('l2-') || l3 || l4; // the core executes
   const l1 = level.startsWith('l1-');
   if (mode !== 'full' && mode !== 'dirty' && mode !== 'auto') throw new JobError(`unknown mode ${mode} (auto, full, dirty)`);
-  let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
+  let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null, l1Trace = null;
   let changed = 0, vmSteps = 0;
   // per-transaction evidence of the txn-core levels
   let fullRuns = 0, dirtyRuns = 0, cutOffs = 0, decisionNsSum = 0, decisionsTimed = 0, reasonsSeen = 0, lastReasons = 0;
@@ -103,7 +103,13 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
         const r = rec();
         const timed = r[TXN.WANTS_EXEC_NS] !== 0;
         const t0 = timed ? now() : 0;
-        changed += executePlan(tables, kernel.u32, len, kernel.tags, kernel.values, convergeStep, r[TXN.PLAN] >>> 2);
+        // traced: this host's step and patch records follow the core's (the native L1 executor's)
+        l1Trace = kernel.traceLevel !== 0
+          ? { opSeq: kernel.txnOpSeq(), patches: kernel.traceLevel >= TRACE_PATCHES, steps: [], patchRecords: [], now }
+          : null;
+        const writes = executePlan(tables, kernel.u32, len, kernel.tags, kernel.values, convergeStep, r[TXN.PLAN] >>> 2, l1Trace);
+        kernel.txnAdvanceOpSeq(writes);
+        changed += writes;
         if (timed) kernel.txnExecuted(now() - t0);
         kernel.bytesOut += 4 * len;
         return len;
@@ -139,8 +145,13 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
       kernel.openTrace(steps, patches);
       kernel.traceLevel = level;
     },
-    /** The last commit's trace records (txn-core levels), or null. */
-    trace() { return kernel ? kernel.txnTrace() : null; },
+    /** The last commit's trace records (txn-core levels; at L1 the core's, then this host's), or null. */
+    trace() {
+      if (!kernel) return null;
+      const t = kernel.txnTrace();
+      if (l1Trace) { t.steps.push(...l1Trace.steps); t.patches.push(...l1Trace.patchRecords); }
+      return t;
+    },
     counters() {
       const txn = { fullRuns, dirtyRuns, cutOffs, decisionNsSum, decisionsTimed, reasonsSeen, lastReasons };
       return kernel ? { calls: kernel.calls, hostCalls: kernel.hostCalls, bytesIn: kernel.bytesIn, bytesOut: kernel.bytesOut, changed, vmSteps, ...txn }

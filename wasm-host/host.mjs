@@ -27,7 +27,7 @@ const OUT_STATUS = 0, OUT_PLAN_LEN = 1, OUT_EXECUTED_MODE = 2, OUT_ALGORITHM = 3
   OUT_HOST_CALLS = 13, OUT_WRITES_LEN = 17, OUT_ERR_TABLE = 18, OUT_ERR_INDEX = 19, OUT_ERR_VALUE = 20;
 const OUT_WORDS = 24;
 // layout words of the transaction core (ck_wasm.c, CKW_LAYOUT_*)
-const LAYOUT_TXN = 17, LAYOUT_LOG = 18, LAYOUT_LOG_CAPACITY = 19;
+const LAYOUT_TXN = 17, LAYOUT_LOG = 18, LAYOUT_LOG_CAPACITY = 19, LAYOUT_OP_SEQ = 20, LAYOUT_WORDS = 21;
 // transaction record word indexes (ck_wasm.c, CKW_TXN_*)
 export const TXN = {
   STATUS: 0, CONVERGED: 1, EXECUTED_MODE: 2, REASONS: 3, COMMITTED: 4, OUTCOME: 5, FAILED_STEP: 6,
@@ -95,7 +95,8 @@ export function convergeStep(tables, s, tags, values) {
     happens only when the value differs (Object.is). The plan is plan[offset … offset + length)
     (a view of the kernel's memory and an index into it: no view is made per transaction).
     Returns the number of changed steps. */
-export function executePlan(tables, plan, length, tags, values, step, offset = 0) {
+export function executePlan(tables, plan, length, tags, values, step, offset = 0, rec = null) {
+  if (rec !== null) return executePlanTraced(tables, plan, length, tags, values, step, offset, rec);
   const flags = tables.stepFlags, out = tables.stepOutPath, inOff = tables.inputOffsets, inPaths = tables.inputPaths;
   let changed = 0;
   for (let i = 0; i < length; i++) {
@@ -113,6 +114,43 @@ export function executePlan(tables, plan, length, tags, values, step, offset = 0
     tags[o] = tag;
     values[o] = value;
     changed++;
+  }
+  return changed;
+}
+
+/** executePlan recording the dynamic trace as the native L1 executor does (an L1 host's records
+    after the core's): rec = { opSeq (the commit's op_seq), patches (bool: TRACE_PATCHES), steps:
+    [], patchRecords: [], now (ns clock) } gets one step record per step ({stepId, kind: 1 link /
+    0 computed, changed, durationNs}) and one patch record per derived write ({opSeq, pathId,
+    stepId, reason: 2 link / 1 computed, fromTag, from, toTag, to}); rec.opSeq ends after them. */
+function executePlanTraced(tables, plan, length, tags, values, step, offset, rec) {
+  const flags = tables.stepFlags, out = tables.stepOutPath, inOff = tables.inputOffsets, inPaths = tables.inputPaths;
+  let changed = 0;
+  for (let i = 0; i < length; i++) {
+    const t0 = rec.now();
+    const s = plan[offset + i];
+    const o = out[s];
+    const link = (flags[s] & STEP_LINK) !== 0;
+    let tag, value;
+    if (link) {
+      const p = inOff[s] < inOff[s + 1] ? inPaths[inOff[s]] : NONE;
+      if (p === NONE) { tag = TAG_UNDEFINED; value = 0; } else { tag = tags[p]; value = values[p]; }
+    } else {
+      tag = TAG_NUMBER;
+      value = step(tables, s, tags, values);
+    }
+    const same = sameValue(tags[o], values[o], tag, value);
+    if (!same) {
+      if (rec.patches) {
+        rec.patchRecords.push({ opSeq: rec.opSeq, pathId: o, stepId: s, reason: link ? 2 : 1,
+          fromTag: tags[o], from: values[o], toTag: tag, to: value });
+      }
+      rec.opSeq++;
+      tags[o] = tag;
+      values[o] = value;
+      changed++;
+    }
+    rec.steps.push({ stepId: s, kind: link ? 1 : 0, changed: same ? 0 : 1, durationNs: rec.now() - t0 });
   }
   return changed;
 }
@@ -177,7 +215,7 @@ export class WasmKernel {
   views() {
     const buf = this.e.memory.buffer;
     this.buffer = buf;
-    this.layout = new Uint32Array(buf, this.layoutPtr, 20);
+    this.layout = new Uint32Array(buf, this.layoutPtr, LAYOUT_WORDS);
     const l = this.layout;
     this.out = new Uint32Array(buf, l[0], OUT_WORDS);
     this.plan = new Uint32Array(buf, l[1], l[2]);
@@ -321,6 +359,22 @@ export class WasmKernel {
       this.bytesOut += TXN_RECORD_BYTES;
     }
     return status;
+  }
+
+  /** The log's op_seq after the last ckw_txn_* call (transaction-record words 28–29). */
+  txnOpSeq() {
+    const r = this.txnRec;
+    return r[TXN.OP_SEQ_HI] * 4294967296 + r[TXN.OP_SEQ_LO];
+  }
+
+  /** L1 (PLAN_ONLY): the host ran the plan and made `writes` derived writes; the log's op_seq
+      (layout word 20) counts them, as the native L1 executor's do. No call. */
+  txnAdvanceOpSeq(writes) {
+    if (writes === 0) return;
+    if (this.buffer !== this.e.memory.buffer) this.views();
+    const v = this.txnOpSeq() + writes, at = this.layout[LAYOUT_OP_SEQ] >>> 2;
+    this.u32[at] = v % 4294967296;
+    this.u32[at + 1] = Math.floor(v / 4294967296);
   }
 
   /** As txnCommitStatus, throwing a KernelError on failure; returns the plan length. */

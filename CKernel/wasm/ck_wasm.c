@@ -69,7 +69,10 @@ enum {
     CKW_LAYOUT_LOG = 18,         /* the write log's entries (ck_write_t[log capacity], 16 bytes
                                     each); 0 until ckw_txn_open */
     CKW_LAYOUT_LOG_CAPACITY = 19,/* entries the log holds; 0 until ckw_txn_open */
-    CKW_LAYOUT_WORDS = 20
+    CKW_LAYOUT_OP_SEQ = 20,      /* the address of the log's op_seq (uint64); 0 until ckw_txn_open.
+                                    An L1 host (PLAN_ONLY) that executed the plan adds its derived
+                                    writes to it, as the native runtime does */
+    CKW_LAYOUT_WORDS = 21
 };
 
 /* The transaction record: uint32 words the host reads after each ckw_txn_* call (indexes are the
@@ -502,7 +505,7 @@ static int ns_ok(double v) { return v == v && v >= 0.0 && v < 184467440737095516
    transaction core: scope ck_scope_t; budget_ns the execution budget per converge (0 = none);
    vm_flags CK_VM_*; logix_policy 0 (this kernel's auto defaults) or 1 (Logix's rules); cost_model
    0/1 overrides the policy's; decision_budget_ns auto's decision budget (0 = none). Computed steps
-   without bytecode go to env.ckw_host_steps; no trace. Sets layout words 18-19 (the log) and
+   without bytecode go to env.ckw_host_steps; no trace. Sets layout words 18-20 (the log, its op_seq) and
    returns the ck_status_t (the transaction record holds it and the error words): a NaN, negative
    or too large budget, or a flag other than 0/1, is CK_ERR_BAD_ARGUMENT with index = the
    argument's position and value = the argument (truncated); the rest as ck_txn_create. On an
@@ -518,6 +521,7 @@ uint32_t ckw_txn_open(uint32_t *layout, uint32_t scope, double budget_ns, uint32
     s->in_txn = 0;
     layout[CKW_LAYOUT_LOG] = 0;
     layout[CKW_LAYOUT_LOG_CAPACITY] = 0;
+    layout[CKW_LAYOUT_OP_SEQ] = 0;
     if (!ns_ok(budget_ns)) return txn_bad_argument(s, 2, budget_ns == budget_ns && budget_ns > 0.0 ? UINT64_MAX : 0u);
     if (logix_policy > 1u) return txn_bad_argument(s, 4, logix_policy);
     if (cost_model > 1u) return txn_bad_argument(s, 5, cost_model);
@@ -539,6 +543,7 @@ uint32_t ckw_txn_open(uint32_t *layout, uint32_t scope, double budget_ns, uint32
     ck_txn_log_t *log = ck_txn_log(s->txn);
     layout[CKW_LAYOUT_LOG] = (uint32_t)(uintptr_t)log->entries;
     layout[CKW_LAYOUT_LOG_CAPACITY] = log->capacity;
+    layout[CKW_LAYOUT_OP_SEQ] = (uint32_t)(uintptr_t)&log->op_seq;
     memset(s->txn_rec, 0, sizeof s->txn_rec);
     s->txn_rec[CKW_TXN_FAILED_STEP] = UINT32_MAX;
     return CK_OK;

@@ -106,11 +106,13 @@ public final class WasmKitTxnCore {
     /// The trace level of the transactions to come (`CK_TRACE_*`: 0 off, 1 step records, 2 and
     /// patch records; ``openTrace(level:steps:patches:)``).
     public private(set) var traceLevel: UInt32 = 0
-    /// The last commit's trace records (L2/L3 with a trace).
+    /// The last commit's trace records (with a trace; at L1 the module's, then the Swift executor's).
     public private(set) var lastStepRecords: [StepRecord] = []
     public private(set) var lastPatches: [PatchRecord] = []
     let layoutAddr: UInt32
     let txnRecAddr: UInt
+    /// The log's op_seq (layout word 20), which the L1 executor advances by its derived writes.
+    let opSeqAddr: UInt
     let logAddr: UInt
     let logCapacity: Int
     let tagsAddr: UInt
@@ -302,8 +304,9 @@ public final class WasmKitTxnCore {
             let opened = try open([.i32(layout), .i32(scope), .f64((policy.executionBudgetMs * 1e6).bitPattern), .i32(vmFlags),
                                    .i32(policy.logix ? 1 : 0), .i32(policy.costModel ? 1 : 0),
                                    .f64((policy.decisionBudgetMs * 1e6).bitPattern)])
-            let l = try WasmKitTxnCore.words(memory, UInt(layout), 20)
+            let l = try WasmKitTxnCore.words(memory, UInt(layout), 21)
             txnRecAddr = UInt(l[17])
+            opSeqAddr = UInt(l[20])
             guard case .i32(let openStatus)? = opened.first else { throw ConvergeError(.backendFailure, "ckw_txn_open returned \(opened)") }
             if openStatus != 0 {
                 throw WasmKitTxnCore.error(openStatus, try WasmKitTxnCore.words(memory, txnRecAddr, 32), what: "ckw_txn_open")
@@ -573,13 +576,11 @@ public final class WasmKitTxnCore {
     /// Record buffers for the dynamic trace (`ckw_txn_trace`, docs/kernel-abi.md): from now on every
     /// transaction records up to `steps` step records and, at `level` 2, `patches` patch records
     /// (``lastStepRecords``, ``lastPatches``), as the native runtime does under diagnostics full.
-    /// L2 and L3 only: at L1 the Swift executor here runs the plan and keeps no records.
-    /// - Throws: `invalidArgument` (L1, a level other than 1 or 2, negative capacities),
+    /// At L1 the Swift executor here runs the plan and appends its step and patch records after
+    /// the module's (the reducer's patches), as the native L1 executor does.
+    /// - Throws: `invalidArgument` (a level other than 1 or 2, negative capacities),
     ///   `kernelFailure` (the module's status).
     public func openTrace(level: Int = 2, steps: Int = 4096, patches: Int = 256) throws(ConvergeError) {
-        guard options.level != .l1 else {
-            throw ConvergeError(.invalidArgument, "a WasmKit L1 host runs the plan in Swift: no kernel trace at L1")
-        }
         guard level == 1 || level == 2, steps >= 0, patches >= 0, steps <= Int(UInt32.max), patches <= Int(UInt32.max) else {
             throw ConvergeError(.invalidArgument, "trace level \(level) (1 or 2), capacities \(steps), \(patches) (>= 0)")
         }
@@ -645,6 +646,12 @@ public final class WasmKitTxnCore {
         dUndoPaths.removeAll(keepingCapacity: true)
         dUndoTags.removeAll(keepingCapacity: true)
         dUndoValues.removeAll(keepingCapacity: true)
+        // traced: this host's records follow the core's (reducer patches), numbered from the
+        // commit's op_seq, as the native L1 executor's (docs/kernel-abi.md, "L1 hosts and op_seq")
+        let tracing = traceLevel != 0, patching = traceLevel >= 2
+        let opSeq0 = try Self.opSeq(memory, txnRecAddr)
+        var opSeq = opSeq0
+        var recSteps: [StepRecord] = [], recPatches: [PatchRecord] = []
         var outcome = ConvergeOutcome.ok
         var executed = 0
         var badStep: UInt32?
@@ -663,10 +670,12 @@ public final class WasmKitTxnCore {
                         outcome = .budgetExceeded(step: s)
                         break
                     }
+                    let t0 = tracing ? DispatchTime.now().uptimeNanoseconds : 0
                     var tag = ConvergeValue.undefinedTag
                     var value = 0.0
                     let lo = Int(inputOffsets[s]), hi = Int(inputOffsets[s + 1])
-                    if stepFlags[s] & 2 != 0 {
+                    let link = stepFlags[s] & 2 != 0
+                    if link {
                         if hi > lo, paths[lo] != .max {
                             let from = Int(paths[lo])
                             tag = tags[from]
@@ -693,12 +702,23 @@ public final class WasmKitTxnCore {
                         }
                     }
                     let p = Int(stepOut[s])
-                    if !ConvergeValue.same(tags[p], values[p], tag, value) {
+                    let same = ConvergeValue.same(tags[p], values[p], tag, value)
+                    if !same {
                         dUndoPaths.append(UInt32(p))
                         dUndoTags.append(tags[p])
                         dUndoValues.append(values[p])
+                        if patching {
+                            recPatches.append(PatchRecord(opSeq: opSeq, pathId: p, reason: link ? .traitLink : .traitComputed, stepId: s,
+                                                          from: ConvergeValue(tag: tags[p], payload: values[p]),
+                                                          to: ConvergeValue(tag: tag, payload: value)))
+                        }
+                        opSeq &+= 1
                         tags[p] = tag
                         values[p] = value
+                    }
+                    if tracing {
+                        recSteps.append(StepRecord(stepId: s, isLink: link, changed: !same,
+                                                   durationNs: DispatchTime.now().uptimeNanoseconds &- t0))
                     }
                     i += 1
                 }
@@ -725,12 +745,33 @@ public final class WasmKitTxnCore {
             return
         }
         c.changedSteps = dUndoPaths.count
+        if tracing {
+            lastStepRecords += recSteps
+            lastPatches += recPatches
+        }
+        try Self.setOpSeq(memory, opSeqAddr, opSeq0 &+ UInt64(dUndoPaths.count))
         var derivedChanged = false
         for p in dUndoPaths where writtenBits[Int(p) >> 6] & (UInt64(1) << UInt64(p & 63)) == 0 {
             derivedChanged = true
             break
         }
         c.committed = derivedChanged || reducerChanged()
+    }
+
+    /// The log's op_seq after the last `ckw_txn_*` call (transaction-record words 28–29).
+    static func opSeq(_ memory: Memory, _ txnRecAddr: UInt) throws(ConvergeError) -> UInt64 {
+        let w = try words(memory, txnRecAddr + 4 * 28, 2)
+        return UInt64(w[1]) << 32 | UInt64(w[0])
+    }
+
+    /// Stores the log's op_seq (layout word 20's address): an L1 host counts its derived writes.
+    static func setOpSeq(_ memory: Memory, _ addr: UInt, _ value: UInt64) throws(ConvergeError) {
+        guard addr != 0, Int(addr) + 8 <= memory.byteCount else {
+            throw ConvergeError(.backendFailure, "the module's op_seq address \(addr) is outside linear memory")
+        }
+        memory.withUnsafeMutableBufferPointer(offset: addr, count: 8) { raw in
+            raw.storeBytes(of: value.littleEndian, as: UInt64.self)
+        }
     }
 
     /// L1: some reducer-written slot differs (Object.is) from its base value.

@@ -17,7 +17,8 @@ enum ChromiumAvailability {
 /// run by a page in headless Chromium, on L1 (PLAN_ONLY, JS executes), L2 (scalar module), L3
 /// (the graph's bytecode) and L4 (the kernel from the graph's AOT artifact), in auto, dirty and
 /// full mode, ends in the native runtime's slots with the same executed mode and reason bits per
-/// commit and, at L2–L4, the same step and patch records (durations left out) — the V8
+/// commit and the same step and patch records (durations left out; at L1 the core's, then the
+/// JS executor's) — the V8
 /// transaction-core tests' sequences and deterministic policy (V8TxnCoreTests).
 ///
 /// Needs Chromium and node (skipped without them unless CONVERGE_REQUIRE_CHROMIUM=1).
@@ -33,9 +34,9 @@ struct ChromiumTxnCoreTests {
         for (name, graph, pool) in try V8TxnCoreTests.graphs().prefix(2) {
             let txns = V8TxnCoreTests.transactions(pathCount: graph.pathCount, pool: pool, seed: 41, count: 60)
             let bump: Set<Int> = [40]
-            // native L2 and L3 with the full trace (L4 from the artifact runs as native L3 does)
+            // native L1–L3 with the full trace (L4 from the artifact runs as native L3 does)
             var want: [ExecutionLevel: (state: [ConvergeValue], commits: [(ExecutedMode?, DecisionReasons, [StepRecord], [PatchRecord])])] = [:]
-            for level in [ExecutionLevel.l2, .l3] {
+            for level in [ExecutionLevel.l1, .l2, .l3] {
                 var o = V8TxnCoreTests.options(level, mode)
                 o.diagnostics = .full
                 o.instrumentation = .full
@@ -56,7 +57,7 @@ struct ChromiumTxnCoreTests {
                                               trace: NodeHost.TxnTrace(), chromium: chromium)
             for l in Self.levels {
                 let r = try #require(got[l])
-                let native = want[l.loadsCode || l.loadsArtifact ? .l3 : .l2]!
+                let native = want[l.loadsCode || l.loadsArtifact ? .l3 : l == .l1simd ? .l1 : .l2]!
                 let slots = (0..<graph.pathCount).filter {
                     r.tags[$0] != native.state[$0].tag || r.values[$0].bitPattern != native.state[$0].payload.bitPattern
                 }
@@ -67,13 +68,10 @@ struct ChromiumTxnCoreTests {
                     if c.status != 0 || c.executedMode != m || c.reasons != reasons {
                         differing.append("txn \(i): status \(c.status) \(c.executedMode?.rawValue ?? "none") [\(c.reasons)] vs native \(m?.rawValue ?? "none") [\(reasons)]")
                     }
-                    // L1 executes in JS, outside the core: no kernel trace to compare there
-                    if l != .l1simd {
-                        if c.traceSteps != steps || c.tracePatches != patches {
-                            differing.append("txn \(i): \(c.traceSteps.count) step / \(c.tracePatches.count) patch records vs \(steps.count) / \(patches.count) native")
-                        }
-                        compared += c.traceSteps.count + c.tracePatches.count
+                    if c.traceSteps != steps || c.tracePatches != patches {
+                        differing.append("txn \(i): \(c.traceSteps.count) step / \(c.tracePatches.count) patch records vs \(steps.count) / \(patches.count) native")
                     }
+                    compared += c.traceSteps.count + c.tracePatches.count
                 }
                 #expect(differing.isEmpty, "\(name) \(mode) \(l.rawValue): \(differing.count) differences; \(differing.prefix(3))")
                 #expect(r.calls == txns.count, "\(name) \(l.rawValue): \(r.calls) exported calls for \(txns.count) transactions")

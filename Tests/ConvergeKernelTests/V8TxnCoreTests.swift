@@ -138,7 +138,7 @@ struct V8TxnCoreTests {
         var stepsSeen = 0, patchesSeen = 0, linkPatches = 0
         for (name, graph, pool) in try Self.graphs().prefix(2) {
             let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 23, count: 40)
-            for (level, nodeLevel) in [(ExecutionLevel.l2, NodeHost.TxnLevel.l2simd), (.l3, .l3simd)] {
+            for (level, nodeLevel) in [(ExecutionLevel.l1, NodeHost.TxnLevel.l1simd), (.l2, .l2simd), (.l3, .l3simd)] {
                 var o = Self.options(level, mode)
                 o.diagnostics = .full
                 o.instrumentation = .full
