@@ -258,6 +258,7 @@ static ck_status_t apply_log(ck_txn_t *t, ck_error_t *error) {
     const uint32_t n = log->count;
     const ck_write_t *e = log->entries;
     begin_if_needed(t);
+    if (n == 0) return CK_OK; /* the common native case: every write went in place */
     ck_trace_t *trace = t->trace;
     const uint32_t done = trace != NULL && trace->level >= CK_TRACE_PATCHES ? apply_entries(t, e, n, trace, true)
                                                                              : apply_entries(t, e, n, NULL, false);
