@@ -5,6 +5,7 @@
 // wasm modules.
 
 import { JsKernel } from './js-kernel.mjs';
+import { AutoConverge, DirtyRoots, autoPolicy, REASON } from './js-auto.mjs';
 import {
   WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
   EXECUTED_FULL, EXECUTED_DIRTY,
@@ -33,8 +34,11 @@ export function txnPolicy(p = {}) {
  * final slots; last() the last commit's result (txn-core levels).
  * `wasmModule(flavor)` returns the compiled module of 'simd' or 'scalar'.
  *
- * - l0-js: the pure-JS kernel plans (full or dirty; it has no auto mode), JS executes over a JS
- *   state store; commit's ids are the dirty roots.
+ * - l0-js: the pure-JS kernel plans, JS executes over a JS state store. Full and dirty: commit's
+ *   ids go to the planner as they are. Auto: they are reduced to the dirty roots (distinct, no
+ *   dirty proper prefix, ascending) and the JS auto decider (js-auto.mjs, the Swift L0 runtime's
+ *   rules, caches and cost model; the job's policy) decides: full (the scope), a cached plan, or
+ *   a dirty plan from the JS kernel; last() reports each commit's mode, reasons and decision time.
  * - l1-*: the transaction core (converge.wasm) applies the write log, decides (auto in C) and
  *   plans in one ckw_txn_commit call with PLAN_ONLY; JS executes the plan over the kernel's own
  *   slots and reports its execution time with the next commit when the core asked for it.
@@ -52,21 +56,44 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
   if (mode !== 'full' && mode !== 'dirty' && mode !== 'auto') throw new JobError(`unknown mode ${mode} (auto, full, dirty)`);
   let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null;
   let changed = 0, vmSteps = 0;
-  // per-transaction evidence of the txn-core levels
+  // per-transaction evidence of the txn-core levels and of l0-js in auto mode
   let fullRuns = 0, dirtyRuns = 0, cutOffs = 0, decisionNsSum = 0, decisionsTimed = 0, reasonsSeen = 0, lastReasons = 0;
+  let jsAuto = null, jsRoots = null;
   if (level === 'l0-js') {
-    if (mode === 'auto') throw new JobError('level l0-js has no auto mode (the pure-JS kernel plans full or dirty only)');
     const dirtyMode = mode === 'full' ? 0 : 1;
     jsKernel = new JsKernel(tables, {});
     planOut = new Uint32Array(Math.max(1, S));
     tags = new Uint8Array(P);
     values = new Float64Array(P);
-    commitTxn = (ids, n) => {
-      const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
-      changed += executePlan(tables, planOut, len, tags, values, convergeStep);
-      if (dirtyMode) dirtyRuns++; else fullRuns++;
-      return len;
-    };
+    if (mode === 'auto') {
+      // the decision in JS (js-auto.mjs), with the policy the txn-core levels open
+      const tp = txnPolicy(policy);
+      const ap = autoPolicy({ logix: tp.logix, costModel: tp.costModel, decisionBudgetMs: tp.decisionBudgetNs / 1e6 });
+      const execute = (plan, offset, len) => {
+        changed += executePlan(tables, plan, len, tags, values, convergeStep, offset);
+        return true; // (executePlan has no failing outcome)
+      };
+      const planDirty = (roots, n) => jsKernel.plan(roots, n, 1, scope, 0, planOut);
+      jsAuto = new AutoConverge(ap, S, jsKernel.scopeList[scope], planOut, planDirty, execute, now);
+      jsRoots = new DirtyRoots(tables);
+      commitTxn = (ids, n) => {
+        const a = jsAuto;
+        const m = a.commit(jsRoots.ids, jsRoots.compute(ids, n));
+        if (m === EXECUTED_FULL) fullRuns++; else if (m === EXECUTED_DIRTY) dirtyRuns++;
+        lastReasons = a.reasons;
+        reasonsSeen |= a.reasons;
+        if (a.reasons & REASON.budgetCutoff) cutOffs++;
+        if (a.decisionNs > 0) { decisionNsSum += a.decisionNs; decisionsTimed++; }
+        return a.planLength;
+      };
+    } else {
+      commitTxn = (ids, n) => {
+        const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
+        changed += executePlan(tables, planOut, len, tags, values, convergeStep);
+        if (dirtyMode) dirtyRuns++; else fullRuns++;
+        return len;
+      };
+    }
   } else {
     const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
     if (!l1 && !l2) {
@@ -126,9 +153,20 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     commit: commitTxn,
     /** Aborts a transaction (txn-core levels) after a failed commit's writes. */
     abort() { if (kernel) kernel.txnAbort(); },
-    /** Empties the core's plan caches (txn-core levels; l0-js has none). */
-    bumpGeneration() { if (kernel) kernel.txnBumpGeneration(); },
-    last() { return kernel ? kernel.txnResult() : null; },
+    /** Empties the plan caches (the core's, or l0-js's in auto mode). */
+    bumpGeneration() { if (kernel) kernel.txnBumpGeneration(); else if (jsAuto) jsAuto.bumpGeneration(); },
+    /** The last commit's record: the core's (txn-core levels), the JS decider's (l0-js in auto
+        mode: the record's decision fields), else null. */
+    last() {
+      if (kernel) return kernel.txnResult();
+      if (!jsAuto) return null;
+      const a = jsAuto, d = a.decider;
+      return {
+        status: 0, converged: a.converged ? 1 : 0, executedMode: a.executedMode, reasons: a.reasons,
+        planLen: a.planLength, executedSteps: a.planLength, dirtyRoots: a.dirtyRoots, decisionNs: a.decisionNs,
+        cacheHit: (a.reasons & REASON.cacheHit) !== 0 ? 1 : 0, inlineEnabled: d.inlineEnabled ? 1 : 0, lruEnabled: d.lruEnabled ? 1 : 0,
+      };
+    },
     /** Trace records for every transaction from now on (txn-core levels): `level` TRACE_*. */
     openTrace(steps, patches, level) {
       if (!kernel) throw new JobError(`level ${level} has no transaction core: no trace`);
@@ -143,6 +181,8 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
         : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed, vmSteps, ...txn };
     },
     get memoryPages() { return kernel ? kernel.memoryPages : 0; },
+    /** True on the transaction core (the wasm levels). */
+    get txnCore() { return kernel !== null; },
     state() { return kernel ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
     destroy() { if (kernel) kernel.destroy(); },
   };
@@ -240,7 +280,9 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       transactions: t, fullRuns: c.fullRuns, dirtyRuns: c.dirtyRuns, cutOffs: c.cutOffs,
       reasonsSeen: c.reasonsSeen, lastReasons: c.lastReasons, lastExecutedMode: last ? last.executedMode : (p.mode === 'full' ? EXECUTED_FULL : EXECUTED_DIRTY),
       decisionsTimed: c.decisionsTimed, decisionNsMean: c.decisionsTimed > 0 ? c.decisionNsSum / c.decisionsTimed : 0, decisionNs,
-      txnCore: last !== null,
+      // recorded: the counters above come from each transaction's record (the txn-core levels;
+      // l0-js in auto mode), else they describe the requested mode
+      txnCore: lv.txnCore, recorded: last !== null,
     };
     lv.destroy();
   }
