@@ -361,8 +361,9 @@ function windowMin(w, base, samples) {
 /**
  * The dirty roots of a transaction's written ids (ConvergeRuntime.computeRoots, ck_txn's
  * compute_roots): the distinct ids without a dirty proper prefix, ascending. compute(ids, n)
- * writes them into this.ids and returns their count; ids may repeat and come in any order.
- * Throws a RangeError on an id outside the registry (nothing is kept).
+ * writes them into this.ids and returns their count; ids may repeat and come in any order
+ * (strictly ascending ids of 1-segment paths, the converge workload's writes, are taken as they
+ * are, without marking). Throws a RangeError on an id outside the registry (nothing is kept).
  */
 export class DirtyRoots {
   constructor(tables) {
@@ -376,6 +377,7 @@ export class DirtyRoots {
   }
 
   compute(ids, n) {
+    if (this._ownRoots(ids, n)) return n;
     const bits = this.bits, unique = this.unique;
     let count = 0;
     for (let i = 0; i < n; i++) {
@@ -413,6 +415,21 @@ export class DirtyRoots {
     }
     for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
     return roots;
+  }
+
+  // The fast path: strictly ascending ids of 1-segment paths (no proper prefix) are their own
+  // roots; copies them and returns true, else false (nothing written).
+  _ownRoots(ids, n) {
+    const offsets = this.prefixOffsets, P = this.pathCount;
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i];
+      if (!(id > last && id < P) || offsets[id + 1] - offsets[id] !== 1) return false;
+      last = id;
+    }
+    const out = this.ids;
+    for (let i = 0; i < n; i++) out[i] = ids[i];
+    return true;
   }
 
   // no proper prefix of id is dirty (its prefix list ends with id itself)
