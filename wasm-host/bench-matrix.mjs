@@ -234,18 +234,32 @@ function batchSize(txn, now, { calibration, targetNs, maxBatch }) {
  * @param now the host's clock: a Number of nanoseconds
  * @param wasmModule flavor -> compiled WebAssembly.Module
  * @param batching BATCHING.node or BATCHING.browser
- * Yields one result per point, in order (after a warm-up per level of `job.warmupMs`).
+ * Yields one result per point, in order (after a warm-up of `job.warmupMs` per level; l0-js:
+ * per level and mode).
  */
 export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BATCHING.node }) {
   // warm-up: per level, the point with the most roots runs for warmupMs (the JIT tiers up the
-  // JS kernel and the host code once, not during the first points)
-  const widest = {};
-  for (const p of job.points ?? []) if (!widest[p.level] || p.roots.length > widest[p.level].roots.length) widest[p.level] = p;
-  for (const p of Object.values(widest)) {
+  // JS kernel and the host code once, not during the first points). l0-js per mode, its widest
+  // and its narrowest point half the time each: its modes run different JS code (the full plan,
+  // the JS planner, the auto decider — whose small root sets take the plan caches, its large
+  // ones the planner), while the wasm levels' modes and sizes differ only inside the core.
+  const widest = {}, narrowest = {};
+  for (const p of job.points ?? []) {
+    const key = p.level === 'l0-js' ? `${p.level} ${p.mode}` : p.level;
+    if (!widest[key] || p.roots.length > widest[key].roots.length) widest[key] = p;
+    if (p.level === 'l0-js' && (!narrowest[key] || p.roots.length < narrowest[key].roots.length)) narrowest[key] = p;
+  }
+  const warmupNs = (job.warmupMs ?? 0) * 1e6;
+  const warm = [];
+  for (const [key, p] of Object.entries(widest)) {
+    const q = narrowest[key];
+    if (q && q.roots.length !== p.roots.length) warm.push([p, warmupNs / 2], [q, warmupNs / 2]); else warm.push([p, warmupNs]);
+  }
+  for (const [p, ns] of warm) {
     const { blob, tables } = graphs[p.graph];
     const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code, job.policy, now);
     const ids = Uint32Array.from(p.roots), vals = new Float64Array(ids.length);
-    for (let t0 = now(), v = 0; now() - t0 < (job.warmupMs ?? 0) * 1e6;) {
+    for (let t0 = now(), v = 0; now() - t0 < ns;) {
       vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
     }
     lv.destroy();
