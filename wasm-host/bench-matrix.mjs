@@ -255,6 +255,12 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
     const q = narrowest[key];
     if (q && q.roots.length !== p.roots.length) warm.push([p, warmupNs / 2], [q, warmupNs / 2]); else warm.push([p, warmupNs]);
   }
+  // the wasm levels first: running the first wasm level makes V8 drop the optimized code of
+  // every function that reads typed arrays (--trace-deopt: "code dependencies", by all
+  // appearances its array-buffer detach protector as a wasm memory grows), so l0-js warmed up
+  // before it was measured while it re-optimized (seen: a 1000-root auto point's 40 µs
+  // transactions taking 300–400 µs for its first ~25, a 20-root dirty point 4–5 µs instead of 0.9)
+  warm.sort((a, b) => (a[0].level === 'l0-js') - (b[0].level === 'l0-js'));
   for (const [p, ns] of warm) {
     const { blob, tables } = graphs[p.graph];
     const lv = makeTxnLevel(p.level, blob, tables, p.mode, wasmModule, graphs[p.graph].code, job.policy, now);
