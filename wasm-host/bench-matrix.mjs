@@ -5,6 +5,7 @@
 // wasm modules.
 
 import { JsKernel } from './js-kernel.mjs';
+import { AutoConverge, DirtyRoots, autoPolicy, REASON } from './js-auto.mjs';
 import {
   WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
   EXECUTED_FULL, EXECUTED_DIRTY, TRACE_PATCHES,
@@ -33,8 +34,11 @@ export function txnPolicy(p = {}) {
  * final slots; last() the last commit's result (txn-core levels).
  * `wasmModule(flavor)` returns the compiled module of 'simd' or 'scalar'.
  *
- * - l0-js: the pure-JS kernel plans (full or dirty; it has no auto mode), JS executes over a JS
- *   state store; commit's ids are the dirty roots.
+ * - l0-js: the pure-JS kernel plans, JS executes over a JS state store. Full and dirty: commit's
+ *   ids go to the planner as they are. Auto: they are reduced to the dirty roots (distinct, no
+ *   dirty proper prefix, ascending) and the JS auto decider (js-auto.mjs, the Swift L0 runtime's
+ *   rules, caches and cost model; the job's policy) decides: full (the scope), a cached plan, or
+ *   a dirty plan from the JS kernel; last() reports each commit's mode, reasons and decision time.
  * - l1-*: the transaction core (converge.wasm) applies the write log, decides (auto in C) and
  *   plans in one ckw_txn_commit call with PLAN_ONLY; JS executes the plan over the kernel's own
  *   slots and reports its execution time with the next commit when the core asked for it.
@@ -56,21 +60,44 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
   if (mode !== 'full' && mode !== 'dirty' && mode !== 'auto') throw new JobError(`unknown mode ${mode} (auto, full, dirty)`);
   let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null, l1Trace = null;
   let changed = 0, vmSteps = 0;
-  // per-transaction evidence of the txn-core levels
+  // per-transaction evidence of the txn-core levels and of l0-js in auto mode
   let fullRuns = 0, dirtyRuns = 0, cutOffs = 0, decisionNsSum = 0, decisionsTimed = 0, reasonsSeen = 0, lastReasons = 0;
+  let jsAuto = null, jsRoots = null;
   if (level === 'l0-js') {
-    if (mode === 'auto') throw new JobError('level l0-js has no auto mode (the pure-JS kernel plans full or dirty only)');
     const dirtyMode = mode === 'full' ? 0 : 1;
     jsKernel = new JsKernel(tables, {});
     planOut = new Uint32Array(Math.max(1, S));
     tags = new Uint8Array(P);
     values = new Float64Array(P);
-    commitTxn = (ids, n) => {
-      const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
-      changed += executePlan(tables, planOut, len, tags, values, convergeStep);
-      if (dirtyMode) dirtyRuns++; else fullRuns++;
-      return len;
-    };
+    if (mode === 'auto') {
+      // the decision in JS (js-auto.mjs), with the policy the txn-core levels open
+      const tp = txnPolicy(policy);
+      const ap = autoPolicy({ logix: tp.logix, costModel: tp.costModel, decisionBudgetMs: tp.decisionBudgetNs / 1e6 });
+      const execute = (plan, offset, len) => {
+        changed += executePlan(tables, plan, len, tags, values, convergeStep, offset);
+        return true; // (executePlan has no failing outcome)
+      };
+      const planDirty = (roots, n) => jsKernel.plan(roots, n, 1, scope, 0, planOut);
+      jsAuto = new AutoConverge(ap, S, jsKernel.scopeList[scope], planOut, planDirty, execute, now);
+      jsRoots = new DirtyRoots(tables);
+      commitTxn = (ids, n) => {
+        const a = jsAuto;
+        const m = a.commit(jsRoots.ids, jsRoots.compute(ids, n));
+        if (m === EXECUTED_FULL) fullRuns++; else if (m === EXECUTED_DIRTY) dirtyRuns++;
+        lastReasons = a.reasons;
+        reasonsSeen |= a.reasons;
+        if (a.reasons & REASON.budgetCutoff) cutOffs++;
+        if (a.decisionNs > 0) { decisionNsSum += a.decisionNs; decisionsTimed++; }
+        return a.planLength;
+      };
+    } else {
+      commitTxn = (ids, n) => {
+        const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
+        changed += executePlan(tables, planOut, len, tags, values, convergeStep);
+        if (dirtyMode) dirtyRuns++; else fullRuns++;
+        return len;
+      };
+    }
   } else {
     const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
     if (!l1 && !l2) {
@@ -136,9 +163,20 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     commit: commitTxn,
     /** Aborts a transaction (txn-core levels) after a failed commit's writes. */
     abort() { if (kernel) kernel.txnAbort(); },
-    /** Empties the core's plan caches (txn-core levels; l0-js has none). */
-    bumpGeneration() { if (kernel) kernel.txnBumpGeneration(); },
-    last() { return kernel ? kernel.txnResult() : null; },
+    /** Empties the plan caches (the core's, or l0-js's in auto mode). */
+    bumpGeneration() { if (kernel) kernel.txnBumpGeneration(); else if (jsAuto) jsAuto.bumpGeneration(); },
+    /** The last commit's record: the core's (txn-core levels), the JS decider's (l0-js in auto
+        mode: the record's decision fields), else null. */
+    last() {
+      if (kernel) return kernel.txnResult();
+      if (!jsAuto) return null;
+      const a = jsAuto, d = a.decider;
+      return {
+        status: 0, converged: a.converged ? 1 : 0, executedMode: a.executedMode, reasons: a.reasons,
+        planLen: a.planLength, executedSteps: a.planLength, dirtyRoots: a.dirtyRoots, decisionNs: a.decisionNs,
+        cacheHit: (a.reasons & REASON.cacheHit) !== 0 ? 1 : 0, inlineEnabled: d.inlineEnabled ? 1 : 0, lruEnabled: d.lruEnabled ? 1 : 0,
+      };
+    },
     /** Trace records for every transaction from now on (txn-core levels): `level` TRACE_*. */
     openTrace(steps, patches, level) {
       if (!kernel) throw new JobError(`level ${level} has no transaction core: no trace`);
@@ -158,6 +196,8 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
         : { calls: 0, hostCalls: 0, bytesIn: 0, bytesOut: 0, changed, vmSteps, ...txn };
     },
     get memoryPages() { return kernel ? kernel.memoryPages : 0; },
+    /** True on the transaction core (the wasm levels). */
+    get txnCore() { return kernel !== null; },
     state() { return kernel ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
     destroy() { if (kernel) kernel.destroy(); },
   };
@@ -209,7 +249,8 @@ function batchSize(txn, now, { calibration, targetNs, maxBatch }) {
  * @param now the host's clock: a Number of nanoseconds
  * @param wasmModule flavor -> compiled WebAssembly.Module
  * @param batching BATCHING.node or BATCHING.browser
- * Yields one result per point, in order (after a warm-up per level of `job.warmupMs`).
+ * Yields one result per point, in order (after a warm-up of `job.warmupMs` per level; l0-js:
+ * per level and mode).
  */
 /** What makeTxnLevel takes for a level from a loaded graph ({ blob, tables, code, artifact,
     artifactTables }): the artifact and its tables for the l4 levels, else the CKT1 tables and
@@ -222,14 +263,33 @@ export function levelSource(level, graph) {
 
 export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BATCHING.node }) {
   // warm-up: per level, the point with the most roots runs for warmupMs (the JIT tiers up the
-  // JS kernel and the host code once, not during the first points)
-  const widest = {};
-  for (const p of job.points ?? []) if (!widest[p.level] || p.roots.length > widest[p.level].roots.length) widest[p.level] = p;
-  for (const p of Object.values(widest)) {
+  // JS kernel and the host code once, not during the first points). l0-js per mode, its widest
+  // and its narrowest point half the time each: its modes run different JS code (the full plan,
+  // the JS planner, the auto decider — whose small root sets take the plan caches, its large
+  // ones the planner), while the wasm levels' modes and sizes differ only inside the core.
+  const widest = {}, narrowest = {};
+  for (const p of job.points ?? []) {
+    const key = p.level === 'l0-js' ? `${p.level} ${p.mode}` : p.level;
+    if (!widest[key] || p.roots.length > widest[key].roots.length) widest[key] = p;
+    if (p.level === 'l0-js' && (!narrowest[key] || p.roots.length < narrowest[key].roots.length)) narrowest[key] = p;
+  }
+  const warmupNs = (job.warmupMs ?? 0) * 1e6;
+  const warm = [];
+  for (const [key, p] of Object.entries(widest)) {
+    const q = narrowest[key];
+    if (q && q.roots.length !== p.roots.length) warm.push([p, warmupNs / 2], [q, warmupNs / 2]); else warm.push([p, warmupNs]);
+  }
+  // the wasm levels first: running the first wasm level makes V8 drop the optimized code of
+  // every function that reads typed arrays (--trace-deopt: "code dependencies", by all
+  // appearances its array-buffer detach protector as a wasm memory grows), so l0-js warmed up
+  // before it was measured while it re-optimized (seen: a 1000-root auto point's 40 µs
+  // transactions taking 300–400 µs for its first ~25, a 20-root dirty point 4–5 µs instead of 0.9)
+  warm.sort((a, b) => (a[0].level === 'l0-js') - (b[0].level === 'l0-js'));
+  for (const [p, ns] of warm) {
     const src = levelSource(p.level, graphs[p.graph]);
     const lv = makeTxnLevel(p.level, src.blob, src.tables, p.mode, wasmModule, src.code, job.policy, now);
     const ids = Uint32Array.from(p.roots), vals = new Float64Array(ids.length);
-    for (let t0 = now(), v = 0; now() - t0 < (job.warmupMs ?? 0) * 1e6;) {
+    for (let t0 = now(), v = 0; now() - t0 < ns;) {
       vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
     }
     lv.destroy();
@@ -264,7 +324,9 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       transactions: t, fullRuns: c.fullRuns, dirtyRuns: c.dirtyRuns, cutOffs: c.cutOffs,
       reasonsSeen: c.reasonsSeen, lastReasons: c.lastReasons, lastExecutedMode: last ? last.executedMode : (p.mode === 'full' ? EXECUTED_FULL : EXECUTED_DIRTY),
       decisionsTimed: c.decisionsTimed, decisionNsMean: c.decisionsTimed > 0 ? c.decisionNsSum / c.decisionsTimed : 0, decisionNs,
-      txnCore: last !== null,
+      // recorded: the counters above come from each transaction's record (the txn-core levels;
+      // l0-js in auto mode), else they describe the requested mode
+      txnCore: lv.txnCore, recorded: last !== null,
     };
     lv.destroy();
   }

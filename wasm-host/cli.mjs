@@ -7,11 +7,11 @@
 // pure-JS kernel, js-kernel.mjs). Commands:
 //   plan       each graph's requests on each backend: plans and counters
 //   bench-plan plan-only time per backend (rounds of repeated requests; median and min ns/plan)
-//   txn        transactions of the converge workload at L0 (js-v8), L1 (the wasm transaction core
-//              decides and plans, JS runs the steps), L2/L3 (the core decides, plans and executes,
-//              JS steps through the import), L4 (L3 with the kernel from the graph's AOT artifact):
-//              final states, boundary counters, (perTransaction)
-//              every commit's result, and (bench-txn) ns per transaction
+//   txn        transactions of the converge workload at L0 (js-v8; auto decided in JS, js-auto.mjs),
+//              L1 (the wasm transaction core decides and plans, JS runs the steps), L2/L3 (the
+//              core decides, plans and executes, JS steps through the import), L4 (L3 with the
+//              kernel from the graph's AOT artifact): final states, boundary counters,
+//              (perTransaction) every commit's result, and (bench-txn) ns per transaction
 //   bench-matrix  `converge bench`: per point, samples of batched transactions (mean ns), counters
 // Errors go to stderr with exit status 2 (bad job) or 1 (a failure while running).
 

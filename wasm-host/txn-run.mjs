@@ -60,7 +60,8 @@ export function runTxnLevel(level, source, txns, mode, { wasmModule, policy = {}
   const results = [];
   const apply = (t) => {
     applied++;
-    // the reducer's writes, then one commit (l0-js: with their ids as the dirty roots)
+    // the reducer's writes, then one commit (l0-js: their ids go to the planner, or in auto mode
+    // to the JS decider as dirty roots)
     if (t.bump) lv.bumpGeneration();
     lv.write(t.ids, t.vals, t.ids.length, t.tags);
     if (!perTransaction) { lv.commit(t.ids, t.ids.length); return; }

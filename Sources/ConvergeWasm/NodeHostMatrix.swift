@@ -40,7 +40,7 @@ extension NodeHost {
         public var graph: Int
         public var level: TxnLevel
         /// `auto`, `full` or `dirty`; the wasm levels decide auto in the transaction core (C), the
-        /// `l0-js` level has no auto mode (node refuses the job).
+        /// `l0-js` level in the JS auto decider (`wasm-host/js-auto.mjs`, the Swift L0 rules).
         public var mode: ConvergeMode
         /// The path ids of `b0…b{k−1}`.
         public var roots: [UInt32]
@@ -75,9 +75,12 @@ extension NodeHost {
         public var memoryPages: Int
         /// Steps the bytecode VM ran per transaction (the l3 levels).
         public var vmStepsPerTxn: Double = 0
-        /// True when the level ran on the transaction core (the wasm levels): the fields below
-        /// come from its results; false for `l0-js` (they describe the requested mode).
+        /// True when the level ran on the transaction core (the wasm levels).
         public var txnCore = false
+        /// True when the fields below come from each transaction's record: the transaction core's
+        /// (the wasm levels, every mode) or the JS auto decider's (`l0-js` in auto mode); false
+        /// for `l0-js` in full and dirty mode (they describe the requested mode).
+        public var recorded = false
         /// Transactions of the point (calibration included) and how many ran full / dirty.
         public var transactions = 0
         public var fullRuns = 0
@@ -134,6 +137,7 @@ extension NodeHost {
                              bytesOutPerTxn: double(r["bytesOutPerTxn"]), memoryPages: int(r["memoryPages"]),
                              vmStepsPerTxn: double(r["vmStepsPerTxn"]))
         m.txnCore = r["txnCore"] as? Bool ?? false
+        m.recorded = r["recorded"] as? Bool ?? m.txnCore
         m.transactions = int(r["transactions"])
         m.fullRuns = int(r["fullRuns"])
         m.dirtyRuns = int(r["dirtyRuns"])

@@ -334,13 +334,12 @@ func workingSet(_ g: StaticIR) -> Int {
 }
 
 /// Measures the V8 backends in one node process (interleaved by point). The wasm levels run on
-/// the transaction core with ``RuntimeOptions``' defaults (auto decided in C); js-v8 has no auto
-/// mode (its auto points are skipped).
+/// the transaction core with ``RuntimeOptions``' defaults (auto decided in C); js-v8 decides auto
+/// in JS (`wasm-host/js-auto.mjs`: the L0 runtime's rules) with the same policy.
 func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
     throws(ConvergeError) -> (node: String, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return ("", [:]) }
-    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.nodeLevel,
-                           skipReason: "the pure-JS kernel (js-v8) has no auto mode: it plans full or dirty only")
+    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.nodeLevel)
     let (node, out) = try NodeHost.benchMatrix(graphs: m.graphs, points: m.jobs, timeoutSeconds: m.timeLimitSeconds,
                                                policy: NodeHost.TxnPolicy(RuntimeOptions()))
     for (p, r) in zip(m.measured, out) {

@@ -45,9 +45,9 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Sta
     r.offMs = m.samplesNs.map { $0 / 1e6 }
     typealias E = PerfReport.Evidence
     let modeEvidence: [E]
-    if m.txnCore {
-        // the transaction core decided (auto in C) and reports what ran: counted over every
-        // transaction of the point, calibration included
+    if m.recorded {
+        // the transaction core (auto in C) or the JS auto decider (l0-js in auto mode) reports
+        // what ran: counted over every transaction of the point, calibration included
         let ran = Double(max(1, m.fullRuns + m.dirtyRuns))
         modeEvidence = [
             .string("runtime.executedMode", m.lastExecutedMode?.rawValue ?? "none"),
@@ -91,14 +91,14 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Sta
 }
 
 /// Measures the chromium backends in one headless Chromium session (the points in order; auto
-/// points run on the wasm levels' transaction core, js-chromium's are skipped as js-v8's). The session's time limit is
-/// timeoutMs · points + 60 s; points it did not reach fail with the session's failure.
+/// points run on the wasm levels' transaction core, js-chromium's in the JS auto decider as
+/// js-v8's). The session's time limit is timeoutMs · points + 60 s; points it did not reach fail
+/// with the session's failure.
 /// - Returns: the browser (nil when no point ran in it), the node version, the results.
 func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double, chromium: URL)
     throws(ConvergeError) -> (browser: BrowserHost.BrowserInfo?, node: String?, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return (nil, nil, [:]) }
-    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.browserLevel,
-                           skipReason: "the pure-JS kernel (js-chromium) has no auto mode: it plans full or dirty only")
+    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.browserLevel)
     guard !m.jobs.isEmpty else { return (nil, nil, m.results) }
     let reply = try BrowserHost.benchMatrix(graphs: m.graphs, points: m.jobs, chromium: chromium, timeLimitSeconds: m.timeLimitSeconds)
     let resolutionMs = reply.browser.timerResolutionNs.map { $0 / 1e6 }
@@ -115,9 +115,8 @@ func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeou
 }
 
 /// What the JS hosts (node, the browser page) share before measuring: the graph of each step
-/// count, one bench-matrix point per point of a backend `level` maps (auto points of the l0-js
-/// level — the pure-JS kernel, which has no auto mode — "skipped" with `skipReason`), and the
-/// time limit for the whole job (timeoutMs · points + 60 s).
+/// count, one bench-matrix point per point of a backend `level` maps (every mode, auto included:
+/// the l0-js level decides in JS), and the time limit for the whole job (timeoutMs · points + 60 s).
 struct MatrixJobs {
     let stepsList: [Int]
     var graphs: [StaticIR] = []
@@ -127,16 +126,12 @@ struct MatrixJobs {
     let timeoutMs: Double
 
     init(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double,
-         level: (KernelBackend) -> NodeHost.TxnLevel?, skipReason: String) throws(ConvergeError) {
+         level: (KernelBackend) -> NodeHost.TxnLevel?) throws(ConvergeError) {
         self.timeoutMs = timeoutMs
         stepsList = Array(Set(points.map(\.steps))).sorted()
         for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
         for p in points {
             guard let l = level(p.backend) else { continue }
-            guard p.mode != .auto || l != .l0js else {
-                results[p] = PointResult(status: "skipped", reason: skipReason)
-                continue
-            }
             let gi = stepsList.firstIndex(of: p.steps)!
             jobs.append(NodeHost.MatrixPoint(graph: gi, level: l, mode: p.mode,
                                              roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))

@@ -44,8 +44,8 @@ extension CLITests {
             let params = p["params"] as? [String: Any] ?? [:]
             let backend = params["kernelBackend"] as? String ?? ""
             let mode = params["convergeMode"] as? String ?? ""
-            // the wasm backends run auto on the transaction core; the pure-JS kernel has no auto mode
-            #expect(p["status"] as? String == (mode == "auto" && backend == "js-chromium" ? "skipped" : "ok"), "\(params): \(p["reason"] ?? "")")
+            // the wasm backends run auto on the transaction core, the pure-JS kernel in the JS decider
+            #expect(p["status"] as? String == "ok", "\(params): \(p["reason"] ?? "")")
             guard p["status"] as? String == "ok" else { continue }
             let txn = (p["metrics"] as? [[String: Any]])?.first { $0["name"] as? String == "runtime.txnCommitMs" }
             let stats = txn?["stats"] as? [String: Any] ?? [:]

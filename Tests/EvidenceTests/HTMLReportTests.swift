@@ -117,7 +117,7 @@ print(w, h, len(colours), ' '.join(c for c in want if bytes.fromhex(c) in colour
         #expect(medians.count == 9)
         #expect(ratios.count == 9)
         for p in medians {
-            // js-v8 has no auto mode: its line is missing from the auto panels only.
+            // the synthetic js-v8 auto points are skipped: its line is missing from the auto panels only.
             let expected = p.contains("<title>auto ") ? 6 : 7
             #expect(occurrences("<polyline", in: p) == expected, "\(p.prefix(200))")
             for b in SyntheticReport.allBackends where !(b == "js-v8" && p.contains("<title>auto ")) {

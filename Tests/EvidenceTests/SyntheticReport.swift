@@ -2,8 +2,9 @@ import ConvergeEvidence
 import Foundation
 
 /// Builds converge.txnCommit reports with made-up but plausible numbers for the HTML page and
-/// terminal table tests. js-v8 has no auto mode (its points are "skipped"); js-v8 is faster than
-/// wasm-v8 at steps ≤ 400 and slower above, so both verdicts occur.
+/// terminal table tests. js-v8's auto points are "skipped" (as a backend that lacks a mode reports
+/// them: the renderers must leave them out); js-v8 is faster than wasm-v8 at steps ≤ 400 and
+/// slower above, so both verdicts occur.
 enum SyntheticReport {
     static let allBackends = ["portable", "native-l1", "native-l2", "wasm-wasmkit", "wasm-v8", "wasm-v8-l2", "js-v8"]
     static let allModes = ["full", "dirty", "auto"]
@@ -47,7 +48,7 @@ enum SyntheticReport {
                         let params: Params = ["kernelBackend": .string(b), "convergeMode": .string(m),
                                               "steps": .number(s), "dirtyRootsRatio": .number(r)]
                         if b == "js-v8" && m == "auto" {
-                            points.append(PerfReport.Point(params: params, status: "skipped", reason: "no auto mode in js-v8", metrics: []))
+                            points.append(PerfReport.Point(params: params, status: "skipped", reason: "synthetic: a skipped point", metrics: []))
                             continue
                         }
                         guard let ms = value(b, m, s, r) else {

@@ -67,7 +67,7 @@ private func schemaCheck(_ file: String) throws -> (Int32, String) {
     @Test func whereWasmOrJSBeatNativeThosePointsFailWithTheirRatios() throws {
         let (comparisons, s) = UpperBound.check(Self.mixed().suites[0])
         // 3 modes × 2 steps × 2 ratios; per full/dirty point portable, wasm-v8, js-v8; per auto point
-        // portable and wasm-v8 (js-v8 has no auto)
+        // portable and wasm-v8 (js-v8's synthetic auto points are skipped)
         #expect(s.pointsChecked == 12)
         #expect(s.comparisonsChecked == 8 * 3 + 4 * 2)
         #expect(comparisons.count == s.comparisonsChecked)

@@ -5,7 +5,7 @@
 //
 // 1. A loopback HTTP server (127.0.0.1, a free port) serves the page (browser/index.html,
 //    page.mjs), the host modules it imports (bench-matrix.mjs, host.mjs, js-kernel.mjs,
-//    tables.mjs), /job.json (the job with URLs instead of paths) and the files (/data/<n>), with
+//    js-auto.mjs, tables.mjs), /job.json (the job with URLs instead of paths) and the files (/data/<n>), with
 //    COOP/COEP headers: the page is cross-origin isolated, so performance.now() is coarsened to
 //    5 µs rather than 100 µs.
 // 2. Chromium starts headless with --remote-debugging-pipe (the DevTools protocol over fds 3/4);
@@ -69,6 +69,7 @@ const staticFiles = {
   '/bench-matrix.mjs': ['bench-matrix.mjs', 'text/javascript'],
   '/host.mjs': ['host.mjs', 'text/javascript'],
   '/js-kernel.mjs': ['js-kernel.mjs', 'text/javascript'],
+  '/js-auto.mjs': ['js-auto.mjs', 'text/javascript'],
   '/tables.mjs': ['tables.mjs', 'text/javascript'],
   '/txn-run.mjs': ['txn-run.mjs', 'text/javascript'],
 };
