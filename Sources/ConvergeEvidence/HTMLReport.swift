@@ -26,12 +26,15 @@ public enum HTMLReport {
     ]
 
     /// Renders `report` as a complete HTML page; `title` defaults to "converge bench — <matrixId>".
-    public static func render(_ report: PerfReport, title: String? = nil) -> String {
+    /// With `diff` (a diff whose after report is `report`, ours or Logix's), a diff section follows
+    /// the header (HTMLDiff.swift).
+    public static func render(_ report: PerfReport, title: String? = nil, diff: PerfDiff? = nil) -> String {
         let pageTitle = title ?? "converge bench — \(report.meta.matrixId)"
         var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         h += "<title>\(Markup.escape(pageTitle))</title>\n<style>\n\(css)</style>\n</head>\n<body>\n"
         h += header(report, title: pageTitle)
+        if let diff { h += diffSection(diff, report: report) }
         if let view = TxnCommitView(report) {
             h += txnCommitSections(view)
             if let suite = report.suites.first(where: { $0.id == TxnCommitView.suiteId }) {
@@ -316,6 +319,13 @@ public enum HTMLReport {
     td.num { text-align: right; font-variant-numeric: tabular-nums; }
     summary { cursor: pointer; color: #444; }
     footer { color: #777; font-size: 12px; margin-top: 28px; }
+    h3 { font-size: 14px; margin: 16px 0 4px; }
+    .verdict { font-weight: 600; padding: 6px 10px; border-radius: 4px; display: inline-block; }
+    .verdict.pass { background: #e6f4ea; color: #1e6b34; }
+    .verdict.fail { background: #fce8e6; color: #a50e0e; }
+    .warning { color: #a15c00; }
+    td.regression { color: #a50e0e; }
+    td.improvement { color: #1e6b34; }
 
     """
 }

@@ -141,6 +141,11 @@ enum NumberText {
         return String(format: "%.\(decimals)f", v)
     }
 
+    /// Four significant digits (`0.001744`, `12.35`, `2.5e+04`), or "—" when not finite.
+    static func significant(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.4g", value) : "—"
+    }
+
     /// A ratio or step value the way a person writes it: `0.005`, `0.25`, `1`, `2000`.
     static func plain(_ value: Double) -> String {
         value.isFinite ? ParamValue.jsNumber(value) : "—"
