@@ -17,8 +17,9 @@ public enum TerminalTable {
     static let wasm = "wasm-v8"
     static let js = "js-v8"
 
-    /// Renders the table; lines end with "\n". `width` is the terminal width in columns (≥ 40 used).
-    public static func render(_ report: PerfReport, width: Int = 120) -> String {
+    /// Renders the table; lines end with "\n". `width` is the terminal width in columns (≥ 40
+    /// used); the default, 100, fits a default terminal with room to spare.
+    public static func render(_ report: PerfReport, width: Int = 100) -> String {
         guard let v = TxnCommitView(report) else {
             return "\(TxnCommitView.suiteId): not in this report\n"
         }

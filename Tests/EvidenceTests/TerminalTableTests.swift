@@ -103,6 +103,17 @@ func headerLine(_ table: String) -> String {
         #expect(table.split(separator: "\n").filter { $0.hasPrefix("mode ") }.count >= 2)
     }
 
+    /// Every backend, the full grid, the upper-bound section with failures: by default every line
+    /// fits 100 columns, and every block repeats the row keys under a complete header.
+    @Test func theDefaultWidthIsOneHundredColumns() {
+        let report = SyntheticReport.make(backends: SyntheticReport.allBackends + ["native-l3", "wasm-v8-l3", "wasm-chromium", "js-chromium"])
+        let table = TerminalTable.render(report)
+        for line in table.split(separator: "\n") { #expect(line.count <= 100, "\(line.count): \(line)") }
+        let headers = table.split(separator: "\n").filter { $0.hasPrefix("mode ") }
+        #expect(headers.count >= 2)
+        for h in headers { #expect(h.split(separator: " ").count > 3, "\(h)") }
+    }
+
     @Test func emptyOrMissingSuitesDoNotCrash() {
         #expect(TerminalTable.render(SyntheticReport.empty()).contains("no measured points"))
         var none = SyntheticReport.empty()
