@@ -157,15 +157,8 @@ export class AutoDecider {
     this.policy = policy;
     this.inline = new PlanCache(2, policy.inlineMaxRoots, Math.min(policy.inlineMaxPlanLength, stepCount));
     this.lru = new PlanCache(policy.lruCapacity, policy.lruMaxRoots, Math.min(policy.lruMaxPlanLength, stepCount));
-    // two "seen once" keys (key, size; size -1 = none)
-    this.seenKey0 = 0; this.seenN0 = -1; this.seenKey1 = 0; this.seenN1 = -1;
     this.seenNext = 0;
-    this.inlineEnabled = true;
-    this.inlineSkips = 0;
-    this.inlineComputes = 0;
-    this.lruEnabled = true;
-    this.lruLookups = 0;
-    this.lruHits = 0;
+    this.armCaches();
     this.decisions = 0;
     this.generationBumped = false;
     this.fullMinNs = Infinity;    // (Swift: UInt64.max)
@@ -192,6 +185,13 @@ export class AutoDecider {
   bumpGeneration() {
     this.inline.clear();
     this.lru.clear();
+    this.armCaches();
+    this.generationBumped = true;
+  }
+
+  /** Forgets the "seen once" keys and re-enables both caches with fresh counters. */
+  armCaches() {
+    // two "seen once" keys (key, size; size -1 = none)
     this.seenKey0 = 0; this.seenN0 = -1; this.seenKey1 = 0; this.seenN1 = -1;
     this.inlineEnabled = true;
     this.inlineSkips = 0;
@@ -199,7 +199,6 @@ export class AutoDecider {
     this.lruEnabled = true;
     this.lruLookups = 0;
     this.lruHits = 0;
-    this.generationBumped = true;
   }
 
   /** Full converges are timed (fast full) only when fastFullMaxMs is set. */
