@@ -15,6 +15,7 @@ let package = Package(
     // measured against: scripts/instrumentation-overhead.sh). Off by default.
     traits: [
         .trait(name: "NoInstrumentation", description: "Compile the diagnostics levels out (measurement baseline)."),
+        .trait(name: "GateSpin", description: "Extra work per transaction and per executed step, set by CONVERGE_GATE_SPIN (gate validation only)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,7 @@ let package = Package(
             cSettings: [
                 .headerSearchPath("src/internal"),
                 .define("CK_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
+                .define("CK_GATE_SPIN", .when(traits: ["GateSpin"])),
             ],
             linkerSettings: [
                 .linkedLibrary("numa", .when(platforms: [.linux])),
@@ -50,6 +52,7 @@ let package = Package(
             path: "Sources/ConvergeKernel",
             swiftSettings: [
                 .define("CONVERGE_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
+                .define("CONVERGE_GATE_SPIN", .when(traits: ["GateSpin"])),
             ]
         ),
         .target(
@@ -71,7 +74,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/ConvergeEvidence",
-            resources: [.copy("Resources/converge-matrix.json")]
+            resources: [.copy("Resources/converge-matrix.json"), .copy("Resources/converge-matrix-v2.json")]
         ),
         .executableTarget(
             name: "converge",

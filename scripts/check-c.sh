@@ -9,6 +9,14 @@ for f in CKernel/src/*.c; do
   clang -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
     -ICKernel/include -ICKernel/src/internal -c "$f" -o "$out/$(basename "$f").o"
 done
+# the package traits' variants compile clean too (GateSpin: gate validation; NoInstrumentation)
+mkdir "$out/variants"
+for define in CK_GATE_SPIN CK_NO_INSTRUMENTATION; do
+  for f in CKernel/src/*.c; do
+    clang -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D$define \
+      -ICKernel/include -ICKernel/src/internal -c "$f" -o "$out/variants/$define-$(basename "$f").o"
+  done
+done
 bad=$(nm -g --defined-only "$out"/*.o | awk 'NF==3 {print $3}' | grep -v '^ck_' || true)
 if [ -n "$bad" ]; then
   echo "check-c: exported symbols without the ck_ prefix:" >&2

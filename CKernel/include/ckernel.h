@@ -968,6 +968,13 @@ void ck_txn_set_host(ck_txn_t *txn, ck_host_batch_fn host_steps, void *host_cont
    CK_REASON_GENERATION_BUMPED. */
 void ck_txn_bump_generation(ck_txn_t *txn);
 
+/* Gate validation only (docs/perf-diff.md, "Proof that the gate works"): extra work of
+   `per_txn + per_step * plan length` iterations of a dependent multiply-add chain in every
+   converging commit, so that `converge ab` can be shown to flag a known slowdown. Compiled in
+   only with the package trait GateSpin (define CK_GATE_SPIN); otherwise it stores nothing and
+   returns CK_ERR_BAD_OPTION. NULL txn: CK_ERR_NULL_ARGUMENT. */
+ck_status_t ck_txn_set_spin(ck_txn_t *txn, uint32_t per_step, uint32_t per_txn);
+
 /* Aborts the transaction being written: undoes its applied reducer writes (in reverse), empties
    the log and the dirty set, restores op_seq. A committed transaction is never touched (a host
    that executes a plan itself restores the reducer's writes from ck_txn_log_t's undo arrays). */

@@ -42,6 +42,10 @@ struct ck_txn {
     uint32_t pending_roots;
     uint64_t pending_converge_ns;
     uint64_t pending_full_ns;
+#ifdef CK_GATE_SPIN
+    uint32_t spin_per_step;     /* gate validation: extra work per planned step, per commit */
+    uint32_t spin_per_txn;
+#endif
 };
 
 static inline bool bit_test(const uint64_t *bits, uint32_t i) { return (bits[i >> 6] >> (i & 63u)) & 1u; }
@@ -137,6 +141,30 @@ void ck_txn_bump_generation(ck_txn_t *t) {
 }
 
 /* Clears a bitset through the ids set in it (or whole, when that is fewer stores). */
+ck_status_t ck_txn_set_spin(ck_txn_t *t, uint32_t per_step, uint32_t per_txn) {
+    if (t == NULL) return CK_ERR_NULL_ARGUMENT;
+#ifdef CK_GATE_SPIN
+    t->spin_per_step = per_step;
+    t->spin_per_txn = per_txn;
+    return CK_OK;
+#else
+    (void)per_step;
+    (void)per_txn;
+    return CK_ERR_BAD_OPTION;
+#endif
+}
+
+#ifdef CK_GATE_SPIN
+/* n iterations of a dependent multiply-add the compiler cannot drop or fold */
+static void gate_spin(uint64_t n) {
+    uint64_t x = n;
+    for (uint64_t i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        __asm__ volatile("" : "+r"(x));
+    }
+}
+#endif
+
 static void clear_bits(uint64_t *bits, uint32_t words, const uint32_t *ids, uint32_t n) {
     if (n >= words) {
         memset(bits, 0, (size_t)words * 8u);
@@ -464,6 +492,10 @@ ck_status_t ck_txn_commit(ck_txn_t *t, const ck_txn_request_t *req, ck_txn_resul
     r->plan = plan;
     r->plan_len = len;
     const bool ran_full = r->executed_mode == CK_EXECUTED_FULL;
+#ifdef CK_GATE_SPIN
+    if (t->spin_per_txn != 0u || t->spin_per_step != 0u)
+        gate_spin((uint64_t)t->spin_per_txn + (uint64_t)t->spin_per_step * len);
+#endif
 
     if (plan_only) {
         /* L1: the host executes; its time completes this transaction's samples at the next commit */

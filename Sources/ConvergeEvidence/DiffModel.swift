@@ -98,6 +98,9 @@ public struct PerfDiff: Codable, Sendable, Equatable {
         public var missingPoints: Int?
         /// Ours: metrics that a point has in one report and not in the other (both points ok).
         public var missingMetrics: Int?
+        /// Ours: slices of noise-robust budgets whose maxLevels differ without the change being
+        /// beyond the noise (not counted as regressions or improvements; docs/perf-diff.md).
+        public var withinNoise: Int?
         public init(regressions: Int, improvements: Int, budgetViolations: Int = 0, budgetExceeded: Int? = nil,
                     timeouts: Int? = nil, missingSuites: Int? = nil, stabilityWarnings: Int? = nil, slices: Slices? = nil,
                     missingPoints: Int? = nil, missingMetrics: Int? = nil) {
@@ -276,12 +279,22 @@ public struct PerfDiff: Codable, Sendable, Equatable {
         public var afterP95Ms: Double
         public var deltaMs: Double
         public var ratio: Double?
-        public init(params: Params, beforeP95Ms: Double, afterP95Ms: Double, deltaMs: Double, ratio: Double?) {
+        /// The medians and minima beside the p95s (absent when a report has no median / minMs).
+        public var beforeMedianMs: Double?
+        public var afterMedianMs: Double?
+        public var beforeMinMs: Double?
+        public var afterMinMs: Double?
+        public init(params: Params, beforeP95Ms: Double, afterP95Ms: Double, deltaMs: Double, ratio: Double?,
+                    beforeMedianMs: Double? = nil, afterMedianMs: Double? = nil, beforeMinMs: Double? = nil, afterMinMs: Double? = nil) {
             self.params = params
             self.beforeP95Ms = beforeP95Ms
             self.afterP95Ms = afterP95Ms
             self.deltaMs = deltaMs
             self.ratio = ratio
+            self.beforeMedianMs = beforeMedianMs
+            self.afterMedianMs = afterMedianMs
+            self.beforeMinMs = beforeMinMs
+            self.afterMinMs = afterMinMs
         }
     }
 }

@@ -51,7 +51,7 @@ extension HTMLReport {
         var rows: [(String, Int)] = [("regressions", s.regressions), ("improvements", s.improvements)]
         for (name, value) in [("budget exceeded", s.budgetExceeded), ("timeouts", s.timeouts), ("missing suites", s.missingSuites),
                               ("stability warnings", s.stabilityWarnings), ("missing points", s.missingPoints),
-                              ("missing metrics", s.missingMetrics)] {
+                              ("missing metrics", s.missingMetrics), ("slices within noise", s.withinNoise)] {
             if let value { rows.append((name, value)) }
         }
         if let sl = s.slices {

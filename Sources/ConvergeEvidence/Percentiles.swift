@@ -8,11 +8,11 @@ public enum Percentiles {
         return sorted[min(max(i, 0), sorted.count - 1)]
     }
 
-    /// `{n, medianMs, p95Ms}` of samples (ms) after dropping the first `warmupDiscard`; nil when
-    /// nothing is left.
+    /// `{n, medianMs, p95Ms, minMs}` of samples (ms) after dropping the first `warmupDiscard`; nil
+    /// when nothing is left.
     public static func stats(samplesMs: [Double], warmupDiscard: Int) -> PerfReport.Stats? {
         let kept = Array(samplesMs.dropFirst(max(0, warmupDiscard))).sorted()
         guard let median = pick(kept, 0.5), let p95 = pick(kept, 0.95) else { return nil }
-        return PerfReport.Stats(n: kept.count, medianMs: median, p95Ms: p95)
+        return PerfReport.Stats(n: kept.count, medianMs: median, p95Ms: p95, minMs: kept.first)
     }
 }

@@ -29,6 +29,7 @@ extension PerfDiff {
         var slices = Slices()
         var budgetExceeded = 0, timeouts = 0, missingSuites = 0, stabilityWarnings = 0, missingPoints = 0, missingMetrics = 0
         var suiteDiffs: [SuiteDiff] = []
+        var totalWithinNoise = 0
 
         let ids = Set(before.suites.map(\.id)).union(after.suites.map(\.id)).sorted()
         for id in ids {
@@ -45,14 +46,17 @@ extension PerfDiff {
             let budgets = (b.budgets?.isEmpty == false ? b.budgets : a.budgets) ?? []
 
             var deltas: [ThresholdDelta] = []
+            var withinNoiseSlices = 0
+            var firstWithinNoise: String?
             var worst: (delta: Int, threshold: ThresholdDelta)?
             for budget in budgets {
                 let category = b.metricCategories?[budget.metric] ?? a.metricCategories?[budget.metric]
-                for slice in grid.whereCombos(excluding: Thresholds.referenceAxes(of: budget)) {
+                let poolLevels = budget.pool.flatMap { grid.levels[$0] } ?? []
+                for slice in grid.whereCombos(excluding: Thresholds.excludedAxes(of: budget)) where budget.covers(slice) {
                     slices.total += 1
                     var scanned = levels
                     if triage {
-                        scanned = commonLevels(budget, slice, levels, grid.primaryAxis, bi, ai)
+                        scanned = commonLevels(budget, slice, levels, grid.primaryAxis, poolLevels, bi, ai)
                         if scanned.isEmpty {
                             switch (bi.hasAny(slice), ai.hasAny(slice)) {
                             case (true, false): slices.beforeOnly += 1
@@ -63,8 +67,11 @@ extension PerfDiff {
                             continue
                         }
                     }
-                    let bs = Thresholds.scan(budget, where: slice, levels: scanned, primaryAxis: grid.primaryAxis, in: bi)
-                    let as_ = Thresholds.scan(budget, where: slice, levels: scanned, primaryAxis: grid.primaryAxis, in: ai)
+                    // a change budget scans each side against the other (after ÷ before, before ÷ after)
+                    let bs = Thresholds.scan(budget, where: slice, levels: scanned, primaryAxis: grid.primaryAxis, in: bi, reference: ai,
+                                             poolLevels: poolLevels)
+                    let as_ = Thresholds.scan(budget, where: slice, levels: scanned, primaryAxis: grid.primaryAxis, in: ai, reference: bi,
+                                              poolLevels: poolLevels)
                     if triage {
                         guard bs.isComparable && as_.isComparable else { slices.skippedData += 1; continue }
                         slices.compared += 1
@@ -73,6 +80,15 @@ extension PerfDiff {
                     if bs.maxLevel == as_.maxLevel { continue }
 
                     let delta = levelIndex(as_.maxLevel, levels) - levelIndex(bs.maxLevel, levels)
+                    if budget.isRobust, let noise = withinNoise(budget, slice, grid.primaryAxis, poolLevels, earlier: delta < 0 ? as_ : bs,
+                                                                 other: delta < 0 ? bi : ai, earlierIndex: delta < 0 ? ai : bi) {
+                        // the side that stopped earlier failed clearly, but the other side's interval
+                        // at that level holds the limit too: the change is not beyond the noise
+                        withinNoiseSlices += 1
+                        firstWithinNoise = firstWithinNoise ?? "\(budgetKey(budget)) \(stableParamsKey(slice)): "
+                            + "before=\(jsLevel(bs.maxLevel)) after=\(jsLevel(as_.maxLevel)) (\(noise))"
+                        continue
+                    }
                     let message = (category.map { "[category=\($0)] " } ?? "") + "\(budgetKey(budget)) \(stableParamsKey(slice)): "
                         + "before=\(jsLevel(bs.maxLevel)) after=\(jsLevel(as_.maxLevel))"
                         + (as_.reason.map { " (after:\($0))" } ?? "") + (bs.reason.map { " (before:\($0))" } ?? "")
@@ -89,6 +105,10 @@ extension PerfDiff {
             }
 
             var notes: [String] = []
+            if let firstWithinNoise {
+                notes.append("withinNoise: \(withinNoiseSlices) (first: \(firstWithinNoise))")
+                totalWithinNoise += withinNoiseSlices
+            }
             if let worst {
                 let t = worst.threshold
                 notes.append("mostSignificantRegression: \(budgetKey(t.budget)) \(stableParamsKey(t.where)) "
@@ -121,6 +141,7 @@ extension PerfDiff {
         summary.slices = triage ? slices : nil
         summary.missingPoints = missingPoints > 0 ? missingPoints : nil
         summary.missingMetrics = missingMetrics > 0 ? missingMetrics : nil
+        summary.withinNoise = totalWithinNoise > 0 ? totalWithinNoise : nil
 
         func shared<T: Equatable>(_ x: T?, _ y: T?) -> T? { x == y ? x : nil }
         let formatter = ISO8601DateFormatter()
@@ -176,9 +197,13 @@ extension PerfDiff {
     /// (a level only one report measured is skipped, so a Logix grid of 200/800/2000 compares with
     /// ours of 200…2000 at 200, 800 and 2000).
     private static func commonLevels(_ budget: PerfReport.Budget, _ slice: Params, _ levels: [ParamValue],
-                                     _ primaryAxis: String, _ bi: PointIndex, _ ai: PointIndex) -> [ParamValue] {
-        let refs = budget.type == "relative"
+                                     _ primaryAxis: String, _ poolLevels: [ParamValue], _ bi: PointIndex, _ ai: PointIndex) -> [ParamValue] {
+        var refs: [Params] = budget.type == "relative"
             ? [parseRef(budget.numeratorRef ?? ""), parseRef(budget.denominatorRef ?? "")] : [[:]]
+        if let pool = budget.pool {
+            // every pooled point of every reference
+            refs = refs.flatMap { ref in poolLevels.map { ref.merging([pool: $0]) { $1 } } }
+        }
         var out: [ParamValue] = []
         for level in levels {
             let present = refs.allSatisfy { ref in
@@ -189,6 +214,19 @@ extension PerfDiff {
             if present { out.append(level) }
         }
         return out
+    }
+
+    /// A noise-robust budget's maxLevels differ: the side that stopped earlier (`earlier`, from
+    /// `earlierIndex`) stopped on a clear failure at its stop level; the change stands only when
+    /// the other side's interval at that level is clearly within the limit. Returns why it does
+    /// not stand (nil: it stands — also when the earlier side stopped for missing data).
+    private static func withinNoise(_ budget: PerfReport.Budget, _ slice: Params, _ primaryAxis: String, _ poolLevels: [ParamValue],
+                                    earlier: Thresholds.Scan, other: PointIndex, earlierIndex: PointIndex) -> String? {
+        guard earlier.reason == Thresholds.budgetExceeded, let level = earlier.stopLevel else { return nil }
+        let outcome = Thresholds.evaluate(budget, where: slice, level: level, primaryAxis: primaryAxis, in: other, reference: earlierIndex,
+                                          poolLevels: poolLevels)
+        guard outcome == .verdict(.uncertain) else { return nil }
+        return "at \(primaryAxis)=\(level) one side fails clearly and the other's interval holds the limit"
     }
 
     /// The index of a level in the level list; −1 for none.
@@ -203,6 +241,7 @@ extension PerfDiff {
     /// `relative:<metric>:<numeratorRef>/<denominatorRef><=<maxRatio>`.
     static func budgetKey(_ b: PerfReport.Budget) -> String {
         if let id = b.id { return id }
+        if b.isRobust || b.type == "change" { return b.name }
         if b.type == "absolute" { return "absolute:\(b.metric):p95<=\(b.p95Ms.map(ParamValue.jsNumber) ?? "undefined")" }
         return "relative:\(b.metric):\(b.numeratorRef ?? "undefined")/\(b.denominatorRef ?? "undefined")<=\(b.maxRatio.map(ParamValue.jsNumber) ?? "undefined")"
     }

@@ -232,8 +232,11 @@ public struct PerfReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// `{id?, type: "absolute", metric, p95Ms}` or
-    /// `{id?, type: "relative", metric, maxRatio, numeratorRef, denominatorRef, minDeltaMs?}`.
+    /// Logix's `{id?, type: "absolute", metric, p95Ms}` and
+    /// `{id?, type: "relative", metric, maxRatio, numeratorRef, denominatorRef, minDeltaMs?}`, and
+    /// our noise-robust budgets (`statistic: "median"`): absolute with `maxMs`, relative (its
+    /// denominator optionally an evidence value: `denominatorEvidence`), and `type: "change"`
+    /// (after ÷ before of the same point, judged by a diff; docs/perf-diff.md).
     public struct Budget: Codable, Sendable, Equatable, Hashable {
         public var id: String?
         public var type: String
@@ -243,6 +246,30 @@ public struct PerfReport: Codable, Sendable, Equatable {
         public var numeratorRef: String?
         public var denominatorRef: String?
         public var minDeltaMs: Double?
+        /// Ours: `"median"` judges the median through its confidence interval (from the point's
+        /// `samples`); absent (or `"p95"`): Logix's rule on p95.
+        public var statistic: String?
+        /// Ours: an absolute median budget's limit (ms).
+        public var maxMs: Double?
+        /// Ours: a relative budget whose denominator is this evidence (ms) of the denominator
+        /// point, e.g. `floor.cLoopMs`: "≤ maxRatio floors".
+        public var denominatorEvidence: String?
+        /// Ours: an axis whose levels a noise-robust budget pools: its slices leave the axis out,
+        /// and a level fails when more than half of the pooled points fail clearly.
+        public var pool: String?
+        /// Ours: the where-slices the budget applies to (axis → levels, as JSON values); a slice
+        /// whose level of a listed axis is not listed is not scanned. Absent: every slice.
+        public var scope: [String: [ParamValue]]?
+
+        /// Whether the budget applies to a where-slice (`scope`).
+        public func covers(_ slice: Params) -> Bool {
+            guard let scope else { return true }
+            for (axis, levels) in scope { if let v = slice[axis], !levels.contains(v) { return false } }
+            return true
+        }
+
+        /// Judged on medians with confidence intervals (`statistic == "median"`).
+        public var isRobust: Bool { statistic == "median" }
 
         public static func absolute(_ id: String, metric: String, p95Ms: Double) -> Budget {
             Budget(id: id, type: "absolute", metric: metric, p95Ms: p95Ms)
@@ -266,10 +293,27 @@ public struct PerfReport: Codable, Sendable, Equatable {
             self.minDeltaMs = minDeltaMs
         }
 
+        /// A noise-robust budget (`statistic: "median"`).
+        public static func robust(_ id: String, type: String, metric: String, maxMs: Double? = nil, maxRatio: Double? = nil,
+                                  numeratorRef: String? = nil, denominatorRef: String? = nil,
+                                  denominatorEvidence: String? = nil, minDeltaMs: Double? = nil, pool: String? = nil,
+                                  scope: [String: [ParamValue]]? = nil) -> Budget {
+            var b = Budget(id: id, type: type, metric: metric, maxRatio: maxRatio, numeratorRef: numeratorRef,
+                           denominatorRef: denominatorRef, minDeltaMs: minDeltaMs)
+            b.statistic = "median"
+            b.maxMs = maxMs
+            b.denominatorEvidence = denominatorEvidence
+            b.pool = pool
+            b.scope = scope
+            return b
+        }
+
         /// The id, or a synthesized one when the file has none.
         public var name: String {
             if let id { return id }
+            if type == "absolute" && isRobust { return "\(metric).median<=\(ParamValue.jsNumber(maxMs ?? .nan))ms" }
             if type == "absolute" { return "\(metric).p95<=\(ParamValue.jsNumber(p95Ms ?? .nan))ms" }
+            if type == "change" { return "\(metric).median<=before*\(ParamValue.jsNumber(maxRatio ?? .nan))" }
             return "\(metric):\(numeratorRef ?? "?")<=\(denominatorRef ?? "?")*\(ParamValue.jsNumber(maxRatio ?? .nan))"
         }
     }
@@ -278,10 +322,13 @@ public struct PerfReport: Codable, Sendable, Equatable {
         public var n: Int
         public var medianMs: Double
         public var p95Ms: Double
-        public init(n: Int, medianMs: Double, p95Ms: Double) {
+        /// Ours: the smallest kept sample (the best case, beside the median and p95).
+        public var minMs: Double?
+        public init(n: Int, medianMs: Double, p95Ms: Double, minMs: Double? = nil) {
             self.n = n
             self.medianMs = medianMs
             self.p95Ms = p95Ms
+            self.minMs = minMs
         }
     }
 

@@ -132,19 +132,35 @@ private struct ReportValidator {
     }
 
     func budget(_ b: PerfReport.Budget, _ path: String) throws(EvidenceError) {
-        try oneOf(b.type, ["absolute", "relative"], "\(path).type")
+        try oneOf(b.type, ["absolute", "relative", "change"], "\(path).type")
         if b.metric.isEmpty { throw fail("\(path).metric", "is empty") }
-        if b.type == "absolute" {
-            guard let p95 = b.p95Ms else { throw fail("\(path).p95Ms", "is missing (an absolute budget needs it)") }
-            try finite(p95, "\(path).p95Ms")
-        } else {
+        if let st = b.statistic { try oneOf(st, ["median", "p95"], "\(path).statistic") }
+        if let d = b.minDeltaMs { try finite(d, "\(path).minDeltaMs", min: 0) }
+        if let axis = b.pool {
+            if axis.isEmpty { throw fail("\(path).pool", "is empty") }
+            if !b.isRobust { throw fail("\(path).pool", "needs statistic \"median\" (pooling is a noise-robust rule)") }
+        }
+        for (axis, levels) in b.scope ?? [:] {
+            if axis.isEmpty { throw fail("\(path).scope", "has an empty axis name") }
+            if levels.isEmpty { throw fail("\(path).scope.\(axis)", "is empty (a budget that applies to no slice)") }
+        }
+        switch b.type {
+        case "absolute":
+            let (name, limit) = b.isRobust ? ("maxMs", b.maxMs) : ("p95Ms", b.p95Ms)
+            guard let limit else { throw fail("\(path).\(name)", "is missing (an absolute \(b.isRobust ? "median" : "p95") budget needs it)") }
+            try finite(limit, "\(path).\(name)")
+        case "change":
+            if !b.isRobust { throw fail("\(path).statistic", "must be \"median\" (a change budget is judged on medians)") }
+            guard let ratio = b.maxRatio else { throw fail("\(path).maxRatio", "is missing (a change budget needs it)") }
+            try finite(ratio, "\(path).maxRatio", min: 1)
+        default:
             guard let ratio = b.maxRatio else { throw fail("\(path).maxRatio", "is missing (a relative budget needs it)") }
             try finite(ratio, "\(path).maxRatio")
             for (name, ref) in [("numeratorRef", b.numeratorRef), ("denominatorRef", b.denominatorRef)] {
                 guard let ref else { throw fail("\(path).\(name)", "is missing (a relative budget needs it)") }
                 if parseRef(ref).isEmpty { throw fail("\(path).\(name)", "must be key=value (got \"\(ref)\")") }
             }
-            if let d = b.minDeltaMs { try finite(d, "\(path).minDeltaMs", min: 0) }
+            if let e = b.denominatorEvidence, e.isEmpty { throw fail("\(path).denominatorEvidence", "is empty") }
         }
     }
 
@@ -182,6 +198,12 @@ private struct ReportValidator {
             try atLeast(s.n, 1, "\(path).stats.n")
             try finite(s.medianMs, "\(path).stats.medianMs", min: 0)
             try finite(s.p95Ms, "\(path).stats.p95Ms", min: 0)
+            if let m = s.minMs {
+                try finite(m, "\(path).stats.minMs", min: 0)
+                if m > s.medianMs {
+                    throw fail("\(path).stats.minMs", "must be ≤ medianMs \(ParamValue.jsNumber(s.medianMs)) (got \(ParamValue.jsNumber(m)))")
+                }
+            }
             if s.p95Ms < s.medianMs {
                 throw fail("\(path).stats.p95Ms", "must be ≥ medianMs \(ParamValue.jsNumber(s.medianMs)) (got \(ParamValue.jsNumber(s.p95Ms)))")
             }

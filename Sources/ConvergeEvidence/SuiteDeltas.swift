@@ -180,8 +180,10 @@ enum SuiteDeltas {
                     continue
                 }
                 compared += 1
+                let bs = bp.metric(name)?.stats, as_ = ap.metric(name)?.stats
                 deltas.append(PerfDiff.MetricPointDelta(params: bp.params, beforeP95Ms: x, afterP95Ms: y, deltaMs: y - x,
-                                                        ratio: x > 0 ? y / x : nil))
+                                                        ratio: x > 0 ? y / x : nil, beforeMedianMs: bs?.medianMs,
+                                                        afterMedianMs: as_?.medianMs, beforeMinMs: bs?.minMs, afterMinMs: as_?.minMs))
             }
             // Largest change first; ties keep grid order.
             let regressions = deltas.enumerated().filter { $0.element.deltaMs > 0 }

@@ -25,9 +25,11 @@ public enum Thresholds {
         let grid = SuiteGrid([suite], derivedAxes: derivedAxes)
         let index = PointIndex(suite, axes: grid.axes)
         var out: [PerfReport.Threshold] = []
-        for budget in suite.budgets ?? [] {
-            for slice in grid.whereCombos(excluding: referenceAxes(of: budget)) {
-                let r = scan(budget, where: slice, levels: grid.primaryLevels, primaryAxis: grid.primaryAxis, in: index)
+        // a change budget compares two reports: only a diff can scan it
+        for budget in suite.budgets ?? [] where budget.type != "change" {
+            for slice in grid.whereCombos(excluding: excludedAxes(of: budget)) where budget.covers(slice) {
+                let r = scan(budget, where: slice, levels: grid.primaryLevels, primaryAxis: grid.primaryAxis, in: index,
+                             poolLevels: budget.pool.flatMap { grid.levels[$0] } ?? [])
                 out.append(PerfReport.Threshold(budget: budget.name, where: slice.isEmpty ? nil : slice,
                                                 maxLevel: r.maxLevel, firstFailLevel: r.stopLevel, reason: r.reason))
             }
@@ -41,6 +43,11 @@ public enum Thresholds {
         return Set(parseRef(budget.numeratorRef ?? "").keys).union(parseRef(budget.denominatorRef ?? "").keys)
     }
 
+    /// The axes a budget's where-slices leave out: its reference axes, and the axis it pools.
+    public static func excludedAxes(of budget: PerfReport.Budget) -> Set<String> {
+        referenceAxes(of: budget).union(budget.pool.map { [$0] } ?? [])
+    }
+
     /// The outcome of scanning one slice.
     struct Scan: Equatable {
         var maxLevel: ParamValue?
@@ -48,62 +55,173 @@ public enum Thresholds {
         var stopLevel: ParamValue?
         /// Why it stopped: `budgetExceeded`, `missing`, `metricMissing`, the point's reason or
         /// status, the metric's `unavailableReason`; relative budgets: `missingNumerator`,
-        /// `missingDenominator`, `numerator:<reason>`, `denominator:<reason>`, `denominatorZero`.
+        /// `missingDenominator`, `numerator:<reason>`, `denominator:<reason>`, `denominatorZero`;
+        /// change budgets: `missingReference`, `reference:<reason>`.
         var reason: String?
+        /// Noise-robust budgets: the levels the scan passed whose interval held the limit.
+        var uncertainLevels: [ParamValue] = []
 
         /// Logix compares slices in triage mode only when neither side stopped for lack of data.
         var isComparable: Bool { reason == nil || reason == Thresholds.budgetExceeded }
     }
 
-    /// Scans `levels` of the primary axis in `where`.
+    /// One level's outcome: a verdict, or why the data is missing.
+    enum LevelOutcome: Equatable {
+        case verdict(RobustVerdict)
+        case stop(String)
+    }
+
+    /// Scans `levels` of the primary axis in `where`. A change budget compares each point with
+    /// the same point of `reference` (the other report of a diff); without one it cannot be
+    /// scanned (`Thresholds.compute` leaves change budgets out).
     static func scan(_ budget: PerfReport.Budget, where slice: Params, levels: [ParamValue], primaryAxis: String,
-                     in index: PointIndex) -> Scan {
+                     in index: PointIndex, reference: PointIndex? = nil, poolLevels: [ParamValue] = []) -> Scan {
         var result = Scan()
-        func stop(_ level: ParamValue, _ reason: String) -> Scan {
-            result.stopLevel = level
-            result.reason = reason
-            return result
-        }
         // no level at all (the points lack the primary axis): nothing passed, say why
         if levels.isEmpty {
             result.reason = "missing"
             return result
         }
-        let relative = budget.type == "relative"
-        let numeratorRef = parseRef(budget.numeratorRef ?? "")
-        let denominatorRef = parseRef(budget.denominatorRef ?? "")
         for level in levels {
-            var params = slice
-            params[primaryAxis] = level
-            if !relative {
-                guard let point = index.find(params) else { return stop(level, "missing") }
-                switch p95(point, budget.metric) {
-                case .failure(let r): return stop(level, r.reason)
-                case .success(let p95):
-                    guard let limit = budget.p95Ms, p95 <= limit else { return stop(level, budgetExceeded) }
-                }
-            } else {
-                let num = index.find(params.merging(numeratorRef) { $1 }.merging([primaryAxis: level]) { $1 })
-                guard let num else { return stop(level, "missingNumerator") }
-                let den = index.find(params.merging(denominatorRef) { $1 }.merging([primaryAxis: level]) { $1 })
-                guard let den else { return stop(level, "missingDenominator") }
-                let n: Double, d: Double
-                switch p95(num, budget.metric) {
-                case .failure(let r): return stop(level, "numerator:\(r.reason)")
-                case .success(let v): n = v
-                }
-                switch p95(den, budget.metric) {
-                case .failure(let r): return stop(level, "denominator:\(r.reason)")
-                case .success(let v): d = v
-                }
-                if d <= 0 { return stop(level, "denominatorZero") }
-                guard let maxRatio = budget.maxRatio else { return stop(level, budgetExceeded) }
-                let minDelta = budget.minDeltaMs.flatMap { $0.isFinite ? $0 : nil } ?? 0
-                if n / d > maxRatio && n - d > minDelta { return stop(level, budgetExceeded) }
+            switch evaluate(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference,
+                            poolLevels: poolLevels) {
+            case .stop(let reason):
+                result.stopLevel = level
+                result.reason = reason
+                return result
+            case .verdict(.fail):
+                result.stopLevel = level
+                result.reason = budgetExceeded
+                return result
+            case .verdict(.uncertain):
+                result.uncertainLevels.append(level)
+            case .verdict(.pass):
+                break
             }
             result.maxLevel = level
         }
         return result
+    }
+
+    /// The budget at one level of a slice. Logix's budgets (p95) pass or fail; noise-robust ones
+    /// (median) can also be `uncertain`.
+    static func evaluate(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
+                         in index: PointIndex, reference: PointIndex? = nil, poolLevels: [ParamValue] = []) -> LevelOutcome {
+        if let pool = budget.pool {
+            // a pooled level: every point of the pooled axis judged alone, then a majority vote
+            guard !poolLevels.isEmpty else { return .stop("missing") }
+            var fails = 0, passes = 0
+            for value in poolLevels {
+                var one = slice
+                one[pool] = value
+                switch evaluatePoint(budget, where: one, level: level, primaryAxis: primaryAxis, in: index, reference: reference) {
+                case .stop(let reason): return .stop("\(pool)=\(value):\(reason)")
+                case .verdict(.fail): fails += 1
+                case .verdict(.pass): passes += 1
+                case .verdict(.uncertain): break
+                }
+            }
+            if 2 * fails > poolLevels.count { return .verdict(.fail) }
+            if 2 * passes > poolLevels.count { return .verdict(.pass) }
+            return .verdict(.uncertain)
+        }
+        return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference)
+    }
+
+    /// The budget at one point (a slice's level, without pooling).
+    static func evaluatePoint(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
+                              in index: PointIndex, reference: PointIndex?) -> LevelOutcome {
+        var params = slice
+        params[primaryAxis] = level
+        let minDelta = budget.minDeltaMs.flatMap { $0.isFinite ? $0 : nil } ?? 0
+        switch budget.type {
+        case "absolute":
+            guard let point = index.find(params) else { return .stop("missing") }
+            let value: MedianInterval
+            switch interval(point, budget) {
+            case .failure(let r): return .stop(r.reason)
+            case .success(let v): value = v
+            }
+            guard let limit = budget.isRobust ? budget.maxMs : budget.p95Ms else { return .verdict(.fail) }
+            return .verdict(judge(value, limit: limit))
+        case "change":
+            guard let reference else { return .stop("missingReference") }
+            guard let point = index.find(params) else { return .stop("missing") }
+            guard let other = reference.find(params) else { return .stop("missingReference") }
+            let n: MedianInterval, d: MedianInterval
+            switch interval(point, budget) {
+            case .failure(let r): return .stop(r.reason)
+            case .success(let v): n = v
+            }
+            switch interval(other, budget) {
+            case .failure(let r): return .stop("reference:\(r.reason)")
+            case .success(let v): d = v
+            }
+            return .verdict(judgeRatio(n, d, budget, minDelta: minDelta))
+        default:
+            let num = index.find(params.merging(parseRef(budget.numeratorRef ?? "")) { $1 }.merging([primaryAxis: level]) { $1 })
+            guard let num else { return .stop("missingNumerator") }
+            let den = index.find(params.merging(parseRef(budget.denominatorRef ?? "")) { $1 }.merging([primaryAxis: level]) { $1 })
+            guard let den else { return .stop("missingDenominator") }
+            let n: MedianInterval, d: MedianInterval
+            switch interval(num, budget) {
+            case .failure(let r): return .stop("numerator:\(r.reason)")
+            case .success(let v): n = v
+            }
+            if let name = budget.denominatorEvidence {
+                switch evidenceValue(den, name) {
+                case .failure(let r): return .stop("denominator:\(r.reason)")
+                case .success(let v): d = .exact(v)
+                }
+            } else {
+                switch interval(den, budget) {
+                case .failure(let r): return .stop("denominator:\(r.reason)")
+                case .success(let v): d = v
+                }
+            }
+            if d.median <= 0 { return .stop("denominatorZero") }
+            return .verdict(judgeRatio(n, d, budget, minDelta: minDelta))
+        }
+    }
+
+    /// An interval against a limit; an exact value (Logix's p95) is simply pass or fail.
+    static func judge(_ v: MedianInterval, limit: Double) -> RobustVerdict {
+        if v.low > limit { return .fail }
+        if v.high <= limit { return .pass }
+        return .uncertain
+    }
+
+    /// `n / d` against `maxRatio`, where the budget fails only when also `n − d > minDelta`
+    /// (medians). Exact values reduce to Logix's rule.
+    static func judgeRatio(_ n: MedianInterval, _ d: MedianInterval, _ budget: PerfReport.Budget, minDelta: Double) -> RobustVerdict {
+        guard let maxRatio = budget.maxRatio else { return .fail }
+        if n.median - d.median <= minDelta { return .pass }
+        guard d.low > 0, let ratio = n.over(d) else { return d.median > 0 && n.median / d.median <= maxRatio ? .pass : .fail }
+        return judge(ratio, limit: maxRatio)
+    }
+
+    /// A noise-robust budget's interval of the point's median, or Logix's p95 as an exact value.
+    static func interval(_ point: PerfReport.Point, _ budget: PerfReport.Budget) -> Result<MedianInterval, StopReason> {
+        if point.status != "ok" { return .failure(StopReason(reason: point.reason ?? point.status)) }
+        guard let m = point.metric(budget.metric) else { return .failure(StopReason(reason: "metricMissing")) }
+        guard m.status == "ok" else { return .failure(StopReason(reason: m.unavailableReason ?? m.status)) }
+        guard let stats = m.stats else { return .failure(StopReason(reason: "statsMissing")) }
+        guard budget.isRobust else { return .success(.exact(stats.p95Ms)) }
+        guard let samples = m.samples, var ci = MedianInterval.of(samples: samples) else { return .success(.exact(stats.medianMs)) }
+        // the report's median is the one judged; the samples give its spread
+        ci.median = stats.medianMs
+        ci.low = min(ci.low, stats.medianMs)
+        ci.high = max(ci.high, stats.medianMs)
+        return .success(ci)
+    }
+
+    /// A numeric evidence value (ms) of a point, or why there is none.
+    static func evidenceValue(_ point: PerfReport.Point, _ name: String) -> Result<Double, StopReason> {
+        if point.status != "ok" { return .failure(StopReason(reason: point.reason ?? point.status)) }
+        guard let e = point.evidence(name) else { return .failure(StopReason(reason: "evidenceMissing")) }
+        guard e.status == "ok" else { return .failure(StopReason(reason: e.unavailableReason ?? e.status)) }
+        guard case .number(let v) = e.value, v.isFinite else { return .failure(StopReason(reason: "evidenceNotANumber")) }
+        return .success(v)
     }
 
     struct StopReason: Error { let reason: String }

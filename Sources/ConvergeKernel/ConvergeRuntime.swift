@@ -252,6 +252,8 @@ public final class ConvergeRuntime {
             let budget = options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0
             core = try TransactionCore(planner: n, scope: options.scope, policy: options.auto, budgetNs: budget,
                                        vmFlags: options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE))
+            // gate validation: a known extra cost (GateSpin.swift; needs the GateSpin trait)
+            if let core { try GateSpin.apply(to: core.txn, level: options.level) }
             coreLog = core?.log
             portable = nil
             let view = n.stateView()

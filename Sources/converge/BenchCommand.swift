@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Profile: smoke, quick, default, soak.")
     var profile: String?
 
+    @Option(help: "The matrix: v2 (kernel scale, noise-robust budgets; the default) or v1 (Logix's budgets on the v1 grid).")
+    var matrix: String = Matrix.defaultName
+
     @Option(name: .customLong("backend"), help: ArgumentHelp(
         "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones and wasm-wasmkit-l2/-l3.", valueName: "backend"))
     var backendNames: [String] = []
@@ -68,7 +71,11 @@ struct BenchCommand: ParsableCommand {
             }
             return b
         }
-        let matrix = try Matrix.embedded()
+        // gate validation (GateSpin.swift): a bad or inapplicable spin is an error before anything runs
+        if !(try GateSpin.environment()).isEmpty {
+            note("\(GateSpin.variable) is set: the native levels do extra work (gate validation, not a measurement of the kernel)")
+        }
+        let matrix = try Matrix.embedded(self.matrix)
         guard let suite = matrix.suite("converge.txnCommit") else {
             throw EvidenceError(.invalidReport, "the matrix has no converge.txnCommit suite")
         }

@@ -25,15 +25,17 @@ struct BenchReportBuilder {
         let w = profile.warmupDiscard
         var metrics: [PerfReport.Metric] = []
         let ok = r.status == "ok"
+        // the kept samples (warm-up dropped) go in the report: noise-robust budgets take the
+        // median's confidence interval from them (docs/perf-diff.md)
         if ok, let st = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: w) {
-            metrics.append(.ok("runtime.txnCommitMs", st))
+            metrics.append(.ok("runtime.txnCommitMs", st, samples: Array(r.offMs.dropFirst(w))))
         } else {
             metrics.append(.unavailable("runtime.txnCommitMs", r.status == "ok" ? "noSamples" : r.status))
         }
         if p.mode != .auto {
             metrics.append(.unavailable("runtime.decisionMs", "notApplicable"))
         } else if ok, let d = r.decisionMs, let st = Percentiles.stats(samplesMs: d, warmupDiscard: w) {
-            metrics.append(.ok("runtime.decisionMs", st))
+            metrics.append(.ok("runtime.decisionMs", st, samples: Array(d.dropFirst(w))))
         } else {
             metrics.append(.unavailable("runtime.decisionMs", ok ? "notMeasured" : r.status))
         }

@@ -39,7 +39,7 @@ extension CLITests {
         let out = tempPath("json"), html = tempPath("html")
         defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: html) }
         let r = try run(["bench", "--profile", "smoke", "--backend", "native-l1", "--backend", "portable", "--backend", "native-l2",
-                         "--steps", "200,400", "--ratios", "0.005,1", "--out", out, "--html", html], environment: ["CI": "1"])
+                         "--steps", "200,400", "--ratios", "0.005,1", "--matrix", "v1", "--out", out, "--html", html], environment: ["CI": "1"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("report: \(out)"))
         #expect(r.stdout.contains("native-l1"))

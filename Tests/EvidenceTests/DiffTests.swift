@@ -138,8 +138,10 @@ private func with(_ p95: [Double?], meta: PerfReport.Meta = R.meta()) -> PerfRep
     #expect(m.topRegressions.map { $0.params["steps"] } == [8, 6, 2, 3, 1])
     #expect(m.topRegressions.map(\.deltaMs) == [6, 5, 3, 2, 1])
     #expect(m.topImprovements.map { $0.params["steps"] } == [5, 4])
+    // the medians beside the p95s (R.points makes the median half the p95; no minMs there)
     #expect(m.topImprovements.first == PerfDiff.MetricPointDelta(params: ["convergeMode": "full", "steps": 5], beforeP95Ms: 10,
-                                                                 afterP95Ms: 6, deltaMs: -4, ratio: 0.6))
+                                                                 afterP95Ms: 6, deltaMs: -4, ratio: 0.6,
+                                                                 beforeMedianMs: 5, afterMedianMs: 3))
 }
 
 /// Counts are summed, ratios take the median; an all-zero unchanged evidence is left out, a

@@ -11,7 +11,7 @@ func logixPerfFile(_ name: String) -> String {
 @Test func percentilesDropWarmupThenPickFloorIndex() {
     // 2 discarded, then [5, 1, 4, 2, 3] sorted = [1, 2, 3, 4, 5]: median sorted[2] = 3, p95 sorted[floor(0.95*4)=3] = 4
     let s = Percentiles.stats(samplesMs: [100, 100, 5, 1, 4, 2, 3], warmupDiscard: 2)
-    #expect(s == PerfReport.Stats(n: 5, medianMs: 3, p95Ms: 4))
+    #expect(s == PerfReport.Stats(n: 5, medianMs: 3, p95Ms: 4, minMs: 1))
     #expect(Percentiles.stats(samplesMs: [1, 2], warmupDiscard: 2) == nil)
 }
 
@@ -32,11 +32,17 @@ func logixPerfFile(_ name: String) -> String {
 }
 
 @Test func theEmbeddedMatrixHashIsTheSha256OfItsFile() throws {
-    let m = try Matrix.embedded()
-    #expect(m.matrixId == "converge-kernel-matrix-v1")
-    #expect(m.hash.count == 64)
+    let v1 = try Matrix.embedded("v1")
+    #expect(v1.matrixId == "converge-kernel-matrix-v1")
+    #expect(v1.hash.count == 64)
     #expect(Matrix.sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    #expect(m.suite("converge.txnCommit")?.axes.steps == [200, 400, 600, 800, 1200, 1600, 2000])
+    #expect(v1.suite("converge.txnCommit")?.axes.steps == [200, 400, 600, 800, 1200, 1600, 2000])
+    // v2 is the default; both ship, each with its own hash
+    let v2 = try Matrix.embedded()
+    #expect(v2.matrixId == "converge-kernel-matrix-v2")
+    #expect(v2.hash != v1.hash)
+    #expect(Matrix.embedded(matrixId: "converge-kernel-matrix-v1")?.hash == v1.hash)
+    #expect(throws: EvidenceError.self) { try Matrix.embedded("v9") }
 }
 
 @Test func numbersAreSpelledAsJavaScriptsStringDoes() {

@@ -1,0 +1,185 @@
+import ConvergeEvidence
+import Foundation
+import Testing
+
+// Noise-robust budgets (docs/perf-diff.md, "Noise-robust budgets"): the median's interval from
+// the samples, change budgets between two reports, relative budgets on medians, floors.
+
+/// A deterministic generator for sample noise.
+private struct Noise {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+}
+
+/// A report of `backends` × modes full/dirty × steps 200/800/2000 × ratios 0.01/1, 20 samples per
+/// point spread ±`spread` around `median(backend, mode, steps, ratio)` (plus one outlier 3× the
+/// median, as a noisy machine gives), budgets `budgets`, and `floor.cLoopMs` on native-l3's points.
+private func report(backends: [String] = ["native-l1", "native-l3", "wasm-v8"], seed: UInt64, spread: Double = 0.05,
+                    budgets: [PerfReport.Budget], median: (String, String, Double, Double) -> Double) -> PerfReport {
+    var noise = Noise(state: seed)
+    var points: [PerfReport.Point] = []
+    for b in backends {
+        for m in ["full", "dirty"] {
+            for s in [200.0, 800, 2000] {
+                for r in [0.01, 1] {
+                    let med = median(b, m, s, r)
+                    var samples = (0..<19).map { _ in med * (1 + spread * (2 * noise.next() - 1)) }
+                    samples.insert(med * 3, at: Int(noise.next() * 19))
+                    let stats = Percentiles.stats(samplesMs: samples, warmupDiscard: 0)!
+                    var evidence: [PerfReport.Evidence]?
+                    if b == "native-l3" { evidence = [.number("floor.cLoopMs", "ms", s * (m == "full" ? 1 : r) * 1e-6)] }
+                    points.append(PerfReport.Point(
+                        params: ["kernelBackend": .string(b), "convergeMode": .string(m), "steps": .number(s), "dirtyRootsRatio": .number(r)],
+                        status: "ok", metrics: [.ok("runtime.txnCommitMs", stats, samples: samples)], evidence: evidence))
+                }
+            }
+        }
+    }
+    var suite = PerfReport.Suite(id: "converge.txnCommit", primaryAxis: "steps", budgets: budgets, points: points)
+    suite.thresholds = Thresholds.compute(suite)
+    return PerfReport(meta: SyntheticReport.meta(branch: "robust"), suites: [suite])
+}
+
+/// 1 µs per 100 steps executed, plus 0.2 µs per transaction; wasm-v8 1.4× native.
+private func baseline(_ backend: String, _ mode: String, _ steps: Double, _ ratio: Double) -> Double {
+    let executed = mode == "full" ? steps : max(1, (steps * ratio).rounded(.up))
+    return (0.0002 + executed * 1e-5) * (backend == "wasm-v8" ? 1.4 : 1)
+}
+
+private let change = PerfReport.Budget.robust("commit.median<=before*1.2", type: "change", metric: "runtime.txnCommitMs",
+                                             maxRatio: 1.2, minDeltaMs: 0.0001)
+
+private func diff(_ before: PerfReport, _ after: PerfReport) throws -> PerfDiff {
+    try PerfDiff.diff(before: before, beforeFile: "before.json", after: after, afterFile: "after.json")
+}
+
+@Test func theMediansIntervalTakesTheBinomialRanks() {
+    // n = 20 at 99 %: P(X ≤ 3) = 0.0013 ≤ 0.005 < P(X ≤ 4) = 0.0059, so ranks 4 and 17
+    let xs = (1...20).map(Double.init)
+    #expect(MedianInterval.of(samples: xs.shuffled()) == MedianInterval(low: 4, median: 10, high: 17))
+    // n = 10 at 95 %: P(X ≤ 1) = 0.0107 ≤ 0.025 < P(X ≤ 2) = 0.0547, so ranks 2 and 9
+    #expect(MedianInterval.of(samples: (1...10).map(Double.init), confidence: 0.95) == MedianInterval(low: 2, median: 5, high: 9))
+    // too few samples for 99 %: the whole range
+    #expect(MedianInterval.of(samples: [3, 1, 2]) == MedianInterval(low: 1, median: 2, high: 3))
+    #expect(MedianInterval.of(samples: []) == nil)
+    // a ratio's interval is conservative: low over high, high over low
+    let r = MedianInterval(low: 2, median: 3, high: 4).over(MedianInterval(low: 1, median: 2, high: 4))
+    #expect(r == MedianInterval(low: 0.5, median: 1.5, high: 4))
+}
+
+@Test func aChangeBudgetPassesTheSameBuildAndFailsAUniformSlowdown() throws {
+    let before = report(seed: 1, budgets: [change], median: baseline)
+    // the change budget needs two reports: a report's own thresholds leave it out
+    #expect(before.suites[0].thresholds?.isEmpty == true)
+
+    // the same build measured again: other noise, every median within the spread
+    for seed: UInt64 in 2...11 {
+        let again = report(seed: seed, budgets: [change], median: baseline)
+        let d = try diff(before, again)
+        #expect(d.gate.pass, "seed \(seed): \(d.suites.compactMap(\.thresholdDeltas).flatMap { $0 }.map(\.message))")
+    }
+
+    // every native backend 1.5× slower: every native slice (backend × mode × ratio) regresses,
+    // wasm-v8's none
+    let slower = report(seed: 2, budgets: [change], median: { b, m, s, r in baseline(b, m, s, r) * (b.hasPrefix("native") ? 1.5 : 1) })
+    let d = try diff(before, slower)
+    #expect(!d.gate.pass)
+    #expect(d.summary.regressions == 2 * 2 * 2)
+    let regressed = Set((d.suites[0].thresholdDeltas ?? []).compactMap { $0.where?["kernelBackend"]?.string })
+    #expect(regressed == ["native-l1", "native-l3"])
+    #expect(d.suites[0].thresholdDeltas?.allSatisfy { $0.afterMaxLevel == nil && $0.beforeMaxLevel == .number(2000) } == true)
+
+    // the reverse is an improvement, not a regression
+    let back = try diff(slower, before)
+    #expect(back.gate.pass && back.summary.improvements == 8)
+
+    // only the largest step count slower: the slice keeps its lower levels
+    let tail = report(seed: 3, budgets: [change], median: { b, m, s, r in baseline(b, m, s, r) * (s == 2000 && b == "wasm-v8" ? 2 : 1) })
+    let t = try diff(before, tail)
+    #expect(t.summary.regressions == 4)
+    #expect(t.suites[0].thresholdDeltas?.allSatisfy { $0.afterMaxLevel == .number(800) } == true)
+}
+
+@Test func aChangeWithinTheNoiseIsNotCalled() throws {
+    // a 30 % change, but samples spread ±60 %: the intervals overlap the limit, no verdict
+    let before = report(seed: 1, spread: 0.6, budgets: [change], median: baseline)
+    let after = report(seed: 2, spread: 0.6, budgets: [change], median: { baseline($0, $1, $2, $3) * 1.3 })
+    #expect(try diff(before, after).summary.regressions == 0)
+    // the same change with tight samples is called
+    let b2 = report(seed: 1, spread: 0.02, budgets: [change], median: baseline)
+    let a2 = report(seed: 2, spread: 0.02, budgets: [change], median: { baseline($0, $1, $2, $3) * 1.3 })
+    #expect(try diff(b2, a2).summary.regressions == 12)
+    // below the minimum delta nothing is called, however clear
+    let tiny = PerfReport.Budget.robust("tiny", type: "change", metric: "runtime.txnCommitMs", maxRatio: 1.2, minDeltaMs: 1)
+    let b3 = report(seed: 1, spread: 0.02, budgets: [tiny], median: baseline)
+    let a3 = report(seed: 2, spread: 0.02, budgets: [tiny], median: { baseline($0, $1, $2, $3) * 2 })
+    #expect(try diff(b3, a3).gate.pass)
+}
+
+@Test func aRobustRelativeBudgetFailsOnlyWhenTheIntervalIsOverTheLimit() throws {
+    // wasm-v8 ≤ native-l1 × 1.5 on medians: wasm-v8 is 1.4× — passes everywhere
+    let ratio = PerfReport.Budget.robust("wasm-v8<=native-l1*1.5", type: "relative", metric: "runtime.txnCommitMs", maxRatio: 1.5,
+                                        numeratorRef: "kernelBackend=wasm-v8", denominatorRef: "kernelBackend=native-l1")
+    let before = report(seed: 1, spread: 0.02, budgets: [ratio], median: baseline)
+    let th = before.suites[0].thresholds ?? []
+    #expect(th.count == 2 * 2) // mode × ratio: kernelBackend is the budget's reference axis
+    #expect(th.allSatisfy { $0.maxLevel == .number(2000) && $0.reason == nil })
+    // wasm-v8 2× native at 2000 steps: the threshold stops there, a regression in the diff
+    let after = report(seed: 2, spread: 0.02, budgets: [ratio], median: { b, m, s, r in
+        baseline(b, m, s, r) * (b == "wasm-v8" && s == 2000 ? 2 / 1.4 : 1) })
+    #expect(after.suites[0].thresholds?.allSatisfy { $0.maxLevel == .number(800) && $0.reason == "budgetExceeded" } == true)
+    let d = try diff(before, after)
+    #expect(d.summary.regressions == 4 && !d.gate.pass)
+
+    // 1.55× with samples spread ±30 %: over the limit by the medians, but the after interval
+    // holds 1.5 — the scan passes (uncertain), no regression
+    let noisy = report(seed: 3, spread: 0.3, budgets: [ratio], median: { b, m, s, r in
+        baseline(b, m, s, r) * (b == "wasm-v8" && s == 2000 ? 1.55 / 1.4 : 1) })
+    #expect(noisy.suites[0].thresholds?.allSatisfy { $0.maxLevel == .number(2000) } == true)
+    #expect(try diff(before, noisy).summary.regressions == 0)
+}
+
+@Test func aChangeThatOneSideFailsClearlyAndTheOtherOnlyUncertainlyIsWithinNoise() throws {
+    // before: wasm-v8 at 1.55× native with wide samples (uncertain at 1.5: the scan passes);
+    // after: 1.7× with tight samples (a clear failure). The maxLevels differ, but before's interval
+    // at that level holds the limit: not called, counted in withinNoise
+    let ratio = PerfReport.Budget.robust("wasm-v8<=native-l1*1.5", type: "relative", metric: "runtime.txnCommitMs", maxRatio: 1.5,
+                                        numeratorRef: "kernelBackend=wasm-v8", denominatorRef: "kernelBackend=native-l1")
+    let before = report(seed: 1, spread: 0.4, budgets: [ratio], median: { b, m, s, r in
+        baseline(b, m, s, r) * (b == "wasm-v8" && s == 2000 ? 1.55 / 1.4 : 1) })
+    let after = report(seed: 2, spread: 0.02, budgets: [ratio], median: { b, m, s, r in
+        baseline(b, m, s, r) * (b == "wasm-v8" && s == 2000 ? 1.7 / 1.4 : 1) })
+    let d = try diff(before, after)
+    #expect(d.summary.regressions == 0)
+    #expect(d.summary.withinNoise == 4)
+    #expect(d.suites[0].notes?.contains("withinNoise: 4 (first: wasm-v8<=native-l1*1.5 {convergeMode=full&dirtyRootsRatio=0.01}: before=2000 after=800") == true)
+    #expect(d.gate.pass)
+}
+
+@Test func aFloorBudgetDividesByTheFloorMeasuredInTheSameRun() throws {
+    // native-l3 ≤ 300 floors (floor: 1 ns per executed pair; the transaction ≈ 10 ns per step + 200 ns)
+    let floor = PerfReport.Budget.robust("native-l3<=300*floor", type: "relative", metric: "runtime.txnCommitMs", maxRatio: 300,
+                                        numeratorRef: "kernelBackend=native-l3", denominatorRef: "kernelBackend=native-l3",
+                                        denominatorEvidence: "floor.cLoopMs")
+    let r = report(seed: 1, spread: 0.02, budgets: [floor], median: baseline)
+    let th = Dictionary(uniqueKeysWithValues: (r.suites[0].thresholds ?? []).map { (stableKey($0.where), $0) })
+    // full: ~10.x floors everywhere; dirty at 1 %: 2 pairs at 200 steps → (0.2 + 0.02) µs / 2 ns = 110 floors, passes;
+    // at 1 % the floor at 200 steps is 2 ns and the fixed 0.2 µs makes 110× — all pass at 300
+    #expect(th.values.allSatisfy { $0.maxLevel == .number(2000) })
+    // a fixed cost 3× larger moves the sparse slices over the limit: 0.6 µs / 2 ns = 300+ floors
+    let slow = report(seed: 2, spread: 0.02, budgets: [floor], median: { b, m, s, rr in baseline(b, m, s, rr) + (b == "native-l3" ? 0.0006 : 0) })
+    let d = try diff(r, slow)
+    #expect(d.summary.regressions >= 1)
+    #expect(d.suites[0].thresholdDeltas?.allSatisfy { $0.where?["convergeMode"] == .string("dirty") } == true)
+    // a report without the floor evidence stops the scan with a reason, not a pass
+    var bare = r
+    for i in bare.suites[0].points.indices { bare.suites[0].points[i].evidence = nil }
+    #expect(Thresholds.compute(bare.suites[0]).allSatisfy { $0.maxLevel == nil && $0.reason == "denominator:evidenceMissing" })
+}
+
+private func stableKey(_ p: Params?) -> String {
+    (p ?? [:]).keys.sorted().map { "\($0)=\(p![$0]!)" }.joined(separator: "&")
+}
