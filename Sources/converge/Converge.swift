@@ -10,7 +10,7 @@ struct Converge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "converge",
         abstract: "ConvergeKernel: the native converge kernel (bench, diff, gate, plan, inspect, compile, bench-plan, bench-txn, bench-wasm, bench-load).",
-        subcommands: [BenchCommand.self, DiffCommand.self, GateCommand.self, HTMLCommand.self, PlanCommand.self, InspectCommand.self, CompileCommand.self,
+        subcommands: [BenchCommand.self, ABCommand.self, DiffCommand.self, GateCommand.self, HTMLCommand.self, PlanCommand.self, InspectCommand.self, CompileCommand.self,
                       BenchPlanCommand.self, BenchTxnCommand.self, BenchWasmCommand.self, BenchLoadCommand.self])
 }
 
