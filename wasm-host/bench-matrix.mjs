@@ -6,8 +6,9 @@
 
 import { JsKernel } from './js-kernel.mjs';
 import { AutoConverge, DirtyRoots, autoPolicy, REASON } from './js-auto.mjs';
+import { plainReferenceUnsupported, timePlainReference } from './plain-reference.mjs';
 import {
-  WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
+  WasmKernel, executePlan, compileConvergeSteps, executeCompiled, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
   EXECUTED_FULL, EXECUTED_DIRTY, TRACE_PATCHES,
 } from './host.mjs';
 
@@ -69,13 +70,15 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     planOut = new Uint32Array(Math.max(1, S));
     tags = new Uint8Array(P);
     values = new Float64Array(P);
+    // the steps as closures over this store (host.mjs): the JS host at its best, as Swift's derive closures
+    const run = compileConvergeSteps(tables, tags, values);
     if (mode === 'auto') {
       // the decision in JS (js-auto.mjs), with the policy the txn-core levels open
       const tp = txnPolicy(policy);
       const ap = autoPolicy({ logix: tp.logix, costModel: tp.costModel, decisionBudgetMs: tp.decisionBudgetNs / 1e6 });
       const execute = (plan, offset, len) => {
-        changed += executePlan(tables, plan, len, tags, values, convergeStep, offset);
-        return true; // (executePlan has no failing outcome)
+        changed += executeCompiled(run, plan, len, offset);
+        return true; // (no failing outcome)
       };
       const planDirty = (roots, n) => jsKernel.plan(roots, n, 1, scope, 0, planOut);
       jsAuto = new AutoConverge(ap, S, jsKernel.scopeList[scope], planOut, planDirty, execute, now);
@@ -91,12 +94,20 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
         return a.planLength;
       };
     } else {
-      commitTxn = (ids, n) => {
-        const len = jsKernel.plan(ids, dirtyMode ? n : 0, dirtyMode, scope, 0, planOut);
-        changed += executePlan(tables, planOut, len, tags, values, convergeStep);
-        if (dirtyMode) dirtyRuns++; else fullRuns++;
-        return len;
-      };
+      // full: the scope's list is the plan (no copy into planOut)
+      const scopeList = jsKernel.scopeList[scope];
+      commitTxn = dirtyMode
+        ? (ids, n) => {
+          const len = jsKernel.plan(ids, n, 1, scope, 0, planOut);
+          changed += executeCompiled(run, planOut, len);
+          dirtyRuns++;
+          return len;
+        }
+        : () => {
+          changed += executeCompiled(run, scopeList, scopeList.length);
+          fullRuns++;
+          return scopeList.length;
+        };
     }
   } else {
     const flavor = level.endsWith('-scalar') ? 'scalar' : 'simd';
@@ -316,6 +327,16 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
     }
     const c = lv.counters(), t = Math.max(1, counted + samples.length * batch);
     const last = lv.last();
+    lv.destroy();
+    // l0-js: the plain-JS reference of the same transactions, same batches, same process
+    // (plain-reference.mjs); auto is timed as dirty (the reference has no decision)
+    let referenceSamplesNs = null, referenceUnavailable = null;
+    if (p.level === 'l0-js') {
+      referenceUnavailable = plainReferenceUnsupported(src.tables);
+      if (referenceUnavailable === null) {
+        referenceSamplesNs = timePlainReference(src.tables, p.mode === 'full', p.roots, samples.length, batch, now);
+      }
+    }
     yield {
       status, samplesNs: samples, batch, executedSteps: planLen, memoryPages: lv.memoryPages,
       callsPerTxn: c.calls / t, hostCallsPerTxn: c.hostCalls / t, bytesInPerTxn: c.bytesIn / t, bytesOutPerTxn: c.bytesOut / t,
@@ -327,7 +348,7 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       // recorded: the counters above come from each transaction's record (the txn-core levels;
       // l0-js in auto mode), else they describe the requested mode
       txnCore: lv.txnCore, recorded: last !== null,
+      referenceSamplesNs, referenceUnavailable,
     };
-    lv.destroy();
   }
 }

@@ -118,6 +118,48 @@ export function executePlan(tables, plan, length, tags, values, step, offset = 0
   return changed;
 }
 
+/** The converge workload's steps compiled for one state store (the pure-JS kernel's): one closure
+    per step, each doing what executePlan does for that step (links copy their `from`, computed
+    steps d = b + 1 with b as a number, NaN otherwise; a write happens only when the value differs,
+    by Object.is) and returning 1 when it wrote, else 0. The store's arrays must not be replaced
+    afterwards (they are captured). executeCompiled runs a plan with them. */
+export function compileConvergeSteps(tables, tags, values) {
+  const S = tables.stepCount, out = tables.stepOutPath, flags = tables.stepFlags;
+  const inOff = tables.inputOffsets, inPaths = tables.inputPaths;
+  const write = (o, tag, value) => {
+    if (sameValue(tags[o], values[o], tag, value)) return 0;
+    tags[o] = tag;
+    values[o] = value;
+    return 1;
+  };
+  const run = new Array(S);
+  for (let s = 0; s < S; s++) {
+    const o = out[s];
+    const p = inOff[s] < inOff[s + 1] ? inPaths[inOff[s]] : NONE;
+    if (flags[s] & STEP_LINK) {
+      run[s] = p === NONE ? () => write(o, TAG_UNDEFINED, 0) : () => write(o, tags[p], values[p]);
+    } else if (p === NONE) {
+      run[s] = () => write(o, TAG_NUMBER, NaN);
+    } else {
+      run[s] = () => {
+        const v = (tags[p] === TAG_NUMBER ? values[p] : NaN) + 1;
+        if (tags[o] === TAG_NUMBER && Object.is(values[o], v)) return 0;
+        tags[o] = TAG_NUMBER;
+        values[o] = v;
+        return 1;
+      };
+    }
+  }
+  return run;
+}
+
+/** Runs plan[offset … offset + length) with compiled steps; returns how many wrote. */
+export function executeCompiled(run, plan, length, offset = 0) {
+  let changed = 0;
+  for (let i = 0; i < length; i++) changed += run[plan[offset + i]]();
+  return changed;
+}
+
 /** executePlan recording the dynamic trace as the native L1 executor does (an L1 host's records
     after the core's): rec = { opSeq (the commit's op_seq), patches (bool: TRACE_PATCHES), steps:
     [], patchRecords: [], now (ns clock) } gets one step record per step ({stepId, kind: 1 link /

@@ -96,6 +96,10 @@ extension NodeHost {
         public var decisionNs: [Double] = []
         public var decisionsTimed = 0
         public var decisionNsMean = 0.0
+        /// `l0-js`: the plain-JS reference's samples at the same point (ns per transaction, same
+        /// batches; `wasm-host/plain-reference.mjs`), or why it did not run.
+        public var referenceSamplesNs: [Double]?
+        public var referenceUnavailable: String?
     }
 
     /// Runs the points in one node process (`wasm-host/cli.mjs`, command `bench-matrix`), in order;
@@ -148,6 +152,8 @@ extension NodeHost {
         m.decisionNs = (r["decisionNs"] as? [NSNumber] ?? []).map(\.doubleValue)
         m.decisionsTimed = int(r["decisionsTimed"])
         m.decisionNsMean = r["decisionNsMean"] == nil ? 0 : double(r["decisionNsMean"])
+        m.referenceSamplesNs = (r["referenceSamplesNs"] as? [NSNumber])?.map(\.doubleValue)
+        m.referenceUnavailable = r["referenceUnavailable"] as? String
         return m
     }
 

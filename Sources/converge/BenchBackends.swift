@@ -130,6 +130,10 @@ struct PointResult: Sendable {
     /// Bytes the plan and its execution must touch per transaction (for the bandwidth ratio).
     var bytesTouched: Double?
     var workingSetBytes: Double?
+    /// js-v8 / js-chromium: the plain-JS reference's samples (ms, same runs and batches), or why
+    /// there are none.
+    var plainReferenceMs: [Double]?
+    var plainReferenceUnavailable: String?
 }
 
 /// The graph a bench runs on: the converge workload at each step count, or a user's IR.

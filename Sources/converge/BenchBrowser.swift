@@ -83,6 +83,11 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Sta
         .number("wasm.memoryPages", "count", Double(m.memoryPages)),
         .unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: V8's heap is not interposed"),
     ]
+    if p.backend == .jsV8 || p.backend == .jsChromium {
+        r.plainReferenceMs = m.referenceSamplesNs?.map { $0 / 1e6 }
+        r.plainReferenceUnavailable = m.referenceUnavailable.map { "the plain-JS reference does not cover this graph (\($0))" }
+            ?? (m.referenceSamplesNs == nil ? "no plain-JS reference samples" : nil)
+    }
     r.evidence.insert(.number("sample.batchSize", "count", Double(m.batch)), at: 0)
     if let timerResolutionMs { r.evidence.append(.number("sample.timerResolutionMs", "ms", timerResolutionMs)) }
     r.workingSetBytes = Double(workingSet(g))

@@ -40,7 +40,7 @@ struct BenchReportBuilder {
             metrics.append(.unavailable("runtime.decisionMs", ok ? "notMeasured" : r.status))
         }
         var evidence = r.evidence
-        if ok { evidence += overhead(r) + bandwidthEvidence(r) }
+        if ok { evidence += overhead(r) + bandwidthEvidence(r) + plainReference(r) }
         return PerfReport.Point(params: params(p), status: r.status, reason: r.reason, metrics: metrics,
                                 evidence: evidence.isEmpty ? nil : evidence)
     }
@@ -71,6 +71,20 @@ struct BenchReportBuilder {
             ]
         }
         return out
+    }
+
+    /// js-v8 / js-chromium: `js.plainReferenceMs`, the plain-JS reference's median at the point
+    /// (wasm-host/plain-reference.mjs; same runs, batches and warm-up discard), and
+    /// `js.overPlainReference`, the JS kernel's median over it (docs/perf-report.md).
+    func plainReference(_ r: PointResult) -> [PerfReport.Evidence] {
+        guard r.plainReferenceMs != nil || r.plainReferenceUnavailable != nil else { return [] }
+        let w = profile.warmupDiscard
+        guard let samples = r.plainReferenceMs, let ref = Percentiles.stats(samplesMs: samples, warmupDiscard: w),
+              let own = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: w), ref.medianMs > 0 else {
+            let why = "notMeasured: " + (r.plainReferenceUnavailable ?? "too few samples, or a zero time")
+            return [.unavailable("js.plainReferenceMs", "ms", why), .unavailable("js.overPlainReference", "ratio", why)]
+        }
+        return [.number("js.plainReferenceMs", "ms", ref.medianMs), .number("js.overPlainReference", "ratio", own.medianMs / ref.medianMs)]
     }
 
     /// The six overhead evidence names of one level, with their units.
