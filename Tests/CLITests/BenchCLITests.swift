@@ -146,6 +146,15 @@ extension CLITests {
             #expect(evidence["kernel.bytesInPerTxn"]?["value"] as? Double == (backend == "js-v8" ? 0.0 : 1600.0), "\(params)")
             let share = evidence["runtime.executedFullShare"]?["value"] as? Double ?? -1
             #expect(auto ? share >= 0 && share <= 1 : share == (mode == "full" ? 1 : 0), "\(params)")
+            // js-v8: the plain-JS reference timed beside it (same batches), and the JS kernel over it
+            if backend == "js-v8" {
+                let ref = evidence["js.plainReferenceMs"]?["value"] as? Double ?? -1
+                let over = evidence["js.overPlainReference"]?["value"] as? Double ?? -1
+                let median = ((p["metrics"] as? [[String: Any]])?.first?["stats"] as? [String: Any])?["medianMs"] as? Double ?? -1
+                #expect(ref > 0 && abs(over - median / ref) <= 1e-9 * over, "\(params): \(ref) \(over)")
+            } else {
+                #expect(evidence["js.plainReferenceMs"] == nil)
+            }
             if backend == "wasm-v8" || (backend == "js-v8" && auto) {
                 // the transaction core (js-v8: the JS decider) reports its decision: reasons (auto:
                 // at least cold_start once)
@@ -206,6 +215,23 @@ extension CLITests {
         #expect(params["dirtyRoots"] as? Int == 3)
         let evidence = (points.first?["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "runtime.executedSteps" }
         #expect(evidence?["value"] as? Int == 2)
+    }
+
+    /// The plain-JS reference covers graphs like the converge workload only: on a graph with a
+    /// nested path js-v8 still runs, and the reference's evidence says why it is missing.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CONVERGE_REQUIRE_NODE"] == "1" || CLITests.nodeOnPath))
+    func thePlainJSReferenceSaysWhichGraphsItCannotRun() throws {
+        let ir = try write(Self.example)
+        let out = tempPath("json")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["bench", "--ir", ir, "--profile", "smoke", "--backend", "js-v8", "--ratios", "1", "--modes", "dirty",
+                         "--no-bandwidth", "--out", out], environment: ["CI": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let point = ((try json(out)["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]])?.first ?? [:]
+        #expect(point["status"] as? String == "ok")
+        let ref = (point["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "js.plainReferenceMs" } ?? [:]
+        #expect(ref["status"] as? String == "unavailable")
+        #expect((ref["unavailableReason"] as? String ?? "").contains("does not cover this graph (path"), "\(ref)")
     }
 
     @Test func benchRefusesBadOptionsWithOneLine() throws {
