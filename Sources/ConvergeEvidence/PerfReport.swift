@@ -257,6 +257,11 @@ public struct PerfReport: Codable, Sendable, Equatable {
         /// Ours: an axis whose levels a noise-robust budget pools: its slices leave the axis out,
         /// and a level fails when more than half of the pooled points fail clearly.
         public var pool: String?
+        /// Ours, change budgets: divide this side's medians by the machine's own slowdown between
+        /// the runs — the median ratio of this evidence (ms; e.g. `floor.cLoopMs`) on the points
+        /// `normalizeRef` names (e.g. `kernelBackend=native-l3`) at the same level.
+        public var normalizeEvidence: String?
+        public var normalizeRef: String?
         /// Ours: the where-slices the budget applies to (axis → levels, as JSON values); a slice
         /// whose level of a listed axis is not listed is not scanned. Absent: every slice.
         public var scope: [String: [ParamValue]]?

@@ -140,6 +140,11 @@ private struct ReportValidator {
             if axis.isEmpty { throw fail("\(path).pool", "is empty") }
             if !b.isRobust { throw fail("\(path).pool", "needs statistic \"median\" (pooling is a noise-robust rule)") }
         }
+        if let e = b.normalizeEvidence {
+            if e.isEmpty { throw fail("\(path).normalizeEvidence", "is empty") }
+            if b.type != "change" { throw fail("\(path).normalizeEvidence", "applies to change budgets only") }
+            if let r = b.normalizeRef, parseRef(r).isEmpty { throw fail("\(path).normalizeRef", "must be key=value (got \"\(r)\")") }
+        }
         for (axis, levels) in b.scope ?? [:] {
             if axis.isEmpty { throw fail("\(path).scope", "has an empty axis name") }
             if levels.isEmpty { throw fail("\(path).scope.\(axis)", "is empty (a budget that applies to no slice)") }

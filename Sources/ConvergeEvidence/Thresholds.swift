@@ -107,6 +107,9 @@ public enum Thresholds {
     /// (median) can also be `uncertain`.
     static func evaluate(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
                          in index: PointIndex, reference: PointIndex? = nil, poolLevels: [ParamValue] = []) -> LevelOutcome {
+        // a change budget normalised by a floor: how much slower this run's machine was at this level
+        let scale = machineScale(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference,
+                                 poolLevels: poolLevels)
         if let pool = budget.pool {
             // a pooled level: every point of the pooled axis judged alone, then a majority vote
             guard !poolLevels.isEmpty else { return .stop("missing") }
@@ -114,7 +117,8 @@ public enum Thresholds {
             for value in poolLevels {
                 var one = slice
                 one[pool] = value
-                switch evaluatePoint(budget, where: one, level: level, primaryAxis: primaryAxis, in: index, reference: reference) {
+                switch evaluatePoint(budget, where: one, level: level, primaryAxis: primaryAxis, in: index, reference: reference,
+                                     scale: scale) {
                 case .stop(let reason): return .stop("\(pool)=\(value):\(reason)")
                 case .verdict(.fail): fails += 1
                 case .verdict(.pass): passes += 1
@@ -125,12 +129,38 @@ public enum Thresholds {
             if 2 * passes > poolLevels.count { return .verdict(.pass) }
             return .verdict(.uncertain)
         }
-        return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference)
+        return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference, scale: scale)
     }
 
-    /// The budget at one point (a slice's level, without pooling).
+    /// A change budget with `normalizeEvidence` (e.g. `floor.cLoopMs`, on the points of
+    /// `normalizeRef`, e.g. `kernelBackend=native-l3`): the median, over every such point at this
+    /// level of the primary axis (all modes and ratios: the stretch of the run measured with the
+    /// level), of this report's evidence over the reference report's at the same point — the
+    /// machine's own slowdown between the runs, which the kernel's change is divided by. 1 when
+    /// the budget has none, or no point at the level has the evidence in both reports (the change
+    /// is then judged raw).
+    static func machineScale(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
+                             in index: PointIndex, reference: PointIndex?, poolLevels: [ParamValue]) -> Double {
+        guard budget.type == "change", let name = budget.normalizeEvidence, let reference else { return 1 }
+        var want = parseRef(budget.normalizeRef ?? "")
+        want[primaryAxis] = level
+        var ratios: [Double] = []
+        for mine in index.suite.points where want.allSatisfy({ mine.params[$0.key] == $0.value }) {
+            guard let theirs = reference.counterpart(of: mine),
+                  case .success(let a) = evidenceValue(mine, name), case .success(let b) = evidenceValue(theirs, name),
+                  a > 0, b > 0 else { continue }
+            ratios.append(a / b)
+        }
+        guard !ratios.isEmpty else { return 1 }
+        ratios.sort()
+        let n = ratios.count
+        return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] * ratios[n / 2]).squareRoot()
+    }
+
+    /// The budget at one point (a slice's level, without pooling). `scale`: a change budget's
+    /// machine slowdown (this side's interval is divided by it).
     static func evaluatePoint(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
-                              in index: PointIndex, reference: PointIndex?) -> LevelOutcome {
+                              in index: PointIndex, reference: PointIndex?, scale: Double = 1) -> LevelOutcome {
         var params = slice
         params[primaryAxis] = level
         let minDelta = budget.minDeltaMs.flatMap { $0.isFinite ? $0 : nil } ?? 0
@@ -151,7 +181,7 @@ public enum Thresholds {
             let n: MedianInterval, d: MedianInterval
             switch interval(point, budget) {
             case .failure(let r): return .stop(r.reason)
-            case .success(let v): n = v
+            case .success(let v): n = scale == 1 ? v : v.over(scale) ?? v
             }
             switch interval(other, budget) {
             case .failure(let r): return .stop("reference:\(r.reason)")

@@ -18,7 +18,8 @@ private struct Noise {
 /// point spread ±`spread` around `median(backend, mode, steps, ratio)` (plus one outlier 3× the
 /// median, as a noisy machine gives), budgets `budgets`, and `floor.cLoopMs` on native-l3's points.
 private func report(backends: [String] = ["native-l1", "native-l3", "wasm-v8"], seed: UInt64, spread: Double = 0.05,
-                    budgets: [PerfReport.Budget], median: (String, String, Double, Double) -> Double) -> PerfReport {
+                    budgets: [PerfReport.Budget], floorScale: Double = 1,
+                    median: (String, String, Double, Double) -> Double) -> PerfReport {
     var noise = Noise(state: seed)
     var points: [PerfReport.Point] = []
     for b in backends {
@@ -30,7 +31,7 @@ private func report(backends: [String] = ["native-l1", "native-l3", "wasm-v8"], 
                     samples.insert(med * 3, at: Int(noise.next() * 19))
                     let stats = Percentiles.stats(samplesMs: samples, warmupDiscard: 0)!
                     var evidence: [PerfReport.Evidence]?
-                    if b == "native-l3" { evidence = [.number("floor.cLoopMs", "ms", s * (m == "full" ? 1 : r) * 1e-6)] }
+                    if b == "native-l3" { evidence = [.number("floor.cLoopMs", "ms", s * (m == "full" ? 1 : r) * 1e-6 * floorScale)] }
                     points.append(PerfReport.Point(
                         params: ["kernelBackend": .string(b), "convergeMode": .string(m), "steps": .number(s), "dirtyRootsRatio": .number(r)],
                         status: "ok", metrics: [.ok("runtime.txnCommitMs", stats, samples: samples)], evidence: evidence))
@@ -182,4 +183,28 @@ private func diff(_ before: PerfReport, _ after: PerfReport) throws -> PerfDiff 
 
 private func stableKey(_ p: Params?) -> String {
     (p ?? [:]).keys.sorted().map { "\($0)=\(p![$0]!)" }.joined(separator: "&")
+}
+
+@Test func aChangeBudgetDividesByTheMachinesOwnSlowdown() throws {
+    // the after run on a machine 1.5× slower: the kernel and the floor measured beside it both
+    var normalized = change
+    normalized.normalizeEvidence = "floor.cLoopMs"
+    normalized.normalizeRef = "kernelBackend=native-l3"
+    let before = report(seed: 1, budgets: [normalized], median: baseline)
+    let loaded = report(seed: 2, budgets: [normalized], floorScale: 1.5, median: { baseline($0, $1, $2, $3) * 1.5 })
+    #expect(try diff(before, loaded).gate.pass)
+    // the same reports judged raw: every slice regresses
+    var raw = [before, loaded]
+    for i in raw.indices { raw[i].suites[0].budgets = [change] }
+    #expect(try diff(raw[0], raw[1]).summary.regressions == 3 * 2 * 2)
+    // the kernel 1.5× slower on an unchanged machine: still called
+    let slower = report(seed: 3, budgets: [normalized], median: { baseline($0, $1, $2, $3) * 1.5 })
+    #expect(try diff(before, slower).summary.regressions == 3 * 2 * 2)
+    // only the machine's slowdown is taken out: the kernel 1.5× slower on a 1.5× slower machine is 2.25× raw
+    let both = report(seed: 4, budgets: [normalized], floorScale: 1.5, median: { baseline($0, $1, $2, $3) * 2.25 })
+    #expect(try diff(before, both).summary.regressions == 3 * 2 * 2)
+    // without floors in the reports the change is judged raw
+    var bare = [before, loaded]
+    for i in bare.indices { for k in bare[i].suites[0].points.indices { bare[i].suites[0].points[k].evidence = nil } }
+    #expect(try diff(bare[0], bare[1]).summary.regressions == 3 * 2 * 2)
 }
