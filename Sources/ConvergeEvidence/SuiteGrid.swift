@@ -110,11 +110,6 @@ struct PointIndex {
         findIndex(params).map { suite.points[$0] }
     }
 
-    /// The point with the same axis levels as `point` (of another report), by the index's key.
-    func counterpart(of point: PerfReport.Point) -> PerfReport.Point? {
-        byKey[stableParamsKey(point.params.filter { axes.contains($0.key) })].map { suite.points[$0] }
-    }
-
     /// The index in `suite.points` of `find`'s point.
     func findIndex(_ params: Params) -> Int? {
         if Set(params.keys) == axes { return byKey[stableParamsKey(params)] }

@@ -132,21 +132,21 @@ public enum Thresholds {
         return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference, scale: scale)
     }
 
-    /// A change budget with `normalizeEvidence` (e.g. `floor.cLoopMs`, on the points of
-    /// `normalizeRef`, e.g. `kernelBackend=native-l3`): the median, over every such point at this
-    /// level of the primary axis (all modes and ratios: the stretch of the run measured with the
-    /// level), of this report's evidence over the reference report's at the same point — the
-    /// machine's own slowdown between the runs, which the kernel's change is divided by. 1 when
-    /// the budget has none, or no point at the level has the evidence in both reports (the change
-    /// is then judged raw).
+    /// A change budget with `normalizeEvidence` (e.g. `machine.probeMs`): the machine's own
+    /// slowdown between the runs at this level — the median, over the level's pooled points (the
+    /// slice's, or with `normalizeRef` those it names instead, e.g. `kernelBackend=native-l3`), of
+    /// this report's evidence over the reference report's at the same point. The kernel's change
+    /// is divided by it. 1 when the budget has none, or no such point has the evidence in both
+    /// reports (the change is then judged raw).
     static func machineScale(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
                              in index: PointIndex, reference: PointIndex?, poolLevels: [ParamValue]) -> Double {
         guard budget.type == "change", let name = budget.normalizeEvidence, let reference else { return 1 }
-        var want = parseRef(budget.normalizeRef ?? "")
-        want[primaryAxis] = level
+        var base = slice.merging(parseRef(budget.normalizeRef ?? "")) { $1 }
+        base[primaryAxis] = level
+        let sites: [Params] = budget.pool.map { pool in poolLevels.map { base.merging([pool: $0]) { $1 } } } ?? [base]
         var ratios: [Double] = []
-        for mine in index.suite.points where want.allSatisfy({ mine.params[$0.key] == $0.value }) {
-            guard let theirs = reference.counterpart(of: mine),
+        for params in sites {
+            guard let mine = index.find(params), let theirs = reference.find(params),
                   case .success(let a) = evidenceValue(mine, name), case .success(let b) = evidenceValue(theirs, name),
                   a > 0, b > 0 else { continue }
             ratios.append(a / b)

@@ -130,6 +130,9 @@ struct PointResult: Sendable {
     /// Bytes the plan and its execution must touch per transaction (for the bandwidth ratio).
     var bytesTouched: Double?
     var workingSetBytes: Double?
+    /// In-process backends: the machine probe's samples (ms; `InProcessBench.probe`), one beside
+    /// each of the point's samples.
+    var probeMs: [Double]?
     /// js-v8 / js-chromium: the plain-JS reference's samples (ms, same runs and batches), or why
     /// there are none.
     var plainReferenceMs: [Double]?
@@ -199,6 +202,23 @@ final class InProcessBench {
     let timeoutMs: Double
     let graph: BenchGraph
     private var cache: [String: TxnCommitWorkload] = [:]
+    /// The machine probe: a fixed plain C loop (the converge workload's floor over 1,024 steps,
+    /// about 10 µs per sample), timed beside every sample of every in-process point. Its median
+    /// tells how fast the machine ran while the point was measured (`machine.probeMs`; change
+    /// budgets divide by its ratio between two runs: docs/perf-diff.md).
+    private var probe: (floor: WorkloadFloor, batch: Int)?
+
+    /// One probe sample (ms per round); nil when the probe cannot be made (it always can: the
+    /// workload is ours).
+    func probeSample() -> Double? {
+        if probe == nil, let g = try? StaticIR(Workload.converge(steps: 1024)), let f = try? WorkloadFloor(graph: g, pairs: 1024) {
+            var fastest = UInt64.max
+            for _ in 0..<5 { fastest = min(fastest, f.run(1)) }
+            probe = (f, min(256, max(1, Int((10_000 / Double(max(fastest, 1))).rounded(.up)))))
+        }
+        guard let probe else { return nil }
+        return Double(probe.floor.run(probe.batch)) / 1e6 / Double(probe.batch)
+    }
     /// The WasmKit transaction cores of the current step count (BenchWasmKit.swift).
     var wasmKitCache: [String: WasmKitTxnBench] = [:]
     private var cachedSteps = -1
@@ -244,11 +264,13 @@ final class InProcessBench {
             var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, fullRuns = 0, kept = 0
             let counting = allocation_counter_available() != 0
             let start = DispatchTime.now().uptimeNanoseconds
+            var probeMs: [Double] = []
             for run in 0..<runs {
                 if counting { allocation_counter_start() }
                 let t = try off.run(batch)
                 let a = counting ? allocation_counter_stop() : 0
                 r.offMs.append(Double(t) / 1e6 / Double(batch))
+                if let x = probeSample() { probeMs.append(x) }
                 // light: timed as a batch like off and full; its summary (the batch's last
                 // transaction) gives the decision time and the counters, read outside the clock
                 let lightNs = try light.run(batch)
@@ -276,6 +298,7 @@ final class InProcessBench {
             }
             r.lightMs = lightMs
             r.fullMs = fullMs
+            r.probeMs = probeMs.isEmpty ? nil : probeMs
             if p.mode == .auto { r.decisionMs = decision }
             let s = light.runtime.lastSummary
             let n = Double(max(1, kept))

@@ -40,7 +40,7 @@ struct BenchReportBuilder {
             metrics.append(.unavailable("runtime.decisionMs", ok ? "notMeasured" : r.status))
         }
         var evidence = r.evidence
-        if ok { evidence += overhead(r) + bandwidthEvidence(r) + plainReference(r) }
+        if ok { evidence += overhead(r) + bandwidthEvidence(r) + plainReference(r) + machineProbe(r) }
         return PerfReport.Point(params: params(p), status: r.status, reason: r.reason, metrics: metrics,
                                 evidence: evidence.isEmpty ? nil : evidence)
     }
@@ -71,6 +71,13 @@ struct BenchReportBuilder {
             ]
         }
         return out
+    }
+
+    /// In-process backends: `machine.probeMs`, the median of the machine probe timed beside the
+    /// point's samples (InProcessBench.probeSample; the same warm-up discard).
+    func machineProbe(_ r: PointResult) -> [PerfReport.Evidence] {
+        guard let samples = r.probeMs, let st = Percentiles.stats(samplesMs: samples, warmupDiscard: profile.warmupDiscard) else { return [] }
+        return [.number("machine.probeMs", "ms", st.medianMs)]
     }
 
     /// js-v8 / js-chromium: `js.plainReferenceMs`, the plain-JS reference's median at the point

@@ -80,12 +80,14 @@ extension InProcessBench {
             let counting = allocation_counter_available() != 0
             let start = DispatchTime.now().uptimeNanoseconds
             var last: WasmKitTxnCore.Commit?
+            var probeMs: [Double] = []
             for run in 0..<runs {
                 let c0 = core.counters, cut0 = bench.cutOffs
                 if counting { allocation_counter_start() }
                 let t = try bench.run(batch)
                 let a = counting ? allocation_counter_stop() : 0
                 r.offMs.append(Double(t) / 1e6 / Double(batch))
+                if let x = probeSample() { probeMs.append(x) }
                 last = core.lastCommit
                 if p.mode == .auto { decision.append(Double(last?.decisionNs ?? 0) / 1e6) }
                 if run >= warmupDiscard {
@@ -111,6 +113,7 @@ extension InProcessBench {
             let n = Double(max(1, kept))
             let s = last ?? core.lastCommit
             typealias E = PerfReport.Evidence
+            r.probeMs = probeMs.isEmpty ? nil : probeMs
             r.evidence = [
                 .number("sample.batchSize", "count", Double(batch)),
                 .string("runtime.executedMode", s?.executedMode?.rawValue ?? "none"),
