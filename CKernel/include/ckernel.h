@@ -652,6 +652,13 @@ void ck_floor_add_one(double *values, const uint32_t *from, const uint32_t *to, 
 void ck_floor_write_add_one(double *values, const uint32_t *from, const uint32_t *to, uint32_t writes, uint32_t count,
                             double value);
 
+/* The machine probe of benchmarks: n iterations of a dependent 64-bit multiply-add chain from
+   `seed` (no memory traffic), returning the last value so that the work cannot be dropped. Its
+   time depends on the core's speed and on what shares it, not on the process's memory layout:
+   the bench times it beside every sample to tell a slower machine from a slower kernel
+   (`machine.probeMs`, docs/perf-diff.md). */
+uint64_t ck_probe_chain(uint64_t n, uint64_t seed);
+
 /* JavaScript's `x % y` (fmod), exact, without libm (the wasm build has none): the VM's MOD. */
 double ck_fmod(double x, double y);
 

@@ -202,23 +202,14 @@ final class InProcessBench {
     let timeoutMs: Double
     let graph: BenchGraph
     private var cache: [String: TxnCommitWorkload] = [:]
-    /// The machine probe: a fixed plain C loop (the converge workload's floor over 1,024 steps,
-    /// about 10 µs per sample), timed beside every sample of every in-process point. Its median
-    /// tells how fast the machine ran while the point was measured (`machine.probeMs`; change
-    /// budgets divide by its ratio between two runs: docs/perf-diff.md).
-    private var probe: (floor: WorkloadFloor, batch: Int)?
+    /// The machine probe (MachineProbe: a CPU-bound chain of about 10 µs), timed beside every
+    /// sample of every in-process point. Its median tells how fast the machine ran while the point
+    /// was measured (`machine.probeMs`; change budgets divide by its ratio between two runs:
+    /// docs/perf-diff.md).
+    private lazy var probe = MachineProbe()
 
-    /// One probe sample (ms per round); nil when the probe cannot be made (it always can: the
-    /// workload is ours).
-    func probeSample() -> Double? {
-        if probe == nil, let g = try? StaticIR(Workload.converge(steps: 1024)), let f = try? WorkloadFloor(graph: g, pairs: 1024) {
-            var fastest = UInt64.max
-            for _ in 0..<5 { fastest = min(fastest, f.run(1)) }
-            probe = (f, min(256, max(1, Int((10_000 / Double(max(fastest, 1))).rounded(.up)))))
-        }
-        guard let probe else { return nil }
-        return Double(probe.floor.run(probe.batch)) / 1e6 / Double(probe.batch)
-    }
+    /// One probe sample (ms).
+    func probeSample() -> Double? { probe.sampleMs() }
     /// The WasmKit transaction cores of the current step count (BenchWasmKit.swift).
     var wasmKitCache: [String: WasmKitTxnBench] = [:]
     private var cachedSteps = -1

@@ -28,7 +28,11 @@ extension CLITests {
             #expect(samples.count == 10 && stats["n"] as? Int == 10)
             #expect(stats["minMs"] as? Double == samples.min())
             #expect(stats["medianMs"] as? Double == samples.sorted()[4])
+            // the machine probe timed beside the samples: the change budget divides by its ratio
+            let probe = (p["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "machine.probeMs" }
+            #expect((probe?["value"] as? Double ?? 0) > 0, "\(p["params"] ?? "")")
         }
+        #expect(budgets.first { $0["type"] as? String == "change" && $0["normalizeEvidence"] as? String == "machine.probeMs" } != nil)
     }
 
     @Test func benchRefusesAGateSpinItCannotApply() throws {
