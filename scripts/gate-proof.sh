@@ -5,8 +5,10 @@
 # Builds a normal release build and one with the GateSpin trait (.build-gatespin), then runs
 # scripts/gate-proof.py.
 #   scripts/gate-proof.sh                      # the full table: 10 pairs, the v2 matrix, every default backend
-#   scripts/gate-proof.sh --small --check-detection   # CI: 2 pairs, +100 % on every native level, a small grid;
-#                                                     # exit 1 when +100 % is missed (--check: also on a false alarm)
+#   scripts/gate-proof.sh --small --check-ab   # CI: 2 pairs, +100 % on every native level, a small grid; exit 1
+#                                              # when +100 % is missed or converge ab calls a false regression
+#                                              # (--check: separate runs' false regressions too; --check-detection:
+#                                              # only the injections)
 #   scripts/gate-proof.sh [--pairs N] [--sizes 20,50,100] [--targets l3,all] [--out DIR] [-- bench options]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -101,6 +101,9 @@ public struct PerfDiff: Codable, Sendable, Equatable {
         /// Ours: slices of noise-robust budgets whose maxLevels differ without the change being
         /// beyond the noise (not counted as regressions or improvements; docs/perf-diff.md).
         public var withinNoise: Int?
+        /// Ours (`converge ab`): calls that a confirmation re-measure of their level did not
+        /// reproduce (not counted as regressions or improvements; docs/perf-diff.md).
+        public var unconfirmed: Int?
         public init(regressions: Int, improvements: Int, budgetViolations: Int = 0, budgetExceeded: Int? = nil,
                     timeouts: Int? = nil, missingSuites: Int? = nil, stabilityWarnings: Int? = nil, slices: Slices? = nil,
                     missingPoints: Int? = nil, missingMetrics: Int? = nil) {

@@ -19,24 +19,7 @@ struct BenchCommand: ParsableCommand {
             against a full-grid report.
             """)
 
-    @Option(help: "Profile: smoke, quick, default, soak.")
-    var profile: String?
-
-    @Option(help: "The matrix: v2 (kernel scale, noise-robust budgets; the default) or v1 (Logix's budgets on the v1 grid).")
-    var matrix: String = Matrix.defaultName
-
-    @Option(name: .customLong("backend"), help: ArgumentHelp(
-        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones and wasm-wasmkit-l2/-l3.", valueName: "backend"))
-    var backendNames: [String] = []
-
-    @Option(parsing: .unconditional, help: "Step counts (comma-separated, each 1…8388608) instead of the matrix's.")
-    var steps: String?
-
-    @Option(parsing: .unconditional, help: "dirtyRootsRatio values (comma-separated, in (0, 1]) instead of the matrix's.")
-    var ratios: String?
-
-    @Option(help: "convergeModes (comma-separated: full, dirty, auto) instead of the matrix's.")
-    var modes: String?
+    @OptionGroup var grid: GridOptions
 
     @Option(help: "Bench your own converge-ir graph: transactions write k of its input paths (a seeded random set; k = max(1, ceil(inputs * ratio))).")
     var ir: String?
@@ -53,9 +36,6 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML page with plots.")
     var html: String?
 
-    @Option(help: "The Chromium of the chromium backends (default: $CONVERGE_CHROMIUM, else chromium, chromium-browser or google-chrome on PATH).")
-    var chromium: String?
-
     @Flag(help: "No progress bar (it is also hidden when stderr is not a terminal or CI is set).")
     var noProgress = false
 
@@ -63,23 +43,16 @@ struct BenchCommand: ParsableCommand {
     var noBandwidth = false
 
     func run() throws {
-        // parsed here, not by the argument parser: its message for a list this long is several
-        // lines, and the CLI prints one
-        let backends = try backendNames.map { name throws(ConvergeError) in
-            guard let b = KernelBackend(rawValue: name) else {
-                throw ConvergeError(.invalidArgument, "unknown --backend \(ConvergeError.quoted(name)); valid: \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return b
-        }
+        let backends = try grid.backends()
         // gate validation (GateSpin.swift): a bad or inapplicable spin is an error before anything runs
         if !(try GateSpin.environment()).isEmpty {
             note("\(GateSpin.variable) is set: the native levels do extra work (gate validation, not a measurement of the kernel)")
         }
-        let matrix = try Matrix.embedded(self.matrix)
+        let matrix = try Matrix.embedded(grid.matrixName)
         guard let suite = matrix.suite("converge.txnCommit") else {
             throw EvidenceError(.invalidReport, "the matrix has no converge.txnCommit suite")
         }
-        let profileName = profile ?? matrix.defaultProfile
+        let profileName = grid.profile ?? matrix.defaultProfile
         guard let prof = matrix.profiles[profileName] else {
             throw ConvergeError(.invalidArgument, "unknown profile \(ConvergeError.quoted(profileName)) (\(matrix.profiles.keys.sorted().joined(separator: ", ")))")
         }
@@ -91,32 +64,17 @@ struct BenchCommand: ParsableCommand {
                 throw ConvergeError(.invalidArgument, "\(flag) \(o!) is the input graph \(input): it would be overwritten")
             }
         }
-        func list<T: Equatable>(_ s: String?, _ all: [T], _ parse: (String) -> T?, _ what: String) throws -> [T] {
-            guard let s else { return all }
-            let items = try s.split(separator: ",").map { part in
-                guard let v = parse(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw ConvergeError(.invalidArgument, "bad \(what) \(ConvergeError.quoted(part))")
-                }
-                return v
-            }
-            guard !items.isEmpty else { throw ConvergeError(.invalidArgument, "no \(what) given") }
-            var seen: [T] = []
-            for v in items where !seen.contains(v) { seen.append(v) }
-            return seen
-        }
-        let modeList = try list(modes, suite.axes.convergeMode.compactMap(ConvergeMode.init(rawValue:)), ConvergeMode.init(rawValue:), "convergeMode")
-        let ratioList = try ratios.map { s throws(ConvergeError) in try OptionCheck.doubleList("--ratios", s, .fraction) } ?? suite.axes.dirtyRootsRatio
+        let modeList = try grid.modeList(suite.axes.convergeMode)
+        let ratioList = try grid.ratioList(suite.axes.dirtyRootsRatio)
 
         var graph = BenchGraph.converge
         var graphName: String?
         var graphIdentity: PerfReport.GraphIdentity?
-        var stepList = try steps.map { s throws(ConvergeError) in
-            try OptionCheck.intList("--steps", s, limit: OptionCheck.maxWorkloadSteps, unit: "steps", why: "the converge workload has 2 field paths per step")
-        } ?? suite.axes.steps
+        var stepList = try grid.stepList() ?? suite.axes.steps
         if ir != nil && artifact != nil { throw ConvergeError(.invalidArgument, "give --ir or --artifact, not both") }
         if let ir = ir ?? artifact {
             let flag = self.ir != nil ? "--ir" : "--artifact"
-            guard steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to \(flag) (the graph has its own step count)") }
+            guard grid.steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to \(flag) (the graph has its own step count)") }
             let (g, bytes) = self.ir != nil ? try loadGraphAndBytes(ir) : try loadArtifactGraphAndBytes(ir)
             guard g.stepCount > 0 else { throw ConvergeError(.invalidArgument, "\(ir) has no steps to bench") }
             graph = .ir(g, name: URL(fileURLWithPath: ir).lastPathComponent, rootOrder: BenchGraph.rootOrder(g, seed: seed))
@@ -129,7 +87,7 @@ struct BenchCommand: ParsableCommand {
         var chosen: [KernelBackend] = []
         let requested = !backends.isEmpty
         for b in requested ? backends : KernelBackend.defaultSet where !chosen.contains(b) {
-            if let why = b.unavailableReason(chromium: chromium) {
+            if let why = b.unavailableReason(chromium: grid.chromium) {
                 if requested { throw ConvergeError(.invalidArgument, "backend \(b.rawValue) is not available: \(why)") }
                 note("skipping backend \(b.rawValue): \(why)")
                 continue
@@ -176,7 +134,7 @@ struct BenchCommand: ParsableCommand {
             if !browserPoints.isEmpty {
                 do {
                     let (b, v, rs) = try measureBrowser(browserPoints, graph: graph, runs: prof.runs, timeoutMs: prof.timeoutMs,
-                                                        chromium: try BrowserHost.chromium(chromium))
+                                                        chromium: try BrowserHost.chromium(grid.chromium))
                     if let b { browser = b }
                     if let v { nodeVersion = nodeVersion ?? v }
                     results.merge(rs) { a, _ in a }

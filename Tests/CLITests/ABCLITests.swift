@@ -71,6 +71,12 @@ extension CLITests {
         let missing = try run(["ab", "--before", "/nonexistent/converge", "--after", Self.executable.path, "--out", tempPath("d")])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("--before /nonexistent/converge is not an executable file"), "\(missing.stderr)")
+        let confirm = try run(["ab", "--before", Self.executable.path, "--after", Self.executable.path, "--out", tempPath("d"), "--confirm", "11"])
+        #expect(confirm.status == 2)
+        #expect(confirm.stderr.contains("--confirm 11 is out of range (0 to 10 rounds)"), "\(confirm.stderr)")
+        let mode = try run(["ab", "--before", Self.executable.path, "--after", Self.executable.path, "--out", tempPath("d"), "--modes", "full,fast"])
+        #expect(mode.status == 2)
+        #expect(mode.stderr.contains("bad convergeMode \"fast\""), "\(mode.stderr)")
         // a build whose bench fails: the error names the side and the chunk
         let failing = try run(["ab", "--before", "/bin/false", "--after", Self.executable.path, "--out", tempPath("d"),
                                "--backend", "native-l1", "--steps", "200", "--ratios", "1", "--modes", "full", "--profile", "smoke"])

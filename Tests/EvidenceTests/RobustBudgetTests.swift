@@ -208,3 +208,46 @@ private func stableKey(_ p: Params?) -> String {
     for i in bare.indices { for k in bare[i].suites[0].points.indices { bare[i].suites[0].points[k].evidence = nil } }
     #expect(try diff(bare[0], bare[1]).summary.regressions == 3 * 2 * 2)
 }
+
+@Test func aConfirmationRoundReMeasuresTheLevelWhereEachCallArose() throws {
+    let before = report(seed: 1, budgets: [change], median: baseline)
+    let levels: [ParamValue] = [.number(200), .number(800), .number(2000)]
+    // wasm-v8 2× slower at 2000 steps only: the after side stopped at 2000 (maxLevel 800)
+    let tail = report(seed: 3, budgets: [change], median: { b, m, s, r in baseline(b, m, s, r) * (s == 2000 && b == "wasm-v8" ? 2 : 1) })
+    let calls = Confirmation.calls(try diff(before, tail), primaryLevels: levels)
+    #expect(calls.count == 4)
+    #expect(calls.allSatisfy { $0.key.regression && $0.key.budget == "commit.median<=before*1.2" && $0.value == .number(2000) })
+    #expect(Set(calls.keys.map(\.slice)).count == 4)
+    // every native level 1.5× slower from the first level: their scans stopped at 200;
+    // the reverse diff calls the same slices improvements, at the same level
+    let slower = report(seed: 2, budgets: [change], median: { b, m, s, r in baseline(b, m, s, r) * (b.hasPrefix("native") ? 1.5 : 1) })
+    let regressions = Confirmation.calls(try diff(before, slower), primaryLevels: levels)
+    let improvements = Confirmation.calls(try diff(slower, before), primaryLevels: levels)
+    #expect(regressions.count == 8 && regressions.values.allSatisfy { $0 == .number(200) })
+    #expect(improvements.count == 8 && improvements.keys.allSatisfy { !$0.regression })
+    #expect(Set(improvements.keys.map(\.slice)) == Set(regressions.keys.map(\.slice)))
+    // the same build: nothing to confirm
+    #expect(Confirmation.calls(try diff(before, report(seed: 4, budgets: [change], median: baseline)), primaryLevels: levels).isEmpty)
+}
+
+@Test func callsTheReMeasureDidNotReproduceAreDroppedAndCounted() throws {
+    let before = report(seed: 1, budgets: [change], median: baseline)
+    let levels: [ParamValue] = [.number(200), .number(800), .number(2000)]
+    let slower = report(seed: 2, budgets: [change], median: { b, m, s, r in baseline(b, m, s, r) * (b.hasPrefix("native") ? 1.5 : 1) })
+    let d = try diff(before, slower)
+    let calls = Confirmation.calls(d, primaryLevels: levels)
+    // every call reproduced: the diff is unchanged
+    #expect(Confirmation.keeping(d, reproduced: Set(calls.keys), primaryLevels: levels) == d)
+    // native-l1's calls not reproduced: they leave the deltas and the counts, and are named
+    let l3 = Set(calls.keys.filter { $0.slice.contains("native-l3") })
+    let kept = Confirmation.keeping(d, reproduced: l3, primaryLevels: levels)
+    #expect(kept.summary.regressions == 4 && kept.summary.unconfirmed == 4)
+    #expect(kept.suites[0].thresholdDeltas?.allSatisfy { $0.where?["kernelBackend"]?.string == "native-l3" } == true)
+    let notes = kept.suites[0].notes ?? ""
+    #expect(notes.contains("unconfirmed: 4 (first: ") && notes.contains("native-l1"))
+    #expect(notes.contains("mostSignificantRegression: commit.median<=before*1.2 {") && !notes.contains("mostSignificantRegression: commit.median<=before*1.2 {convergeMode=dirty&kernelBackend=native-l1"))
+    #expect(!kept.gate.pass)
+    // none reproduced: the gate passes, every call counted as unconfirmed
+    let none = Confirmation.keeping(d, reproduced: [], primaryLevels: levels)
+    #expect(none.gate.pass && none.summary.unconfirmed == 8 && none.suites[0].thresholdDeltas == nil)
+}
