@@ -16,7 +16,7 @@ struct ABCommand: ParsableCommand {
             Each chunk is one (steps, convergeMode) of the grid, run by `BIN bench` of one build and then of the other, in \
             the order ABBA ABBA… so that a linear drift cancels. Each build's chunks are merged into one report \
             (OUT/before.json, OUT/after.json); OUT/diff.json is their diff, and the last line the gate's. A regression or \
-            improvement is then confirmed: the chunks of its step count are run again (ABBA) and replace the first ones, \
+            improvement is then confirmed: the chunks of its step count are run again (each in the other order) and replace the first ones, \
             round after round (at most --confirm) until every call of the new diff was also a call of the one before; \
             a call that stands was made by the last two measurements of its level, one the last round made alone is \
             dropped and counted in summary.unconfirmed. This is how to check for a regression on a shared, noisy \
@@ -37,7 +37,7 @@ struct ABCommand: ParsableCommand {
     /// The grid, passed to both builds' benches (steps and modes chunk by chunk).
     @OptionGroup var grid: GridOptions
 
-    @Option(help: "Confirmation rounds: a regression or improvement is re-measured (its step count, every mode, ABBA) until a round calls it again; at most this many rounds (0: none).")
+    @Option(help: "Confirmation rounds: a regression or improvement is re-measured (its step count, every mode, the builds in the other order) until a round calls it again; at most this many rounds (0: none).")
     var confirm: Int = 2
 
     @Option(help: "Longest a chunk may run, in seconds.")
@@ -78,8 +78,10 @@ struct ABCommand: ParsableCommand {
         func runChunks(_ indices: [Int], round: Int) throws {
             for (k, i) in indices.enumerated() {
                 let chunk = chunks[i]
-                // ABBA: even chunks before first, odd chunks after first
-                for side in k % 2 == 0 ? [0, 1] : [1, 0] {
+                // ABBA: even chunks before first, odd chunks after first; each re-measure of a
+                // chunk swaps its order, so an advantage of running first or second cannot
+                // make the same call twice
+                for side in (i + round) % 2 == 0 ? [0, 1] : [1, 0] {
                     let label = side == 0 ? "before" : "after"
                     let file = (chunkDir as NSString).appendingPathComponent("\(label)-\(i + 1)\(round == 0 ? "" : "-confirm\(round)").json")
                     let args = ["bench"] + shared + ["--steps", String(chunk.steps), "--modes", chunk.mode, "--out", file]
