@@ -97,19 +97,31 @@ public enum NodeHost {
             }
         }
         let limit = timeLimit(probeSeconds)
+        // a node that is there but does not run (e.g. NODE_OPTIONS it refuses) is named, not "not found"
+        var broken: String?
         for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) {
             let r: ChildProcess.Result
-            do { r = try ChildProcess.run(c, ["--version"], timeout: limit, mergeStderr: true) } catch { continue }
+            do { r = try ChildProcess.run(c, ["--version"], timeout: limit, mergeStderr: true) } catch {
+                broken = broken ?? "\(c.path) could not be started: \(error)"
+                continue
+            }
             if case .timedOut = r.termination {
                 throw ConvergeError(.wasmToolchainMissing, "\(c.path) --version \(r.termination.description): set \(timeoutVariable)=SECONDS to wait longer, or CONVERGE_NODE to a working node (18 or later)")
             }
-            guard r.succeeded else { continue }
+            guard r.succeeded else {
+                let said = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+                broken = broken ?? "\(c.path) --version \(r.termination.description)\(said.isEmpty ? "" : ": \(ConvergeError.excerpt(said))")"
+                continue
+            }
             let v = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let major = Int(v.dropFirst().split(separator: ".").first ?? "") ?? 0
             guard major >= 18 else {
                 throw ConvergeError(.wasmToolchainMissing, "\(c.path) is Node \(v); the V8 backends need Node 18 or later (https://nodejs.org, or apt-get install nodejs)")
             }
             return (c, v)
+        }
+        if let broken {
+            throw ConvergeError(.wasmToolchainMissing, "no working node: \(broken) (the V8 backends, wasm-v8 and js-v8, need Node 18 or later; NODE_OPTIONS applies to it)")
         }
         throw ConvergeError(.wasmToolchainMissing, "node not found (\(env["CONVERGE_NODE"] != nil ? "CONVERGE_NODE=\(env["CONVERGE_NODE"]!)" : "not on PATH")): the V8 backends (wasm-v8, js-v8) need Node 18 or later (https://nodejs.org, or apt-get install nodejs)")
     }

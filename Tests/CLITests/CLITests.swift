@@ -89,6 +89,17 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
+    /// A node that is there but refuses to run (here: NODE_OPTIONS it does not allow) is named with
+    /// what it said, not reported as missing.
+    @Test func aNodeThatDoesNotRunIsNamed() throws {
+        guard nodeOnPath else { return }
+        let ir = try write(Self.example)
+        let r = try run(["plan", "--ir", ir, "--dirty", "b0", "--backend", "js-v8"], environment: ["NODE_OPTIONS": "--cpu-prof"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("converge: wasm toolchain missing: no working node: ") && r.stderr.contains("--version exited with")
+                && r.stderr.contains("NODE_OPTIONS"), "\(r.stderr)")
+    }
+
     @Test func unknownDirtyPathRunsTheWholeScope() throws {
         let ir = try write(Self.example)
         let r = try run(["plan", "--ir", ir, "--dirty", "nope", "--json"])
