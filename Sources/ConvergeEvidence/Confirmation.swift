@@ -22,14 +22,18 @@ public enum Confirmation {
         var out: [DiffCall: ParamValue?] = [:]
         for suite in diff.suites {
             for t in suite.thresholdDeltas ?? [] {
-                let b = index(t.beforeMaxLevel, primaryLevels), a = index(t.afterMaxLevel, primaryLevels)
-                guard let b, let a, a != b else { continue }
-                let lower = min(a, b) + 1
-                let call = DiffCall(budget: t.budget.name, slice: stableParamsKey(t.where), regression: a < b)
-                out[call] = lower < primaryLevels.count ? primaryLevels[lower] : nil
+                guard let b = index(t.beforeMaxLevel, primaryLevels), let a = index(t.afterMaxLevel, primaryLevels), a != b else { continue }
+                let stop = min(a, b) + 1
+                out[call(t, primaryLevels)] = stop < primaryLevels.count ? primaryLevels[stop] : nil
             }
         }
         return out
+    }
+
+    /// The call a threshold delta makes (a maxLevel that is not a level counts as none).
+    static func call(_ t: PerfDiff.ThresholdDelta, _ levels: [ParamValue]) -> DiffCall {
+        DiffCall(budget: t.budget.name, slice: stableParamsKey(t.where),
+                 regression: (index(t.afterMaxLevel, levels) ?? -1) < (index(t.beforeMaxLevel, levels) ?? -1))
     }
 
     /// A maxLevel's position in `levels`: −1 for nil (no level passed), nil when not a level.
@@ -54,8 +58,7 @@ extension Confirmation {
             var worst: (drop: Int, delta: PerfDiff.ThresholdDelta)?
             for t in deltas {
                 let b = index(t.beforeMaxLevel, primaryLevels) ?? -1, a = index(t.afterMaxLevel, primaryLevels) ?? -1
-                let call = DiffCall(budget: t.budget.name, slice: stableParamsKey(t.where), regression: a < b)
-                guard reproduced.contains(call) else { gone.append(t); continue }
+                guard reproduced.contains(call(t, primaryLevels)) else { gone.append(t); continue }
                 kept.append(t)
                 if a < b {
                     regressions += 1
@@ -68,11 +71,7 @@ extension Confirmation {
             guard !gone.isEmpty else { continue }
             var notes = (suite.notes ?? "").split(separator: "; ").map(String.init)
                 .filter { !$0.isEmpty && !$0.hasPrefix("mostSignificantRegression: ") }
-            if let worst {
-                let t = worst.delta
-                notes.insert("mostSignificantRegression: \(PerfDiff.budgetKey(t.budget)) \(stableParamsKey(t.where)) "
-                             + "(before=\(t.beforeMaxLevel?.description ?? "null"), after=\(t.afterMaxLevel?.description ?? "null"))", at: 0)
-            }
+            if let worst { notes.insert(PerfDiff.mostSignificantRegressionNote(worst.delta), at: 0) }
             notes.append("unconfirmed: \(gone.count) (first: \(gone[0].message))")
             out.suites[i].thresholdDeltas = kept.isEmpty ? nil : kept
             out.suites[i].notes = notes.joined(separator: "; ")

@@ -110,9 +110,7 @@ extension PerfDiff {
                 totalWithinNoise += withinNoiseSlices
             }
             if let worst {
-                let t = worst.threshold
-                notes.append("mostSignificantRegression: \(budgetKey(t.budget)) \(stableParamsKey(t.where)) "
-                    + "(before=\(jsLevel(t.beforeMaxLevel)), after=\(jsLevel(t.afterMaxLevel)))")
+                notes.append(mostSignificantRegressionNote(worst.threshold))
             }
             let combos = grid.allCombos()
             let gaps = SuiteDeltas.gaps(combos: combos, bi, ai)
@@ -236,6 +234,12 @@ extension PerfDiff {
     }
 
     private static func jsLevel(_ level: ParamValue?) -> String { level?.description ?? "null" }
+
+    /// A suite's note naming its largest regression (Logix's wording).
+    static func mostSignificantRegressionNote(_ t: ThresholdDelta) -> String {
+        "mostSignificantRegression: \(budgetKey(t.budget)) \(stableParamsKey(t.where)) "
+            + "(before=\(jsLevel(t.beforeMaxLevel)), after=\(jsLevel(t.afterMaxLevel)))"
+    }
 
     /// Logix's budget key in messages: the id, else `absolute:<metric>:p95<=<p95Ms>` or
     /// `relative:<metric>:<numeratorRef>/<denominatorRef><=<maxRatio>`.

@@ -151,9 +151,9 @@ struct ABCommand: ParsableCommand {
         try EvidenceJSON.write(reports[1], to: afterFile)
         let verdict: GateVerdict
         var unconfirmed = 0
-        if case .success(let diff) = result { unconfirmed = diff.summary.unconfirmed ?? 0 }
         switch result {
         case .success(let diff):
+            unconfirmed = diff.summary.unconfirmed ?? 0
             try EvidenceJSON.write(diff, to: diffFile)
             for t in diff.suites.flatMap({ $0.thresholdDeltas ?? [] }) { CLIOutput.print(t.message) }
             for n in diff.suites.compactMap(\.notes) { CLIOutput.print("notes: \(n)") }
