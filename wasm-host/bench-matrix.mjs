@@ -169,7 +169,11 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
         for (let i = 0; i < n; i++) kernel.txnWrite(ids[i], wtags ? wtags[i] : TAG_NUMBER, vals[i]);
         return;
       }
-      for (let i = 0; i < n; i++) { tags[ids[i]] = wtags ? wtags[i] : TAG_NUMBER; values[ids[i]] = vals[i]; }
+      if (wtags) {
+        for (let i = 0; i < n; i++) { tags[ids[i]] = wtags[i]; values[ids[i]] = vals[i]; }
+        return;
+      }
+      for (let i = 0; i < n; i++) { const id = ids[i]; tags[id] = TAG_NUMBER; values[id] = vals[i]; }
     },
     commit: commitTxn,
     /** Aborts a transaction (txn-core levels) after a failed commit's writes. */
@@ -241,11 +245,18 @@ export function clockResolutionNs(now) {
 
 /** Before a point's batch is sized: at least `minTxns` transactions and `minNs` of them (at most
     `maxTxns`). The transactions count as calibration (not sampled). */
-export const POINT_WARMUP = Object.freeze({ minTxns: 16, minNs: 1e6, maxTxns: 10000 });
+export const POINT_WARMUP = Object.freeze({ minTxns: 16, minNs: 1e6, maxTxns: 10000, settleTxns: 512, settleNs: 20e6 });
 
-function batchWarmup(txn, now, { minTxns, minNs, maxTxns } = POINT_WARMUP) {
+/** The point's warm-up: POINT_WARMUP's minimum, then on until `settleTxns` transactions or
+    `settleNs` have run. A point's level is new: the JS levels' objects (the auto decider, its
+    caches, the compiled steps) start from cold feedback, and V8 re-optimizes what they deopted
+    only after some hundred calls (seen: an l0-js auto point at 200 steps whose full
+    transactions took 37 µs for their first ~390, then 8.6 µs). */
+function batchWarmup(txn, now, { minTxns, minNs, maxTxns, settleTxns, settleNs } = POINT_WARMUP) {
   const t0 = now();
-  for (let i = 0; i < maxTxns && (i < minTxns || now() - t0 < minNs); i++) txn();
+  let i = 0;
+  for (; i < maxTxns && (i < minTxns || now() - t0 < minNs); i++) txn();
+  for (; i < settleTxns && now() - t0 < settleNs; i++) txn();
 }
 
 function batchSize(txn, now, { calibration, targetNs, maxBatch }) {

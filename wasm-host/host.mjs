@@ -141,10 +141,12 @@ export function compileConvergeSteps(tables, tags, values) {
     } else if (p === NONE) {
       run[s] = () => write(o, TAG_NUMBER, NaN);
     } else {
+      // Object.is(w, v) without the call (V8 does not inline it here: ~1.5x the step's time):
+      // v = b + 1 is never -0, so it is w === v except that +0 differs from -0 and NaN equals NaN
       run[s] = () => {
-        const v = (tags[p] === TAG_NUMBER ? values[p] : NaN) + 1;
-        if (tags[o] === TAG_NUMBER && Object.is(values[o], v)) return 0;
-        tags[o] = TAG_NUMBER;
+        const v = (tags[p] === TAG_NUMBER ? values[p] : NaN) + 1, w = values[o];
+        if (tags[o] !== TAG_NUMBER) tags[o] = TAG_NUMBER;
+        else if (w === v ? v !== 0 || 1 / w > 0 : v !== v && w !== w) return 0;
         values[o] = v;
         return 1;
       };
