@@ -141,7 +141,7 @@ export function compileConvergeSteps(tables, tags, values) {
     } else if (p === NONE) {
       run[s] = () => write(o, TAG_NUMBER, NaN);
     } else {
-      // Object.is(w, v) without the call (V8 does not inline it here: ~1.5x the step's time):
+      // Object.is(w, v) spelled out (measured faster in V8 than the call in this closure):
       // v = b + 1 is never -0, so it is w === v except that +0 differs from -0 and NaN equals NaN
       run[s] = () => {
         const v = (tags[p] === TAG_NUMBER ? values[p] : NaN) + 1, w = values[o];
