@@ -7,8 +7,9 @@
 import { JsKernel } from './js-kernel.mjs';
 import { AutoConverge, DirtyRoots, autoPolicy, REASON } from './js-auto.mjs';
 import { plainReferenceUnsupported, timePlainReference } from './plain-reference.mjs';
+import { JsStore, compileConvergeSteps, executeCompiled } from './js-store.mjs';
 import {
-  WasmKernel, executePlan, compileConvergeSteps, executeCompiled, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
+  WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
   EXECUTED_FULL, EXECUTED_DIRTY, TRACE_PATCHES,
 } from './host.mjs';
 
@@ -59,7 +60,7 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
   const l2 = level.startsWith('l2-') || l3 || l4; // the core executes
   const l1 = level.startsWith('l1-');
   if (mode !== 'full' && mode !== 'dirty' && mode !== 'auto') throw new JobError(`unknown mode ${mode} (auto, full, dirty)`);
-  let tags, values, commitTxn, kernel = null, jsKernel = null, planOut = null, l1Trace = null;
+  let store = null, commitTxn, kernel = null, jsKernel = null, planOut = null, l1Trace = null;
   let changed = 0, vmSteps = 0;
   // per-transaction evidence of the txn-core levels and of l0-js in auto mode
   let fullRuns = 0, dirtyRuns = 0, cutOffs = 0, decisionNsSum = 0, decisionsTimed = 0, reasonsSeen = 0, lastReasons = 0;
@@ -68,10 +69,9 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     const dirtyMode = mode === 'full' ? 0 : 1;
     jsKernel = new JsKernel(tables, {});
     planOut = new Uint32Array(Math.max(1, S));
-    tags = new Uint8Array(P);
-    values = new Float64Array(P);
-    // the steps as closures over this store (host.mjs): the JS host at its best, as Swift's derive closures
-    const run = compileConvergeSteps(tables, tags, values);
+    store = new JsStore(P);
+    // the steps as closures over this store (js-store.mjs): the JS host at its best, as Swift's derive closures
+    const run = compileConvergeSteps(tables, store);
     if (mode === 'auto') {
       // the decision in JS (js-auto.mjs), with the policy the txn-core levels open
       const tp = txnPolicy(policy);
@@ -170,10 +170,10 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
         return;
       }
       if (wtags) {
-        for (let i = 0; i < n; i++) { tags[ids[i]] = wtags[i]; values[ids[i]] = vals[i]; }
+        for (let i = 0; i < n; i++) store.write(ids[i], wtags[i], vals[i]);
         return;
       }
-      for (let i = 0; i < n; i++) { const id = ids[i]; tags[id] = TAG_NUMBER; values[id] = vals[i]; }
+      store.writeNumbers(ids, vals, n);
     },
     commit: commitTxn,
     /** Aborts a transaction (txn-core levels) after a failed commit's writes. */
@@ -213,7 +213,7 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     get memoryPages() { return kernel ? kernel.memoryPages : 0; },
     /** True on the transaction core (the wasm levels). */
     get txnCore() { return kernel !== null; },
-    state() { return kernel ? { t: kernel.tags, v: kernel.values } : { t: tags, v: values }; },
+    state() { return kernel ? { t: kernel.tags, v: kernel.values } : store.state(); },
     destroy() { if (kernel) kernel.destroy(); },
   };
 }

@@ -17,8 +17,8 @@
 const nowNs = () => performance.now() * 1e6;
 
 export const TAG_UNDEFINED = 0, TAG_NULL = 1, TAG_BOOLEAN = 2, TAG_NUMBER = 3;
-const NONE = 0xffffffff;
-const STEP_LINK = 2;
+/** "No path" in the input tables; the step flag of a link. */
+export const NONE = 0xffffffff, STEP_LINK = 2;
 
 // out record word indexes (ck_wasm.c)
 const OUT_STATUS = 0, OUT_PLAN_LEN = 1, OUT_EXECUTED_MODE = 2, OUT_ALGORITHM = 3, OUT_DIRTY_ALL = 4,
@@ -115,50 +115,6 @@ export function executePlan(tables, plan, length, tags, values, step, offset = 0
     values[o] = value;
     changed++;
   }
-  return changed;
-}
-
-/** The converge workload's steps compiled for one state store (the pure-JS kernel's): one closure
-    per step, each doing what executePlan does for that step (links copy their `from`, computed
-    steps d = b + 1 with b as a number, NaN otherwise; a write happens only when the value differs,
-    by Object.is) and returning 1 when it wrote, else 0. The store's arrays must not be replaced
-    afterwards (they are captured). executeCompiled runs a plan with them. */
-export function compileConvergeSteps(tables, tags, values) {
-  const S = tables.stepCount, out = tables.stepOutPath, flags = tables.stepFlags;
-  const inOff = tables.inputOffsets, inPaths = tables.inputPaths;
-  const write = (o, tag, value) => {
-    if (sameValue(tags[o], values[o], tag, value)) return 0;
-    tags[o] = tag;
-    values[o] = value;
-    return 1;
-  };
-  const run = new Array(S);
-  for (let s = 0; s < S; s++) {
-    const o = out[s];
-    const p = inOff[s] < inOff[s + 1] ? inPaths[inOff[s]] : NONE;
-    if (flags[s] & STEP_LINK) {
-      run[s] = p === NONE ? () => write(o, TAG_UNDEFINED, 0) : () => write(o, tags[p], values[p]);
-    } else if (p === NONE) {
-      run[s] = () => write(o, TAG_NUMBER, NaN);
-    } else {
-      // Object.is(w, v) spelled out (measured faster in V8 than the call in this closure):
-      // v = b + 1 is never -0, so it is w === v except that +0 differs from -0 and NaN equals NaN
-      run[s] = () => {
-        const v = (tags[p] === TAG_NUMBER ? values[p] : NaN) + 1, w = values[o];
-        if (tags[o] !== TAG_NUMBER) tags[o] = TAG_NUMBER;
-        else if (w === v ? v !== 0 || 1 / w > 0 : v !== v && w !== w) return 0;
-        values[o] = v;
-        return 1;
-      };
-    }
-  }
-  return run;
-}
-
-/** Runs plan[offset … offset + length) with compiled steps; returns how many wrote. */
-export function executeCompiled(run, plan, length, offset = 0) {
-  let changed = 0;
-  for (let i = 0; i < length; i++) changed += run[plan[offset + i]]();
   return changed;
 }
 

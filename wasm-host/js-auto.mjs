@@ -161,6 +161,7 @@ export class AutoDecider {
     this.armCaches();
     this.decisions = 0;
     this.generationBumped = false;
+    this.key = 0;                 // the last decision's roots' fnv1a (when it consulted a cache)
     this.fullMinNs = Infinity;    // (Swift: UInt64.max)
     this.fullEwmaNs = 0;
     this.fullSamples = 0;
@@ -261,11 +262,13 @@ export class AutoDecider {
   }
 
   /**
-   * Decides before planning. roots[0, n): the dirty roots (ids ascending, prefix-free); key their
-   * fnv1a; dirtyAll DIRTY_ALL_*; scopeSteps the scope's length. Returns DECIDE_*.
+   * Decides before planning. roots[0, n): the dirty roots (ids ascending, prefix-free); dirtyAll
+   * DIRTY_ALL_*; scopeSteps the scope's length. Returns DECIDE_*. The roots' key (their fnv1a)
+   * is computed only when a cache is consulted (a full decision does not hash 2000 roots); it
+   * is in `key` afterwards whenever `cache` is set.
    */
-  decide(roots, n, key, dirtyAll, scopeSteps) {
-    const k = this._decide(roots, n, key, dirtyAll, scopeSteps);
+  decide(roots, n, dirtyAll, scopeSteps) {
+    const k = this._decide(roots, n, dirtyAll, scopeSteps);
     this.decisions++;
     return k;
   }
@@ -276,11 +279,12 @@ export class AutoDecider {
     return DECIDE_FULL;
   }
 
-  _decide(roots, n, key, dirtyAll, scopeSteps) {
+  _decide(roots, n, dirtyAll, scopeSteps) {
     const p = this.policy;
     this.reasons = 0;
     this.cache = null;
     this.entry = 0;
+    this.key = 0;
     if (this.generationBumped) {
       this.reasons |= REASON.generationBumped;
       this.generationBumped = false;
@@ -308,6 +312,7 @@ export class AutoDecider {
       }
     }
     if (this.inlineEnabled && n <= p.inlineMaxRoots) {
+      const key = this.key = fnv1a(roots, n);
       const e = this.inline.find(key, roots, n);
       if (e >= 0) {
         this.reasons |= REASON.cacheHit;
@@ -331,6 +336,7 @@ export class AutoDecider {
     }
     if (this.lruEnabled && n <= p.lruMaxRoots && n <= p.lruMaxRootRatio * scopeSteps) {
       this.lruLookups++;
+      const key = this.key = fnv1a(roots, n);
       const e = this.lru.find(key, roots, n);
       if (e >= 0) this.lruHits++;
       if (this.lruLookups >= Math.max(64, p.lruCapacity + 1) && this.lruHits <= p.lruMinHitRate * this.lruLookups) {
@@ -377,20 +383,20 @@ export class DirtyRoots {
 
   compute(ids, n) {
     if (this._ownRoots(ids, n)) return n;
-    const bits = this.bits, unique = this.unique;
-    let count = 0;
+    const bits = this.bits, unique = this.unique, out = this.ids, P = this.pathCount, offsets = this.prefixOffsets;
+    let count = 0, nested = false;
     for (let i = 0; i < n; i++) {
       const id = ids[i];
-      if (!(id >= 0 && id < this.pathCount)) {
+      if (!(id >= 0 && id < P)) {
         for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
-        throw new RangeError(`unknown dirty path id ${id} at position ${i} (path count ${this.pathCount})`);
+        throw new RangeError(`unknown dirty path id ${id} at position ${i} (path count ${P})`);
       }
-      const bit = 1 << (id & 31);
-      if ((bits[id >>> 5] & bit) !== 0) continue;
-      bits[id >>> 5] |= bit;
+      const w = id >>> 5, bit = 1 << (id & 31), word = bits[w];
+      if ((word & bit) !== 0) continue;
+      bits[w] = word | bit;
       unique[count++] = id;
+      if (offsets[id + 1] - offsets[id] !== 1) nested = true;
     }
-    let roots = 0;
     if (count <= 64) {
       // few: insertion sort (as the runtime)
       for (let i = 1; i < count; i++) {
@@ -399,20 +405,43 @@ export class DirtyRoots {
         while (j > 0 && unique[j - 1] > v) { unique[j] = unique[j - 1]; j--; }
         unique[j] = v;
       }
-      for (let i = 0; i < count; i++) if (this._isRoot(unique[i])) this.ids[roots++] = unique[i];
-    } else {
-      // many: the dirty bitset, ascending
+      let roots = 0;
+      if (nested) {
+        for (let i = 0; i < count; i++) if (this._isRoot(unique[i])) out[roots++] = unique[i];
+      } else {
+        for (let i = 0; i < count; i++) out[i] = unique[i];
+        roots = count;
+      }
+      for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
+      return roots;
+    }
+    // many: the dirty bitset, ascending
+    let roots = 0;
+    if (nested) {
       for (let w = 0; w < bits.length; w++) {
         let word = bits[w];
         while (word !== 0) {
           const t = word & -word;
           word ^= t;
           const id = (w << 5) + 31 - Math.clz32(t);
-          if (this._isRoot(id)) this.ids[roots++] = id;
+          if (this._isRoot(id)) out[roots++] = id;
+        }
+      }
+      for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
+    } else {
+      // 1-segment paths only: every distinct id is a root; the words are cleared as they are read
+      for (let w = 0; w < bits.length; w++) {
+        let word = bits[w];
+        if (word === 0) continue;
+        bits[w] = 0;
+        const base = w << 5;
+        while (word !== 0) {
+          const t = word & -word;
+          word ^= t;
+          out[roots++] = base + 31 - Math.clz32(t);
         }
       }
     }
-    for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
     return roots;
   }
 
@@ -499,11 +528,10 @@ export class AutoConverge {
     this.dirtyRoots = n;
     this.converged = n > 0 || dirtyAll !== DIRTY_ALL_NONE;
     if (!this.converged) return EXECUTED_NONE; // nothing written: no converge
-    const key = dirtyAll === DIRTY_ALL_NONE ? fnv1a(roots, n) : 0;
     // sampled transactions are timed from the decision's start (the cost model, decision time)
     const timed = d.timesNext(n);
     const t0 = timed ? now() : 0;
-    const kind = d.decide(roots, n, key, dirtyAll, this.scopeLen);
+    const kind = d.decide(roots, n, dirtyAll, this.scopeLen);
     this.reasons |= d.reasons;
     const scopeLen = this.scopeLen;
     if (scopeLen === 0) return EXECUTED_NONE;
@@ -534,7 +562,7 @@ export class AutoConverge {
         this.reasons |= REASON.nearFull;
         plan = this.fullPlan; length = scopeLen; mode = EXECUTED_FULL;
       } else if (store !== null) {
-        store.store(key, roots, n, plan, length);
+        store.store(d.key, roots, n, plan, length);
       }
     }
     // decision time: on sampled transactions from the decision's start, on timed plans from the
