@@ -36,9 +36,10 @@ export function txnPolicy(p = {}) {
  * final slots; last() the last commit's result (txn-core levels).
  * `wasmModule(flavor)` returns the compiled module of 'simd' or 'scalar'.
  *
- * - l0-js: the pure-JS kernel plans, JS executes over a JS state store. Full and dirty: commit's
- *   ids go to the planner as they are. Auto: they are reduced to the dirty roots (distinct, no
- *   dirty proper prefix, ascending) and the JS auto decider (js-auto.mjs, the Swift L0 runtime's
+ * - l0-js: the pure-JS kernel plans, JS executes over a JS state store (js-store.mjs). Full and
+ *   dirty: commit's ids go to the planner as they are. Auto: write() marks its ids as they are
+ *   written, commit ignores its arguments (as the txn-core levels) and reduces the marks to the
+ *   dirty roots (distinct, no dirty proper prefix, ascending), and the JS auto decider (js-auto.mjs, the Swift L0 runtime's
  *   rules, caches and cost model; the job's policy) decides: full (the scope), a cached plan, or
  *   a dirty plan from the JS kernel; last() reports each commit's mode, reasons and decision time.
  * - l1-*: the transaction core (converge.wasm) applies the write log, decides (auto in C) and
@@ -83,9 +84,9 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
       const planDirty = (roots, n) => jsKernel.plan(roots, n, 1, scope, 0, planOut);
       jsAuto = new AutoConverge(ap, S, jsKernel.scopeList[scope], planOut, planDirty, execute, now);
       jsRoots = new DirtyRoots(tables);
-      commitTxn = (ids, n) => {
+      commitTxn = () => {
         const a = jsAuto;
-        const m = a.commit(jsRoots.ids, jsRoots.compute(ids, n));
+        const m = a.commit(jsRoots.ids, jsRoots.take());
         if (m === EXECUTED_FULL) fullRuns++; else if (m === EXECUTED_DIRTY) dirtyRuns++;
         lastReasons = a.reasons;
         reasonsSeen |= a.reasons;
@@ -169,6 +170,7 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
         for (let i = 0; i < n; i++) kernel.txnWrite(ids[i], wtags ? wtags[i] : TAG_NUMBER, vals[i]);
         return;
       }
+      if (jsRoots) jsRoots.mark(ids, n); // (first: an unknown id throws before anything is written)
       if (wtags) {
         for (let i = 0; i < n; i++) store.write(ids[i], wtags[i], vals[i]);
         return;
@@ -177,7 +179,7 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     },
     commit: commitTxn,
     /** Aborts a transaction (txn-core levels) after a failed commit's writes. */
-    abort() { if (kernel) kernel.txnAbort(); },
+    abort() { if (kernel) kernel.txnAbort(); else if (jsRoots) jsRoots.clear(); },
     /** Empties the plan caches (the core's, or l0-js's in auto mode). */
     bumpGeneration() { if (kernel) kernel.txnBumpGeneration(); else if (jsAuto) jsAuto.bumpGeneration(); },
     /** The last commit's record: the core's (txn-core levels), the JS decider's (l0-js in auto
@@ -292,23 +294,35 @@ export function levelSource(level, graph) {
   return { blob: graph.artifact, tables: graph.artifactTables, code: null };
 }
 
+/** How many times the warm-up runs each distinct point, each time on a fresh level (benchMatrixPoints). */
+export const WARMUP_INSTANCES = 4;
+
 export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BATCHING.node }) {
-  // warm-up: per level, the point with the most roots runs for warmupMs (the JIT tiers up the
-  // JS kernel and the host code once, not during the first points). l0-js per mode, its widest
-  // and its narrowest point half the time each: its modes run different JS code (the full plan,
-  // the JS planner, the auto decider — whose small root sets take the plan caches, its large
-  // ones the planner), while the wasm levels' modes and sizes differ only inside the core.
-  const widest = {}, narrowest = {};
+  // warm-up: per level (l0-js: per level and mode) warmupMs, shared by every distinct point of
+  // it (mode, graph, root count), so the JIT has optimized the JS kernel's and the host's code
+  // for each before any is measured: l0-js's modes and sizes run different JS code (the full
+  // plan, the JS planner, the auto decider, whose small root sets take the plan caches, its
+  // middle ones the cost model's probes, its large ones the near-full rule), and auto's cost
+  // model decides from times measured at the point (a point measured cold sticks to full).
+  // The points run as WARMUP_INSTANCES fresh levels in turn: a call site in the host's code (the
+  // decider's call of its execute closure, a plan's call of a compiled step) is optimized for
+  // the one closure it saw, and a new level's closure deoptimizes it ("wrong call target"); V8
+  // takes thousands of transactions to optimize it again (seen: a 1-root l0-js auto point at
+  // 0.9 µs where a level that lasts runs it in 0.33; fresh levels deoptimized three times, then
+  // no more). After some levels the call sites know every level's closures, and a point's new
+  // level runs optimized code from its first transaction.
+  const sets = new Map();
   for (const p of job.points ?? []) {
     const key = p.level === 'l0-js' ? `${p.level} ${p.mode}` : p.level;
-    if (!widest[key] || p.roots.length > widest[key].roots.length) widest[key] = p;
-    if (p.level === 'l0-js' && (!narrowest[key] || p.roots.length < narrowest[key].roots.length)) narrowest[key] = p;
+    if (!sets.has(key)) sets.set(key, new Map());
+    const id = `${p.mode} ${p.graph} ${p.roots.length}`;
+    if (!sets.get(key).has(id)) sets.get(key).set(id, p);
   }
   const warmupNs = (job.warmupMs ?? 0) * 1e6;
   const warm = [];
-  for (const [key, p] of Object.entries(widest)) {
-    const q = narrowest[key];
-    if (q && q.roots.length !== p.roots.length) warm.push([p, warmupNs / 2], [q, warmupNs / 2]); else warm.push([p, warmupNs]);
+  for (const points of sets.values()) {
+    const share = warmupNs / (WARMUP_INSTANCES * points.size);
+    for (let i = 0; i < WARMUP_INSTANCES; i++) for (const p of points.values()) warm.push([p, share]);
   }
   // the wasm levels first: running the first wasm level makes V8 drop the optimized code of
   // every function that reads typed arrays (--trace-deopt: "code dependencies", by all

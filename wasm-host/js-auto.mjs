@@ -365,10 +365,11 @@ function windowMin(w, base, samples) {
 
 /**
  * The dirty roots of a transaction's written ids (ConvergeRuntime.computeRoots, ck_txn's
- * compute_roots): the distinct ids without a dirty proper prefix, ascending. compute(ids, n)
- * writes them into this.ids and returns their count; ids may repeat and come in any order
- * (strictly ascending ids of 1-segment paths, the converge workload's writes, are taken as they
- * are, without marking). Throws a RangeError on an id outside the registry (nothing is kept).
+ * compute_roots): the distinct ids without a dirty proper prefix, ascending. The transaction's
+ * writes are marked as they come (mark(ids, n), any number of calls; ids may repeat and come in
+ * any order); take() writes the roots into this.ids, returns their count and starts the next
+ * transaction; clear() drops the marks. compute(ids, n) is mark then take. mark throws a
+ * RangeError on an id outside the registry and keeps none of that call's ids.
  */
 export class DirtyRoots {
   constructor(tables) {
@@ -376,28 +377,57 @@ export class DirtyRoots {
     this.pathCount = P;
     this.prefixOffsets = tables.pathPrefixOffsets;
     this.prefixIds = tables.pathPrefixIds;
-    this.bits = new Int32Array(Math.max(1, (P + 31) >>> 5)); // the dirty ids; all-zero between calls
-    this.unique = new Uint32Array(Math.max(1, P));
+    this.bits = new Int32Array(Math.max(1, (P + 31) >>> 5)); // the marked ids; all-zero between transactions
+    this.unique = new Uint32Array(Math.max(1, P));            // the marked ids in written order
     this.ids = new Uint32Array(Math.max(1, P));
+    this.count = 0;        // marked ids
+    this.nested = false;   // a marked id is a path with a proper prefix
+    this.ascending = true; // the marked ids came strictly ascending
+    // every path has one segment (its prefix list is itself): no id can be nested
+    this.flat = this.prefixOffsets[P] - this.prefixOffsets[0] === P;
   }
 
   compute(ids, n) {
-    if (this._ownRoots(ids, n)) return n;
-    const bits = this.bits, unique = this.unique, out = this.ids, P = this.pathCount, offsets = this.prefixOffsets;
-    let count = 0, nested = false;
-    for (let i = 0; i < n; i++) {
+    this.mark(ids, n);
+    return this.take();
+  }
+
+  mark(ids, n) {
+    const bits = this.bits, unique = this.unique, P = this.pathCount, offsets = this.prefixOffsets;
+    const start = this.count, flat = this.flat;
+    let count = start, nested = this.nested, ascending = this.ascending;
+    let last = count > 0 ? unique[count - 1] : -1;
+    let i = 0;
+    for (; i < n; i++) {
       const id = ids[i];
-      if (!(id >= 0 && id < P)) {
-        for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
-        throw new RangeError(`unknown dirty path id ${id} at position ${i} (path count ${P})`);
-      }
+      if (!(id >= 0 && id < P)) break;
       const w = id >>> 5, bit = 1 << (id & 31), word = bits[w];
-      if ((word & bit) !== 0) continue;
+      if ((word & bit) !== 0) { ascending = false; continue; }
       bits[w] = word | bit;
       unique[count++] = id;
-      if (offsets[id + 1] - offsets[id] !== 1) nested = true;
+      ascending = ascending && id > last;
+      last = id;
+      // (a flat graph skips the prefix table: its reads cost as much as the rest of the loop)
+      if (!flat && offsets[id + 1] - offsets[id] !== 1) nested = true;
     }
-    if (count <= 64) {
+    if (i < n) {
+      for (let j = start; j < count; j++) bits[unique[j] >>> 5] &= ~(1 << (unique[j] & 31));
+      this.count = start;
+      throw new RangeError(`unknown dirty path id ${ids[i]} at position ${i} (path count ${P})`);
+    }
+    this.count = count;
+    this.nested = nested;
+    this.ascending = ascending;
+  }
+
+  take() {
+    const bits = this.bits, unique = this.unique, out = this.ids, count = this.count, nested = this.nested;
+    let roots = 0;
+    if (this.ascending && !nested) {
+      // the converge workload's writes: ascending ids of 1-segment paths are their own roots
+      for (let i = 0; i < count; i++) { const id = unique[i]; out[i] = id; bits[id >>> 5] = 0; }
+      roots = count;
+    } else if (count <= 64) {
       // few: insertion sort (as the runtime)
       for (let i = 1; i < count; i++) {
         const v = unique[i];
@@ -405,7 +435,6 @@ export class DirtyRoots {
         while (j > 0 && unique[j - 1] > v) { unique[j] = unique[j - 1]; j--; }
         unique[j] = v;
       }
-      let roots = 0;
       if (nested) {
         for (let i = 0; i < count; i++) if (this._isRoot(unique[i])) out[roots++] = unique[i];
       } else {
@@ -413,11 +442,8 @@ export class DirtyRoots {
         roots = count;
       }
       for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
-      return roots;
-    }
-    // many: the dirty bitset, ascending
-    let roots = 0;
-    if (nested) {
+    } else if (nested) {
+      // many: the marked bitset, ascending
       for (let w = 0; w < bits.length; w++) {
         let word = bits[w];
         while (word !== 0) {
@@ -429,7 +455,7 @@ export class DirtyRoots {
       }
       for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
     } else {
-      // 1-segment paths only: every distinct id is a root; the words are cleared as they are read
+      // many 1-segment paths: every marked id is a root; the words are cleared as they are read
       for (let w = 0; w < bits.length; w++) {
         let word = bits[w];
         if (word === 0) continue;
@@ -442,22 +468,18 @@ export class DirtyRoots {
         }
       }
     }
+    this.count = 0;
+    this.nested = false;
+    this.ascending = true;
     return roots;
   }
 
-  // The fast path: strictly ascending ids of 1-segment paths (no proper prefix) are their own
-  // roots; copies them and returns true, else false (nothing written).
-  _ownRoots(ids, n) {
-    const offsets = this.prefixOffsets, P = this.pathCount;
-    let last = -1;
-    for (let i = 0; i < n; i++) {
-      const id = ids[i];
-      if (!(id > last && id < P) || offsets[id + 1] - offsets[id] !== 1) return false;
-      last = id;
-    }
-    const out = this.ids;
-    for (let i = 0; i < n; i++) out[i] = ids[i];
-    return true;
+  /** Drops the marks (an aborted transaction). */
+  clear() {
+    for (let j = 0; j < this.count; j++) this.bits[this.unique[j] >>> 5] = 0;
+    this.count = 0;
+    this.nested = false;
+    this.ascending = true;
   }
 
   // no proper prefix of id is dirty (its prefix list ends with id itself)

@@ -41,7 +41,7 @@ struct JSAutoTests {
             return ids
         }
         // half of the repeated sets in ascending order (l0-js takes ascending 1-segment paths as
-        // their own roots without marking them)
+        // their own roots without sorting them)
         let small = (0..<6).map { i in i % 2 == 0 ? sample(1 + rng.below(4)).sorted() : sample(1 + rng.below(4)) }
         let mid = (0..<3).map { i in i == 0 ? sample(65 + rng.below(40)).sorted() : sample(65 + rng.below(40)) }
         var current = 0
