@@ -5,7 +5,7 @@
 //
 // 1. A loopback HTTP server (127.0.0.1, a free port) serves the page (browser/index.html,
 //    page.mjs), the host modules it imports (bench-matrix.mjs, host.mjs, js-kernel.mjs,
-//    js-auto.mjs, plain-reference.mjs, tables.mjs, txn-run.mjs), /job.json (the job with URLs instead of paths) and the files (/data/<n>), with
+//    js-auto.mjs, js-store.mjs, plain-reference.mjs, tables.mjs, txn-run.mjs), /job.json (the job with URLs instead of paths) and the files (/data/<n>), with
 //    COOP/COEP headers: the page is cross-origin isolated, so performance.now() is coarsened to
 //    5 µs rather than 100 µs.
 // 2. Chromium starts headless with --remote-debugging-pipe (the DevTools protocol over fds 3/4);
@@ -70,6 +70,7 @@ const staticFiles = {
   '/host.mjs': ['host.mjs', 'text/javascript'],
   '/js-kernel.mjs': ['js-kernel.mjs', 'text/javascript'],
   '/js-auto.mjs': ['js-auto.mjs', 'text/javascript'],
+  '/js-store.mjs': ['js-store.mjs', 'text/javascript'],
   '/plain-reference.mjs': ['plain-reference.mjs', 'text/javascript'],
   '/tables.mjs': ['tables.mjs', 'text/javascript'],
   '/txn-run.mjs': ['txn-run.mjs', 'text/javascript'],
