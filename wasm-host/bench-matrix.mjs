@@ -6,7 +6,7 @@
 
 import { JsKernel } from './js-kernel.mjs';
 import { AutoConverge, DirtyRoots, autoPolicy, REASON } from './js-auto.mjs';
-import { plainReferenceUnsupported, timePlainReference } from './plain-reference.mjs';
+import { plainReferenceUnsupported, timePlainReference, warmPlainReference } from './plain-reference.mjs';
 import { JsStore, compileConvergeSteps, executeCompiled } from './js-store.mjs';
 import {
   WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
@@ -338,6 +338,14 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       vals.fill(++v); lv.write(ids, vals, ids.length); lv.commit(ids, ids.length);
     }
     lv.destroy();
+    // the plain-JS reference beside l0-js, on fresh instances too: V8 specializes the code of a
+    // closure it has seen one instance of to that instance (its arrays as constants), which
+    // made the first point's reference up to 2x faster than any later one (seen: a full pass
+    // over 2000 steps 9.7 µs with one instance, 19.5 µs after two others; the JS kernel, warmed
+    // on several levels, never had that advantage)
+    if (p.level === 'l0-js' && plainReferenceUnsupported(src.tables) === null) {
+      warmPlainReference(src.tables, p.mode === 'full', p.roots, ns, now);
+    }
   }
   for (const p of job.points ?? []) {
     const src = levelSource(p.level, graphs[p.graph]);

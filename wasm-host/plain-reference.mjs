@@ -95,6 +95,13 @@ export function makePlainReference(tables, full) {
   return { txn, values };
 }
 
+/** Runs a fresh reference's transactions over `roots` for `ns` (the bench's warm-up). */
+export function warmPlainReference(tables, full, roots, ns, now) {
+  const ref = makePlainReference(tables, full);
+  const ids = Uint32Array.from(roots), n = ids.length;
+  for (let t0 = now(), v = 0; now() - t0 < ns;) ref.txn(ids, n, ++v);
+}
+
 /**
  * Times the reference at one point: `runs` samples of `batch` transactions each (ns per
  * transaction), after a warm-up of `warmupMs`; then checks one transaction's result (every step
