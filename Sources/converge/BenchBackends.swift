@@ -351,7 +351,7 @@ func workingSet(_ g: StaticIR) -> Int {
     9 * g.pathCount + 16 * g.stepCount + (g.pathCount + g.stepCount + 7) / 8
 }
 
-/// Measures the V8 backends in one node process (interleaved by point). The wasm levels run on
+/// Measures V8 backends in one node process (interleaved by point; the bench gives js-v8 a process of its own). The wasm levels run on
 /// the transaction core with ``RuntimeOptions``' defaults (auto decided in C); js-v8 decides auto
 /// in JS (`wasm-host/js-auto.mjs`: the L0 runtime's rules) with the same policy.
 func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
