@@ -8,7 +8,9 @@ import Foundation
 /// numbers have fixed decimals, missing values are "—". A large grid is reduced to a readable
 /// subset (steps smallest / middle / largest × ratios nearest 0.005, 0.25 and 1), and the table
 /// says so. When the columns do not fit `width`, they are split into blocks that repeat the row keys.
-/// After the table, the upper-bound check (UpperBound): N of M points, the worst ratio, the failing points.
+/// After the table, the JS kernel and the WASM backends against the plain-JS reference
+/// (WasmVsJS.plainSummaries), then the upper-bound check (UpperBound): N of M points, the worst
+/// ratio, the failing points.
 public enum TerminalTable {
     /// Above this many grid rows the table shows the subset.
     static let maxFullRows = 40
@@ -49,6 +51,11 @@ public enum TerminalTable {
             columns.append(Column(group: "", header: header, alignLeft: true) { WasmVsJS.verdict(v, wasm: e.wasm[0], js: e.js, $0) })
         }
         out += layout(rows: rows, columns: columns, width: max(40, width))
+        let plain = WasmVsJS.plainSummaries(report)
+        if !plain.isEmpty {
+            out += "\nagainst the plain-JS reference (js.plainReferenceMs, medians of all cells):\n"
+            for p in plain { out += "  " + p.line + "\n" }
+        }
         if let suite = report.suites.first(where: { $0.id == TxnCommitView.suiteId }) {
             out += "\n" + upperBoundSection(UpperBound.result(suite))
         }

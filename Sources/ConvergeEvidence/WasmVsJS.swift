@@ -78,6 +78,66 @@ public enum WasmVsJS {
         return out
     }
 
+    /// The engine's JS kernel and its WASM backends against the plain-JS reference measured
+    /// beside the kernel (evidence `js.plainReferenceMs`: the best JS known for the workload),
+    /// over the cells where the reference ran.
+    public struct PlainSummary: Sendable, Equatable {
+        public var engine: String
+        public var js: String
+        /// Cells with both the JS kernel's median and the reference's.
+        public var compared: Int
+        /// The JS kernel's median over the reference's: the median over the cells, and the range.
+        public var jsOverPlain: (median: Double, min: Double, max: Double)
+        /// Per WASM backend of the engine: cells it measured too, and those where its median is below the reference's.
+        public var wasm: [(backend: String, compared: Int, wins: Int)]
+
+        public static func == (a: PlainSummary, b: PlainSummary) -> Bool {
+            a.engine == b.engine && a.js == b.js && a.compared == b.compared && a.jsOverPlain == b.jsOverPlain
+                && a.wasm.elementsEqual(b.wasm) { $0 == $1 }
+        }
+
+        /// `js-v8 ÷ plain JS: median 1.21x (0.80–2.10x) over 27 cells; beat plain JS: wasm-v8 3 of 27, wasm-v8-l3 8 of 27`.
+        public var line: String {
+            let x = { (v: Double) in NumberText.fixed(v, 2) }
+            let beats = wasm.map { "\($0.backend) \($0.wins) of \($0.compared)" }.joined(separator: ", ")
+            return "\(js) ÷ plain JS: median \(x(jsOverPlain.median))x (\(x(jsOverPlain.min))–\(x(jsOverPlain.max))x) over \(compared) cells"
+                + (beats.isEmpty ? "" : "; beat plain JS: \(beats)")
+        }
+    }
+
+    /// The plain-JS summaries of the engines whose JS kernel carries `js.plainReferenceMs`.
+    public static func plainSummaries(_ report: PerfReport) -> [PlainSummary] {
+        guard let suite = report.suites.first(where: { $0.id == TxnCommitView.suiteId }) else { return [] }
+        let v = TxnCommitView(suite: suite)
+        var out: [PlainSummary] = []
+        for e in engines where v.backends.contains(e.js) {
+            var plain: [GridKey: Double] = [:]
+            for p in suite.points where TxnCommitView.backend(p.params) == e.js {
+                guard let key = TxnCommitView.key(p.params), let ev = p.evidence("js.plainReferenceMs"), ev.status == "ok",
+                      let ms = ev.value?.number, ms.isFinite, ms > 0 else { continue }
+                plain[key] = ms
+            }
+            let ratios = v.keys.compactMap { k -> Double? in
+                guard let r = plain[k], let j = v.median(e.js, k), comparable(j, r) else { return nil }
+                return j / r
+            }.sorted()
+            guard !ratios.isEmpty else { continue }
+            var s = PlainSummary(engine: e.name, js: e.js, compared: ratios.count,
+                                 jsOverPlain: (ratios[ratios.count / 2], ratios[0], ratios[ratios.count - 1]), wasm: [])
+            for w in e.wasm where v.backends.contains(w) {
+                var compared = 0, wins = 0
+                for k in v.keys {
+                    guard let r = plain[k], let m = v.median(w, k), comparable(m, r) else { continue }
+                    compared += 1
+                    if m < r { wins += 1 }
+                }
+                s.wasm.append((w, compared, wins))
+            }
+            out.append(s)
+        }
+        return out
+    }
+
     /// Two medians a verdict may be read from: both finite and positive (a NaN — the median of no
     /// batch — or an infinity never makes a winner, whatever the caller filtered before).
     static func comparable(_ a: Double, _ b: Double) -> Bool {

@@ -42,6 +42,30 @@ import Testing
         #expect(WasmVsJS.summaries(Self.report(["wasm-chromium", "wasm-wasmkit", "js-v8"], browser: "chromium", ms: Self.timing)).isEmpty)
     }
 
+    @Test func thePlainJSReferenceSummaryComparesTheKernelAndEachWasmBackendWithIt() {
+        var r = Self.report(["native-l1", "wasm-v8", "wasm-v8-l3", "js-v8"], browser: "node", ms: Self.timing)
+        // the reference: 0.0008 ms at 200 steps, 0.015 at 2000 (one cell without it)
+        for i in r.suites[0].points.indices where r.suites[0].points[i].params["kernelBackend"]?.description == "js-v8" {
+            let p = r.suites[0].points[i].params
+            if p["convergeMode"]?.description == "full", p["steps"]?.number == 2000 { continue }
+            let ms = p["steps"]?.number == 200 ? 0.0008 : 0.015
+            r.suites[0].points[i].evidence = (r.suites[0].points[i].evidence ?? []) + [.number("js.plainReferenceMs", "ms", ms)]
+        }
+        let s = WasmVsJS.plainSummaries(r)
+        #expect(s.count == 1)
+        guard let v8 = s.first else { return }
+        #expect(v8.js == "js-v8" && v8.compared == 3)
+        // js ÷ plain: 1.25 (both modes at 200), 2 (dirty at 2000)
+        #expect(abs(v8.jsOverPlain.median - 1.25) < 1e-9 && abs(v8.jsOverPlain.max - 2) < 1e-9)
+        // wasm: 0.002 at 200 (loses to 0.0008), 0.01 dirty at 2000 (beats 0.015)
+        #expect(v8.wasm.map(\.backend) == ["wasm-v8", "wasm-v8-l3"])
+        #expect(v8.wasm.allSatisfy { $0.compared == 3 && $0.wins == 1 })
+        #expect(v8.line == "js-v8 ÷ plain JS: median 1.25x (1.25–2.00x) over 3 cells; beat plain JS: wasm-v8 1 of 3, wasm-v8-l3 1 of 3")
+        #expect(TerminalTable.render(r, width: 300).contains("  " + v8.line))
+        // no reference evidence: no summary
+        #expect(WasmVsJS.plainSummaries(Self.report(["wasm-v8", "js-v8"], browser: "node", ms: Self.timing)).isEmpty)
+    }
+
     @Test func theTerminalTableHasAVerdictColumnPerEngine() {
         let r = Self.report(["native-l1", "wasm-v8", "js-v8", "wasm-chromium", "js-chromium"], browser: "chromium", ms: Self.timing)
         let table = TerminalTable.render(r, width: 300)
