@@ -108,8 +108,8 @@ struct BenchCommand: ParsableCommand {
             bandwidth = try BandwidthProbe.run()
         }
 
-        // per step count: the node backends — js-v8 in one node process, the wasm levels in
-        // another (the bar advances per chunk) — then the in-process backends point by point
+        // per step count: the node backends — js-v8 in a node process per mode, the wasm levels
+        // in another (the bar advances per chunk) — then the in-process backends point by point
         let progress = ProgressBar(total: points.count, label: "bench", enabled: !noProgress)
         var results: [BenchPoint: PointResult] = [:]
         var nodeVersion: String?
@@ -117,10 +117,13 @@ struct BenchCommand: ParsableCommand {
         let inProcess = InProcessBench(runs: prof.runs, warmupDiscard: prof.warmupDiscard, timeoutMs: prof.timeoutMs, graph: graph)
         for s in stepList {
             let nodePoints = points.filter { $0.steps == s && $0.backend.nodeLevel != nil }
-            // the JS kernel apart from the wasm levels, as a JS-only app runs it: sharing a process,
-            // their points' code deoptimized each other's (seen: js-v8 auto at 200 steps, 25 %
-            // dirty, 15 µs beside the wasm levels and 2.6 µs alone; its 1-root points 1.3 and 0.24 µs)
-            let nodeProcesses = [nodePoints.filter { $0.backend == .jsV8 }, nodePoints.filter { $0.backend != .jsV8 }]
+            // the JS kernel apart from the wasm levels, one process per mode, as an app configured
+            // so runs it: V8 optimizes JS for what it has seen, and the other configurations' code
+            // in the same process slowed it (seen: js-v8 auto at 200 steps, 25 % dirty, 15 µs
+            // beside the wasm levels and 2.6 µs alone; its 1-root auto point 1.2–1.6 µs after
+            // js-v8's dirty points and 0.26 µs without them)
+            let nodeProcesses = ConvergeMode.allCases.map { m in nodePoints.filter { $0.backend == .jsV8 && $0.mode == m } }
+                + [nodePoints.filter { $0.backend != .jsV8 }]
             for nodePoints in nodeProcesses where !nodePoints.isEmpty {
                 do {
                     let (v, rs) = try measureNode(nodePoints, graph: graph, runs: prof.runs, warmupDiscard: prof.warmupDiscard,
