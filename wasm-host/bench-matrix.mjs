@@ -39,9 +39,10 @@ export function txnPolicy(p = {}) {
  * - l0-js: the pure-JS kernel plans, JS executes over a JS state store (js-store.mjs). Full and
  *   dirty: commit's ids go to the planner as they are. Auto: write() marks its ids as they are
  *   written, commit ignores its arguments (as the txn-core levels) and reduces the marks to the
- *   dirty roots (distinct, no dirty proper prefix, ascending), and the JS auto decider (js-auto.mjs, the Swift L0 runtime's
- *   rules, caches and cost model; the job's policy) decides: full (the scope), a cached plan, or
- *   a dirty plan from the JS kernel; last() reports each commit's mode, reasons and decision time.
+ *   dirty roots (distinct, no dirty proper prefix, ascending), and the JS auto decider
+ *   (js-auto.mjs, the Swift L0 runtime's rules, caches and cost model; the job's policy)
+ *   decides: full (the scope), a cached plan, or a dirty plan from the JS kernel; last() reports
+ *   each commit's mode, reasons and decision time.
  * - l1-*: the transaction core (converge.wasm) applies the write log, decides (auto in C) and
  *   plans in one ckw_txn_commit call with PLAN_ONLY; JS executes the plan over the kernel's own
  *   slots and reports its execution time with the next commit when the core asked for it.
