@@ -400,14 +400,9 @@ struct JSAutoTests {
     }
 
     @Test func jsDeciderEqualsSwiftDeciderOnAScriptedClock() throws {
-        let node = try NodeHost.node()
-        let module = try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/js-auto.mjs")
         let runs = Self.runs()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("converge-jsauto-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let job: [String: Any] = [
-            "module": module.path,
+            "module": try NodeDriver.hostModule("js-auto.mjs"),
             "runs": runs.map { r -> [String: Any] in
                 ["policy": Self.json(r.policy), "stepCount": r.stepCount, "stepNs": Int(r.stepNs),
                  "txns": r.txns.map { x -> [String: Any] in
@@ -416,13 +411,10 @@ struct JSAutoTests {
                  }]
             },
         ]
-        try JSONSerialization.data(withJSONObject: job).write(to: dir.appendingPathComponent("job.json"))
-        try Data(Self.driver.utf8).write(to: dir.appendingPathComponent("driver.mjs"))
-        let run = try WasmBuild.run(node, [dir.appendingPathComponent("driver.mjs").path, dir.appendingPathComponent("job.json").path],
-                                    timeout: 300)
-        guard run.status == 0, let reply = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any],
-              let got = reply["runs"] as? [[[NSNumber]]], got.count == runs.count else {
-            Issue.record("node failed (status \(run.status)): \(run.output.prefix(2000))")
+        guard let reply = try NodeDriver.run(Self.driver, ["{dir}/job.json"], files: ["job.json": try JSONSerialization.data(withJSONObject: job)],
+                                             timeout: 300) else { return }
+        guard let got = reply["runs"] as? [[[NSNumber]]], got.count == runs.count else {
+            Issue.record("node replied without \(runs.count) runs: \(reply.keys.sorted())")
             return
         }
         // the policies' defaults

@@ -1,5 +1,3 @@
-import ConvergeKernelTestSupport
-import ConvergeWasm
 import Foundation
 import Testing
 
@@ -51,18 +49,10 @@ import Testing
     """#
 
     @Test func compiledStepsWriteExactlyAsTheGenericExecutor() throws {
-        let node = try NodeHost.node()
-        let host = try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/host.mjs")
-        let store = try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/js-store.mjs")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("converge-jssteps-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let driver = dir.appendingPathComponent("driver.mjs")
-        try Data(Self.driver.utf8).write(to: driver)
-        let run = try WasmBuild.run(node, [driver.path, host.path, store.path], timeout: 120)
-        guard run.status == 0, let reply = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any],
-              let cases = reply["cases"] as? Int, let failures = reply["failures"] as? [String] else {
-            Issue.record("node failed (status \(run.status)): \(run.output.prefix(2000))")
+        guard let reply = try NodeDriver.run(Self.driver, [try NodeDriver.hostModule("host.mjs"), try NodeDriver.hostModule("js-store.mjs")])
+        else { return }
+        guard let cases = reply["cases"] as? Int, let failures = reply["failures"] as? [String] else {
+            Issue.record("no cases and failures in the reply: \(reply.keys.sorted())")
             return
         }
         #expect(cases == 3 * 2 * 18 * 18)

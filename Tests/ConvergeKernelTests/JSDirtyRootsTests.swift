@@ -1,5 +1,3 @@
-import ConvergeKernelTestSupport
-import ConvergeWasm
 import Foundation
 import Testing
 
@@ -66,18 +64,10 @@ import Testing
     """#
 
     @Test func marksAcrossWritesEqualTheModel() throws {
-        let node = try NodeHost.node()
-        let module = try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/js-auto.mjs")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("converge-jsroots-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let driver = dir.appendingPathComponent("driver.mjs")
-        try Data(Self.driver.utf8).write(to: driver)
-        let run = try WasmBuild.run(node, [driver.path, module.path], timeout: 120)
-        guard run.status == 0, let reply = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any],
-              let txns = reply["txns"] as? Int, let threw = reply["threw"] as? Int, let flat = reply["flatSeen"] as? Int,
+        guard let reply = try NodeDriver.run(Self.driver, [try NodeDriver.hostModule("js-auto.mjs")]) else { return }
+        guard let txns = reply["txns"] as? Int, let threw = reply["threw"] as? Int, let flat = reply["flatSeen"] as? Int,
               let failures = reply["failures"] as? [String] else {
-            Issue.record("node failed (status \(run.status)): \(run.output.prefix(2000))")
+            Issue.record("no txns, threw, flatSeen and failures in the reply: \(reply.keys.sorted())")
             return
         }
         #expect(txns == 40 * 30)
