@@ -412,7 +412,6 @@ export class DirtyRoots {
     }
     if (i < n) {
       for (let j = start; j < count; j++) bits[unique[j] >>> 5] &= ~(1 << (unique[j] & 31));
-      this.count = start;
       throw new RangeError(`unknown dirty path id ${ids[i]} at position ${i} (path count ${P})`);
     }
     this.count = count;
@@ -456,6 +455,7 @@ export class DirtyRoots {
       for (let j = 0; j < count; j++) bits[unique[j] >>> 5] = 0;
     } else {
       // many 1-segment paths: every marked id is a root; the words are cleared as they are read
+      // (clearing them through the marked list instead made take() 2x slower at 2000 ids)
       for (let w = 0; w < bits.length; w++) {
         let word = bits[w];
         if (word === 0) continue;
