@@ -193,15 +193,14 @@ enum BenchGraph {
 }
 
 /// Measures the in-process backends (portable, native-l1/l2/l3; the wasm-wasmkit ones in
-/// BenchWasmKit.swift): per point, `runs`
-/// transactions under diagnostics off, light and full, interleaved, each timed on its own.
-/// Runtimes are reused across the dirtyRootsRatio values of one (backend, steps, mode).
+/// BenchWasmKit.swift) a chunk of points at a time (``measure(_:done:)``, BenchSampling.swift):
+/// the points' samples are taken in turns, so that a burst of other load on the machine lands on
+/// a few samples of every point instead of on every sample of a few points.
 final class InProcessBench {
     let runs: Int
     let warmupDiscard: Int
     let timeoutMs: Double
     let graph: BenchGraph
-    private var cache: [String: TxnCommitWorkload] = [:]
     /// The machine probe (MachineProbe: a CPU-bound chain of about 10 µs), timed beside every
     /// sample of every in-process point. Its median tells how fast the machine ran while the point
     /// was measured (`machine.probeMs`; change budgets divide by its ratio between two runs:
@@ -210,30 +209,12 @@ final class InProcessBench {
 
     /// One probe sample (ms).
     func probeSample() -> Double? { probe.sampleMs() }
-    /// The WasmKit transaction cores of the current step count (BenchWasmKit.swift).
-    var wasmKitCache: [String: WasmKitTxnBench] = [:]
-    private var cachedSteps = -1
 
     init(runs: Int, warmupDiscard: Int, timeoutMs: Double, graph: BenchGraph) {
         self.runs = runs
         self.warmupDiscard = warmupDiscard
         self.timeoutMs = timeoutMs
         self.graph = graph
-    }
-
-    private func workload(_ p: BenchPoint, _ d: DiagnosticsLevel) throws(ConvergeError) -> TxnCommitWorkload {
-        if p.steps != cachedSteps {
-            cache.removeAll()
-            cachedSteps = p.steps
-        }
-        let key = "\(p.backend.rawValue) \(p.mode.rawValue) \(d.rawValue)"
-        if let w = cache[key] {
-            try w.setDirtyRoots(p.dirtyRoots)
-            return w
-        }
-        let w = try graph.workload(steps: p.steps, dirtyRoots: p.dirtyRoots, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d))
-        cache[key] = w
-        return w
     }
 
     /// Transactions per sample: enough that a batch lasts `batchTargetNs` (at most 64), from the
@@ -243,97 +224,106 @@ final class InProcessBench {
     static func batchSize(oneTransactionNs t: UInt64) -> Int {
         min(64, max(1, Int((batchTargetNs / Double(max(t, 1))).rounded(.up))))
     }
+}
 
-    func measure(_ p: BenchPoint) -> PointResult {
-        if p.backend.wasmKitLevel != nil { return measureWasmKit(p) }
-        var r = PointResult()
-        do {
-            let off = try workload(p, .off), light = try workload(p, .light), full = try workload(p, .full)
-            let batch = InProcessBench.batchSize(oneTransactionNs: min(try off.timedTransaction(), try off.timedTransaction(), try off.timedTransaction()))
-            var lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = []
-            var allocations: UInt64 = 0
-            var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, fullRuns = 0, kept = 0
-            let counting = allocation_counter_available() != 0
-            let start = DispatchTime.now().uptimeNanoseconds
-            var probeMs: [Double] = []
-            for run in 0..<runs {
-                if counting { allocation_counter_start() }
-                let t = try off.run(batch)
-                let a = counting ? allocation_counter_stop() : 0
-                r.offMs.append(Double(t) / 1e6 / Double(batch))
-                if let x = probeSample() { probeMs.append(x) }
-                // light: timed as a batch like off and full; its summary (the batch's last
-                // transaction) gives the decision time and the counters, read outside the clock
-                let lightNs = try light.run(batch)
-                let s = light.runtime.lastSummary
-                let decisionNs = s.decisionNs
-                if run >= warmupDiscard {
-                    kept += 1
-                    calls += s.boundaryCalls
-                    callbacks += s.hostCallbacks
-                    vmSteps += s.vmSteps
-                    bytesIn += s.bytesIn
-                    bytesOut += s.bytesOut
-                    if s.reasons.contains(.budgetCutoff) { cutOffs += 1 }
-                    if s.executedMode == .full { fullRuns += 1 }
-                }
-                lightMs.append(Double(lightNs) / 1e6 / Double(batch))
-                fullMs.append(Double(try full.run(batch)) / 1e6 / Double(batch))
-                if p.mode == .auto { decision.append(Double(decisionNs) / 1e6) }
-                if run >= warmupDiscard { allocations += a }
-                if run + 1 < runs, Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6 > timeoutMs {
-                    r.status = "timeout"
-                    r.reason = "the point's \(runs) runs (off, light and full) exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs)) after \(run + 1)"
-                    break
-                }
-            }
-            r.lightMs = lightMs
-            r.fullMs = fullMs
-            r.probeMs = probeMs.isEmpty ? nil : probeMs
-            if p.mode == .auto { r.decisionMs = decision }
-            let s = light.runtime.lastSummary
-            let n = Double(max(1, kept))
-            let keptOff = Double(max(1, (r.offMs.count - warmupDiscard) * batch))
-            typealias E = PerfReport.Evidence
-            r.evidence = [
-                .number("sample.batchSize", "count", Double(batch)),
-                .string("runtime.executedMode", s.executedMode?.rawValue ?? "none"),
-                .number("runtime.executedFullShare", "ratio", Double(fullRuns) / n),
-                .number("runtime.executedSteps", "count", Double(s.executedSteps)),
-                .number("runtime.affectedSteps", "count", Double(s.affectedSteps)),
-                .number("runtime.totalSteps", "count", Double(s.totalSteps)),
-                .string("runtime.reasons", s.reasons.codes.joined(separator: ",")),
-                .number("budget.cutOffCount", "count", Double(cutOffs)),
-                .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
-                .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
-                .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
-                .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
-                .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
-                .string("kernel.simdImplementation", p.backend.simdImplementation),
-                counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / keptOff)
-                    : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
-            ]
-            if p.backend == .nativeL3, graph.isConvergeWorkload {
-                // the floor: the transaction's k writes b_i = v, then the plain C loop d_i = b_i + 1
-                // over the executed steps' slots, timed in the same run with the same batches
-                // (docs/bytecode.md, "Floor")
-                let floor = try WorkloadFloor(graph: off.runtime.graph, pairs: p.mode == .full ? p.steps : p.dirtyRoots,
-                                              writes: p.dirtyRoots)
-                var floorMs: [Double] = []
-                for _ in 0..<runs { floorMs.append(Double(floor.run(batch)) / 1e6 / Double(batch)) }
-                let kept = Array(floorMs.dropFirst(warmupDiscard)).sorted(), offKept = Array(r.offMs.dropFirst(warmupDiscard)).sorted()
-                if let f = kept.isEmpty ? nil : kept[kept.count / 2], let o = offKept.isEmpty ? nil : offKept[offKept.count / 2] {
-                    r.evidence.append(.number("floor.cLoopMs", "ms", f))
-                    r.evidence.append(.number("floor.l3OverFloor", "ratio", f > 0 ? o / f : .nan))
-                }
-            }
-            let g = off.runtime.graph
-            r.workingSetBytes = Double(workingSet(g))
-            r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: s.executedSteps)
-        } catch {
-            r.status = "failed"
-            r.reason = "\(error)"
+/// A portable or native point: per sample, a batch of transactions under diagnostics off, light
+/// and full, each on its own runtime and timed as a whole; beside it a probe sample, and for
+/// native-l3 on the converge workload a batch of the floor loop.
+final class NativePointSampler: PointSampler {
+    private let point: BenchPoint
+    private let bench: InProcessBench
+    private let off: TxnCommitWorkload, light: TxnCommitWorkload, full: TxnCommitWorkload
+    private let floor: WorkloadFloor?
+    let batch: Int
+    private(set) var result = PointResult()
+    private var lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], floorMs: [Double] = []
+    private var allocations: UInt64 = 0
+    private var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, fullRuns = 0, kept = 0
+    private let counting = allocation_counter_available() != 0
+
+    init(_ p: BenchPoint, bench: InProcessBench) throws {
+        point = p
+        self.bench = bench
+        func workload(_ d: DiagnosticsLevel) throws(ConvergeError) -> TxnCommitWorkload {
+            try bench.graph.workload(steps: p.steps, dirtyRoots: p.dirtyRoots, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d))
         }
+        off = try workload(.off)
+        light = try workload(.light)
+        full = try workload(.full)
+        batch = InProcessBench.batchSize(oneTransactionNs: min(try off.timedTransaction(), try off.timedTransaction(), try off.timedTransaction()))
+        // the floor: the transaction's k writes b_i = v, then the plain C loop d_i = b_i + 1 over
+        // the executed steps' slots, timed in the same run with the same batches (docs/bytecode.md, "Floor")
+        floor = p.backend == .nativeL3 && bench.graph.isConvergeWorkload
+            ? try WorkloadFloor(graph: off.runtime.graph, pairs: p.mode == .full ? p.steps : p.dirtyRoots, writes: p.dirtyRoots)
+            : nil
+    }
+
+    func sample(run: Int) throws -> UInt64 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        if counting { allocation_counter_start() }
+        let t = try off.run(batch)
+        let a = counting ? allocation_counter_stop() : 0
+        result.offMs.append(Double(t) / 1e6 / Double(batch))
+        if let x = bench.probeSample() { probeMs.append(x) }
+        // light: timed as a batch like off and full; its summary (the batch's last transaction)
+        // gives the decision time and the counters, read outside the clock
+        let lightNs = try light.run(batch)
+        let s = light.runtime.lastSummary
+        if run >= bench.warmupDiscard {
+            kept += 1
+            calls += s.boundaryCalls
+            callbacks += s.hostCallbacks
+            vmSteps += s.vmSteps
+            bytesIn += s.bytesIn
+            bytesOut += s.bytesOut
+            if s.reasons.contains(.budgetCutoff) { cutOffs += 1 }
+            if s.executedMode == .full { fullRuns += 1 }
+            allocations += a
+        }
+        lightMs.append(Double(lightNs) / 1e6 / Double(batch))
+        fullMs.append(Double(try full.run(batch)) / 1e6 / Double(batch))
+        if point.mode == .auto { decision.append(Double(s.decisionNs) / 1e6) }
+        if let floor { floorMs.append(Double(floor.run(batch)) / 1e6 / Double(batch)) }
+        return DispatchTime.now().uptimeNanoseconds &- t0
+    }
+
+    func finish() -> PointResult {
+        var r = result
+        r.lightMs = lightMs
+        r.fullMs = fullMs
+        r.probeMs = probeMs.isEmpty ? nil : probeMs
+        if point.mode == .auto { r.decisionMs = decision }
+        let s = light.runtime.lastSummary
+        let n = Double(max(1, kept))
+        let keptOff = Double(max(1, (r.offMs.count - bench.warmupDiscard) * batch))
+        typealias E = PerfReport.Evidence
+        r.evidence = [
+            .number("sample.batchSize", "count", Double(batch)),
+            .string("runtime.executedMode", s.executedMode?.rawValue ?? "none"),
+            .number("runtime.executedFullShare", "ratio", Double(fullRuns) / n),
+            .number("runtime.executedSteps", "count", Double(s.executedSteps)),
+            .number("runtime.affectedSteps", "count", Double(s.affectedSteps)),
+            .number("runtime.totalSteps", "count", Double(s.totalSteps)),
+            .string("runtime.reasons", s.reasons.codes.joined(separator: ",")),
+            .number("budget.cutOffCount", "count", Double(cutOffs)),
+            .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
+            .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
+            .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
+            .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
+            .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
+            .string("kernel.simdImplementation", point.backend.simdImplementation),
+            counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / keptOff)
+                : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
+        ]
+        let floorKept = Array(floorMs.dropFirst(bench.warmupDiscard)).sorted(), offKept = Array(r.offMs.dropFirst(bench.warmupDiscard)).sorted()
+        if !floorKept.isEmpty, !offKept.isEmpty {
+            let f = floorKept[floorKept.count / 2], o = offKept[offKept.count / 2]
+            r.evidence.append(.number("floor.cLoopMs", "ms", f))
+            r.evidence.append(.number("floor.l3OverFloor", "ratio", f > 0 ? o / f : .nan))
+        }
+        let g = off.runtime.graph
+        r.workingSetBytes = Double(workingSet(g))
+        r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: s.executedSteps)
         return r
     }
 }

@@ -109,7 +109,7 @@ struct BenchCommand: ParsableCommand {
         }
 
         // per step count: the node backends — js-v8 in a node process per mode, the wasm levels
-        // in another (the bar advances per chunk) — then the in-process backends point by point
+        // in another (the bar advances per chunk) — then the in-process backends, a mode at a time, their points sampled in turns
         let progress = ProgressBar(total: points.count, label: "bench", enabled: !noProgress)
         var results: [BenchPoint: PointResult] = [:]
         var nodeVersion: String?
@@ -153,9 +153,13 @@ struct BenchCommand: ParsableCommand {
                 }
                 for p in browserPoints { progress.advance("chromium steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
             }
-            for p in points where p.steps == s && p.backend.inProcess {
-                results[p] = inProcess.measure(p)
-                progress.advance("\(p.backend.rawValue) \(p.mode.rawValue) steps=\(p.steps) ratio=\(ParamValue.jsNumber(p.ratio))")
+            // the in-process backends, one chunk per mode: the chunk's points sampled in turns
+            // (BenchSampling.swift)
+            for m in modeList {
+                let chunk = points.filter { $0.steps == s && $0.mode == m && $0.backend.inProcess }
+                results.merge(inProcess.measure(chunk) { p in
+                    progress.advance("\(p.backend.rawValue) \(p.mode.rawValue) steps=\(p.steps) ratio=\(ParamValue.jsNumber(p.ratio))")
+                }) { a, _ in a }
             }
         }
         progress.finish()

@@ -55,90 +55,88 @@ final class WasmKitTxnBench {
     }
 }
 
-extension InProcessBench {
-    /// A WasmKit point: `runs` samples of a batch of transactions each (diagnostics do not cross
-    /// the wasm ABI: the off samples only), with the boundary counters of the kept runs.
-    func measureWasmKit(_ p: BenchPoint) -> PointResult {
-        var r = PointResult()
-        do {
-            if let any = wasmKitCache.values.first, any.steps != p.steps { wasmKitCache.removeAll() }
-            let key = "\(p.backend.rawValue) \(p.mode.rawValue)"
-            let bench: WasmKitTxnBench
-            let g = try graph.staticIR(steps: p.steps)
-            if let b = wasmKitCache[key] { bench = b } else {
-                bench = try WasmKitTxnBench(graph: g, steps: p.steps, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off))
-                wasmKitCache[key] = bench
-            }
-            bench.roots = graph.rootIds(g, k: p.dirtyRoots)
-            let core = bench.core
-            var fastest = UInt64.max
-            for _ in 0..<3 { fastest = min(fastest, try bench.run(1)) }
-            let batch = InProcessBench.batchSize(oneTransactionNs: fastest)
-            var decision: [Double] = []
-            var allocations: UInt64 = 0
-            var kept = 0, calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, full = 0, dirty = 0
-            let counting = allocation_counter_available() != 0
-            let start = DispatchTime.now().uptimeNanoseconds
-            var last: WasmKitTxnCore.Commit?
-            var probeMs: [Double] = []
-            for run in 0..<runs {
-                let c0 = core.counters, cut0 = bench.cutOffs
-                if counting { allocation_counter_start() }
-                let t = try bench.run(batch)
-                let a = counting ? allocation_counter_stop() : 0
-                r.offMs.append(Double(t) / 1e6 / Double(batch))
-                if let x = probeSample() { probeMs.append(x) }
-                last = core.lastCommit
-                if p.mode == .auto { decision.append(Double(last?.decisionNs ?? 0) / 1e6) }
-                if run >= warmupDiscard {
-                    let c1 = core.counters
-                    kept += c1.transactions - c0.transactions
-                    calls += c1.calls - c0.calls
-                    callbacks += c1.hostCallbacks - c0.hostCallbacks
-                    vmSteps += c1.vmSteps - c0.vmSteps
-                    bytesIn += c1.bytesIn - c0.bytesIn
-                    bytesOut += c1.bytesOut - c0.bytesOut
-                    full += c1.executedFull - c0.executedFull
-                    dirty += c1.executedDirty - c0.executedDirty
-                    cutOffs += bench.cutOffs - cut0
-                    allocations += a
-                }
-                if run + 1 < runs, Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6 > timeoutMs {
-                    r.status = "timeout"
-                    r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs)) after \(run + 1)"
-                    break
-                }
-            }
-            if p.mode == .auto { r.decisionMs = decision }
-            let n = Double(max(1, kept))
-            let s = last ?? core.lastCommit
-            typealias E = PerfReport.Evidence
-            r.probeMs = probeMs.isEmpty ? nil : probeMs
-            r.evidence = [
-                .number("sample.batchSize", "count", Double(batch)),
-                .string("runtime.executedMode", s?.executedMode?.rawValue ?? "none"),
-                .number("runtime.executedFullShare", "ratio", Double(full) / Double(max(1, full + dirty))),
-                .number("runtime.executedSteps", "count", Double(s?.executedSteps ?? 0)),
-                .number("runtime.affectedSteps", "count", Double(s?.changedSteps ?? 0)),
-                .number("runtime.totalSteps", "count", Double(core.scopeLength)),
-                .string("runtime.reasons", (s?.reasons ?? []).codes.joined(separator: ",")),
-                .number("budget.cutOffCount", "count", Double(cutOffs)),
-                .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
-                .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
-                .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
-                .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
-                .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
-                .string("kernel.simdImplementation", p.backend.simdImplementation),
-                .number("wasm.memoryPages", "count", Double(core.memoryPages)),
-                counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / n)
-                    : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
-            ]
-            r.workingSetBytes = Double(workingSet(g))
-            r.bytesTouched = bytesTouched(paths: g.pathCount, steps: g.stepCount, executed: s?.executedSteps ?? 0)
-        } catch {
-            r.status = "failed"
-            r.reason = "\(error)"
+/// A WasmKit point: per sample, a batch of transactions (diagnostics do not cross the wasm ABI:
+/// off only) and a probe sample, with the boundary counters of the kept samples.
+final class WasmKitPointSampler: PointSampler {
+    private let point: BenchPoint
+    private let bench: InProcessBench
+    private let txns: WasmKitTxnBench
+    private let graph: StaticIR
+    let batch: Int
+    private var result = PointResult()
+    private var decision: [Double] = [], probeMs: [Double] = []
+    private var allocations: UInt64 = 0
+    private var kept = 0, calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, full = 0, dirty = 0
+    private let counting = allocation_counter_available() != 0
+    private var last: WasmKitTxnCore.Commit?
+
+    init(_ p: BenchPoint, bench: InProcessBench) throws {
+        point = p
+        self.bench = bench
+        graph = try bench.graph.staticIR(steps: p.steps)
+        txns = try WasmKitTxnBench(graph: graph, steps: p.steps, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off))
+        txns.roots = bench.graph.rootIds(graph, k: p.dirtyRoots)
+        var fastest = UInt64.max
+        for _ in 0..<3 { fastest = min(fastest, try txns.run(1)) }
+        batch = InProcessBench.batchSize(oneTransactionNs: fastest)
+    }
+
+    func sample(run: Int) throws -> UInt64 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let core = txns.core
+        let c0 = core.counters, cut0 = txns.cutOffs
+        if counting { allocation_counter_start() }
+        let t = try txns.run(batch)
+        let a = counting ? allocation_counter_stop() : 0
+        result.offMs.append(Double(t) / 1e6 / Double(batch))
+        if let x = bench.probeSample() { probeMs.append(x) }
+        last = core.lastCommit
+        if point.mode == .auto { decision.append(Double(last?.decisionNs ?? 0) / 1e6) }
+        if run >= bench.warmupDiscard {
+            let c1 = core.counters
+            kept += c1.transactions - c0.transactions
+            calls += c1.calls - c0.calls
+            callbacks += c1.hostCallbacks - c0.hostCallbacks
+            vmSteps += c1.vmSteps - c0.vmSteps
+            bytesIn += c1.bytesIn - c0.bytesIn
+            bytesOut += c1.bytesOut - c0.bytesOut
+            full += c1.executedFull - c0.executedFull
+            dirty += c1.executedDirty - c0.executedDirty
+            cutOffs += txns.cutOffs - cut0
+            allocations += a
         }
+        return DispatchTime.now().uptimeNanoseconds &- t0
+    }
+
+    func finish() -> PointResult {
+        var r = result
+        let core = txns.core
+        if point.mode == .auto { r.decisionMs = decision }
+        let n = Double(max(1, kept))
+        let s = last ?? core.lastCommit
+        typealias E = PerfReport.Evidence
+        r.probeMs = probeMs.isEmpty ? nil : probeMs
+        r.evidence = [
+            .number("sample.batchSize", "count", Double(batch)),
+            .string("runtime.executedMode", s?.executedMode?.rawValue ?? "none"),
+            .number("runtime.executedFullShare", "ratio", Double(full) / Double(max(1, full + dirty))),
+            .number("runtime.executedSteps", "count", Double(s?.executedSteps ?? 0)),
+            .number("runtime.affectedSteps", "count", Double(s?.changedSteps ?? 0)),
+            .number("runtime.totalSteps", "count", Double(core.scopeLength)),
+            .string("runtime.reasons", (s?.reasons ?? []).codes.joined(separator: ",")),
+            .number("budget.cutOffCount", "count", Double(cutOffs)),
+            .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
+            .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
+            .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
+            .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
+            .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
+            .string("kernel.simdImplementation", point.backend.simdImplementation),
+            .number("wasm.memoryPages", "count", Double(core.memoryPages)),
+            counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / n)
+                : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),
+        ]
+        r.workingSetBytes = Double(workingSet(graph))
+        r.bytesTouched = bytesTouched(paths: graph.pathCount, steps: graph.stepCount, executed: s?.executedSteps ?? 0)
         return r
     }
 }
