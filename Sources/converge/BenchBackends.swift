@@ -159,13 +159,6 @@ enum BenchGraph {
         }
     }
 
-    func workload(steps: Int, dirtyRoots k: Int, options: RuntimeOptions) throws(ConvergeError) -> TxnCommitWorkload {
-        switch self {
-        case .converge: try TxnCommitWorkload(steps: steps, dirtyRoots: k, options: options)
-        case .ir(let g, _, let order): try TxnCommitWorkload(graph: g, rootOrder: order, dirtyRoots: k, options: options)
-        }
-    }
-
     func staticIR(steps: Int) throws(ConvergeError) -> StaticIR {
         switch self {
         case .converge: try StaticIR(Workload.converge(steps: steps))
@@ -210,6 +203,19 @@ final class InProcessBench {
     /// One probe sample (ms).
     func probeSample() -> Double? { probe.sampleMs() }
 
+    /// The graph of the current step count and its roots in write order (every point of a chunk
+    /// builds its runtimes from them: building the graph again per runtime took most of a 20000-step
+    /// chunk's time).
+    private var current: (steps: Int, graph: StaticIR, roots: [UInt32])?
+
+    func graphAndRoots(steps: Int) throws(ConvergeError) -> (graph: StaticIR, roots: [UInt32]) {
+        if let current, current.steps == steps { return (current.graph, current.roots) }
+        let g = try graph.staticIR(steps: steps)
+        let roots = graph.rootIds(g, k: graph.rootCount(steps: steps))
+        current = (steps, g, roots)
+        return (g, roots)
+    }
+
     init(runs: Int, warmupDiscard: Int, timeoutMs: Double, graph: BenchGraph) {
         self.runs = runs
         self.warmupDiscard = warmupDiscard
@@ -244,8 +250,10 @@ final class NativePointSampler: PointSampler {
     init(_ p: BenchPoint, bench: InProcessBench) throws {
         point = p
         self.bench = bench
+        let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
         func workload(_ d: DiagnosticsLevel) throws(ConvergeError) -> TxnCommitWorkload {
-            try bench.graph.workload(steps: p.steps, dirtyRoots: p.dirtyRoots, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d))
+            try TxnCommitWorkload(graph: graph, rootOrder: roots, dirtyRoots: p.dirtyRoots,
+                                  options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d))
         }
         off = try workload(.off)
         light = try workload(.light)

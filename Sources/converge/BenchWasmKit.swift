@@ -73,9 +73,10 @@ final class WasmKitPointSampler: PointSampler {
     init(_ p: BenchPoint, bench: InProcessBench) throws {
         point = p
         self.bench = bench
-        graph = try bench.graph.staticIR(steps: p.steps)
+        let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
+        self.graph = graph
         txns = try WasmKitTxnBench(graph: graph, steps: p.steps, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off))
-        txns.roots = bench.graph.rootIds(graph, k: p.dirtyRoots)
+        txns.roots = Array(roots.prefix(p.dirtyRoots))
         var fastest = UInt64.max
         for _ in 0..<3 { fastest = min(fastest, try txns.run(1)) }
         batch = InProcessBench.batchSize(oneTransactionNs: fastest)
