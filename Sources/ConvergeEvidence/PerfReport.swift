@@ -262,6 +262,10 @@ public struct PerfReport: Codable, Sendable, Equatable {
         /// `normalizeRef` names (e.g. `kernelBackend=native-l3`) at the same level.
         public var normalizeEvidence: String?
         public var normalizeRef: String?
+        /// Ours, change budgets: when no point `normalizeRef` names has `normalizeEvidence` in both
+        /// reports (no native-l3 in the run, a user's graph without a floor), this evidence of the
+        /// slice's own points instead (e.g. `machine.probeMs`).
+        public var normalizeFallback: String?
         /// Ours: the where-slices the budget applies to (axis → levels, as JSON values); a slice
         /// whose level of a listed axis is not listed is not scanned. Absent: every slice.
         public var scope: [String: [ParamValue]]?

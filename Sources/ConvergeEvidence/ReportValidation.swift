@@ -145,6 +145,10 @@ private struct ReportValidator {
             if b.type != "change" { throw fail("\(path).normalizeEvidence", "applies to change budgets only") }
             if let r = b.normalizeRef, parseRef(r).isEmpty { throw fail("\(path).normalizeRef", "must be key=value (got \"\(r)\")") }
         }
+        if let e = b.normalizeFallback {
+            if e.isEmpty { throw fail("\(path).normalizeFallback", "is empty") }
+            if b.normalizeEvidence == nil { throw fail("\(path).normalizeFallback", "needs normalizeEvidence (it stands in when that evidence is missing)") }
+        }
         for (axis, levels) in b.scope ?? [:] {
             if axis.isEmpty { throw fail("\(path).scope", "has an empty axis name") }
             if levels.isEmpty { throw fail("\(path).scope.\(axis)", "is empty (a budget that applies to no slice)") }

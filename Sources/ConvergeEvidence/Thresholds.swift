@@ -132,29 +132,35 @@ public enum Thresholds {
         return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference, scale: scale)
     }
 
-    /// A change budget with `normalizeEvidence` (e.g. `machine.probeMs`): the machine's own
-    /// slowdown between the runs at this level — the median, over the level's pooled points (the
-    /// slice's, or with `normalizeRef` those it names instead, e.g. `kernelBackend=native-l3`), of
-    /// this report's evidence over the reference report's at the same point. The kernel's change
-    /// is divided by it. 1 when the budget has none, or no such point has the evidence in both
-    /// reports (the change is then judged raw).
+    /// A change budget with `normalizeEvidence` (v2: `floor.cLoopMs` of `kernelBackend=native-l3`):
+    /// the machine's own slowdown between the runs at this level — the median, over the level's
+    /// pooled points (the slice's, or with `normalizeRef` those it names instead), of this report's
+    /// evidence over the reference report's at the same point. The kernel's change is divided by it.
+    /// When no such point has the evidence in both reports, `normalizeFallback` (v2:
+    /// `machine.probeMs`) of the slice's own points stands in; 1 when neither gives a ratio or the
+    /// budget has none (the change is then judged raw).
     static func machineScale(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
                              in index: PointIndex, reference: PointIndex?, poolLevels: [ParamValue]) -> Double {
         guard budget.type == "change", let name = budget.normalizeEvidence, let reference else { return 1 }
-        var base = slice.merging(parseRef(budget.normalizeRef ?? "")) { $1 }
-        base[primaryAxis] = level
-        let sites: [Params] = budget.pool.map { pool in poolLevels.map { base.merging([pool: $0]) { $1 } } } ?? [base]
-        var ratios: [Double] = []
-        for params in sites {
-            guard let mine = index.find(params), let theirs = reference.find(params),
-                  case .success(let a) = evidenceValue(mine, name), case .success(let b) = evidenceValue(theirs, name),
-                  a > 0, b > 0 else { continue }
-            ratios.append(a / b)
+        func scale(_ name: String, at ref: Params) -> Double? {
+            var base = slice.merging(ref) { $1 }
+            base[primaryAxis] = level
+            let sites: [Params] = budget.pool.map { pool in poolLevels.map { base.merging([pool: $0]) { $1 } } } ?? [base]
+            var ratios: [Double] = []
+            for params in sites {
+                guard let mine = index.find(params), let theirs = reference.find(params),
+                      case .success(let a) = evidenceValue(mine, name), case .success(let b) = evidenceValue(theirs, name),
+                      a > 0, b > 0 else { continue }
+                ratios.append(a / b)
+            }
+            guard !ratios.isEmpty else { return nil }
+            ratios.sort()
+            let n = ratios.count
+            return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] * ratios[n / 2]).squareRoot()
         }
-        guard !ratios.isEmpty else { return 1 }
-        ratios.sort()
-        let n = ratios.count
-        return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] * ratios[n / 2]).squareRoot()
+        return scale(name, at: parseRef(budget.normalizeRef ?? ""))
+            ?? budget.normalizeFallback.flatMap { scale($0, at: [:]) }
+            ?? 1
     }
 
     /// The budget at one point (a slice's level, without pooling). `scale`: a change budget's

@@ -16,9 +16,10 @@ private struct Noise {
 
 /// A report of `backends` × modes full/dirty × steps 200/800/2000 × ratios 0.01/1, 20 samples per
 /// point spread ±`spread` around `median(backend, mode, steps, ratio)` (plus one outlier 3× the
-/// median, as a noisy machine gives), budgets `budgets`, and `floor.cLoopMs` on native-l3's points.
+/// median, as a noisy machine gives), budgets `budgets`, `floor.cLoopMs` on native-l3's points, and
+/// with `probeScale` `machine.probeMs` on every point.
 private func report(backends: [String] = ["native-l1", "native-l3", "wasm-v8"], seed: UInt64, spread: Double = 0.05,
-                    budgets: [PerfReport.Budget], floorScale: Double = 1,
+                    budgets: [PerfReport.Budget], floorScale: Double = 1, probeScale: Double? = nil,
                     median: (String, String, Double, Double) -> Double) -> PerfReport {
     var noise = Noise(state: seed)
     var points: [PerfReport.Point] = []
@@ -32,6 +33,7 @@ private func report(backends: [String] = ["native-l1", "native-l3", "wasm-v8"], 
                     let stats = Percentiles.stats(samplesMs: samples, warmupDiscard: 0)!
                     var evidence: [PerfReport.Evidence]?
                     if b == "native-l3" { evidence = [.number("floor.cLoopMs", "ms", s * (m == "full" ? 1 : r) * 1e-6 * floorScale)] }
+                    if let probeScale { evidence = (evidence ?? []) + [.number("machine.probeMs", "ms", 0.01 * probeScale)] }
                     points.append(PerfReport.Point(
                         params: ["kernelBackend": .string(b), "convergeMode": .string(m), "steps": .number(s), "dirtyRootsRatio": .number(r)],
                         status: "ok", metrics: [.ok("runtime.txnCommitMs", stats, samples: samples)], evidence: evidence))
@@ -207,6 +209,35 @@ private func stableKey(_ p: Params?) -> String {
     var bare = [before, loaded]
     for i in bare.indices { for k in bare[i].suites[0].points.indices { bare[i].suites[0].points[k].evidence = nil } }
     #expect(try diff(bare[0], bare[1]).summary.regressions == 3 * 2 * 2)
+}
+
+@Test func withoutTheFloorTheProbeOfTheSlicesOwnPointsStandsIn() throws {
+    // v2's rule: the floor of native-l3 first, the machine probe of the slice's own points when no floor
+    var normalized = change
+    normalized.normalizeEvidence = "floor.cLoopMs"
+    normalized.normalizeRef = "kernelBackend=native-l3"
+    normalized.normalizeFallback = "machine.probeMs"
+    let before = report(seed: 1, budgets: [normalized], probeScale: 1, median: baseline)
+    // load that the floor sees and the probe does not (memory contention): the floor decides
+    let contended = report(seed: 2, budgets: [normalized], floorScale: 1.5, probeScale: 1, median: { baseline($0, $1, $2, $3) * 1.5 })
+    #expect(try diff(before, contended).gate.pass)
+    func withoutFloor(_ r: PerfReport) -> PerfReport {
+        var r = r
+        for i in r.suites[0].points.indices { r.suites[0].points[i].evidence?.removeAll { $0.name == "floor.cLoopMs" } }
+        return r
+    }
+    // no floor in either report (no native-l3 in the run): a slower clock the probe sees still passes …
+    let slowClock = report(seed: 3, budgets: [normalized], floorScale: 1.5, probeScale: 1.5, median: { baseline($0, $1, $2, $3) * 1.5 })
+    #expect(try diff(withoutFloor(before), withoutFloor(slowClock)).gate.pass)
+    // … and load the probe does not see is judged raw: every slice regresses
+    #expect(try diff(withoutFloor(before), withoutFloor(contended)).summary.regressions == 3 * 2 * 2)
+    // a kernel 1.5× slower with the floor unchanged is called whatever the probe says
+    let slower = report(seed: 4, budgets: [normalized], probeScale: 1.5, median: { baseline($0, $1, $2, $3) * 1.5 })
+    #expect(try diff(before, slower).summary.regressions == 3 * 2 * 2)
+    // a fallback without the evidence it stands in for is bad input
+    var bad = before
+    bad.suites[0].budgets?[0].normalizeEvidence = nil
+    #expect(throws: EvidenceError.self) { try bad.validate(file: "b.json") }
 }
 
 @Test func aConfirmationRoundReMeasuresTheLevelWhereEachCallArose() throws {
