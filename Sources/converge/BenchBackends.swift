@@ -244,7 +244,8 @@ final class NativePointSampler: PointSampler {
     private(set) var result = PointResult()
     private var lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], floorMs: [Double] = []
     private var allocations: UInt64 = 0
-    private var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, fullRuns = 0, kept = 0
+    private var counters = KernelCounters()
+    private var fullRuns = 0, kept = 0
     private let counting = allocation_counter_available() != 0
 
     init(_ p: BenchPoint, bench: InProcessBench) throws {
@@ -279,12 +280,12 @@ final class NativePointSampler: PointSampler {
         let s = light.runtime.lastSummary
         if run >= bench.warmupDiscard {
             kept += 1
-            calls += s.boundaryCalls
-            callbacks += s.hostCallbacks
-            vmSteps += s.vmSteps
-            bytesIn += s.bytesIn
-            bytesOut += s.bytesOut
-            if s.reasons.contains(.budgetCutoff) { cutOffs += 1 }
+            counters.calls += s.boundaryCalls
+            counters.callbacks += s.hostCallbacks
+            counters.vmSteps += s.vmSteps
+            counters.bytesIn += s.bytesIn
+            counters.bytesOut += s.bytesOut
+            if s.reasons.contains(.budgetCutoff) { counters.cutOffs += 1 }
             if s.executedMode == .full { fullRuns += 1 }
             allocations += a
         }
@@ -313,12 +314,7 @@ final class NativePointSampler: PointSampler {
             .number("runtime.affectedSteps", "count", Double(s.affectedSteps)),
             .number("runtime.totalSteps", "count", Double(s.totalSteps)),
             .string("runtime.reasons", s.reasons.codes.joined(separator: ",")),
-            .number("budget.cutOffCount", "count", Double(cutOffs)),
-            .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
-            .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
-            .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
-            .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
-            .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
+        ] + counters.evidence(perTransactions: n) + [
             .string("kernel.simdImplementation", point.backend.simdImplementation),
             counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / keptOff)
                 : E.unavailable("runtime.heapAllocationsPerTxn", "count", "notMeasured: allocations are not interposed in this build (sanitizer or non-glibc)"),

@@ -77,3 +77,20 @@ func sampleInTurns(_ points: [BenchPoint], runs: Int, timeoutMs: Double, make: (
     }
     return results
 }
+
+/// The kernel's counters summed over a point's kept samples, as the report's evidence.
+struct KernelCounters {
+    var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0
+
+    /// `budget.cutOffCount` (a count) and the `kernel.*PerTxn` figures, per `n` transactions.
+    func evidence(perTransactions n: Double) -> [PerfReport.Evidence] {
+        [
+            .number("budget.cutOffCount", "count", Double(cutOffs)),
+            .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
+            .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
+            .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
+            .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
+            .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
+        ]
+    }
+}

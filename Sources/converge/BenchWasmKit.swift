@@ -66,7 +66,8 @@ final class WasmKitPointSampler: PointSampler {
     private var result = PointResult()
     private var decision: [Double] = [], probeMs: [Double] = []
     private var allocations: UInt64 = 0
-    private var kept = 0, calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0, full = 0, dirty = 0
+    private var counters = KernelCounters()
+    private var kept = 0, full = 0, dirty = 0
     private let counting = allocation_counter_available() != 0
     private var last: WasmKitTxnCore.Commit?
 
@@ -96,14 +97,14 @@ final class WasmKitPointSampler: PointSampler {
         if run >= bench.warmupDiscard {
             let c1 = core.counters
             kept += c1.transactions - c0.transactions
-            calls += c1.calls - c0.calls
-            callbacks += c1.hostCallbacks - c0.hostCallbacks
-            vmSteps += c1.vmSteps - c0.vmSteps
-            bytesIn += c1.bytesIn - c0.bytesIn
-            bytesOut += c1.bytesOut - c0.bytesOut
+            counters.calls += c1.calls - c0.calls
+            counters.callbacks += c1.hostCallbacks - c0.hostCallbacks
+            counters.vmSteps += c1.vmSteps - c0.vmSteps
+            counters.bytesIn += c1.bytesIn - c0.bytesIn
+            counters.bytesOut += c1.bytesOut - c0.bytesOut
             full += c1.executedFull - c0.executedFull
             dirty += c1.executedDirty - c0.executedDirty
-            cutOffs += txns.cutOffs - cut0
+            counters.cutOffs += txns.cutOffs - cut0
             allocations += a
         }
         return DispatchTime.now().uptimeNanoseconds &- t0
@@ -125,12 +126,7 @@ final class WasmKitPointSampler: PointSampler {
             .number("runtime.affectedSteps", "count", Double(s?.changedSteps ?? 0)),
             .number("runtime.totalSteps", "count", Double(core.scopeLength)),
             .string("runtime.reasons", (s?.reasons ?? []).codes.joined(separator: ",")),
-            .number("budget.cutOffCount", "count", Double(cutOffs)),
-            .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),
-            .number("kernel.hostCallbacksPerTxn", "count", Double(callbacks) / n),
-            .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
-            .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
-            .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
+        ] + counters.evidence(perTransactions: n) + [
             .string("kernel.simdImplementation", point.backend.simdImplementation),
             .number("wasm.memoryPages", "count", Double(core.memoryPages)),
             counting ? .number("runtime.heapAllocationsPerTxn", "count", Double(allocations) / n)
