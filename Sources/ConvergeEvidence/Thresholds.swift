@@ -132,11 +132,11 @@ public enum Thresholds {
         return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference, scale: scale)
     }
 
-    /// A change budget with `normalizeEvidence` (v2: `floor.cLoopMs` of `kernelBackend=native-l3`):
-    /// the machine's own slowdown between the runs at this level — the median, over the level's
+    /// A change budget with `normalizeEvidence` (v2: `machine.probeMs`; or e.g. `floor.cLoopMs` with
+    /// `normalizeRef` `kernelBackend=native-l3`): the machine's own slowdown between the runs at this level — the median, over the level's
     /// pooled points (the slice's, or with `normalizeRef` those it names instead), of this report's
     /// evidence over the reference report's at the same point. The kernel's change is divided by it.
-    /// When no such point has the evidence in both reports, `normalizeFallback` (v2:
+    /// When no such point has the evidence in both reports, `normalizeFallback` (e.g.
     /// `machine.probeMs`) of the slice's own points stands in; 1 when neither gives a ratio or the
     /// budget has none (the change is then judged raw).
     static func machineScale(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,

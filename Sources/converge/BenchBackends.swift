@@ -240,9 +240,8 @@ final class NativePointSampler: PointSampler {
     private let bench: InProcessBench
     private let off: TxnCommitWorkload, light: TxnCommitWorkload, full: TxnCommitWorkload
     private let floor: WorkloadFloor?
-    let batch: Int
-    private(set) var result = PointResult()
-    private var lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], floorMs: [Double] = []
+    private let batch: Int
+    private var offMs: [Double] = [], lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], floorMs: [Double] = []
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var fullRuns = 0, kept = 0
@@ -272,7 +271,7 @@ final class NativePointSampler: PointSampler {
         if counting { allocation_counter_start() }
         let t = try off.run(batch)
         let a = counting ? allocation_counter_stop() : 0
-        result.offMs.append(Double(t) / 1e6 / Double(batch))
+        offMs.append(Double(t) / 1e6 / Double(batch))
         if let x = bench.probeSample() { probeMs.append(x) }
         // light: timed as a batch like off and full; its summary (the batch's last transaction)
         // gives the decision time and the counters, read outside the clock
@@ -297,7 +296,8 @@ final class NativePointSampler: PointSampler {
     }
 
     func finish() -> PointResult {
-        var r = result
+        var r = PointResult()
+        r.offMs = offMs
         r.lightMs = lightMs
         r.fullMs = fullMs
         r.probeMs = probeMs.isEmpty ? nil : probeMs

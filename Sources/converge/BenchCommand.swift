@@ -109,7 +109,8 @@ struct BenchCommand: ParsableCommand {
         }
 
         // per step count: the node backends — js-v8 in a node process per mode, the wasm levels
-        // in another (the bar advances per chunk) — then the in-process backends, a mode at a time, their points sampled in turns
+        // in another (the bar advances per chunk) — then the in-process backends, a mode at a
+        // time, their points sampled in turns
         let progress = ProgressBar(total: points.count, label: "bench", enabled: !noProgress)
         var results: [BenchPoint: PointResult] = [:]
         var nodeVersion: String?

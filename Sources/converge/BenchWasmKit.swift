@@ -26,16 +26,15 @@ extension KernelBackend {
 /// first k roots of a user graph) with a fresh number, then commit.
 final class WasmKitTxnBench {
     let core: WasmKitTxnCore
-    let steps: Int
-    var roots: [UInt32] = []
+    let roots: [UInt32]
     private var value = 0.0
     /// Of the transactions run so far: the ones whose decision cut off on the budget.
     private(set) var cutOffs = 0
 
-    init(graph: StaticIR, steps: Int, options: RuntimeOptions) throws(ConvergeError) {
+    init(graph: StaticIR, roots: [UInt32], options: RuntimeOptions) throws(ConvergeError) {
         core = try WasmKitTxnCore(graph, options: options)
         try core.registerConvergeFunctions()
-        self.steps = steps
+        self.roots = roots
     }
 
     /// One transaction: the writes, one commit.
@@ -62,9 +61,8 @@ final class WasmKitPointSampler: PointSampler {
     private let bench: InProcessBench
     private let txns: WasmKitTxnBench
     private let graph: StaticIR
-    let batch: Int
-    private var result = PointResult()
-    private var decision: [Double] = [], probeMs: [Double] = []
+    private let batch: Int
+    private var offMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = []
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var kept = 0, full = 0, dirty = 0
@@ -76,8 +74,8 @@ final class WasmKitPointSampler: PointSampler {
         self.bench = bench
         let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
         self.graph = graph
-        txns = try WasmKitTxnBench(graph: graph, steps: p.steps, options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off))
-        txns.roots = Array(roots.prefix(p.dirtyRoots))
+        txns = try WasmKitTxnBench(graph: graph, roots: Array(roots.prefix(p.dirtyRoots)),
+                                   options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off))
         var fastest = UInt64.max
         for _ in 0..<3 { fastest = min(fastest, try txns.run(1)) }
         batch = InProcessBench.batchSize(oneTransactionNs: fastest)
@@ -90,7 +88,7 @@ final class WasmKitPointSampler: PointSampler {
         if counting { allocation_counter_start() }
         let t = try txns.run(batch)
         let a = counting ? allocation_counter_stop() : 0
-        result.offMs.append(Double(t) / 1e6 / Double(batch))
+        offMs.append(Double(t) / 1e6 / Double(batch))
         if let x = bench.probeSample() { probeMs.append(x) }
         last = core.lastCommit
         if point.mode == .auto { decision.append(Double(last?.decisionNs ?? 0) / 1e6) }
@@ -111,7 +109,8 @@ final class WasmKitPointSampler: PointSampler {
     }
 
     func finish() -> PointResult {
-        var r = result
+        var r = PointResult()
+        r.offMs = offMs
         let core = txns.core
         if point.mode == .auto { r.decisionMs = decision }
         let n = Double(max(1, kept))
