@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     ck_kernel_t *k = NULL;
-    st = ck_kernel_create_from_artifact(&a, NULL, &k, &err);
+    st = ck_kernel_create_from_artifact_ex(&a, NULL, CK_ARTIFACT_LOAD_LAYOUT, &k, &err); /* the layout too (L4) */
     if (st != CK_OK) {
         abort_if(st != CK_ERR_BAD_ARTIFACT && st != CK_ERR_OUT_OF_MEMORY);
         abort_if(k != NULL);

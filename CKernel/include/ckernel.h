@@ -76,7 +76,8 @@ typedef enum ck_table_id {
     CK_TABLE_CODE_REGS = 11,       /* ck_code_t.step_regs (index = step id) */
     CK_TABLE_CODE_INSNS = 12,      /* ck_code_t.insns (index = instruction position) */
     CK_TABLE_CODE_CONSTS = 13,     /* ck_code_t.consts */
-    CK_TABLE_WRITE_LOG = 14        /* a transaction's write log (index = entry position) */
+    CK_TABLE_WRITE_LOG = 14,       /* a transaction's write log (index = entry position) */
+    CK_TABLE_LAYOUT = 15           /* a layout's slot_of_path (index = path id, value = slot) */
 } ck_table_id_t;
 
 /* Which bytecode rule a CK_ERR_BAD_CODE broke (ck_error_t.fault; docs/bytecode.md, "Verification"). */
@@ -387,12 +388,39 @@ uint64_t ck_now_ns(void);
 #define CK_TAG_NUMBER    3u
 
 typedef struct ck_state_view {
-    uint8_t *tags;
-    double *values;
+    uint8_t *tags;                /* [slot_count] indexed by slot */
+    double *values;               /* [slot_count] indexed by slot */
     uint32_t slot_count;          /* == path_count */
+    const uint32_t *slot_of_path; /* [slot_count] the slot of each path id (the layout; the
+                                     identity unless ck_kernel_set_layout): path p's value is
+                                     values[slot_of_path[p]] */
 } ck_state_view_t;
 
 ck_status_t ck_kernel_state(ck_kernel_t *kernel, ck_state_view_t *out_view);
+
+/*
+ * The data layout (L4, docs/kernel-abi.md "Layout"): which slot of the state store holds each
+ * path. `slot_of_path[count]` must be a permutation of 0 … path_count-1 (count == path_count);
+ * NULL restores the identity. Ids at the boundary never change: transactions take path ids, trace
+ * records and last writes name path ids, and the state view carries the mapping. The current
+ * state moves with the layout (every path keeps its value) and loaded bytecode is remapped, so
+ * the layout may be set at any time between calls. Errors: CK_ERR_BAD_TABLES with table
+ * CK_TABLE_LAYOUT, index = the path id, value = its slot (out of range or given twice); index =
+ * count when count != path_count. On error nothing changes.
+ */
+ck_status_t ck_kernel_set_layout(ck_kernel_t *kernel, const uint32_t *slot_of_path, uint32_t count, ck_error_t *error);
+
+/* 1 when a layout other than the identity is set. */
+int ck_kernel_has_layout(const ck_kernel_t *kernel);
+
+/*
+ * The layout the kernel suggests for its loaded bytecode (`converge compile` stores it in the
+ * artifact): the batch runs in step order, each run's LDDEP columns then its outs, each column
+ * in step order, so a run reads and writes contiguous slots; a path already placed keeps its
+ * slot; every other path follows in id order. Fills out_slot_of_path[path_count]. Without
+ * bytecode it is the identity.
+ */
+ck_status_t ck_kernel_suggest_layout(const ck_kernel_t *kernel, uint32_t *out_slot_of_path, uint32_t count);
 
 /* JavaScript's Object.is on two tagged values: same tag and, for numbers, the same bits or both
    NaN (so NaN equals NaN and +0 differs from -0); booleans compare by value. 1 when the same. */
@@ -627,6 +655,10 @@ typedef struct ck_code_info {
     uint32_t max_regs;
     uint64_t insn_count;
     uint64_t bytes;               /* bytes of the kernel's copy */
+    uint32_t fused_runs;          /* runs of 2+ steps the fused pipeline runs (loads, number
+                                     operators, RET) */
+    uint32_t contiguous_runs;     /* runs of 2+ steps whose reads and writes are contiguous slots
+                                     (or one slot for all) under the current layout */
 } ck_code_info_t;
 
 ck_status_t ck_kernel_code_info(const ck_kernel_t *kernel, ck_code_info_t *out_info);
@@ -651,6 +683,14 @@ void ck_floor_add_one(double *values, const uint32_t *from, const uint32_t *to, 
    `count` steps. */
 void ck_floor_write_add_one(double *values, const uint32_t *from, const uint32_t *to, uint32_t writes, uint32_t count,
                             double value);
+
+/*
+ * The contiguous floor (L4's target, docs/bytecode.md "Floor"): b[0 … writes) = value, then
+ * d[i] = b[i] + 1.0 for i < count, over two separate arrays, compiled for the SIMD target `impl`
+ * names (CK_IMPL_AVX2: the kernel's AVX2 target attributes; CK_IMPL_AUTO: ck_impl_default).
+ * Errors: CK_ERR_NULL_ARGUMENT, CK_ERR_BAD_ARGUMENT (writes > count), CK_ERR_IMPL_UNAVAILABLE.
+ */
+ck_status_t ck_floor_contiguous_add_one(ck_impl_t impl, double *b, double *d, uint32_t writes, uint32_t count, double value);
 
 /* The machine probe of benchmarks: n iterations of a dependent 64-bit multiply-add chain from
    `seed` (no memory traffic), returning the last value so that the work cannot be dropped. Its
@@ -698,6 +738,7 @@ const uint32_t *ck_kernel_last_writes(const ck_kernel_t *kernel, uint32_t *count
 #define CK_ARTIFACT_FLAG_POLICY_MUST 0x01u     /* compiled with policy must (else try) */
 #define CK_ARTIFACT_FLAG_NAMES 0x02u           /* the names sections are present */
 #define CK_ARTIFACT_FLAG_IR 0x04u              /* the ir section (the converge-ir JSON) is present */
+#define CK_ARTIFACT_FLAG_LAYOUT 0x08u          /* the layout section is present (L4) */
 
 /* section ids, in file order (ck_error_t.table = CK_TABLE_ARTIFACT + id) */
 #define CK_ARTIFACT_SEC_HEADER 0u              /* the header and the section table */
@@ -721,7 +762,8 @@ const uint32_t *ck_kernel_last_writes(const ck_kernel_t *kernel, uint32_t *count
 #define CK_ARTIFACT_SEC_STEP_OUTS 18u          /* u32[S+1] offsets into NAMES (optional) */
 #define CK_ARTIFACT_SEC_NAMES 19u              /* u8 UTF-8 (optional) */
 #define CK_ARTIFACT_SEC_IR 20u                 /* u8 converge-ir JSON (optional) */
-#define CK_ARTIFACT_SEC_COUNT 21u              /* ids are < this */
+#define CK_ARTIFACT_SEC_LAYOUT 21u             /* u32[P] slot of each path, a permutation (optional) */
+#define CK_ARTIFACT_SEC_COUNT 22u              /* ids are < this */
 #define CK_TABLE_ARTIFACT 64u                  /* ck_error_t.table = this + section id */
 
 /* ck_error_t.fault of a CK_ERR_BAD_ARTIFACT (beside the CK_FAULT_* of the bytecode verifier) */
@@ -744,6 +786,8 @@ const uint32_t *ck_kernel_last_writes(const ck_kernel_t *kernel, uint32_t *count
 #define CK_ARTIFACT_FAULT_TABLES 79u           /* a ck_kernel_create table invariant (value = it) */
 #define CK_ARTIFACT_FAULT_VALUE 80u            /* a value out of range: offsets, tags, input ids */
 #define CK_ARTIFACT_FAULT_TOO_LARGE 81u        /* counts beyond CK_MAX_* */
+#define CK_ARTIFACT_FAULT_REPEATED 82u         /* a value given twice where each is unique (a
+                                                  layout slot held by two paths) */
 
 /* A validated artifact: pointers INTO the caller's buffer (no copy). Valid while the buffer is. */
 typedef struct ck_artifact {
@@ -763,6 +807,7 @@ typedef struct ck_artifact {
     uint64_t names_bytes;
     const uint8_t *ir;              /* the converge-ir JSON, or NULL */
     uint64_t ir_bytes;
+    const uint32_t *layout;         /* [path_count] slot_of_path (ck_kernel_set_layout), or NULL */
     uint64_t section_offset[CK_ARTIFACT_SEC_COUNT]; /* byte offset of each section (0: absent) */
     uint64_t section_bytes[CK_ARTIFACT_SEC_COUNT];
 } ck_artifact_t;
@@ -776,12 +821,17 @@ ck_status_t ck_artifact_open(const void *bytes, size_t size, ck_artifact_t *out,
 
 /*
  * ck_kernel_create from the artifact's tables, then ck_kernel_load_code of its bytecode (when it
- * has any compiled step), then its initial state into the slots. A table or bytecode rule broken
+ * has any compiled step), then its initial state into the slots, then its layout when it has one
+ * and CK_ARTIFACT_LOAD_LAYOUT is in `load_flags` (ck_kernel_set_layout: a layout that is no
+ * permutation is CK_ERR_BAD_ARTIFACT naming the layout section). A table or bytecode rule broken
  * becomes CK_ERR_BAD_ARTIFACT naming the section and byte offset (error->fault: the verifier's
  * CK_FAULT_* for bytecode, CK_ARTIFACT_FAULT_TABLES for tables). Free with ck_kernel_free.
  */
 ck_status_t ck_kernel_create_from_artifact(const ck_artifact_t *artifact, const ck_options_t *options,
                                            ck_kernel_t **out_kernel, ck_error_t *error);
+#define CK_ARTIFACT_LOAD_LAYOUT 0x01u
+ck_status_t ck_kernel_create_from_artifact_ex(const ck_artifact_t *artifact, const ck_options_t *options,
+                                              uint32_t load_flags, ck_kernel_t **out_kernel, ck_error_t *error);
 
 /* The checksum of the format: XXH64 with seed 0 (docs/artifact.md). */
 uint64_t ck_artifact_hash(const void *bytes, size_t size);
@@ -846,8 +896,9 @@ typedef struct ck_txn_log {
     uint32_t direct;               /* 1: ck_txn_set may write the slots in place (the transaction
                                       is open, the log holds no write, no patch records) */
     uint32_t undo_count;
-    uint8_t *slot_tags;            /* the kernel's state slots */
+    uint8_t *slot_tags;            /* the kernel's state slots, indexed by slot */
     double *slot_values;
+    const uint32_t *slot_of;       /* [path_count] the kernel's layout: the slot of each path id */
     uint64_t *written_bits;        /* [path words] the paths the reducer wrote in the current (or
                                       last committed) transaction; valid until the next write */
     /* that transaction's first writes: path, base tag, base value (a PLAN_ONLY host decides the
@@ -897,15 +948,16 @@ static inline ck_status_t ck_txn_set(ck_txn_log_t *log, uint32_t id, uint8_t tag
     log->op_seq++;
     uint64_t *w = log->written_bits + (id >> 6);
     const uint64_t bit = (uint64_t)1 << (id & 63u);
+    const uint32_t slot = log->slot_of[id];
     if (!(*w & bit)) {
         *w |= bit;
         const uint32_t u = log->undo_count++;
         log->undo_ids[u] = id;
-        log->undo_values[u] = log->slot_values[id];
-        log->undo_tags[u] = log->slot_tags[id];
+        log->undo_values[u] = log->slot_values[slot];
+        log->undo_tags[u] = log->slot_tags[slot];
     }
-    log->slot_values[id] = tag == CK_TAG_NUMBER ? value : tag == CK_TAG_BOOLEAN ? (value != 0.0 ? 1.0 : 0.0) : 0.0;
-    log->slot_tags[id] = tag;
+    log->slot_values[slot] = tag == CK_TAG_NUMBER ? value : tag == CK_TAG_BOOLEAN ? (value != 0.0 ? 1.0 : 0.0) : 0.0;
+    log->slot_tags[slot] = tag;
     return CK_OK;
 }
 

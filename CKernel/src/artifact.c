@@ -58,10 +58,10 @@ uint64_t ck_artifact_hash(const void *bytes, size_t size) {
 static const char *const section_names[CK_ARTIFACT_SEC_COUNT] = {
     "header", "path_prefix_offsets", "path_prefix_ids", "step_out_path", "step_flags", "trigger_offsets",
     "trigger_steps", "dep_offsets", "dep_paths", "input_offsets", "input_paths", "code_offsets", "code_regs",
-    "insns", "consts", "state_tags", "state_values", "path_names", "step_outs", "names", "ir"};
+    "insns", "consts", "state_tags", "state_values", "path_names", "step_outs", "names", "ir", "layout"};
 
 /* element size of each section */
-static const uint8_t elem_size[CK_ARTIFACT_SEC_COUNT] = {0, 4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 1, 8, 8, 1, 8, 4, 4, 1, 1};
+static const uint8_t elem_size[CK_ARTIFACT_SEC_COUNT] = {0, 4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 1, 8, 8, 1, 8, 4, 4, 1, 1, 4};
 
 const char *ck_artifact_section_name(uint32_t section) {
     return section < CK_ARTIFACT_SEC_COUNT ? section_names[section] : "unknown";
@@ -127,13 +127,14 @@ ck_status_t ck_artifact_open(const void *bytes, size_t size, ck_artifact_t *out,
     const uint64_t file_bytes = rd64(b + 24);
     const uint32_t P = rd32(b + 32), S = rd32(b + 36);
     if (header_bytes != CK_ARTIFACT_HEADER_BYTES) return bad(error, H, CK_ARTIFACT_FAULT_HEADER, 12, header_bytes);
-    if (flags & ~(uint32_t)(CK_ARTIFACT_FLAG_POLICY_MUST | CK_ARTIFACT_FLAG_NAMES | CK_ARTIFACT_FLAG_IR))
+    if (flags & ~(uint32_t)(CK_ARTIFACT_FLAG_POLICY_MUST | CK_ARTIFACT_FLAG_NAMES | CK_ARTIFACT_FLAG_IR | CK_ARTIFACT_FLAG_LAYOUT))
         return bad(error, H, CK_ARTIFACT_FAULT_HEADER, 16, flags);
     /* the sections the flags call for, in id order */
     uint32_t expect[CK_ARTIFACT_SEC_COUNT], want = 0;
     for (uint32_t id = 1; id < CK_ARTIFACT_SEC_COUNT; id++) {
         if (id >= CK_ARTIFACT_SEC_PATH_NAMES && id <= CK_ARTIFACT_SEC_NAMES && !(flags & CK_ARTIFACT_FLAG_NAMES)) continue;
         if (id == CK_ARTIFACT_SEC_IR && !(flags & CK_ARTIFACT_FLAG_IR)) continue;
+        if (id == CK_ARTIFACT_SEC_LAYOUT && !(flags & CK_ARTIFACT_FLAG_LAYOUT)) continue;
         expect[want++] = id;
     }
     if (nsec != want) return bad(error, H, CK_ARTIFACT_FAULT_HEADER, 20, nsec);
@@ -191,7 +192,7 @@ ck_status_t ck_artifact_open(const void *bytes, size_t size, ck_artifact_t *out,
     static const uint8_t per_path1[] = {CK_ARTIFACT_SEC_PATH_PREFIX_OFFSETS, CK_ARTIFACT_SEC_TRIGGER_OFFSETS, CK_ARTIFACT_SEC_PATH_NAMES};
     static const uint8_t per_step[] = {CK_ARTIFACT_SEC_STEP_OUT_PATH, CK_ARTIFACT_SEC_STEP_FLAGS, CK_ARTIFACT_SEC_CODE_REGS};
     static const uint8_t per_step1[] = {CK_ARTIFACT_SEC_DEP_OFFSETS, CK_ARTIFACT_SEC_INPUT_OFFSETS, CK_ARTIFACT_SEC_CODE_OFFSETS, CK_ARTIFACT_SEC_STEP_OUTS};
-    static const uint8_t per_path[] = {CK_ARTIFACT_SEC_STATE_TAGS, CK_ARTIFACT_SEC_STATE_VALUES};
+    static const uint8_t per_path[] = {CK_ARTIFACT_SEC_STATE_TAGS, CK_ARTIFACT_SEC_STATE_VALUES, CK_ARTIFACT_SEC_LAYOUT};
     for (size_t i = 0; i < sizeof per_path1; i++) {
         const sec_t *s = &sec[per_path1[i]];
         if (s->data != NULL && s->count != (uint64_t)P + 1u) return bad(error, per_path1[i], CK_ARTIFACT_FAULT_COUNT, s->offset, s->count);
@@ -206,7 +207,7 @@ ck_status_t ck_artifact_open(const void *bytes, size_t size, ck_artifact_t *out,
     }
     for (size_t i = 0; i < sizeof per_path; i++) {
         const sec_t *s = &sec[per_path[i]];
-        if (s->count != P) return bad(error, per_path[i], CK_ARTIFACT_FAULT_COUNT, s->offset, s->count);
+        if (s->data != NULL && s->count != P) return bad(error, per_path[i], CK_ARTIFACT_FAULT_COUNT, s->offset, s->count);
     }
     /* CSR: the offsets' last entry is the item section's count (before anything reads items) */
     static const uint8_t csr[][2] = {{CK_ARTIFACT_SEC_PATH_PREFIX_OFFSETS, CK_ARTIFACT_SEC_PATH_PREFIX_IDS},
@@ -309,7 +310,21 @@ ck_status_t ck_artifact_open(const void *bytes, size_t size, ck_artifact_t *out,
         }
     }
 
-    /* 9. names: path names from 0, step outs after them, ending at the blob's end */
+    /* 9. layout: slots in range (that no slot repeats is checked when a kernel takes it:
+       ck_kernel_set_layout, which allocates) */
+    if (flags & CK_ARTIFACT_FLAG_LAYOUT) {
+        const sec_t *ls = &sec[CK_ARTIFACT_SEC_LAYOUT];
+        const uint32_t *slots = (const uint32_t *)ls->data;
+        for (uint32_t p = 0; p < P; p++) {
+            if (slots[p] >= P) {
+                memset(out, 0, sizeof *out);
+                return bad(error, CK_ARTIFACT_SEC_LAYOUT, CK_ARTIFACT_FAULT_VALUE, ls->offset + 4u * (uint64_t)p, slots[p]);
+            }
+        }
+        out->layout = slots;
+    }
+
+    /* 10. names: path names from 0, step outs after them, ending at the blob's end */
     if (flags & CK_ARTIFACT_FLAG_NAMES) {
         const sec_t *pn = &sec[CK_ARTIFACT_SEC_PATH_NAMES], *so = &sec[CK_ARTIFACT_SEC_STEP_OUTS];
         const uint32_t *pno = (const uint32_t *)pn->data;
@@ -349,6 +364,11 @@ ck_status_t ck_artifact_open(const void *bytes, size_t size, ck_artifact_t *out,
 
 ck_status_t ck_kernel_create_from_artifact(const ck_artifact_t *a, const ck_options_t *options,
                                            ck_kernel_t **out_kernel, ck_error_t *error) {
+    return ck_kernel_create_from_artifact_ex(a, options, 0, out_kernel, error);
+}
+
+ck_status_t ck_kernel_create_from_artifact_ex(const ck_artifact_t *a, const ck_options_t *options, uint32_t load_flags,
+                                              ck_kernel_t **out_kernel, ck_error_t *error) {
     if (error != NULL) memset(error, 0, sizeof *error);
     if (out_kernel == NULL) return ck_fail(error, CK_ERR_NULL_ARGUMENT, CK_TABLE_NONE, 2, 0);
     *out_kernel = NULL;
@@ -369,6 +389,17 @@ ck_status_t ck_kernel_create_from_artifact(const ck_artifact_t *a, const ck_opti
     if (P > 0) {
         memcpy(view.tags, a->state_tags, P);
         memcpy(view.values, a->state_values, (size_t)P * 8u);
+    }
+    if ((load_flags & CK_ARTIFACT_LOAD_LAYOUT) && a->layout != NULL) {
+        st = ck_kernel_set_layout(k, a->layout, P, error);
+        if (st != CK_OK) {
+            ck_kernel_free(k);
+            if (st != CK_ERR_BAD_TABLES) return st;
+            /* open checked the range: a refused layout repeats a slot */
+            return bad(error, CK_ARTIFACT_SEC_LAYOUT, CK_ARTIFACT_FAULT_REPEATED,
+                       a->section_offset[CK_ARTIFACT_SEC_LAYOUT] + 4u * (error != NULL ? error->index : 0u),
+                       error != NULL ? error->value : 0u);
+        }
     }
     *out_kernel = k;
     return CK_OK;

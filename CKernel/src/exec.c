@@ -48,6 +48,7 @@ ck_status_t ck_kernel_state(ck_kernel_t *k, ck_state_view_t *out) {
     out->tags = k->slot_tags;
     out->values = k->slot_values;
     out->slot_count = k->path_count;
+    out->slot_of_path = k->slot_of_path;
     return CK_OK;
 }
 
@@ -74,7 +75,7 @@ const uint32_t *ck_kernel_last_writes(const ck_kernel_t *k, uint32_t *count) {
 
 static void rollback(ck_kernel_t *k, uint32_t writes) {
     for (uint32_t i = writes; i-- > 0;) {
-        uint32_t p = k->undo_paths[i];
+        uint32_t p = k->slot_of_path[k->undo_paths[i]];
         k->slot_tags[p] = k->undo_tags[i];
         k->slot_values[p] = k->undo_values[i];
     }
@@ -130,10 +131,10 @@ static inline __attribute__((always_inline)) int apply(ck_kernel_t *restrict k, 
                         uint32_t *restrict writes, ck_trace_t *restrict trace, const bool TRACE) {
     uint8_t *restrict tags = k->slot_tags;
     double *restrict values = k->slot_values;
-    const uint32_t p = k->step_out_path[s];
+    const uint32_t p = k->step_out_slot[s];
     if (ck_same(tags[p], values[p], tag, value)) return 0;
     const uint32_t w = (*writes)++;
-    k->undo_paths[w] = p;
+    k->undo_paths[w] = k->step_out_path[s];
     k->undo_tags[w] = tags[p];
     k->undo_values[w] = values[p];
     if (TRACE) {
@@ -142,7 +143,7 @@ static inline __attribute__((always_inline)) int apply(ck_kernel_t *restrict k, 
                 ck_patch_record_t *pr = &trace->patches[trace->patch_count++];
                 memset(pr, 0, sizeof *pr);
                 pr->op_seq = trace->op_seq;
-                pr->path_id = p;
+                pr->path_id = k->step_out_path[s];
                 pr->step_id = s;
                 pr->reason = link ? CK_PATCH_LINK : CK_PATCH_COMPUTED;
                 pr->from_tag = tags[p];
@@ -190,7 +191,7 @@ static inline __attribute__((always_inline)) uint32_t apply_lanes(ck_kernel_t *r
         }
         return count;
     }
-    const uint32_t *restrict out_path = k->step_out_path;
+    const uint32_t *restrict out_slot = k->step_out_slot;
     uint8_t *restrict tags = k->slot_tags;
     double *restrict values = k->slot_values;
     uint32_t *restrict undo_paths = k->undo_paths;
@@ -200,7 +201,7 @@ static inline __attribute__((always_inline)) uint32_t apply_lanes(ck_kernel_t *r
     for (uint32_t b = 0; b < count; b++) {
         const uint8_t t = lt[b];
         const double v = lv[b];
-        const uint32_t p = out_path[steps[b]];
+        const uint32_t p = out_slot[steps[b]];
         const uint8_t ot = tags[p];
         const double ov = values[p];
         const uint64_t nb = bits_of(v), ob = bits_of(ov);
@@ -211,7 +212,7 @@ static inline __attribute__((always_inline)) uint32_t apply_lanes(ck_kernel_t *r
             *writes = w;
             return b;
         }
-        undo_paths[w] = p;
+        undo_paths[w] = k->step_out_path[steps[b]];
         undo_tags[w] = ot;
         undo_values[w] = ov;
         w++;
@@ -258,7 +259,7 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
             uint8_t tag = CK_TAG_UNDEFINED;
             double value = 0.0;
             if (dep_off[s] < dep_off[s + 1]) {
-                const uint32_t from = deps[dep_off[s]];
+                const uint32_t from = k->slot_of_path[deps[dep_off[s]]];
                 tag = k->slot_tags[from];
                 value = k->slot_values[from];
             }
@@ -291,8 +292,13 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
                             break;
                         }
                     }
-                    const uint32_t reg = ck_vm_run_batch(k, plan + i, count);
-                    const uint32_t done = apply_lanes(k, plan + i, count, reg, &writes, trace, TRACE, t0);
+                    uint32_t done;
+                    if (k->code_out_col[s] & CK_COL_FUSED) {
+                        done = k->vm_block(k, plan + i, count, &writes);
+                    } else {
+                        const uint32_t reg = ck_vm_run_batch(k, plan + i, count);
+                        done = apply_lanes(k, plan + i, count, reg, &writes, trace, TRACE, t0);
+                    }
                     vm_steps += done;
                     if (done < count) {
                         r->outcome = CK_OUTCOME_BAD_VALUE;

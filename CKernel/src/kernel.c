@@ -88,6 +88,9 @@ static void carve_all(ck_kernel_t *k, ck_carver_t *c, uint64_t entries, uint64_t
     for (int s = 0; s < 3; s++) k->scope_list[s] = ck_carve(c, (size_t)k->scope_len[s] * 4u);
     k->slot_tags = ck_carve(c, (size_t)k->path_count);
     k->slot_values = ck_carve(c, (size_t)k->path_count * 8u);
+    k->slot_of_path = ck_carve(c, (size_t)k->path_count * 4u);
+    k->path_of_slot = ck_carve(c, (size_t)k->path_count * 4u);
+    k->step_out_slot = ck_carve(c, (size_t)n * 4u);
     k->undo_paths = ck_carve(c, (size_t)n * 4u);
     k->undo_tags = ck_carve(c, (size_t)n);
     k->undo_values = ck_carve(c, (size_t)n * 8u);
@@ -117,6 +120,7 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
     ck_kernel_t k;
     memset(&k, 0, sizeof k);
     k.ops = ops;
+    k.vm_block = ck_vm_block_for(ops->impl);
     k.path_count = tables->path_count;
     k.step_count = tables->step_count;
 
@@ -178,6 +182,8 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
         k.path_group[p] = (lo < k.group_count && k.group_path[lo] == first) ? lo : CK_NONE;
         const uint32_t pe = tables->path_prefix_offsets[p + 1];
         k.path_parent[p] = pe - tables->path_prefix_offsets[p] >= 2u ? tables->path_prefix_ids[pe - 2u] : CK_NONE;
+        k.slot_of_path[p] = p; /* the identity layout */
+        k.path_of_slot[p] = p;
     }
     /* the inverse index: step -> groups (ascending) */
     for (uint32_t i = 0; i < at; i++) k.step_groups_offsets[ck_entry_step(k.group_entries[i]) + 1]++;
@@ -194,6 +200,7 @@ ck_status_t ck_kernel_create(const ck_tables_t *tables, const ck_options_t *opti
     }
     for (uint32_t s = 0; s < k.step_count; s++) {
         k.step_out_path[s] = tables->step_out_path[s];
+        k.step_out_slot[s] = tables->step_out_path[s]; /* the identity layout */
         k.step_flags[s] = tables->step_flags[s];
         k.step_out_group[s] = k.path_group[k.step_out_path[s]];
     }

@@ -113,6 +113,7 @@ ck_status_t ck_txn_create(ck_kernel_t *k, const ck_txn_options_t *options, ck_tx
     t.log.written_bits = t.written_bits;
     t.log.slot_tags = k->slot_tags;
     t.log.slot_values = k->slot_values;
+    t.log.slot_of = k->slot_of_path;
     t.log.undo_ids = t.undo_ids;
     t.log.undo_tags = t.undo_tags;
     t.log.undo_values = t.undo_values;
@@ -194,7 +195,7 @@ static inline void begin_if_needed(ck_txn_t *t) {
 static void undo_reducer(ck_txn_t *t) {
     ck_kernel_t *k = t->kernel;
     for (uint32_t i = t->log.undo_count; i-- > 0;) {
-        const uint32_t p = t->undo_ids[i];
+        const uint32_t p = k->slot_of_path[t->undo_ids[i]];
         k->slot_tags[p] = t->undo_tags[i];
         k->slot_values[p] = t->undo_values[i];
     }
@@ -219,6 +220,7 @@ static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *re
     ck_kernel_t *k = t->kernel;
     uint8_t *restrict tags = k->slot_tags;
     double *restrict values = k->slot_values;
+    const uint32_t *restrict slot_of = k->slot_of_path;
     uint64_t *restrict written_bits = t->written_bits;
     uint32_t *restrict undo_ids = t->undo_ids;
     uint8_t *restrict undo_tags = t->undo_tags;
@@ -243,12 +245,13 @@ static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *re
         }
         const uint32_t w = id >> 6;
         const uint64_t bit = (uint64_t)1 << (id & 63u);
+        const uint32_t slot = slot_of[id];
         const uint64_t ww = written_bits[w];
         if (!(ww & bit)) {
             written_bits[w] = ww | bit;
             undo_ids[undo_count] = id;
-            undo_tags[undo_count] = tags[id];
-            undo_values[undo_count] = values[id];
+            undo_tags[undo_count] = tags[slot];
+            undo_values[undo_count] = values[slot];
             undo_count++;
         }
         const double v = tag == CK_TAG_NUMBER ? e[i].value : tag == CK_TAG_BOOLEAN ? (e[i].value != 0.0 ? 1.0 : 0.0) : 0.0;
@@ -260,8 +263,8 @@ static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *re
                 pr->path_id = id;
                 pr->step_id = UINT32_MAX;
                 pr->reason = CK_PATCH_REDUCER;
-                pr->from_tag = tags[id];
-                pr->from_value = values[id];
+                pr->from_tag = tags[slot];
+                pr->from_value = values[slot];
                 pr->to_tag = tag;
                 pr->to_value = v;
             } else {
@@ -269,8 +272,8 @@ static inline __attribute__((always_inline)) uint32_t apply_entries(ck_txn_t *re
             }
         }
         op++;
-        tags[id] = tag;
-        values[id] = v;
+        tags[slot] = tag;
+        values[slot] = v;
     }
     t->log.undo_count = undo_count;
     t->log.op_seq = op;
@@ -324,7 +327,7 @@ ck_status_t ck_txn_set_slow(ck_txn_log_t *log, uint32_t id, uint8_t tag, double 
 static bool reducer_changed(const ck_txn_t *t) {
     const ck_kernel_t *k = t->kernel;
     for (uint32_t i = 0; i < t->log.undo_count; i++) {
-        const uint32_t p = t->undo_ids[i];
+        const uint32_t p = k->slot_of_path[t->undo_ids[i]];
         if (!ck_same(k->slot_tags[p], k->slot_values[p], t->undo_tags[i], t->undo_values[i])) return true;
     }
     return false;

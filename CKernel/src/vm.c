@@ -2,43 +2,12 @@
    lane batches (docs/bytecode.md). Values follow JavaScript: ToNumber / ToBoolean coercions,
    IEEE-754 doubles throughout, fmod for %, Math.round's halves toward +Infinity. */
 #include "ck_vm.h"
+#include "ck_js.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- JavaScript semantics */
-
-#define CK_NAN __builtin_nan("")
-
-static inline uint64_t bits_of(double d) {
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
-static inline double double_of(uint64_t u) {
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-/* ToNumber of a tagged value: undefined (and any unknown tag) -> NaN, null -> 0, booleans -> 0/1. */
-static inline double to_number(uint8_t t, double v) {
-    return t == CK_TAG_NUMBER ? v : t == CK_TAG_BOOLEAN ? (v != 0.0 ? 1.0 : 0.0) : t == CK_TAG_NULL ? 0.0 : CK_NAN;
-}
-
-/* ToBoolean: undefined, null, false, +-0 and NaN are falsy. */
-static inline bool to_boolean(uint8_t t, double v) {
-    return t == CK_TAG_NUMBER ? (v == v && v != 0.0) : t == CK_TAG_BOOLEAN ? v != 0.0 : false;
-}
-
-/* IsStrictlyEqual (===): same type; numbers by value (NaN differs from itself, +0 equals -0). */
-static inline bool strict_equal(uint8_t ta, double a, uint8_t tb, double b) {
-    if (ta != tb) return false;
-    if (ta == CK_TAG_NUMBER) return a == b;
-    if (ta == CK_TAG_BOOLEAN) return (a != 0.0) == (b != 0.0);
-    return true;
-}
 
 double ck_fmod(double x, double y) {
     const uint64_t ux = bits_of(x), uy = bits_of(y);
@@ -65,71 +34,6 @@ double ck_fmod(double x, double y) {
     if (ey >= 1) return double_of(sign | ((uint64_t)ey << 52) | (mx & (hidden - 1u)));
     /* subnormal result: the shifted-out bits are zero (the remainder is a multiple of y's ulp) */
     return double_of(sign | (mx >> (1 - ey)));
-}
-
-/* JavaScript's Math.round: the nearest integer, halves toward +Infinity; -0 for -0 and [-0.5, 0). */
-static inline double js_round(double x) {
-    if (!(x - x == 0.0)) return x; /* NaN, +-Infinity */
-    const double down = __builtin_floor(x);
-    double r = x - down >= 0.5 ? down + 1.0 : down; /* x - floor(x) is exact */
-    if (r == 0.0 && __builtin_signbit(x)) r = -0.0;
-    return r;
-}
-
-static inline double js_sign(double x) {
-    if (x != x || x == 0.0) return x;
-    return x > 0.0 ? 1.0 : -1.0;
-}
-
-static inline double js_max(double x, double y) {
-    if (x != x || y != y) return CK_NAN;
-    if (x > y) return x;
-    if (y > x) return y;
-    return __builtin_signbit(x) ? y : x; /* equal: +0 beats -0 */
-}
-
-static inline double js_min(double x, double y) {
-    if (x != x || y != y) return CK_NAN;
-    if (x < y) return x;
-    if (y < x) return y;
-    return __builtin_signbit(x) ? x : y; /* equal: -0 beats +0 */
-}
-
-/* The number operators on ToNumber'd operands. */
-static inline double arith(uint8_t op, double x, double y) {
-    switch (op) {
-    case CK_OP_ADD: return x + y;
-    case CK_OP_SUB: return x - y;
-    case CK_OP_MUL: return x * y;
-    case CK_OP_DIV: return x / y;
-    case CK_OP_MOD: return ck_fmod(x, y);
-    case CK_OP_MAX: return js_max(x, y);
-    case CK_OP_MIN: return js_min(x, y);
-    default: return CK_NAN; /* unreachable: verified */
-    }
-}
-
-static inline bool compare(uint8_t op, double x, double y) {
-    switch (op) {
-    case CK_OP_LT: return x < y;
-    case CK_OP_LE: return x <= y;
-    case CK_OP_GT: return x > y;
-    default: return x >= y; /* CK_OP_GE */
-    }
-}
-
-static inline double math1(uint8_t op, double x) {
-    switch (op) {
-    case CK_OP_TONUM: return x;
-    case CK_OP_NEG: return -x;
-    case CK_OP_ABS: return __builtin_fabs(x);
-    case CK_OP_FLOOR: return __builtin_floor(x);
-    case CK_OP_CEIL: return __builtin_ceil(x);
-    case CK_OP_ROUND: return js_round(x);
-    case CK_OP_TRUNC: return __builtin_trunc(x);
-    case CK_OP_SIGN: return js_sign(x);
-    default: return __builtin_sqrt(x); /* CK_OP_SQRT */
-    }
 }
 
 /* ---------------------------------------------------------------- the one-by-one VM */
@@ -484,6 +388,68 @@ static void build_runs(ck_kernel_t *k, ck_code_info_t *info) {
     }
 }
 
+/* The fused pipeline's opcodes (vm_fused.h): loads, number operators, RET. */
+static bool fusable(uint8_t op) {
+    switch (op) {
+    case CK_OP_LDDEP: case CK_OP_LDNUM: case CK_OP_RET:
+    case CK_OP_ADD: case CK_OP_SUB: case CK_OP_MUL: case CK_OP_DIV: case CK_OP_MOD: case CK_OP_MAX: case CK_OP_MIN:
+    case CK_OP_TONUM: case CK_OP_NEG: case CK_OP_ABS: case CK_OP_FLOOR: case CK_OP_CEIL: case CK_OP_ROUND:
+    case CK_OP_TRUNC: case CK_OP_SIGN: case CK_OP_SQRT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A column's kind from what it found: every slot at base + i, or every slot the same. */
+static inline uint8_t column_kind(bool contig, bool same) {
+    return contig ? CK_COL_CONTIG : same ? CK_COL_SAME : CK_COL_GATHER;
+}
+
+void ck_vm_classify(ck_kernel_t *k) {
+    const uint32_t n = k->step_count;
+    uint32_t s = 0;
+    k->code_info.fused_runs = 0;
+    k->code_info.contiguous_runs = 0;
+    while (s < n) {
+        const uint32_t end = k->code_run_end[s];
+        if (!ck_vm_compiled(k, s)) {
+            k->code_out_col[s] = CK_COL_GATHER;
+            s = end;
+            continue;
+        }
+        const uint32_t first = k->code_offsets[s], len = k->code_offsets[s + 1] - first;
+        bool fused = true, regular = true;
+        for (uint32_t i = 0; i < len; i++) {
+            const ck_insn_t in = k->code_insns[first + i];
+            fused &= fusable(in.op);
+            if (in.op != CK_OP_LDDEP) continue;
+            /* the run's programs lie back to back with one length: step t's insn i is at
+               first + (t - s) * len + i */
+            const uint32_t base = k->code_insns[first + i].imm;
+            bool contig = true, same = end - s > 1u;
+            for (uint32_t t = s + 1u; t < end; t++) {
+                const uint32_t slot = k->code_insns[first + (t - s) * len + i].imm;
+                contig &= slot == base + (t - s);
+                same &= slot == base;
+            }
+            const uint8_t col = column_kind(contig, same);
+            regular &= col != CK_COL_GATHER;
+            for (uint32_t t = s; t < end; t++) k->code_col[first + (t - s) * len + i] = col;
+        }
+        bool contig = true;
+        for (uint32_t t = s + 1u; t < end; t++) contig &= k->step_out_slot[t] == k->step_out_slot[s] + (t - s);
+        /* two steps never write one out: the outs are contiguous or gathered */
+        const uint8_t out = (uint8_t)(column_kind(contig, false) | (fused ? CK_COL_FUSED : 0u));
+        for (uint32_t t = s; t < end; t++) k->code_out_col[t] = out;
+        if (end - s > 1u) {
+            k->code_info.fused_runs += fused ? 1u : 0u;
+            k->code_info.contiguous_runs += regular && contig ? 1u : 0u;
+        }
+        s = end;
+    }
+}
+
 void ck_vm_unload(ck_kernel_t *k) {
     ck_arena_free(&k->code_arena);
     k->code_offsets = NULL;
@@ -491,6 +457,8 @@ void ck_vm_unload(ck_kernel_t *k) {
     k->code_insns = NULL;
     k->code_consts = NULL;
     k->code_run_end = NULL;
+    k->code_col = NULL;
+    k->code_out_col = NULL;
     k->lane_tags = NULL;
     k->lane_values = NULL;
     memset(&k->code_info, 0, sizeof k->code_info);
@@ -508,11 +476,12 @@ ck_status_t ck_kernel_load_code(ck_kernel_t *k, const ck_code_t *c, ck_error_t *
     if (st != CK_OK) return st;
     const uint32_t n = k->step_count;
     const uint64_t insns = c->step_offsets[n];
-    /* one region: offsets, regs, insns, consts, run ends, lane registers */
-    size_t sizes[7] = {((size_t)n + 1u) * 4u, n, (size_t)insns * sizeof(ck_insn_t), (size_t)c->const_count * 8u,
-                       (size_t)n * 4u, (size_t)max_regs * CK_VM_LANES, (size_t)max_regs * CK_VM_LANES * 8u};
+    /* one region: offsets, regs, insns, consts, run ends, lane registers, columns */
+    size_t sizes[9] = {((size_t)n + 1u) * 4u, n, (size_t)insns * sizeof(ck_insn_t), (size_t)c->const_count * 8u,
+                       (size_t)n * 4u, (size_t)max_regs * CK_VM_LANES, (size_t)max_regs * CK_VM_LANES * 8u,
+                       (size_t)insns, n};
     ck_carver_t dry = {NULL, 0};
-    for (int i = 0; i < 7; i++) ck_carve(&dry, sizes[i]);
+    for (int i = 0; i < 9; i++) ck_carve(&dry, sizes[i]);
     ck_arena_t arena = {0};
     if (!ck_arena_alloc(&arena, dry.used + 64u)) return ck_fail(error, CK_ERR_OUT_OF_MEMORY, CK_TABLE_NONE, 0, dry.used);
     ck_vm_unload(k);
@@ -525,9 +494,15 @@ ck_status_t ck_kernel_load_code(ck_kernel_t *k, const ck_code_t *c, ck_error_t *
     k->code_run_end = ck_carve(&real, sizes[4]);
     k->lane_tags = ck_carve(&real, sizes[5]);
     k->lane_values = ck_carve(&real, sizes[6]);
+    k->code_col = ck_carve(&real, sizes[7]);
+    k->code_out_col = ck_carve(&real, sizes[8]);
     memcpy(k->code_offsets, c->step_offsets, sizes[0]);
     if (n > 0) memcpy(k->code_regs, c->step_regs, sizes[1]);
     if (insns > 0) memcpy(k->code_insns, c->insns, sizes[2]);
+    /* LDDEP operands name slots from here on (the verifier checked them as dep path ids) */
+    for (uint64_t i = 0; i < insns; i++)
+        if (k->code_insns[i].op == CK_OP_LDDEP) k->code_insns[i].imm = k->slot_of_path[k->code_insns[i].imm];
+    if (insns > 0) memset(k->code_col, 0, sizes[7]);
     if (c->const_count > 0) memcpy(k->code_consts, c->consts, sizes[3]);
     memset(k->lane_tags, 0, sizes[5]);
     memset(k->lane_values, 0, sizes[6]);
@@ -539,6 +514,7 @@ ck_status_t ck_kernel_load_code(ck_kernel_t *k, const ck_code_t *c, ck_error_t *
     info.bytes = arena.bytes;
     build_runs(k, &info);
     k->code_info = info;
+    ck_vm_classify(k);
     return CK_OK;
 }
 

@@ -130,9 +130,14 @@ struct ck_kernel {
     uint64_t closure_bytes;
 
     /* state store (exec.c): one tagged slot per path; undo log of one converge */
-    uint8_t *slot_tags;         /* [path_count] */
-    double *slot_values;        /* [path_count] */
-    uint32_t *undo_paths;       /* [step_count] each step writes its out at most once per call */
+    uint8_t *slot_tags;         /* [path_count] indexed by slot */
+    double *slot_values;        /* [path_count] indexed by slot */
+    uint32_t *slot_of_path;     /* [path_count] the layout (layout.c): the slot holding each path;
+                                   the identity unless ck_kernel_set_layout */
+    uint32_t *path_of_slot;     /* [path_count] its inverse */
+    uint32_t *step_out_slot;    /* [step_count] slot_of_path[step_out_path[s]] */
+    bool has_layout;            /* a layout other than the identity was set */
+    uint32_t *undo_paths;       /* [step_count] path ids; each step writes its out at most once per call */
     uint8_t *undo_tags;         /* [step_count] */
     double *undo_values;        /* [step_count] */
     uint32_t undo_count;        /* writes kept by the last execute */
@@ -147,9 +152,15 @@ struct ck_kernel {
     ck_insn_t *code_insns;
     double *code_consts;
     uint32_t *code_run_end;     /* [step_count] one past the last step of s's batch run */
+    uint8_t *code_col;          /* [insns] per LDDEP of a run: CK_COL_* of the slots its steps read
+                                   (vm.c, ck_vm_classify) */
+    uint8_t *code_out_col;      /* [step_count] CK_COL_* of the outs of s's run; CK_COL_FUSED set
+                                   when the run's shape runs in the fused pipeline (vm_fused.h) */
     uint8_t *lane_tags;         /* [max_regs][CK_VM_LANES] lane registers of a batch */
     double *lane_values;
     ck_code_info_t code_info;
+    /* the fused pipeline for the kernel's SIMD implementation (ck_vm.h, ck_vm_block_fn) */
+    uint32_t (*vm_block)(struct ck_kernel *k, const uint32_t *steps, uint32_t count, uint32_t *writes);
 
     /* scratch, all-zero between calls */
     uint64_t *step_bits;        /* [step_words] */
@@ -157,6 +168,13 @@ struct ck_kernel {
     uint32_t *queue;            /* [group_count + 1] (one spare slot for branch-free pushes) */
 };
 
+
+/* Slot columns of a batch run: how the slots its steps read at one LDDEP (or write) lie. */
+#define CK_COL_GATHER 0u      /* anywhere: read through each step's own instruction */
+#define CK_COL_CONTIG 1u      /* step s0 + i uses slot base + i */
+#define CK_COL_SAME 2u        /* every step uses one slot */
+#define CK_COL_MASK 3u
+#define CK_COL_FUSED 4u       /* (code_out_col) the run's shape has a fused pipeline */
 
 /* propagate.c: the frontier closure from the groups already marked in group_bits and queued in
    queue[0..queued): reaches every group of the scope's group graph, then sets the bit of every
