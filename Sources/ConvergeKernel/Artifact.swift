@@ -101,6 +101,15 @@ public struct Artifact: Sendable {
         let offs = view.code.step_offsets!
         return (0..<stepCount).count { offs[$0 + 1] > offs[$0] }
     }
+    /// True when the file carries a layout section (L4).
+    public var hasLayout: Bool { view.layout != nil }
+
+    /// The layout section: the slot of each path id (nil without one).
+    public var layout: [UInt32]? {
+        guard let p = view.layout else { return nil }
+        return withExtendedLifetime(storage) { Array(UnsafeBufferPointer(start: p, count: pathCount)) }
+    }
+
     /// True when the file carries the names sections.
     public var hasNames: Bool { view.names != nil }
     /// True when the file carries the source IR (``graph()`` needs it).
@@ -202,17 +211,25 @@ public struct Artifact: Sendable {
     /// - Parameters:
     ///   - names: write the names sections (path names and step outs).
     ///   - ir: write the source IR (`ConvergeIR.jsonData()`), which ``graph()`` rebuilds from.
+    ///   - layout: write the layout section: the kernel's suggested layout for this bytecode
+    ///     (``NativePlanner/suggestedLayout()``), which level L4 loads.
     /// - Throws: `invalidExpression` under policy `must` when a step does not compile.
-    public static func encode(_ graph: StaticIR, policy: CompilePolicy = .try, names: Bool = true, ir: Bool = true)
-        throws(ConvergeError) -> [UInt8] {
+    public static func encode(_ graph: StaticIR, policy: CompilePolicy = .try, names: Bool = true, ir: Bool = true,
+                              layout: Bool = true) throws(ConvergeError) -> [UInt8] {
         let report = try ExprCompiler.compile(graph, policy: policy)
-        return encode(graph, bytecode: report.bytecode ?? Bytecode(stepCount: graph.stepCount), policy: policy,
-                      names: names, ir: ir)
+        let code = report.bytecode ?? Bytecode(stepCount: graph.stepCount)
+        var slots: [UInt32]? = nil
+        if layout {
+            let planner = try NativePlanner(graph)
+            try planner.loadCode(code)
+            slots = planner.suggestedLayout()
+        }
+        return encode(graph, bytecode: code, policy: policy, names: names, ir: ir, layout: slots)
     }
 
     /// Encodes given bytecode as is (tests use it to write files the kernel must refuse).
     public static func encode(_ graph: StaticIR, bytecode code: Bytecode, policy: CompilePolicy = .try, names: Bool = true,
-                              ir: Bool = true, state: [ConvergeValue]? = nil) -> [UInt8] {
+                              ir: Bool = true, state: [ConvergeValue]? = nil, layout: [UInt32]? = nil) -> [UInt8] {
         typealias Section = (id: UInt32, elem: Int, count: Int, write: (UnsafeMutableRawPointer) -> Void)
         func u32(_ id: UInt32, _ a: [UInt32]) -> Section {
             (id, 4, a.count, { p in a.withUnsafeBytes { if $0.count > 0 { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } } })
@@ -259,6 +276,10 @@ public struct Artifact: Sendable {
         if ir {
             flags |= CK_ARTIFACT_FLAG_IR
             sections.append(u8(CK_ARTIFACT_SEC_IR, [UInt8](graph.ir.jsonData())))
+        }
+        if let layout {
+            flags |= CK_ARTIFACT_FLAG_LAYOUT
+            sections.append(u32(CK_ARTIFACT_SEC_LAYOUT, layout))
         }
         // layout: header, table, then each section at the next multiple of 64
         let align = Int(CK_ARTIFACT_ALIGN)
@@ -339,6 +360,7 @@ public struct Artifact: Sendable {
         case CK_ARTIFACT_FAULT_TABLES: rule = "table invariant broken (value \(v))"
         case CK_ARTIFACT_FAULT_VALUE: rule = "value \(v) out of range"
         case CK_ARTIFACT_FAULT_TOO_LARGE: rule = "\(v) exceeds the kernel's limit"
+        case CK_ARTIFACT_FAULT_REPEATED: rule = "value \(v) given twice (each slot holds one path)"
         default: rule = "bytecode rule \(Self.faultName(fault)) broken (value \(v))"
         }
         return ConvergeError(.invalidArtifact, "section \"\(name)\" at byte \(at): \(rule)")
@@ -364,16 +386,17 @@ extension Artifact {
     /// frees it. Needs no graph (no IR section).
     /// - Throws: `invalidArtifact` naming the section and byte offset of the broken rule.
     public func validateKernel(options: NativeOptions = NativeOptions()) throws(ConvergeError) {
-        let handle = try makeKernel(options: options)
+        let handle = try makeKernel(options: options, loadLayout: true)
         ck_kernel_free(handle)
     }
 
-    func makeKernel(options: NativeOptions) throws(ConvergeError) -> OpaquePointer {
+    func makeKernel(options: NativeOptions, loadLayout: Bool = false) throws(ConvergeError) -> OpaquePointer {
         var opts = NativePlanner.cOptions(options)
         var v = view
         var handle: OpaquePointer? = nil
         var err = ck_error_t()
-        let status = withExtendedLifetime(storage) { ck_kernel_create_from_artifact(&v, &opts, &handle, &err) }
+        let flags = loadLayout ? CK_ARTIFACT_LOAD_LAYOUT : 0
+        let status = withExtendedLifetime(storage) { ck_kernel_create_from_artifact_ex(&v, &opts, flags, &handle, &err) }
         guard status == CK_OK, let handle else { throw Artifact.error(status, err, fileBytes: byteCount) }
         return handle
     }
@@ -386,7 +409,9 @@ extension NativePlanner {
     /// - Parameter graph: the graph the planner reports (``Artifact/graph()`` when nil).
     /// - Throws: `invalidArtifact` naming the section and byte offset of a broken table or
     ///   bytecode rule; `invalidArgument` when the implementation cannot run here.
-    public convenience init(artifact: Artifact, graph: StaticIR? = nil, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
+    ///   - loadLayout: take the file's layout section (L4) when it has one.
+    public convenience init(artifact: Artifact, graph: StaticIR? = nil, options: NativeOptions = NativeOptions(),
+                            loadLayout: Bool = false) throws(ConvergeError) {
         if let impl = options.implementation, !impl.isAvailable {
             throw ConvergeError(.invalidArgument, "SIMD implementation \(impl.rawValue) does not run on this CPU")
         }
@@ -395,6 +420,6 @@ extension NativePlanner {
         guard g.stepCount == artifact.stepCount && g.pathCount == artifact.pathCount else {
             throw ConvergeError(.invalidArgument, "the graph (\(g.stepCount) steps, \(g.pathCount) paths) is not the artifact's (\(artifact.stepCount), \(artifact.pathCount))")
         }
-        self.init(graph: g, kernel: try artifact.makeKernel(options: options))
+        self.init(graph: g, kernel: try artifact.makeKernel(options: options, loadLayout: loadLayout))
     }
 }

@@ -13,6 +13,14 @@ public enum ExecutionLevel: String, Sendable, CaseIterable {
     /// As L2, and computed steps whose `expr` compiled run as bytecode inside the kernel (the same
     /// call; docs/bytecode.md); only the others call back into Swift.
     case l3
+    /// As L3, with the data layout (docs/kernel-abi.md, "Layout"): the state slots are ordered so
+    /// that runs of same-shape steps read and write contiguous slots. From an artifact, the
+    /// tables, bytecode, initial state and layout are the file's (it must have a layout section);
+    /// from a graph, the kernel's suggested layout (what `converge compile` writes).
+    case l4
+
+    /// True for the levels that run compiled steps as bytecode in the kernel (L3, L4).
+    public var runsBytecode: Bool { self == .l3 || self == .l4 }
 }
 
 /// Options of a ``ConvergeRuntime``.
@@ -82,7 +90,9 @@ public final class ConvergeRuntime {
     public var lastSummary: TransactionSummary { summaryPtr.pointee }
 
     let native: NativePlanner?
-    /// L1–L3: the C transaction core every native transaction runs through (nil at L0 and with an
+    /// L3, L4: what the kernel loaded (runs, fused and contiguous runs); nil at other levels.
+    public var bytecodeInfo: BytecodeInfo? { options.level.runsBytecode ? native?.codeInfo : nil }
+    /// L1–L4: the C transaction core every native transaction runs through (nil at L0 and with an
     /// external planner, which keep the Swift transaction path).
     let core: TransactionCore?
     /// The core's write log (nil without a core): the reducer's writes reach it without touching
@@ -240,13 +250,17 @@ public final class ConvergeRuntime {
             let n: NativePlanner
             if let artifact {
                 // the kernel comes with the file's bytecode and initial state; L1/L2 run no bytecode
-                n = try NativePlanner(artifact: artifact, graph: graph, options: options.native)
-                if options.level != .l3 { n.unloadCode() }
+                if options.level == .l4 && !artifact.hasLayout {
+                    throw ConvergeError(.invalidArtifact, "level l4 loads the layout from the artifact, and this file has no \"layout\" section (compile it again: converge compile writes one)")
+                }
+                n = try NativePlanner(artifact: artifact, graph: graph, options: options.native, loadLayout: options.level == .l4)
+                if !options.level.runsBytecode { n.unloadCode() }
             } else {
                 n = try NativePlanner(graph, options: options.native)
-                if options.level == .l3, let code = compileReport.bytecode {
+                if options.level.runsBytecode, let code = compileReport.bytecode {
                     try n.loadCode(code)
                 }
+                if options.level == .l4 { try n.setLayout(n.suggestedLayout()) }
             }
             native = n
             let budget = options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0
@@ -257,7 +271,8 @@ public final class ConvergeRuntime {
             coreLog = core?.log
             portable = nil
             let view = n.stateView()
-            state = StateStore(graph: graph, tags: view.tags, values: view.values, owner: n)
+            state = StateStore(graph: graph, tags: view.tags, values: view.values,
+                               slotOf: n.hasLayout ? view.slotOf : nil, owner: n)
         }
         // nothing below throws: a refused runtime leaks none of the buffers (deinit does not run)
         tracePtr = .allocate(capacity: 1)
@@ -273,7 +288,8 @@ public final class ConvergeRuntime {
             return p
         }
         inputOffsets = copy(graph.inputOffsets)
-        inputPaths = copy(graph.inputPaths)
+        // the slot each input reads: the path id, or its slot under a layout (mapped once, here)
+        inputPaths = copy(state.slotOf.map { slotOf in graph.inputPaths.map { $0 == .max ? .max : slotOf[Int($0)] } } ?? graph.inputPaths)
         prefixOffsets = copy(graph.pathPrefixOffsets)
         prefixIds = copy(graph.pathPrefixIds)
         stepOut = copy(graph.stepOutPath)
@@ -368,7 +384,7 @@ public final class ConvergeRuntime {
         if inTransaction { throw ConvergeError(.writeOutsideReducer, "derive functions cannot change inside a transaction") }
         derives[step]?.release()
         derives[step] = Unmanaged.passRetained(Derive(fn))
-        if options.level == .l3, let code = compileReport.bytecode, code.stepOffsets[step + 1] > code.stepOffsets[step] {
+        if options.level.runsBytecode, let code = compileReport.bytecode, code.stepOffsets[step + 1] > code.stepOffsets[step] {
             // the registered function wins at every level: at L3 the step becomes a host step
             // (the bytecode is reloaded without it before the next converge)
             hostOverrides.insert(step)
@@ -593,7 +609,7 @@ public final class ConvergeRuntime {
         try state.check(id)
         let i = Int(id)
         let w = i >> 6, bit = UInt64(1) << UInt64(i & 63)
-        let oldTag = state.tags[i], old = state.values[i]
+        let oldTag = state.tags[state.slot(i)], old = state.values[state.slot(i)]
         if undoBits[w] & bit == 0 {
             undoBits[w] |= bit
             undoIds[undoCount] = id
@@ -680,7 +696,7 @@ public final class ConvergeRuntime {
                      count: Int) -> Bool {
         var k = 0
         while k < count {
-            let i = Int(ids[k])
+            let i = state.slot(Int(ids[k]))
             if !ConvergeValue.same(state.tags[i], state.values[i], tags[k], values[k]) { return true }
             k += 1
         }

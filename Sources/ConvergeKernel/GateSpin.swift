@@ -48,11 +48,12 @@ public struct GateSpin: Sendable, Equatable {
         var levels: Set<ExecutionLevel> = []
         for name in parts[0].split(separator: ",", omittingEmptySubsequences: false) {
             switch name {
-            case "all": levels.formUnion([.l1, .l2, .l3])
+            case "all": levels.formUnion([.l1, .l2, .l3, .l4])
             case "l1": levels.insert(.l1)
             case "l2": levels.insert(.l2)
             case "l3": levels.insert(.l3)
-            default: throw bad("unknown level \(ConvergeError.quoted(String(name))) (l1, l2, l3 or all: the native levels)")
+            case "l4": levels.insert(.l4)
+            default: throw bad("unknown level \(ConvergeError.quoted(String(name))) (l1, l2, l3, l4 or all: the native levels)")
             }
         }
         guard let perStep = UInt32(parts[1]), let perTxn = UInt32(parts[2]) else {

@@ -11,6 +11,11 @@ public struct BytecodeInfo: Sendable, Equatable {
     public var instructions: Int
     /// Bytes of the kernel's copy (programs, constants, run table, lane registers).
     public var bytes: Int
+    /// Runs of 2+ steps the fused pipeline runs (loads, number operators, RET).
+    public var fusedRuns: Int = 0
+    /// Runs of 2+ steps whose reads and writes are contiguous slots (or one slot for all) under
+    /// the current layout.
+    public var contiguousRuns: Int = 0
 }
 
 /// L3: loading bytecode into the native kernel (`ck_kernel_load_code`) and running one step's
@@ -35,7 +40,8 @@ extension NativePlanner {
         var i = ck_code_info_t()
         _ = ck_kernel_code_info(kernel, &i)
         return BytecodeInfo(compiledSteps: Int(i.compiled_steps), runs: Int(i.runs), longestRun: Int(i.longest_run),
-                            maxRegisters: Int(i.max_regs), instructions: Int(i.insn_count), bytes: Int(i.bytes))
+                            maxRegisters: Int(i.max_regs), instructions: Int(i.insn_count), bytes: Int(i.bytes),
+                            fusedRuns: Int(i.fused_runs), contiguousRuns: Int(i.contiguous_runs))
     }
 
     /// Runs step `step`'s program once on the current state (one-by-one VM), writing nothing.

@@ -9,6 +9,8 @@ public final class StateStore {
     public let slotCount: Int
     @usableFromInline let tags: UnsafeMutablePointer<UInt8>
     @usableFromInline let values: UnsafeMutablePointer<Double>
+    /// The slot of each path id (the kernel's layout, L4); nil: path id = slot.
+    @usableFromInline let slotOf: UnsafePointer<UInt32>?
     private let ownsMemory: Bool
     /// Keeps the memory's owner (the native kernel) alive.
     private let owner: AnyObject?
@@ -21,16 +23,19 @@ public final class StateStore {
         tags.initialize(repeating: ConvergeValue.undefinedTag, count: max(slotCount, 1))
         values = .allocate(capacity: max(slotCount, 1))
         values.initialize(repeating: 0, count: max(slotCount, 1))
+        slotOf = nil
         ownsMemory = true
         owner = nil
         registry = graph
     }
 
-    /// A view of memory another object owns (the C kernel's slots).
-    init(graph: StaticIR, tags: UnsafeMutablePointer<UInt8>, values: UnsafeMutablePointer<Double>, owner: AnyObject) {
+    /// A view of memory another object owns (the C kernel's slots, laid out by `slotOf`).
+    init(graph: StaticIR, tags: UnsafeMutablePointer<UInt8>, values: UnsafeMutablePointer<Double>,
+         slotOf: UnsafePointer<UInt32>?, owner: AnyObject) {
         slotCount = graph.pathCount
         self.tags = tags
         self.values = values
+        self.slotOf = slotOf
         ownsMemory = false
         self.owner = owner
         registry = graph
@@ -47,7 +52,8 @@ public final class StateStore {
     /// - Throws: `invalidArgument` naming the id when it is not in the registry.
     public func value(_ id: UInt32) throws(ConvergeError) -> ConvergeValue {
         try check(id)
-        return ConvergeValue(tag: tags[Int(id)], payload: values[Int(id)])
+        let i = slot(Int(id))
+        return ConvergeValue(tag: tags[i], payload: values[i])
     }
 
     /// The value at a registry path (exact lookup of the dot-joined normalized path).
@@ -65,7 +71,10 @@ public final class StateStore {
     public func snapshot() -> [ConvergeValue] {
         var out: [ConvergeValue] = []
         out.reserveCapacity(slotCount)
-        for i in 0..<slotCount { out.append(ConvergeValue(tag: tags[i], payload: values[i])) }
+        for p in 0..<slotCount {
+            let i = slot(p)
+            out.append(ConvergeValue(tag: tags[i], payload: values[i]))
+        }
         return out
     }
 
@@ -76,11 +85,19 @@ public final class StateStore {
         }
     }
 
-    /// Writes a slot (canonical form), no tracking: the runtime's writes go through here.
+    /// The slot holding path `id`.
+    @inline(__always)
+    func slot(_ id: Int) -> Int {
+        if let slotOf { return Int(slotOf[id]) }
+        return id
+    }
+
+    /// Writes a path's slot (canonical form), no tracking: the runtime's writes go through here.
     @inline(__always)
     func store(_ id: Int, _ tag: UInt8, _ payload: Double) {
-        tags[id] = tag
-        values[id] = payload
+        let i = slot(id)
+        tags[i] = tag
+        values[i] = payload
     }
 }
 

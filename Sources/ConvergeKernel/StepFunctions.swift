@@ -42,7 +42,7 @@ extension Workload {
     /// a graph extended by hand are left alone) — at L3 only for the steps that did not compile
     /// to bytecode (a registered function would turn a compiled step into a host step).
     public static func registerConvergeFunctions(_ runtime: ConvergeRuntime) throws(ConvergeError) {
-        let code = runtime.options.level == .l3 ? runtime.compileReport.bytecode : nil
+        let code = runtime.options.level.runsBytecode ? runtime.compileReport.bytecode : nil
         var s = 0
         while s < runtime.graph.stepCount {
             if let code, code.stepOffsets[s + 1] > code.stepOffsets[s] { s += 1; continue }

@@ -42,8 +42,11 @@ public final class TxnCommitWorkload {
 
     /// Transactions on any graph: each writes the numbers of the first `k` paths of `rootOrder`,
     /// then commits. Every computed step gets the converge workload's function (its first input + 1).
+    /// - Parameter artifact: the graph compiled (``Artifact/encode(_:policy:names:ir:layout:)``):
+    ///   the runtime's kernel is made from it (its bytecode, state and, at L4, its layout).
     /// - Throws: `invalidArgument` when k is not in 1…rootOrder.count or a root id is out of range.
-    public init(graph: StaticIR, rootOrder: [UInt32], dirtyRoots k: Int, options: RuntimeOptions) throws(ConvergeError) {
+    public init(graph: StaticIR, rootOrder: [UInt32], dirtyRoots k: Int, options: RuntimeOptions,
+                artifact: Artifact? = nil) throws(ConvergeError) {
         guard k >= 1, k <= rootOrder.count else {
             throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= roots (\(rootOrder.count))")
         }
@@ -53,7 +56,9 @@ public final class TxnCommitWorkload {
         self.steps = graph.stepCount
         self.dirtyRoots = k
         self.rootCount = rootOrder.count
-        runtime = try ConvergeRuntime(graph, options: options)
+        var opts = options
+        if let artifact { opts.compilePolicy = artifact.compilePolicy }
+        runtime = try ConvergeRuntime(graph, options: opts, artifact: artifact)
         try Workload.registerConvergeFunctions(runtime)
         ids = .allocate(capacity: rootOrder.count)
         for (i, id) in rootOrder.enumerated() { ids[i] = id }
@@ -179,6 +184,47 @@ public final class WorkloadFloor {
                 if pairs > 0 { values[Int(from[0])] += 1 }   // a new input each round, as a transaction writes
                 ck_floor_add_one(values, from, to, UInt32(pairs))
             }
+        }
+        return monotonicNowNs() &- t0
+    }
+}
+
+/// The contiguous floor (`ck_floor_contiguous_add_one`): the transaction's `writes` (`b_i = v`)
+/// and the loop `d_i = b_i + 1` over `pairs` elements of two plain arrays, vectorised for the
+/// kernel's SIMD target — the machine's bound for L4, whose layout gives the kernel the same
+/// contiguous runs (docs/bytecode.md, "Floor").
+public final class ContiguousFloor {
+    private let b: UnsafeMutablePointer<Double>
+    private let d: UnsafeMutablePointer<Double>
+    public let pairs: Int
+    public let writes: Int
+
+    /// - Throws: `invalidArgument` unless `0 <= writes <= pairs`.
+    public init(pairs: Int, writes: Int = 0) throws(ConvergeError) {
+        guard pairs >= 0, writes >= 0, writes <= pairs, pairs <= Int(UInt32.max) else {
+            throw ConvergeError(.invalidArgument, "contiguous floor: writes \(writes) and pairs \(pairs) need 0 <= writes <= pairs")
+        }
+        self.pairs = pairs
+        self.writes = writes
+        b = .allocate(capacity: max(pairs, 1))
+        b.initialize(repeating: 0, count: max(pairs, 1))
+        d = .allocate(capacity: max(pairs, 1))
+        d.initialize(repeating: 0, count: max(pairs, 1))
+    }
+
+    deinit {
+        b.deallocate()
+        d.deallocate()
+    }
+
+    /// Runs the writes and the loop `times` times; the elapsed ns of the kernel's monotonic clock.
+    public func run(_ times: Int) -> UInt64 {
+        let t0 = monotonicNowNs()
+        var value = 0.0
+        for _ in 0..<times {
+            value += 1
+            if writes == 0 && pairs > 0 { b[0] = value }   // a new input each round, as a transaction writes
+            _ = ck_floor_contiguous_add_one(CK_IMPL_AUTO, b, d, UInt32(writes), UInt32(pairs), value)
         }
         return monotonicNowNs() &- t0
     }

@@ -41,11 +41,11 @@ extension CLITests {
         try bytes.prefix(100).write(to: URL(fileURLWithPath: truncated))
         let t = try run(["plan", "--artifact", truncated])
         #expect(t.status == 2 && t.stderr == "converge: invalid artifact: section \"header\" at byte 24: truncated: the header says \(bytes.count) bytes, the file has 100\n", "\(t.stderr)")
-        bytes[bytes.count - 3] ^= 4
+        bytes[bytes.count - 3] ^= 4   // the last section: the layout
         try bytes.write(to: URL(fileURLWithPath: file))
         for cmd in [["plan", "--artifact", file], ["bench", "--artifact", file, "--no-bandwidth"], ["bench-load", file]] {
             let r = try run(cmd, environment: ["CI": "1"])
-            #expect(r.status == 2 && r.stderr.hasPrefix("converge: invalid artifact: section \"ir\" at byte ") && r.stderr.contains(": checksum mismatch"), "\(cmd): \(r.stderr)")
+            #expect(r.status == 2 && r.stderr.hasPrefix("converge: invalid artifact: section \"layout\" at byte ") && r.stderr.contains(": checksum mismatch"), "\(cmd): \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1)
         }
         let both = try run(["plan", "--artifact", file, "--ir", ir])

@@ -97,7 +97,7 @@ import Testing
              String(ArtifactTests.u64(bytes, e.at + 16)), String(e.offset), String(e.length)]
         }
         #expect(documented == actual)
-        #expect(text.contains("20 sections, \(bytes.count) bytes"))
+        #expect(text.contains("21 sections, \(bytes.count) bytes"))
         #expect(try Artifact(bytes: bytes).pathName(4) == "user.name")
     }
 }

@@ -169,12 +169,12 @@ import Testing
             let rt = try ConvergeRuntime(g, options: RuntimeOptions(level: level, mode: .full, diagnostics: .light))
             _ = try rt.transaction { txn in try txn.set("a", .number(1)) }
             #expect(try rt.state.value("x3") == .number(4))
-            #expect(rt.lastSummary.vmSteps == (level == .l3 ? 8 : 0) && rt.lastSummary.hostCallbacks == (level == .l2 ? 1 : 0))
+            #expect(rt.lastSummary.vmSteps == (level.runsBytecode ? 8 : 0) && rt.lastSummary.hostCallbacks == (level == .l2 ? 1 : 0))
             try rt.derive("x3") { _ in .boolean(true) }
             _ = try rt.transaction { txn in try txn.set("a", .number(2)) }
             #expect(try rt.state.value("x3") == .boolean(true) && rt.state.value("x4") == .number(6), "\(level)")
-            #expect(rt.lastSummary.vmSteps == (level == .l3 ? 7 : 0))
-            #expect(rt.lastSummary.hostCallbacks == (level == .l2 || level == .l3 ? 1 : 0))
+            #expect(rt.lastSummary.vmSteps == (level.runsBytecode ? 7 : 0))
+            #expect(rt.lastSummary.hostCallbacks == (level == .l2 || level.runsBytecode ? 1 : 0))
         }
     }
 

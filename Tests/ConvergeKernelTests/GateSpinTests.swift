@@ -6,7 +6,7 @@ import Testing
 
 @Test func gateSpinSpecsParse() throws {
     #expect(try GateSpin.parseList("l3:40:200") == [GateSpin(levels: [.l3], perStep: 40, perTxn: 200)])
-    #expect(try GateSpin.parseList("all:1:2") == [GateSpin(levels: [.l1, .l2, .l3], perStep: 1, perTxn: 2)])
+    #expect(try GateSpin.parseList("all:1:2") == [GateSpin(levels: [.l1, .l2, .l3, .l4], perStep: 1, perTxn: 2)])
     #expect(try GateSpin.parseList("l1:60:300;l2,l3:40:0") == [GateSpin(levels: [.l1], perStep: 60, perTxn: 300),
                                                               GateSpin(levels: [.l2, .l3], perStep: 40, perTxn: 0)])
     for bad in ["", "l3:40", "l0:1:1", "l3:-1:0", "l3:1:x", "l3:1:1;", "l3:1:1:1", "l3:4294967296:0"] {

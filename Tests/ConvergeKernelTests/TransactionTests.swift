@@ -123,7 +123,7 @@ import Testing
         let base = rt.state.snapshot()
         let r = try rt.transaction { txn in try txn.set(Self.id(g, "b5"), number: 5) }
         // L3 runs the 100 compiled steps as one lane batch, checked before it starts
-        #expect(r.outcome == .budgetExceeded(step: level == .l3 ? 0 : 32))
+        #expect(r.outcome == .budgetExceeded(step: level.runsBytecode ? 0 : 32))
         #expect(r.committed)   // the reducer's write stays
         var expected = base
         expected[Int(Self.id(g, "b5"))] = .number(5)
