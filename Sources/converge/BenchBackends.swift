@@ -15,6 +15,9 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case nativeL2 = "native-l2"
     /// L3: as L2, and steps whose `expr` compiled run as bytecode inside the kernel (no callback).
     case nativeL3 = "native-l3"
+    /// L4: as L3 from the graph's artifact (built in memory, as `converge compile` writes it):
+    /// tables, bytecode, initial state and the data layout that makes batch runs contiguous.
+    case nativeL4 = "native-l4"
     /// L1 in-process WebAssembly on the transaction core: converge.wasm (SIMD128) in WasmKit
     /// decides and plans (one `ckw_txn_commit`), Swift runs the steps over its linear memory.
     case wasmWasmKit = "wasm-wasmkit"
@@ -56,7 +59,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// baseline like the JS kernel, not native.
     var isNative: Bool {
         switch self {
-        case .nativeL1, .nativeL2, .nativeL3: true
+        case .nativeL1, .nativeL2, .nativeL3, .nativeL4: true
         default: false
         }
     }
@@ -65,7 +68,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     var simdImplementation: String {
         switch self {
         case .portable, .jsV8, .jsChromium: "none"
-        case .nativeL1, .nativeL2, .nativeL3: SIMDImplementation.automatic.rawValue
+        case .nativeL1, .nativeL2, .nativeL3, .nativeL4: SIMDImplementation.automatic.rawValue
         case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmChromium, .wasmChromiumL2, .wasmChromiumL3: "simd128"
         }
     }
@@ -76,6 +79,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .portable: o = RuntimeOptions(level: .l0, mode: mode, diagnostics: diagnostics)
         case .nativeL2: o = RuntimeOptions(level: .l2, mode: mode, diagnostics: diagnostics)
         case .nativeL3: o = RuntimeOptions(level: .l3, mode: mode, diagnostics: diagnostics)
+        case .nativeL4: o = RuntimeOptions(level: .l4, mode: mode, diagnostics: diagnostics)
         case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3:
             // the WasmKit transaction core's level (BenchWasmKit.swift; no diagnostics cross)
             o = RuntimeOptions(level: wasmKitLevel ?? .l1, mode: mode, diagnostics: diagnostics)
@@ -89,7 +93,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     func unavailableReason(chromium: String? = nil) -> String? {
         do throws(ConvergeError) {
             switch self {
-            case .portable, .nativeL1, .nativeL2, .nativeL3: return nil
+            case .portable, .nativeL1, .nativeL2, .nativeL3, .nativeL4: return nil
             case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3: _ = try WasmBuild.artifacts()
             case .wasmV8, .wasmV8L2, .wasmV8L3, .jsV8:
                 _ = try NodeHost.node()
@@ -207,13 +211,25 @@ final class InProcessBench {
     /// builds its runtimes from them: building the graph again per runtime took most of a 20000-step
     /// chunk's time).
     private var current: (steps: Int, graph: StaticIR, roots: [UInt32])?
+    private var currentArtifact: (steps: Int, artifact: Artifact)?
 
     func graphAndRoots(steps: Int) throws(ConvergeError) -> (graph: StaticIR, roots: [UInt32]) {
         if let current, current.steps == steps { return (current.graph, current.roots) }
         let g = try graph.staticIR(steps: steps)
         let roots = graph.rootIds(g, k: graph.rootCount(steps: steps))
         current = (steps, g, roots)
+        currentArtifact = nil
         return (g, roots)
+    }
+
+    /// The artifact of the graph of `steps` steps (what `converge compile` writes, with its
+    /// layout), encoded in memory once per step count (native-l4).
+    func artifact(steps: Int) throws(ConvergeError) -> Artifact {
+        if let currentArtifact, currentArtifact.steps == steps { return currentArtifact.artifact }
+        let g = try graphAndRoots(steps: steps).graph
+        let a = try Artifact(bytes: try Artifact.encode(g, names: false, ir: false))
+        currentArtifact = (steps, a)
+        return a
     }
 
     init(runs: Int, warmupDiscard: Int, timeoutMs: Double, graph: BenchGraph) {
@@ -240,6 +256,8 @@ final class NativePointSampler: PointSampler {
     private let bench: InProcessBench
     private let off: TxnCommitWorkload, light: TxnCommitWorkload, full: TxnCommitWorkload
     private let floor: WorkloadFloor?
+    private let contiguousFloor: ContiguousFloor?
+    private var contiguousMs: [Double] = []
     private let batch: Int
     private var offMs: [Double] = [], lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], floorMs: [Double] = []
     private var allocations: UInt64 = 0
@@ -251,9 +269,10 @@ final class NativePointSampler: PointSampler {
         point = p
         self.bench = bench
         let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
+        let artifact = p.backend == .nativeL4 ? try bench.artifact(steps: p.steps) : nil
         func workload(_ d: DiagnosticsLevel) throws(ConvergeError) -> TxnCommitWorkload {
             try TxnCommitWorkload(graph: graph, rootOrder: roots, dirtyRoots: p.dirtyRoots,
-                                  options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d))
+                                  options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d), artifact: artifact)
         }
         off = try workload(.off)
         light = try workload(.light)
@@ -261,8 +280,13 @@ final class NativePointSampler: PointSampler {
         batch = InProcessBench.batchSize(oneTransactionNs: min(try off.timedTransaction(), try off.timedTransaction(), try off.timedTransaction()))
         // the floor: the transaction's k writes b_i = v, then the plain C loop d_i = b_i + 1 over
         // the executed steps' slots, timed in the same run with the same batches (docs/bytecode.md, "Floor")
-        floor = p.backend == .nativeL3 && bench.graph.isConvergeWorkload
-            ? try WorkloadFloor(graph: off.runtime.graph, pairs: p.mode == .full ? p.steps : p.dirtyRoots, writes: p.dirtyRoots)
+        let pairs = p.mode == .full ? p.steps : p.dirtyRoots
+        floor = (p.backend == .nativeL3 || p.backend == .nativeL4) && bench.graph.isConvergeWorkload
+            ? try WorkloadFloor(graph: off.runtime.graph, pairs: pairs, writes: p.dirtyRoots)
+            : nil
+        // L4's bound: the same writes and loop over contiguous arrays, vectorised for this CPU
+        contiguousFloor = p.backend == .nativeL4 && bench.graph.isConvergeWorkload
+            ? try ContiguousFloor(pairs: pairs, writes: p.dirtyRoots)
             : nil
     }
 
@@ -292,6 +316,7 @@ final class NativePointSampler: PointSampler {
         fullMs.append(Double(try full.run(batch)) / 1e6 / Double(batch))
         if point.mode == .auto { decision.append(Double(s.decisionNs) / 1e6) }
         if let floor { floorMs.append(Double(floor.run(batch)) / 1e6 / Double(batch)) }
+        if let contiguousFloor { contiguousMs.append(Double(contiguousFloor.run(batch)) / 1e6 / Double(batch)) }
         return DispatchTime.now().uptimeNanoseconds &- t0
     }
 
@@ -323,7 +348,17 @@ final class NativePointSampler: PointSampler {
         if !floorKept.isEmpty, !offKept.isEmpty {
             let f = floorKept[floorKept.count / 2], o = offKept[offKept.count / 2]
             r.evidence.append(.number("floor.cLoopMs", "ms", f))
-            r.evidence.append(.number("floor.l3OverFloor", "ratio", f > 0 ? o / f : .nan))
+            r.evidence.append(.number(point.backend == .nativeL4 ? "floor.l4OverFloor" : "floor.l3OverFloor", "ratio", f > 0 ? o / f : .nan))
+        }
+        let contiguousKept = Array(contiguousMs.dropFirst(bench.warmupDiscard)).sorted()
+        if !contiguousKept.isEmpty, !offKept.isEmpty {
+            let f = contiguousKept[contiguousKept.count / 2], o = offKept[offKept.count / 2]
+            r.evidence.append(.number("floor.contiguousMs", "ms", f))
+            r.evidence.append(.number("floor.l4OverContiguous", "ratio", f > 0 ? o / f : .nan))
+        }
+        if let info = off.runtime.bytecodeInfo {
+            r.evidence.append(.number("kernel.fusedRuns", "count", Double(info.fusedRuns)))
+            r.evidence.append(.number("kernel.contiguousRuns", "count", Double(info.contiguousRuns)))
         }
         let g = off.runtime.graph
         r.workingSetBytes = Double(workingSet(g))

@@ -29,6 +29,9 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Leave out the source IR (the artifact then cannot rebuild its graph: no runtime, bench or plan by name).")
     var noIR = false
 
+    @Flag(help: "Leave out the state layout (level l4 then refuses the file; l1–l3 do not use it).")
+    var noLayout = false
+
     func run() throws {
         try checkOutputs([("-o", output)])
         let graph: StaticIR
@@ -40,9 +43,9 @@ struct CompileCommand: ParsableCommand {
             graph = try StaticIR(Workload.converge(steps: n))
         default: throw ConvergeError(.invalidArgument, "give either an IR file or --converge-steps N (N > 0)")
         }
-        let bytes = try Artifact.encode(graph, policy: policy, names: !noNames, ir: !noIR)
+        let bytes = try Artifact.encode(graph, policy: policy, names: !noNames, ir: !noIR, layout: !noLayout)
         try writeOutput(Data(bytes), to: output)
         let artifact = try Artifact(bytes: bytes)
-        CLIOutput.print("\(CLIOutput.escaped(output)): \(graph.stepCount) steps, \(graph.pathCount) paths, \(artifact.compiledSteps) compiled steps, \(bytes.count) bytes, sha256 \(Matrix.sha256Hex(Data(bytes)))")
+        CLIOutput.print("\(CLIOutput.escaped(output)): \(graph.stepCount) steps, \(graph.pathCount) paths, \(artifact.compiledSteps) compiled steps, \(artifact.hasLayout ? "a state layout, " : "")\(bytes.count) bytes, sha256 \(Matrix.sha256Hex(Data(bytes)))")
     }
 }

@@ -101,7 +101,7 @@ extension CLITests {
             #expect(c["holds"] as? Bool == (other >= native))
         }
         let summary = suite["upperBound"] as? [String: Any] ?? [:]
-        #expect(summary["nativeBackends"] as? [String] == ["native-l1", "native-l2", "native-l3"])
+        #expect(summary["nativeBackends"] as? [String] == ["native-l1", "native-l2", "native-l3", "native-l4"])
         #expect(summary["pointsChecked"] as? Int == 3 * 2 * 2)
         #expect(summary["comparisonsChecked"] as? Int == upper.count)
         let failing = upper.filter { $0["holds"] as? Bool == false }.count
