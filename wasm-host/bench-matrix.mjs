@@ -9,7 +9,7 @@ import { AutoConverge, DirtyRoots, autoPolicy, REASON } from './js-auto.mjs';
 import { plainReferenceUnsupported, timePlainReference, warmPlainReference } from './plain-reference.mjs';
 import { JsStore, compileConvergeSteps, executeCompiled } from './js-store.mjs';
 import {
-  WasmKernel, executePlan, convergeStep, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
+  WasmKernel, executePlan, convergeStep, statePerPath, TAG_NUMBER, TXN, TXN_AUTO, TXN_FULL, TXN_DIRTY, TXN_PLAN_ONLY,
   EXECUTED_FULL, EXECUTED_DIRTY, TRACE_PATCHES,
 } from './host.mjs';
 
@@ -116,7 +116,8 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     if (!l1 && !l2) {
       throw new JobError(`unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar, l3-wasm-simd, l3-wasm-scalar, l4-wasm-simd, l4-wasm-scalar)`);
     }
-    kernel = new WasmKernel(wasmModule(flavor), blob, tables, { artifact: l4 });
+    // l4: the file's state layout too (the host reads slots through it; ids stay path ids)
+    kernel = new WasmKernel(wasmModule(flavor), blob, tables, { artifact: l4, layout: l4 });
     if (l3) {
       if (!code) throw new JobError(`level ${level} needs the graph's bytecode ("code": a CKB1 file)`);
       kernel.loadCode(code);
@@ -216,7 +217,7 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
     get memoryPages() { return kernel ? kernel.memoryPages : 0; },
     /** True on the transaction core (the wasm levels). */
     get txnCore() { return kernel !== null; },
-    state() { return kernel ? { t: kernel.tags, v: kernel.values } : store.state(); },
+    state() { return kernel ? statePerPath(kernel.tags, kernel.values, kernel.slotOf, kernel.hasLayout) : store.state(); },
     destroy() { if (kernel) kernel.destroy(); },
   };
 }

@@ -27,7 +27,8 @@ const OUT_STATUS = 0, OUT_PLAN_LEN = 1, OUT_EXECUTED_MODE = 2, OUT_ALGORITHM = 3
   OUT_HOST_CALLS = 13, OUT_WRITES_LEN = 17, OUT_ERR_TABLE = 18, OUT_ERR_INDEX = 19, OUT_ERR_VALUE = 20;
 const OUT_WORDS = 24;
 // layout words of the transaction core (ck_wasm.c, CKW_LAYOUT_*)
-const LAYOUT_TXN = 17, LAYOUT_LOG = 18, LAYOUT_LOG_CAPACITY = 19, LAYOUT_OP_SEQ = 20, LAYOUT_WORDS = 21;
+const LAYOUT_TXN = 17, LAYOUT_LOG = 18, LAYOUT_LOG_CAPACITY = 19, LAYOUT_OP_SEQ = 20, LAYOUT_SLOT_OF = 21,
+  LAYOUT_HAS_LAYOUT = 22, LAYOUT_WORDS = 23;
 // transaction record word indexes (ck_wasm.c, CKW_TXN_*)
 export const TXN = {
   STATUS: 0, CONVERGED: 1, EXECUTED_MODE: 2, REASONS: 3, COMMITTED: 4, OUTCOME: 5, FAILED_STEP: 6,
@@ -155,6 +156,21 @@ function executePlanTraced(tables, plan, length, tags, values, step, offset, rec
   return changed;
 }
 
+/** Tables whose inputPaths and stepOutPath name slots of a layout (slotOf[p]: path p's slot),
+    for step functions that index the state store with them. */
+export function slotTables(tables, slotOf) {
+  const map = (ids) => Uint32Array.from(ids, (p) => (p === NONE ? NONE : slotOf[p]));
+  return { ...tables, inputPaths: map(tables.inputPaths), stepOutPath: map(tables.stepOutPath) };
+}
+
+/** The state by path id ({t, v}): the store itself, or a copy through the layout. */
+export function statePerPath(tags, values, slotOf, hasLayout) {
+  if (!hasLayout) return { t: tags, v: values };
+  const t = new Uint8Array(slotOf.length), v = new Float64Array(slotOf.length);
+  for (let p = 0; p < slotOf.length; p++) { t[p] = tags[slotOf[p]]; v[p] = values[slotOf[p]]; }
+  return { t, v };
+}
+
 /** Compiles a wasm file's bytes once (reuse the module for many kernels). */
 export function compileModule(bytes) {
   return new WebAssembly.Module(bytes);
@@ -166,12 +182,14 @@ export class WasmKernel {
    * @param module a WebAssembly.Module of converge.wasm / converge-scalar.wasm
    * @param blob the CKT1 tables (Uint8Array)
    * @param tables the same tables read (tables.mjs), for the step functions
-   * @param options { strategy: 'auto'|'rows'|'lists'|'frontier', closureBudgetBytes, step, artifact }
+   * @param options { strategy: 'auto'|'rows'|'lists'|'frontier', closureBudgetBytes, step, artifact, layout }
    *   artifact: true when blob is an AOT artifact (docs/artifact.md; tables from
    *   readArtifactTables): the kernel comes from the file (ckw_open_artifact: tables, bytecode,
-   *   initial state), as the native kernel's does
+   *   initial state), as the native kernel's does; layout: also take the file's state layout (L4):
+   *   the state is then read through slotOf, and the step functions get `stepTables`, whose
+   *   inputPaths / stepOutPath name slots (mapped once, here)
    */
-  constructor(module, blob, tables, { strategy = 'auto', closureBudgetBytes = 0, step = convergeStep, artifact = false } = {}) {
+  constructor(module, blob, tables, { strategy = 'auto', closureBudgetBytes = 0, step = convergeStep, artifact = false, layout = false } = {}) {
     this.tables = tables;
     this.step = step;
     this.calls = 0;
@@ -193,17 +211,22 @@ export class WasmKernel {
     new Uint8Array(e.memory.buffer, blobPtr, blob.length).set(blob);
     const create = artifact ? e.ckw_open_artifact : e.ckw_create;
     const what = artifact ? 'ckw_open_artifact' : 'ckw_create';
-    const layout = create(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes);
+    const layoutPtr = artifact ? create(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes, layout ? 1 : 0)
+      : create(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes);
     e.ckw_free(blobPtr);
-    if (layout === 0) {
+    if (layoutPtr === 0) {
       const err = new Uint32Array(e.memory.buffer, e.ckw_create_error(), 6);
       // an artifact's error: table CK_TABLE_ARTIFACT + section, index = byte offset, a 64-bit value
       const value = artifact ? err[5] * 4294967296 + err[3] : err[3];
       throw new Error(`${what}: ${STATUS_NAMES[err[0]] ?? err[0]} (table ${err[1]}, index ${err[2]}, value ${value}${artifact ? `, fault ${err[4]}` : ''})`);
     }
-    this.layoutPtr = layout;
+    this.layoutPtr = layoutPtr;
     this.views();
     const l = this.layout;
+    // the state layout (L4): slotOf[p] is path p's slot; the step functions read slots
+    this.hasLayout = l[LAYOUT_HAS_LAYOUT] !== 0;
+    this.slotOf = Uint32Array.from(new Uint32Array(this.e.memory.buffer, l[LAYOUT_SLOT_OF], l[7]));
+    this.stepTables = this.hasLayout ? slotTables(tables, this.slotOf) : tables;
     this.info = {
       pathCount: l[8], stepCount: l[9], groupCount: l[10], impl: IMPL_NAMES[l[11]] ?? String(l[11]),
       strategy: STRATEGY_NAMES[l[12]] ?? String(l[12]), arenaBytes: l[13], scopeLen: [l[14], l[15], l[16]],
@@ -463,7 +486,7 @@ export class WasmKernel {
     for (let i = 0; i < count; i++) {
       const s = u32[s0 + i];
       u8[outTagsPtr + i] = TAG_NUMBER;
-      f64[v0 + i] = this.step(this.tables, s, tags, values);
+      f64[v0 + i] = this.step(this.stepTables, s, tags, values);
     }
     u32[outCompletedPtr >>> 2] = count;
     return 0;

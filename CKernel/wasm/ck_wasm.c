@@ -72,7 +72,11 @@ enum {
     CKW_LAYOUT_OP_SEQ = 20,      /* the address of the log's op_seq (uint64); 0 until ckw_txn_open.
                                     An L1 host (PLAN_ONLY) that executed the plan adds its derived
                                     writes to it, as the native runtime does */
-    CKW_LAYOUT_WORDS = 21
+    CKW_LAYOUT_SLOT_OF = 21,     /* the state layout: uint32 slot_of_path[slot_count] (the identity
+                                    unless ckw_open_artifact took the file's layout): path p's
+                                    value is values[slot_of_path[p]] */
+    CKW_LAYOUT_HAS_LAYOUT = 22,  /* 1 when the layout is not the identity */
+    CKW_LAYOUT_WORDS = 23
 };
 
 /* The transaction record: uint32 words the host reads after each ckw_txn_* call (indexes are the
@@ -259,20 +263,21 @@ uint32_t *ckw_create(const uint8_t *blob, uint32_t len, uint32_t impl, uint32_t 
 
 /* Creates a session from an AOT artifact (docs/artifact.md) at [bytes, bytes+len): the same file
    the native kernel loads, validated by ck_artifact_open (8-byte aligned: ckw_alloc's is), then
-   ck_kernel_create_from_artifact (tables, bytecode, initial state). The host may free the bytes
-   afterwards. Arguments and result as ckw_create; on failure ckw_create_error() holds status,
-   table (CK_TABLE_ARTIFACT + section), index (byte offset), value (low 32 bits), fault, value's
-   high 32 bits. */
+   ck_kernel_create_from_artifact (tables, bytecode, initial state) and, with bit 0 of
+   load_flags (CK_ARTIFACT_LOAD_LAYOUT), its state layout (L4: the host then reads path p at
+   slot_of_path[p], CKW_LAYOUT_SLOT_OF). The host may free the bytes afterwards. Arguments and
+   result as ckw_create; on failure ckw_create_error() holds status, table (CK_TABLE_ARTIFACT +
+   section), index (byte offset), value (low 32 bits), fault, value's high 32 bits. */
 CKW_EXPORT(ckw_open_artifact)
 uint32_t *ckw_open_artifact(const uint8_t *bytes, uint32_t len, uint32_t impl, uint32_t strategy,
-                            double closure_budget_bytes) {
+                            double closure_budget_bytes, uint32_t load_flags) {
     ck_artifact_t artifact;
     ck_error_t error;
     ck_status_t st = ck_artifact_open(bytes, len, &artifact, &error);
     if (st != CK_OK) return fail_create_fault(st, error.table, error.index, error.value, error.fault);
     ck_options_t options = session_options(impl, strategy, closure_budget_bytes);
     ck_kernel_t *kernel = NULL;
-    st = ck_kernel_create_from_artifact(&artifact, &options, &kernel, &error);
+    st = ck_kernel_create_from_artifact_ex(&artifact, &options, load_flags & CK_ARTIFACT_LOAD_LAYOUT, &kernel, &error);
     if (st != CK_OK) return fail_create_fault(st, error.table, error.index, error.value, error.fault);
     return open_session(kernel);
 }
@@ -319,6 +324,8 @@ static uint32_t *open_session(ck_kernel_t *kernel) {
     l[CKW_LAYOUT_ARENA_BYTES] = sat32(info.arena_bytes);
     for (int i = 0; i < 3; i++) l[CKW_LAYOUT_SCOPE_LEN + i] = info.scope_len[i];
     l[CKW_LAYOUT_TXN] = (uint32_t)(uintptr_t)s->txn_rec;
+    l[CKW_LAYOUT_SLOT_OF] = (uint32_t)(uintptr_t)view.slot_of_path;
+    l[CKW_LAYOUT_HAS_LAYOUT] = (uint32_t)ck_kernel_has_layout(kernel);
     return l;
 }
 

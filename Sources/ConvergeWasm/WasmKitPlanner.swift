@@ -113,7 +113,10 @@ public final class WasmKitPlanner: RootPlanner {
             case .lists: UInt32(CK_STRATEGY_LISTS.rawValue)
             }
             let budget = Double(options.closureBudgetBytes ?? 0)
-            let created = try create([.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategyRaw), .f64(budget.bitPattern)])
+            // an artifact's state layout is not taken: the planner's host indexes the state by path id
+            var args: [Value] = [.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategyRaw), .f64(budget.bitPattern)]
+            if artifact { args.append(.i32(0)) }
+            let created = try create(args)
             _ = try free([.i32(blobAddr)])
             guard case .i32(let layout)? = created.first else {
                 throw ConvergeError(.backendFailure, "ckw_create returned \(created)")

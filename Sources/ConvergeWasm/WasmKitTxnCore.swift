@@ -123,7 +123,11 @@ public final class WasmKitTxnCore {
     let pathCount: Int
     let stepCount: Int
     let inputOffsets: [UInt32]
-    let inputPaths: [UInt32]
+    /// Each step's raw deps: path ids, or under a layout (L4) the slots holding them (mapped once,
+    /// when the module is made).
+    private(set) var inputPaths: [UInt32]
+    /// L4: the slot of each path id (the file's layout); nil: slot = path id.
+    public private(set) var slotOf: [UInt32]?
     let stepFlags: [UInt8]
     let stepOut: [UInt32]
 
@@ -163,10 +167,32 @@ public final class WasmKitTxnCore {
         try self.init(graph, options: options, flavor: flavor, blob: graph.tablesBlob(), artifact: false, report: report)
     }
 
+    /// Level l4 takes the file's state layout: a file without one is refused.
+    private static func checkLayout(_ artifact: Artifact, _ options: RuntimeOptions) throws(ConvergeError) {
+        if options.level == .l4 && !artifact.hasLayout {
+            throw ConvergeError(.invalidArtifact, "level l4 loads the layout from the artifact, and this file has no \"layout\" section (compile it again: converge compile writes one)")
+        }
+    }
+
+    /// From an artifact whose graph the caller already has (checked by counts, not rebuilt from
+    /// the IR section: a file compiled `--no-ir` works); as ``init(artifact:options:flavor:)``.
+    public convenience init(artifact: Artifact, graph: StaticIR, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
+        guard graph.stepCount == artifact.stepCount && graph.pathCount == artifact.pathCount else {
+            throw ConvergeError(.invalidArgument, "the graph (\(graph.stepCount) steps, \(graph.pathCount) paths) is not the artifact's (\(artifact.stepCount), \(artifact.pathCount))")
+        }
+        try Self.checkLayout(artifact, options)
+        var o = options
+        o.compilePolicy = artifact.compilePolicy
+        let report = try ExprCompiler.compile(graph, policy: o.compilePolicy)
+        try self.init(graph, options: o, flavor: flavor, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true,
+                      report: CompileReport(entries: report.entries, bytecode: artifact.bytecode))
+    }
+
     /// From an AOT artifact (`ckw_open_artifact`: tables, bytecode and initial state of the file;
-    /// L1/L2 run no bytecode).
+    /// L1/L2 run no bytecode; L4 also takes its state layout and needs one).
     /// - Throws: as ``init(_:options:flavor:)``; `invalidArtifact` naming the section and offset.
     public convenience init(artifact: Artifact, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
+        try Self.checkLayout(artifact, options)
         let graph = try artifact.graph()
         var o = options
         o.compilePolicy = artifact.compilePolicy
@@ -178,7 +204,7 @@ public final class WasmKitTxnCore {
     init(_ graph: StaticIR, options: RuntimeOptions, flavor: WasmFlavor, blob: [UInt8], artifact: Bool,
          report: CompileReport) throws(ConvergeError) {
         guard options.level != .l0 else {
-            throw ConvergeError(.invalidArgument, "the WasmKit transaction core runs levels l1, l2, l3 (not l0)")
+            throw ConvergeError(.invalidArgument, "the WasmKit transaction core runs levels l1, l2, l3, l4 (not l0)")
         }
         guard options.planner == nil else {
             throw ConvergeError(.invalidArgument, "RuntimeOptions.planner does not apply to the WasmKit transaction core (the module plans)")
@@ -265,7 +291,12 @@ public final class WasmKitTxnCore {
             case .lists: UInt32(CK_STRATEGY_LISTS.rawValue)
             }
             let budget = Double(options.native.closureBudgetBytes ?? 0)
-            let created = try create([.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategyRaw), .f64(budget.bitPattern)])
+            if options.level == .l4 && !artifact {
+                throw ConvergeError(.invalidArgument, "level l4 in WasmKit loads the kernel, its bytecode and its state layout from an AOT artifact: use WasmKitTxnCore(artifact:options:)")
+            }
+            var args: [Value] = [.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategyRaw), .f64(budget.bitPattern)]
+            if artifact { args.append(.i32(options.level == .l4 ? UInt32(CK_ARTIFACT_LOAD_LAYOUT) : 0)) }
+            let created = try create(args)
             _ = try free([.i32(blobAddr)])
             guard case .i32(let layout)? = created.first else {
                 throw ConvergeError(.backendFailure, "ckw_create returned \(created)")
@@ -291,10 +322,11 @@ public final class WasmKitTxnCore {
             }
             layoutAddr = layout
 
-            // the bytecode: the graph's at L3; none at L1/L2 (an artifact's is unloaded by an empty blob)
+            // the bytecode: the graph's at L3; the file's at L4; none at L1/L2 (an artifact's is
+            // unloaded by an empty blob)
             if options.level == .l3, let code = report.bytecode {
                 try WasmKitTxnCore.loadCode(code, memory: memory, alloc: alloc, free: free, load: loadCode, layout: layout)
-            } else if artifact {
+            } else if artifact && options.level != .l4 {
                 try WasmKitTxnCore.loadCode(Bytecode(stepCount: graph.stepCount), memory: memory, alloc: alloc, free: free, load: loadCode, layout: layout)
             }
 
@@ -304,7 +336,7 @@ public final class WasmKitTxnCore {
             let opened = try open([.i32(layout), .i32(scope), .f64((policy.executionBudgetMs * 1e6).bitPattern), .i32(vmFlags),
                                    .i32(policy.logix ? 1 : 0), .i32(policy.costModel ? 1 : 0),
                                    .f64((policy.decisionBudgetMs * 1e6).bitPattern)])
-            let l = try WasmKitTxnCore.words(memory, UInt(layout), 21)
+            let l = try WasmKitTxnCore.words(memory, UInt(layout), 23)
             txnRecAddr = UInt(l[17])
             opSeqAddr = UInt(l[20])
             guard case .i32(let openStatus)? = opened.first else { throw ConvergeError(.backendFailure, "ckw_txn_open returned \(opened)") }
@@ -320,6 +352,15 @@ public final class WasmKitTxnCore {
                   Int(valuesAddr) + 8 * graph.pathCount <= memory.byteCount, Int(tagsAddr) + graph.pathCount <= memory.byteCount,
                   Int(logAddr) + 16 * logCapacity <= memory.byteCount else {
                 throw ConvergeError(.backendFailure, "the module's layout record does not fit the graph (\(l[7]) slots, \(l[9]) steps, log \(l[18]) × \(l[19]))")
+            }
+            if l[22] != 0 {
+                // the state layout (L4): path p lives in slot slotOf[p]; step inputs read slots
+                guard Int(l[21]) + 4 * graph.pathCount <= memory.byteCount else {
+                    throw ConvergeError(.backendFailure, "the module's state layout lies past linear memory")
+                }
+                let slots = try WasmKitTxnCore.words(memory, UInt(l[21]), graph.pathCount)
+                slotOf = slots
+                inputPaths = graph.inputPaths.map { $0 == .max ? .max : slots[Int($0)] }
             }
         } catch let e as ConvergeError {
             throw e
@@ -353,7 +394,7 @@ public final class WasmKitTxnCore {
     /// True when computed step `s` runs as bytecode inside the module (L3, its `expr` compiled,
     /// no derive function registered over it).
     public func runsBytecode(step s: Int) -> Bool {
-        guard options.level == .l3, let code = compileReport.bytecode, s >= 0, s < stepCount else { return false }
+        guard options.level.runsBytecode, let code = compileReport.bytecode, s >= 0, s < stepCount else { return false }
         return code.stepOffsets[s + 1] > code.stepOffsets[s] && !hostOverrides.contains(s)
     }
 
@@ -369,7 +410,7 @@ public final class WasmKitTxnCore {
         }
         if executing { throw ConvergeError(.writeOutsideReducer, "derive functions cannot change inside a commit") }
         derives[step] = fn
-        if options.level == .l3, let code = compileReport.bytecode, code.stepOffsets[step + 1] > code.stepOffsets[step] {
+        if options.level.runsBytecode, let code = compileReport.bytecode, code.stepOffsets[step + 1] > code.stepOffsets[step] {
             hostOverrides.insert(step)
             codeStale = true
         }
@@ -389,8 +430,9 @@ public final class WasmKitTxnCore {
     public func snapshot() -> [ConvergeValue] {
         memory.withUnsafeBufferPointer(offset: 0, count: memory.byteCount) { raw in
             (0..<pathCount).map { p in
-                ConvergeValue(tag: raw[Int(tagsAddr) + p],
-                              payload: Double(bitPattern: raw.loadUnaligned(fromByteOffset: Int(valuesAddr) + 8 * p, as: UInt64.self).littleEndian))
+                let i = slot(p)
+                return ConvergeValue(tag: raw[Int(tagsAddr) + i],
+                                     payload: Double(bitPattern: raw.loadUnaligned(fromByteOffset: Int(valuesAddr) + 8 * i, as: UInt64.self).littleEndian))
             }
         }
     }
@@ -399,10 +441,17 @@ public final class WasmKitTxnCore {
     /// - Throws: `invalidArgument` naming an id outside the registry.
     public func value(_ id: UInt32) throws(ConvergeError) -> ConvergeValue {
         guard Int(id) < pathCount else { throw ConvergeError(.invalidArgument, "path id \(id) is not in the registry (\(pathCount) paths)") }
+        let i = slot(Int(id))
         return memory.withUnsafeBufferPointer(offset: 0, count: memory.byteCount) { raw in
-            ConvergeValue(tag: raw[Int(tagsAddr) + Int(id)],
-                          payload: Double(bitPattern: raw.loadUnaligned(fromByteOffset: Int(valuesAddr) + 8 * Int(id), as: UInt64.self).littleEndian))
+            ConvergeValue(tag: raw[Int(tagsAddr) + i],
+                          payload: Double(bitPattern: raw.loadUnaligned(fromByteOffset: Int(valuesAddr) + 8 * i, as: UInt64.self).littleEndian))
         }
+    }
+
+    /// The slot holding path `p` (the identity without a layout).
+    @inline(__always) private func slot(_ p: Int) -> Int {
+        if let slotOf { return Int(slotOf[p]) }
+        return p
     }
 
     // MARK: - transactions

@@ -26,6 +26,9 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case wasmWasmKitL2 = "wasm-wasmkit-l2"
     /// L3 in WasmKit: as wasm-wasmkit-l2 with the graph's bytecode loaded (opt-in).
     case wasmWasmKitL3 = "wasm-wasmkit-l3"
+    /// L4 in WasmKit: the kernel, its bytecode and its state layout from the graph's artifact
+    /// (opt-in).
+    case wasmWasmKitL4 = "wasm-wasmkit-l4"
     /// L1 in V8 (node): converge.wasm plans, JS runs the steps.
     case wasmV8 = "wasm-v8"
     /// L2 in V8 (node): converge.wasm plans and executes; computed steps call the JS import.
@@ -33,6 +36,9 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// L3 in V8 (node): as wasm-v8-l2, with the graph's bytecode loaded: compiled steps run inside
     /// converge.wasm, only the others call the JS import.
     case wasmV8L3 = "wasm-v8-l3"
+    /// L4 in V8 (node): as wasm-v8-l3, the kernel made from the graph's AOT artifact with its
+    /// state layout (`ckw_open_artifact`; opt-in).
+    case wasmV8L4 = "wasm-v8-l4"
     /// L0 in V8 (node): the pure-JS kernel (wasm-host/js-kernel.mjs) plans, JS runs the steps.
     case jsV8 = "js-v8"
     /// L1, L2, L3 and L0 JS in headless Chromium: the V8 backends' host modules and
@@ -41,6 +47,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case wasmChromium = "wasm-chromium"
     case wasmChromiumL2 = "wasm-chromium-l2"
     case wasmChromiumL3 = "wasm-chromium-l3"
+    case wasmChromiumL4 = "wasm-chromium-l4"
     case jsChromium = "js-chromium"
 
     /// The level of the Node host (nil: runs in this process).
@@ -49,6 +56,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .wasmV8: .l1simd
         case .wasmV8L2: .l2simd
         case .wasmV8L3: .l3simd
+        case .wasmV8L4: .l4simd
         case .jsV8: .l0js
         default: nil
         }
@@ -69,7 +77,8 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .portable, .jsV8, .jsChromium: "none"
         case .nativeL1, .nativeL2, .nativeL3, .nativeL4: SIMDImplementation.automatic.rawValue
-        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmChromium, .wasmChromiumL2, .wasmChromiumL3: "simd128"
+        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmV8L4,
+             .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .wasmChromiumL4: "simd128"
         }
     }
 
@@ -80,7 +89,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .nativeL2: o = RuntimeOptions(level: .l2, mode: mode, diagnostics: diagnostics)
         case .nativeL3: o = RuntimeOptions(level: .l3, mode: mode, diagnostics: diagnostics)
         case .nativeL4: o = RuntimeOptions(level: .l4, mode: mode, diagnostics: diagnostics)
-        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3:
+        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4:
             // the WasmKit transaction core's level (BenchWasmKit.swift; no diagnostics cross)
             o = RuntimeOptions(level: wasmKitLevel ?? .l1, mode: mode, diagnostics: diagnostics)
         default: o = RuntimeOptions(level: .l1, mode: mode, diagnostics: diagnostics)
@@ -94,11 +103,11 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         do throws(ConvergeError) {
             switch self {
             case .portable, .nativeL1, .nativeL2, .nativeL3, .nativeL4: return nil
-            case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3: _ = try WasmBuild.artifacts()
-            case .wasmV8, .wasmV8L2, .wasmV8L3, .jsV8:
+            case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4: _ = try WasmBuild.artifacts()
+            case .wasmV8, .wasmV8L2, .wasmV8L3, .wasmV8L4, .jsV8:
                 _ = try NodeHost.node()
                 if self != .jsV8 { _ = try WasmBuild.artifacts() }
-            case .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .jsChromium:
+            case .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .wasmChromiumL4, .jsChromium:
                 _ = try BrowserHost.chromium(chromium)
                 _ = try NodeHost.node()
                 if self != .jsChromium { _ = try WasmBuild.artifacts() }

@@ -13,6 +13,7 @@ extension KernelBackend {
         case .wasmChromium: .l1simd
         case .wasmChromiumL2: .l2simd
         case .wasmChromiumL3: .l3simd
+        case .wasmChromiumL4: .l4simd
         case .jsChromium: .l0js
         default: nil
         }
@@ -23,9 +24,14 @@ extension KernelBackend {
 
     /// The backends `converge bench` runs without `--backend`: all but the browser ones (a browser
     /// run is its own report: `meta.env.browser` names the browser, docs/perf-diff.md).
-    /// The WasmKit L2/L3 backends are opt-in too (an interpreter executing every step: slow).
+    /// The WasmKit L2/L3/L4 backends are opt-in too (an interpreter executing every step: slow),
+    /// and so are the L4 backends for now (native-l4, wasm-v8-l4: not in the v2 matrix's gate
+    /// proof yet; docs/perf-report.md).
     static var defaultSet: [KernelBackend] {
-        allCases.filter { $0.browserLevel == nil && $0 != .wasmWasmKitL2 && $0 != .wasmWasmKitL3 }
+        allCases.filter {
+            $0.browserLevel == nil && $0 != .wasmWasmKitL2 && $0 != .wasmWasmKitL3 && $0 != .wasmWasmKitL4
+                && $0 != .nativeL4 && $0 != .wasmV8L4
+        }
     }
 
     /// The backends of one side of `converge gate --node … --browser …`.

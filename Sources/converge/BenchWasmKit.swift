@@ -17,6 +17,7 @@ extension KernelBackend {
         case .wasmWasmKit: .l1
         case .wasmWasmKitL2: .l2
         case .wasmWasmKitL3: .l3
+        case .wasmWasmKitL4: .l4
         default: nil
         }
     }
@@ -31,8 +32,13 @@ final class WasmKitTxnBench {
     /// Of the transactions run so far: the ones whose decision cut off on the budget.
     private(set) var cutOffs = 0
 
-    init(graph: StaticIR, roots: [UInt32], options: RuntimeOptions) throws(ConvergeError) {
-        core = try WasmKitTxnCore(graph, options: options)
+    /// - Parameter artifact: the graph's artifact (level l4: the kernel, its bytecode and layout from it).
+    init(graph: StaticIR, roots: [UInt32], options: RuntimeOptions, artifact: Artifact? = nil) throws(ConvergeError) {
+        if let artifact {
+            core = try WasmKitTxnCore(artifact: artifact, graph: graph, options: options)
+        } else {
+            core = try WasmKitTxnCore(graph, options: options)
+        }
         try core.registerConvergeFunctions()
         self.roots = roots
     }
@@ -75,7 +81,8 @@ final class WasmKitPointSampler: PointSampler {
         let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
         self.graph = graph
         txns = try WasmKitTxnBench(graph: graph, roots: Array(roots.prefix(p.dirtyRoots)),
-                                   options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off))
+                                   options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off),
+                                   artifact: p.backend == .wasmWasmKitL4 ? try bench.artifact(steps: p.steps) : nil)
         var fastest = UInt64.max
         for _ in 0..<3 { fastest = min(fastest, try txns.run(1)) }
         batch = InProcessBench.batchSize(oneTransactionNs: fastest)

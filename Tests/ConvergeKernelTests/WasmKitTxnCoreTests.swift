@@ -244,10 +244,13 @@ import Testing
         for seed in UInt64(0)..<4 {
             let g = try StaticIR(ExprLevelDifferentialTests.graph(seed: seed &* 977 &+ 3))
             let a = try Artifact(bytes: try Artifact.encode(g))
-            for level in Self.levels {
+            for level in Self.levels + [.l4] {
                 let o = Self.options(level, .auto)
                 let rt = try ConvergeRuntime(g, options: o)
-                let hosts = [try WasmKitTxnCore(g, options: o), try WasmKitTxnCore(artifact: a, options: o)]
+                // L4 only from the artifact (its layout: the module's slots are in another order)
+                let hosts = level == .l4 ? [try WasmKitTxnCore(artifact: a, options: o)]
+                    : [try WasmKitTxnCore(g, options: o), try WasmKitTxnCore(artifact: a, options: o)]
+                if level == .l4 { #expect(hosts[0].slotOf != nil && hosts[0].slotOf != (0..<UInt32(g.pathCount)).map { $0 }) }
                 for entry in rt.compileReport.entries where entry.compiled == nil {
                     let s = (0..<g.stepCount).first { g.out(ofStep: $0) == entry.out }!
                     let fn: DeriveFunction = { inputs in .number((inputs.number(0) ?? .nan) * 2) }
