@@ -18,14 +18,23 @@ public enum ExecutionLevel: String, Sendable, CaseIterable {
     /// tables, bytecode, initial state and layout are the file's (it must have a layout section);
     /// from a graph, the kernel's suggested layout (what `converge compile` writes).
     case l4
+    /// The default path (what a runtime built without a level runs): the kernel path — L4 from
+    /// an artifact with a layout, else L3 — with every step that did not compile falling back to
+    /// its derive function through a host callback, each with its reason
+    /// (``ConvergeRuntime/fallbackReason(step:)``, ``StepRecord/fallbackReason``) and counted per
+    /// transaction (``TransactionSummary/fallbackSteps``). A runtime resolves it when it is made:
+    /// its ``ConvergeRuntime/options`` name the level it runs and ``ConvergeRuntime/isDefaultPath``
+    /// says it came from L5. With a plugged-in ``RuntimeOptions/planner`` it is L1.
+    case l5
 
-    /// True for the levels that run compiled steps as bytecode in the kernel (L3, L4).
-    public var runsBytecode: Bool { self == .l3 || self == .l4 }
+    /// True for the levels that run compiled steps as bytecode in the kernel (L3, L4, L5).
+    public var runsBytecode: Bool { self == .l3 || self == .l4 || self == .l5 }
 }
 
 /// Options of a ``ConvergeRuntime``.
 public struct RuntimeOptions: Sendable {
-    public var level: ExecutionLevel = .l1
+    /// The level; by default L5, the kernel path (``ExecutionLevel/l5``).
+    public var level: ExecutionLevel = .l5
     /// The mode transactions converge in unless one overrides it.
     public var mode: ConvergeMode = .auto
     /// Which steps converge at commit (`all` by default; see docs/transactions.md).
@@ -57,7 +66,7 @@ public struct RuntimeOptions: Sendable {
     /// Makes a ``RootPlanner`` for a graph (``planner``).
     public typealias PlannerFactory = @Sendable (StaticIR) throws(ConvergeError) -> any RootPlanner
 
-    public init(level: ExecutionLevel = .l1, mode: ConvergeMode = .auto, diagnostics: DiagnosticsLevel = .off) {
+    public init(level: ExecutionLevel = .l5, mode: ConvergeMode = .auto, diagnostics: DiagnosticsLevel = .off) {
         self.level = level
         self.mode = mode
         self.diagnostics = diagnostics
@@ -90,6 +99,9 @@ public final class ConvergeRuntime {
     public var lastSummary: TransactionSummary { summaryPtr.pointee }
 
     let native: NativePlanner?
+    /// True when the runtime was asked for L5, the default path (``ExecutionLevel/l5``);
+    /// ``options`` then names the level it resolved to (L4 from an artifact with a layout, else L3).
+    public let isDefaultPath: Bool
     /// L3, L4: what the kernel loaded (runs, fused and contiguous runs); nil at other levels.
     public var bytecodeInfo: BytecodeInfo? { options.level.runsBytecode ? native?.codeInfo : nil }
     /// L1–L4: the C transaction core every native transaction runs through (nil at L0 and with an
@@ -149,6 +161,7 @@ public final class ConvergeRuntime {
         var lastDecisionNs: UInt64 = 0
         var codeStale = false        // L3: a derive function replaced a compiled step's expr
         var pendingExecNs: UInt64 = 0  // L1: the last plan's execution time, for the core's cost model
+        var hostSteps = 0            // L2–L5: computed steps the host callback ran in this commit
         var observerCount = 0
     }
     let summaryPtr: UnsafeMutablePointer<TransactionSummary>
@@ -209,9 +222,15 @@ public final class ConvergeRuntime {
         try self.init(try artifact.graph(), options: opts, artifact: artifact)
     }
 
-    init(_ graph: StaticIR, options: RuntimeOptions, artifact: Artifact?) throws(ConvergeError) {
-        if options.stepRecordCapacity < 0 || options.patchRecordCapacity < 0 {
+    init(_ graph: StaticIR, options requested: RuntimeOptions, artifact: Artifact?) throws(ConvergeError) {
+        if requested.stepRecordCapacity < 0 || requested.patchRecordCapacity < 0 {
             throw ConvergeError(.invalidArgument, "record capacities must be >= 0")
+        }
+        // L5, the default path, resolves to the kernel level it runs
+        var options = requested
+        isDefaultPath = requested.level == .l5
+        if isDefaultPath {
+            options.level = requested.planner != nil ? .l1 : artifact?.hasLayout == true ? .l4 : .l3
         }
         self.graph = graph
         self.options = options
@@ -416,12 +435,27 @@ public final class ConvergeRuntime {
 
     // MARK: - diagnostics access (converts ids at the boundary, on request)
 
-    /// The step records of the last transaction (sampled / full).
+    /// The step records of the last transaction (sampled / full); at L3–L5 a computed step the
+    /// kernel could not run as bytecode carries its ``StepRecord/fallbackReason``.
     public func lastStepRecords() -> [StepRecord] {
         (0..<Int(trace.step_count)).map {
             let r = stepRecords[$0]
-            return StepRecord(stepId: Int(r.step_id), isLink: r.kind == 1, changed: r.changed != 0, durationNs: r.duration_ns)
+            let s = Int(r.step_id)
+            return StepRecord(stepId: s, isLink: r.kind == 1, changed: r.changed != 0, durationNs: r.duration_ns,
+                              fallbackReason: r.kind == 1 ? nil : fallbackReason(step: s))
         }
+    }
+
+    /// At the bytecode levels (L3–L5), why computed step `step` runs as a host callback instead
+    /// of in the kernel: the compile report's reason (`no expr`, the parser's message, a feature
+    /// outside C0), or that a derive function was registered over its compiled `expr`; nil for a
+    /// step the kernel runs (bytecode or a link), at the other levels, and for an id out of range.
+    public func fallbackReason(step: Int) -> String? {
+        guard options.level.runsBytecode, step >= 0, step < stepCount, graph.stepFlags[step] & 2 == 0 else { return nil }
+        if hostOverrides.contains(step) { return "a derive function was registered over its compiled expr" }
+        if let code = compileReport.bytecode, code.stepOffsets[step + 1] > code.stepOffsets[step] { return nil }
+        let out = graph.out(ofStep: step)
+        return compileReport.entries.first { $0.out == out }?.fallbackReason ?? "no bytecode for it"
     }
 
     /// Records that did not fit the buffers in the last transaction.

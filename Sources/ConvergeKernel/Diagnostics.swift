@@ -106,8 +106,13 @@ public struct TransactionSummary: Sendable, Equatable {
     /// host callbacks from C (L2), and bytes handed across the C boundary (ids in, plan/result out).
     public var boundaryCalls = 0
     public var hostCallbacks = 0
-    /// Steps the kernel's bytecode VM ran (L3).
+    /// Steps the kernel's bytecode VM ran (L3–L5).
     public var vmSteps = 0
+    /// L3–L5: computed steps that fell back to their derive function (host callback) in this
+    /// transaction — steps whose `expr` did not compile, or over which a derive function was
+    /// registered (``ConvergeRuntime/fallbackReason(step:)``); 0 at the other levels. A fallback
+    /// cannot hide inside default-path evidence: benchmarks report it per transaction.
+    public var fallbackSteps = 0
     public var bytesIn = 0
     public var bytesOut = 0
     /// Time deciding (auto mode), in nanoseconds of the kernel's monotonic clock.
@@ -124,6 +129,7 @@ public struct TransactionSummary: Sendable, Equatable {
             && a.affectedSteps == b.affectedSteps && a.totalSteps == b.totalSteps && a.cacheHit == b.cacheHit
             && a.inlineCacheEnabled == b.inlineCacheEnabled && a.lruCacheEnabled == b.lruCacheEnabled
             && a.boundaryCalls == b.boundaryCalls && a.hostCallbacks == b.hostCallbacks && a.vmSteps == b.vmSteps
+            && a.fallbackSteps == b.fallbackSteps
             && a.bytesIn == b.bytesIn && a.bytesOut == b.bytesOut && a.decisionNs == b.decisionNs
     }
 
@@ -137,12 +143,16 @@ public struct StepRecord: Sendable, Equatable {
     public var isLink: Bool
     public var changed: Bool
     public var durationNs: UInt64
+    /// L3–L5: why this computed step ran as a host callback rather than in the kernel (nil when
+    /// the kernel ran it, and at the other levels).
+    public var fallbackReason: String?
 
-    public init(stepId: Int, isLink: Bool, changed: Bool, durationNs: UInt64) {
+    public init(stepId: Int, isLink: Bool, changed: Bool, durationNs: UInt64, fallbackReason: String? = nil) {
         self.stepId = stepId
         self.isLink = isLink
         self.changed = changed
         self.durationNs = durationNs
+        self.fallbackReason = fallbackReason
     }
 }
 

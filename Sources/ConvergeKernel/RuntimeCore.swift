@@ -36,6 +36,7 @@ extension ConvergeRuntime {
             hot.pointee.codeStale = false
         }
         if hot.pointee.hasStepError { stepError = nil; hot.pointee.hasStepError = false }
+        hot.pointee.hostSteps = 0
         hot.pointee.failed = false
         executing = true
         var r = ck_txn_result_t()
@@ -115,6 +116,7 @@ extension ConvergeRuntime {
                 summary.boundaryCalls = 1
                 summary.hostCallbacks = c.hostCalls
                 summary.vmSteps = c.vmSteps
+                summary.fallbackSteps = options.level.runsBytecode ? hot.pointee.hostSteps : 0
                 summary.bytesIn = MemoryLayout<ck_write_t>.size * Int(r.log_entries)
                 summary.bytesOut = MemoryLayout<ck_txn_result_t>.size + (planOnly ? 4 * c.planLength : 0)
                 summary.decisionNs = r.decision_ns

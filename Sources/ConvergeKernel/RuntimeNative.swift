@@ -8,6 +8,7 @@ extension ConvergeRuntime {
     @inline(__always)
     final func hostSteps(_ steps: UnsafePointer<UInt32>, _ count: Int, _ tags: UnsafeMutablePointer<UInt8>,
                                      _ values: UnsafeMutablePointer<Double>, _ completed: UnsafeMutablePointer<UInt32>) -> Int32 {
+        hot.pointee.hostSteps &+= count
         var b = 0
         while b < count {
             let status = runDerive(Int(steps[b]), &tags[b], &values[b])

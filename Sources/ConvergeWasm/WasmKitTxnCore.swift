@@ -163,8 +163,17 @@ public final class WasmKitTxnCore {
     ///   `must`); what ``WasmBuild/artifacts()`` throws; `backendFailure` when WasmKit cannot load
     ///   or run the module; `kernelFailure` naming the C status when the kernel refuses.
     public convenience init(_ graph: StaticIR, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
+        let options = Self.resolved(options, artifact: nil)
         let report = try ExprCompiler.compile(graph, policy: options.compilePolicy)
         try self.init(graph, options: options, flavor: flavor, blob: graph.tablesBlob(), artifact: false, report: report)
+    }
+
+    /// L5, the default path, as the native runtime resolves it: L4 from an artifact with a
+    /// layout, else L3.
+    static func resolved(_ options: RuntimeOptions, artifact: Artifact?) -> RuntimeOptions {
+        var o = options
+        if o.level == .l5 { o.level = artifact?.hasLayout == true ? .l4 : .l3 }
+        return o
     }
 
     /// Level l4 takes the file's state layout: a file without one is refused.
@@ -180,8 +189,8 @@ public final class WasmKitTxnCore {
         guard graph.stepCount == artifact.stepCount && graph.pathCount == artifact.pathCount else {
             throw ConvergeError(.invalidArgument, "the graph (\(graph.stepCount) steps, \(graph.pathCount) paths) is not the artifact's (\(artifact.stepCount), \(artifact.pathCount))")
         }
-        try Self.checkLayout(artifact, options)
-        var o = options
+        var o = Self.resolved(options, artifact: artifact)
+        try Self.checkLayout(artifact, o)
         o.compilePolicy = artifact.compilePolicy
         let report = try ExprCompiler.compile(graph, policy: o.compilePolicy)
         try self.init(graph, options: o, flavor: flavor, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true,
@@ -192,9 +201,9 @@ public final class WasmKitTxnCore {
     /// L1/L2 run no bytecode; L4 also takes its state layout and needs one).
     /// - Throws: as ``init(_:options:flavor:)``; `invalidArtifact` naming the section and offset.
     public convenience init(artifact: Artifact, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
-        try Self.checkLayout(artifact, options)
+        var o = Self.resolved(options, artifact: artifact)
+        try Self.checkLayout(artifact, o)
         let graph = try artifact.graph()
-        var o = options
         o.compilePolicy = artifact.compilePolicy
         let report = try ExprCompiler.compile(graph, policy: o.compilePolicy)
         try self.init(graph, options: o, flavor: flavor, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true,

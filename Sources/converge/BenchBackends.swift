@@ -315,6 +315,7 @@ final class NativePointSampler: PointSampler {
             counters.calls += s.boundaryCalls
             counters.callbacks += s.hostCallbacks
             counters.vmSteps += s.vmSteps
+            if light.runtime.options.level.runsBytecode { counters.fallbackSteps = (counters.fallbackSteps ?? 0) + s.fallbackSteps }
             counters.bytesIn += s.bytesIn
             counters.bytesOut += s.bytesOut
             if s.reasons.contains(.budgetCutoff) { counters.cutOffs += 1 }

@@ -81,6 +81,9 @@ func sampleInTurns(_ points: [BenchPoint], runs: Int, timeoutMs: Double, make: (
 /// The kernel's counters summed over a point's kept samples, as the report's evidence.
 struct KernelCounters {
     var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0
+    /// The bytecode levels' fallback steps (``TransactionSummary/fallbackSteps``); nil where they
+    /// are not counted (no evidence then).
+    var fallbackSteps: Int?
 
     /// `budget.cutOffCount` (a count) and the `kernel.*PerTxn` figures, per `n` transactions.
     func evidence(perTransactions n: Double) -> [PerfReport.Evidence] {
@@ -91,6 +94,6 @@ struct KernelCounters {
             .number("kernel.vmStepsPerTxn", "count", Double(vmSteps) / n),
             .number("kernel.bytesInPerTxn", "bytes", Double(bytesIn) / n),
             .number("kernel.bytesOutPerTxn", "bytes", Double(bytesOut) / n),
-        ]
+        ] + (fallbackSteps.map { [.number("runtime.fallbackStepsPerTxn", "count", Double($0) / n)] } ?? [])
     }
 }

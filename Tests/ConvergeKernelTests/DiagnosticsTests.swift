@@ -54,7 +54,7 @@ import Testing
         case .l1: #expect(s.boundaryCalls == 1 && s.bytesIn == 64 && s.bytesOut == MemoryLayout<ck_txn_result_t>.size + 16 && s.hostCallbacks == 0)
         case .l2: #expect(s.boundaryCalls == 1 && s.bytesIn == 64 && s.bytesOut == MemoryLayout<ck_txn_result_t>.size && s.hostCallbacks == 1 && s.vmSteps == 0)
         // the workload's `b_i + 1` runs as bytecode: no callback
-        case .l3, .l4: #expect(s.boundaryCalls == 1 && s.bytesIn == 64 && s.hostCallbacks == 0 && s.vmSteps == 4)
+        case .l3, .l4, .l5: #expect(s.boundaryCalls == 1 && s.bytesIn == 64 && s.hostCallbacks == 0 && s.vmSteps == 4)
         }
         #expect(rt.lastStepRecords().isEmpty)
         // full mode: L2 calls back once per batch of at most 32 computed steps (the link runs in C)
