@@ -31,6 +31,9 @@ uint64_t ck_now_ns(void) {
    200 ms) reads CLOCK_MONOTONIC_COARSE (a few ns, millisecond resolution) instead of the precise
    clock (tens of ns in a VM). */
 #define CK_COARSE_BUDGET_NS 10000000u
+
+/* A fused run's full lane blocks go in one batch of up to this many steps (one budget check). */
+#define CK_FUSED_BATCH_STEPS 2048u
 static inline uint64_t budget_now(uint64_t budget) {
 #if defined(CLOCK_MONOTONIC_COARSE) && !defined(__wasm__)
     if (budget >= CK_COARSE_BUDGET_NS) {
@@ -243,11 +246,12 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
     uint8_t out_tags[CK_HOST_BATCH_MAX];
     double out_values[CK_HOST_BATCH_MAX];
     uint32_t writes = 0, calls = 0, vm_steps = 0;
-    uint32_t i = 0, next_check = 32u;
+    uint32_t i = 0, next_check = 32u, checked_at = UINT32_MAX;
     while (i < n) {
         const uint32_t s = plan[i];
         if (budget && i >= next_check) {
             next_check = (i | 31u) + 1u;
+            checked_at = i;
             if (budget_now(budget) - start > budget) {
                 r->outcome = CK_OUTCOME_BUDGET_EXCEEDED;
                 r->failed_step = s;
@@ -282,19 +286,37 @@ static inline __attribute__((always_inline)) void run_plan(ck_kernel_t *restrict
                     count = 1u;
                     while (count < limit && plan[i + count] < run_end) count++;
                 }
+                const bool fused = (k->code_out_col[s] & CK_COL_FUSED) != 0;
+                /* a fused run's following full blocks join the batch, up to CK_FUSED_BATCH_STEPS
+                   (the pipeline takes a few ns per step: a budget clock read per block would cost
+                   more than the block where the clock is a host import, in wasm) */
+                uint32_t total = count;
+                if (fused && count == CK_VM_LANES) {
+                    while (total < CK_FUSED_BATCH_STEPS && n - i - total >= CK_VM_LANES &&
+                           plan[i + total + CK_VM_LANES - 1u] < run_end)
+                        total += CK_VM_LANES; /* ascending: the whole block is in the run */
+                }
                 if (count > 1u) {
-                    /* a batch reaching a budget check point is checked before it starts */
-                    if (budget && i + count > next_check) {
-                        next_check = ((i + count - 1u) | 31u) + 1u;
-                        if (budget_now(budget) - start > budget) {
+                    /* a batch reaching a budget check point is checked before it starts (once:
+                       not again when the step-wise check just ran at this position) */
+                    if (budget && i + total > next_check) {
+                        next_check = ((i + total - 1u) | 31u) + 1u;
+                        if (checked_at != i && budget_now(budget) - start > budget) {
                             r->outcome = CK_OUTCOME_BUDGET_EXCEEDED;
                             r->failed_step = s;
                             break;
                         }
                     }
                     uint32_t done;
-                    if (k->code_out_col[s] & CK_COL_FUSED) {
-                        done = k->vm_block(k, plan + i, count, &writes);
+                    if (fused) {
+                        done = 0;
+                        while (done < total) {
+                            const uint32_t b = total - done < CK_VM_LANES ? total - done : CK_VM_LANES;
+                            const uint32_t ok = k->vm_block(k, plan + i + done, b, &writes);
+                            done += ok;
+                            if (ok < b) break;
+                        }
+                        count = total;
                     } else {
                         const uint32_t reg = ck_vm_run_batch(k, plan + i, count);
                         done = apply_lanes(k, plan + i, count, reg, &writes, trace, TRACE, t0);

@@ -50,7 +50,7 @@ public enum BrowserHost {
                 if FileManager.default.isExecutableFile(atPath: c.path) { return c }
             }
         }
-        throw ConvergeError(.wasmToolchainMissing, "chromium not found (none of \(executableNames.joined(separator: ", ")) on PATH; or pass --chromium PATH): the browser backends (wasm-chromium, wasm-chromium-l2, wasm-chromium-l3, js-chromium) need headless Chromium: \(installHint)")
+        throw ConvergeError(.wasmToolchainMissing, "chromium not found (none of \(executableNames.joined(separator: ", ")) on PATH; or pass --chromium PATH): the browser backends (wasm-chromium, wasm-chromium-l2, wasm-chromium-l3, wasm-chromium-l4, js-chromium) need headless Chromium: \(installHint)")
     }
 
     /// The browser host script.

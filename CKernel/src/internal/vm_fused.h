@@ -157,7 +157,7 @@ static inline __attribute__((always_inline)) uint32_t fused_apply(ck_kernel_t *r
         }                                                                                           \
     } while (0)
     if (rt == NULL && out_contig) {
-        /* numbers into contiguous outs: per chunk of 32 lanes, one branch-free vector pass (the
+        /* numbers into contiguous outs: per chunk of 64 lanes, one branch-free vector pass (the
            outs' tags, and the bits of the values with NaN equal to NaN) says whether any lane
            changes; only such chunks go lane by lane */
         const uint8_t *ot = tags + obase;
