@@ -79,6 +79,24 @@ import Testing
         a.tag == b.tag && (a.payload.bitPattern == b.payload.bitPattern || (a.payload.isNaN && b.payload.isNaN))
     }
 
+    /// One transaction of `writes` on every runtime: each must reach the first one's state (Object.is
+    /// per slot) and outcome. Returns the number of runtimes compared with the first.
+    static func expectSameTransaction(_ runtimes: [(String, ConvergeRuntime)], _ writes: [(String, ConvergeValue)],
+                                      graph g: StaticIR, _ label: String) throws -> Int {
+        var results: [TransactionResult] = []
+        for (_, rt) in runtimes {
+            results.append(try rt.transaction { txn in for (p, v) in writes { try txn.set(p, v) } })
+        }
+        let reference = runtimes[0].1.state.snapshot()
+        for (i, (name, rt)) in runtimes.enumerated().dropFirst() {
+            let snap = rt.state.snapshot()
+            let diff = (0..<snap.count).first { !same(snap[$0], reference[$0]) }
+            #expect(diff == nil, "\(label): \(name) differs from \(runtimes[0].0) at \(diff.map { g.fieldPaths[$0] } ?? ""): \(diff.map { "\(snap[$0]) vs \(reference[$0])" } ?? "")")
+            #expect(results[i].outcome == results[0].outcome && results[i].committed == results[0].committed, "\(label): \(name)")
+        }
+        return runtimes.count - 1
+    }
+
     static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, batches: Bool = true) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
         o.auto.decisionBudgetMs = 0
@@ -108,18 +126,7 @@ import Testing
                 var rng = SeededRNG(seed: seed ^ 0xABCD)
                 for t in 0..<25 {
                     let writes = (0..<(1 + rng.below(4))).map { _ in ("f\(rng.below(10))", Self.value(&rng)) }
-                    var results: [TransactionResult] = []
-                    for (_, rt) in runtimes {
-                        results.append(try rt.transaction { txn in for (p, v) in writes { try txn.set(p, v) } })
-                    }
-                    let reference = runtimes[0].1.state.snapshot()
-                    for (i, (name, rt)) in runtimes.enumerated().dropFirst() {
-                        let snap = rt.state.snapshot()
-                        let diff = (0..<snap.count).first { !Self.same(snap[$0], reference[$0]) }
-                        #expect(diff == nil, "seed \(seed) \(mode) txn \(t): \(name) differs from l0 at \(diff.map { g.fieldPaths[$0] } ?? ""): \(diff.map { "\(snap[$0]) vs \(reference[$0])" } ?? "")")
-                        #expect(results[i].outcome == results[0].outcome && results[i].committed == results[0].committed)
-                        compared += 1
-                    }
+                    compared += try Self.expectSameTransaction(runtimes, writes, graph: g, "seed \(seed) \(mode) txn \(t)")
                     vmSteps += runtimes.first(where: { $0.0 == "l3" })!.1.lastSummary.vmSteps
                 }
             }

@@ -83,19 +83,7 @@ import Testing
                         let path = rng.chance(10) ? "k" : "\(rng.pick(["b", "c"]))\(rng.below(width))"
                         writes.append((path, ExprLevelDifferentialTests.value(&rng)))
                     }
-                    var results: [TransactionResult] = []
-                    for (_, rt) in runtimes {
-                        results.append(try rt.transaction { txn in for (p, v) in writes { try txn.set(p, v) } })
-                    }
-                    let reference = runtimes[0].1.state.snapshot()
-                    for (i, (name, rt)) in runtimes.enumerated().dropFirst() {
-                        let snap = rt.state.snapshot()
-                        let diff = (0..<snap.count).first { !ExprLevelDifferentialTests.same(snap[$0], reference[$0]) }
-                        #expect(diff == nil, "seed \(seed) \(mode) txn \(t): \(name) differs from l0 at \(diff.map { g.fieldPaths[$0] } ?? ""): \(diff.map { "\(snap[$0]) vs \(reference[$0])" } ?? "")")
-                        #expect(results[i].outcome == results[0].outcome && results[i].committed == results[0].committed,
-                                "seed \(seed) \(mode) txn \(t): \(name)")
-                        compared += 1
-                    }
+                    compared += try ExprLevelDifferentialTests.expectSameTransaction(runtimes, writes, graph: g, "seed \(seed) \(mode) txn \(t)")
                     fusedSteps += runtimes.last!.1.lastSummary.vmSteps
                 }
             }
