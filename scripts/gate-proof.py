@@ -196,10 +196,18 @@ def main():
     costs = {}
     for lvl, backend in NATIVE.items():
         full_hi, full_lo = base.get((backend, "full", smax, rmin)), base.get((backend, "full", smin, rmin))
-        one = base.get((backend, "dirty", smin, rmin))
-        if None in (full_hi, full_lo, one) or smax == smin:
+        one_lo, one_hi = base.get((backend, "dirty", smin, rmin)), base.get((backend, "dirty", smax, rmin))
+        dirty_all = base.get((backend, "dirty", smax, ratios[-1]))
+        if None in (full_hi, full_lo, one_lo, one_hi, dirty_all) or smax == smin:
             continue
-        costs[lvl] = {"stepMs": (full_hi - full_lo) / (smax - smin), "txnMs": one}
+        # at least +size % at every point: the costlier of full mode's cost per step and dirty
+        # mode's (which carries each root's write, tracking and planning), and the larger
+        # graph's fixed cost per transaction (it grows with the graph). Full mode's per-step cost
+        # and the small graph's transaction alone gave dirty and auto points at 2000 steps only
+        # +5 to +35 %.
+        roots = max(1, round(ratios[-1] * smax)) - max(1, round(rmin * smax))
+        step = max((full_hi - full_lo) / (smax - smin), (dirty_all - one_hi) / roots if roots > 0 else 0.0)
+        costs[lvl] = {"stepMs": step, "txnMs": max(one_lo, one_hi)}
     result["calibration"] = {"msPerIteration": t_iter, "levels": costs}
     log(f"calibration: {t_iter * 1e6:.3f} ns per iteration; {costs}")
 
