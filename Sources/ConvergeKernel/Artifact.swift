@@ -110,6 +110,14 @@ public struct Artifact: Sendable {
         return withExtendedLifetime(storage) { Array(UnsafeBufferPointer(start: p, count: pathCount)) }
     }
 
+    /// Level l4 takes the file's state layout: `invalidArtifact` when `level` is l4 and the file
+    /// has no layout section.
+    public func checkLayout(for level: ExecutionLevel) throws(ConvergeError) {
+        if level == .l4 && !hasLayout {
+            throw ConvergeError(.invalidArtifact, "level l4 loads the layout from the artifact, and this file has no \"layout\" section (compile it again: converge compile writes one)")
+        }
+    }
+
     /// True when the file carries the names sections.
     public var hasNames: Bool { view.names != nil }
     /// True when the file carries the source IR (``graph()`` needs it).

@@ -63,6 +63,14 @@ public struct RuntimeOptions: Sendable {
     /// (the default): the native kernel. Level `l1` only (`l0`/`l2` refuse it).
     public var planner: PlannerFactory?
 
+    /// These options with L5, the default path, resolved to the level it runs: L1 with a
+    /// plugged-in ``planner``, L4 from an artifact with a layout, else L3. Other levels unchanged.
+    public func resolvingDefaultPath(artifact: Artifact?) -> RuntimeOptions {
+        var o = self
+        if o.level == .l5 { o.level = planner != nil ? .l1 : artifact?.hasLayout == true ? .l4 : .l3 }
+        return o
+    }
+
     /// Makes a ``RootPlanner`` for a graph (``planner``).
     public typealias PlannerFactory = @Sendable (StaticIR) throws(ConvergeError) -> any RootPlanner
 
@@ -89,6 +97,9 @@ public final class ConvergeRuntime {
     public let options: RuntimeOptions
     /// Which computed steps' `expr` compiled (and the bytecode L3 runs); the others are host steps.
     public let compileReport: CompileReport
+    /// At the bytecode levels, per step id: the compile report's reason for each computed step
+    /// without a program (looked up once, here); empty at the other levels.
+    private let compileFallbacks: [String?]
     /// The state slots (kernel-owned memory for L1/L2).
     public let state: StateStore
     /// Fixed anchors.
@@ -227,11 +238,8 @@ public final class ConvergeRuntime {
             throw ConvergeError(.invalidArgument, "record capacities must be >= 0")
         }
         // L5, the default path, resolves to the kernel level it runs
-        var options = requested
+        let options = requested.resolvingDefaultPath(artifact: artifact)
         isDefaultPath = requested.level == .l5
-        if isDefaultPath {
-            options.level = requested.planner != nil ? .l1 : artifact?.hasLayout == true ? .l4 : .l3
-        }
         self.graph = graph
         self.options = options
         let report = try ExprCompiler.compile(graph, policy: options.compilePolicy)
@@ -240,6 +248,7 @@ public final class ConvergeRuntime {
         } else {
             compileReport = report
         }
+        compileFallbacks = options.level.runsBytecode ? Self.fallbacks(graph, compileReport) : []
         instanceId = Self.instances.add(1, ordering: .relaxed).newValue
         stepCount = graph.stepCount
         pathCount = graph.pathCount
@@ -269,9 +278,7 @@ public final class ConvergeRuntime {
             let n: NativePlanner
             if let artifact {
                 // the kernel comes with the file's bytecode and initial state; L1/L2 run no bytecode
-                if options.level == .l4 && !artifact.hasLayout {
-                    throw ConvergeError(.invalidArtifact, "level l4 loads the layout from the artifact, and this file has no \"layout\" section (compile it again: converge compile writes one)")
-                }
+                try artifact.checkLayout(for: options.level)
                 n = try NativePlanner(artifact: artifact, graph: graph, options: options.native, loadLayout: options.level == .l4)
                 if !options.level.runsBytecode { n.unloadCode() }
             } else {
@@ -453,9 +460,18 @@ public final class ConvergeRuntime {
     public func fallbackReason(step: Int) -> String? {
         guard options.level.runsBytecode, step >= 0, step < stepCount, graph.stepFlags[step] & 2 == 0 else { return nil }
         if hostOverrides.contains(step) { return "a derive function was registered over its compiled expr" }
-        if let code = compileReport.bytecode, code.stepOffsets[step + 1] > code.stepOffsets[step] { return nil }
-        let out = graph.out(ofStep: step)
-        return compileReport.entries.first { $0.out == out }?.fallbackReason ?? "no bytecode for it"
+        return compileFallbacks[step]
+    }
+
+    /// Per step id: the compile report's reason for a computed step without a program.
+    private static func fallbacks(_ graph: StaticIR, _ report: CompileReport) -> [String?] {
+        var reasons: [String: String] = [:]
+        for e in report.entries { if let r = e.fallbackReason { reasons[e.out] = r } }
+        return (0..<graph.stepCount).map { s -> String? in
+            if graph.stepFlags[s] & 2 != 0 { return nil }
+            if let code = report.bytecode, code.stepOffsets[s + 1] > code.stepOffsets[s] { return nil }
+            return reasons[graph.out(ofStep: s)] ?? "no bytecode for it"
+        }
     }
 
     /// Records that did not fit the buffers in the last transaction.
@@ -643,7 +659,8 @@ public final class ConvergeRuntime {
         try state.check(id)
         let i = Int(id)
         let w = i >> 6, bit = UInt64(1) << UInt64(i & 63)
-        let oldTag = state.tags[state.slot(i)], old = state.values[state.slot(i)]
+        let slot = state.slot(i)
+        let oldTag = state.tags[slot], old = state.values[slot]
         if undoBits[w] & bit == 0 {
             undoBits[w] |= bit
             undoIds[undoCount] = id

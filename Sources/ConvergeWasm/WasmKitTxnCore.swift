@@ -163,24 +163,9 @@ public final class WasmKitTxnCore {
     ///   `must`); what ``WasmBuild/artifacts()`` throws; `backendFailure` when WasmKit cannot load
     ///   or run the module; `kernelFailure` naming the C status when the kernel refuses.
     public convenience init(_ graph: StaticIR, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
-        let options = Self.resolved(options, artifact: nil)
+        let options = options.resolvingDefaultPath(artifact: nil)
         let report = try ExprCompiler.compile(graph, policy: options.compilePolicy)
         try self.init(graph, options: options, flavor: flavor, blob: graph.tablesBlob(), artifact: false, report: report)
-    }
-
-    /// L5, the default path, as the native runtime resolves it: L4 from an artifact with a
-    /// layout, else L3.
-    static func resolved(_ options: RuntimeOptions, artifact: Artifact?) -> RuntimeOptions {
-        var o = options
-        if o.level == .l5 { o.level = artifact?.hasLayout == true ? .l4 : .l3 }
-        return o
-    }
-
-    /// Level l4 takes the file's state layout: a file without one is refused.
-    private static func checkLayout(_ artifact: Artifact, _ options: RuntimeOptions) throws(ConvergeError) {
-        if options.level == .l4 && !artifact.hasLayout {
-            throw ConvergeError(.invalidArtifact, "level l4 loads the layout from the artifact, and this file has no \"layout\" section (compile it again: converge compile writes one)")
-        }
     }
 
     /// From an artifact whose graph the caller already has (checked by counts, not rebuilt from
@@ -189,8 +174,8 @@ public final class WasmKitTxnCore {
         guard graph.stepCount == artifact.stepCount && graph.pathCount == artifact.pathCount else {
             throw ConvergeError(.invalidArgument, "the graph (\(graph.stepCount) steps, \(graph.pathCount) paths) is not the artifact's (\(artifact.stepCount), \(artifact.pathCount))")
         }
-        var o = Self.resolved(options, artifact: artifact)
-        try Self.checkLayout(artifact, o)
+        var o = options.resolvingDefaultPath(artifact: artifact)
+        try artifact.checkLayout(for: o.level)
         o.compilePolicy = artifact.compilePolicy
         let report = try ExprCompiler.compile(graph, policy: o.compilePolicy)
         try self.init(graph, options: o, flavor: flavor, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true,
@@ -201,8 +186,8 @@ public final class WasmKitTxnCore {
     /// L1/L2 run no bytecode; L4 also takes its state layout and needs one).
     /// - Throws: as ``init(_:options:flavor:)``; `invalidArtifact` naming the section and offset.
     public convenience init(artifact: Artifact, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
-        var o = Self.resolved(options, artifact: artifact)
-        try Self.checkLayout(artifact, o)
+        var o = options.resolvingDefaultPath(artifact: artifact)
+        try artifact.checkLayout(for: o.level)
         let graph = try artifact.graph()
         o.compilePolicy = artifact.compilePolicy
         let report = try ExprCompiler.compile(graph, policy: o.compilePolicy)

@@ -158,8 +158,8 @@ static inline __attribute__((always_inline)) uint32_t fused_apply(ck_kernel_t *r
     } while (0)
     if (rt == NULL && out_contig) {
         /* numbers into contiguous outs: per chunk of 64 lanes, one branch-free vector pass (the
-           outs' tags, and the bits of the values with NaN equal to NaN) says whether any lane
-           changes; only such chunks go lane by lane */
+           outs' tags, and the values' bits) says whether any lane can change; only such chunks
+           get the exact test and go lane by lane */
         const uint8_t *ot = tags + obase;
         const double *ov = values + obase;
         const uint32_t *paths = contiguous ? k->step_out_path + s0 : k->step_out_path;
@@ -168,7 +168,7 @@ static inline __attribute__((always_inline)) uint32_t fused_apply(ck_kernel_t *r
         for (uint32_t c = 0; c < limit; c += 64u) {
             const uint32_t e = limit - c < 64u ? limit : c + 64u;
             /* same bits everywhere: nothing changes (the usual case, one xor per lane); else the
-               exact test, where NaN equals NaN whatever its bits */
+               exact test below, where NaN equals NaN whatever its bits */
             uint64_t differ = tag_other;
             for (uint32_t l = c; l < e; l++) {
                 uint64_t nb, ob;
@@ -178,19 +178,9 @@ static inline __attribute__((always_inline)) uint32_t fused_apply(ck_kernel_t *r
                 differ |= nb ^ ob;
             }
             if (differ == 0) continue;
-            differ = tag_other;
-            for (uint32_t l = c; l < e; l++) {
-                uint64_t nb, ob;
-                const double x = rv[l], y = ov[l];
-                memcpy(&nb, &x, 8);
-                memcpy(&ob, &y, 8);
-                const uint64_t both_nan = (uint64_t)0 - (uint64_t)((x != x) & (y != y));
-                differ |= (nb ^ ob) & ~both_nan;
-            }
-            if (differ == 0) continue;
-            /* a chunk with changes: the change mask, one byte per lane (a vector pass), then only
-               the changed lanes, found a word of 8 lanes at a time, take the undo entry and the
-               write */
+            /* the change mask, one byte per lane (a vector pass; a chunk whose bits differed
+               only in NaNs has none), then only the changed lanes, found a word of 8 lanes at a
+               time, take the undo entry and the write */
             uint8_t chg[64 + 8] __attribute__((aligned(8)));
             uint32_t changed = 0;
             for (uint32_t l = c; l < e; l++) {
@@ -202,6 +192,7 @@ static inline __attribute__((always_inline)) uint32_t fused_apply(ck_kernel_t *r
                 chg[l - c] = (uint8_t)(same ^ 1u);
                 changed += (uint32_t)(same ^ 1u);
             }
+            if (changed == 0) continue;
             if (changed == e - c && contiguous) {
                 /* every lane changes (a dense transaction): the undo entries and the writes as
                    block copies */
