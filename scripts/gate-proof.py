@@ -39,7 +39,7 @@ import sys
 import time
 
 CHANGE_PREFIX = "commit.median<=before"
-NATIVE = {"l1": "native-l1", "l2": "native-l2", "l3": "native-l3"}
+NATIVE = {"l1": "native-l1", "l2": "native-l2", "l3": "native-l3", "l4": "native-l4"}
 
 
 def log(msg):
@@ -214,7 +214,7 @@ def main():
     # 3. injected
     for size in [int(x) for x in a.sizes.split(",") if x]:
         for target in [t for t in a.targets.split(",") if t]:
-            lvls = ["l3"] if target == "l3" else [l for l in ["l1", "l2", "l3"] if l in costs]
+            lvls = ["l3"] if target == "l3" else [l for l in ["l1", "l2", "l3", "l4"] if l in costs]
             spec = ";".join(f"{l}:{round(size / 100 * costs[l]['stepMs'] / t_iter)}:{round(size / 100 * costs[l]['txnMs'] / t_iter)}"
                             for l in lvls if l in costs)
             backends = [NATIVE[l] for l in lvls if l in costs]

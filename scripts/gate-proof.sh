@@ -25,7 +25,7 @@ bash scripts/bootstrap.sh >/dev/null
 swift build -c release --product converge >/dev/null
 swift build -c release --product converge --traits GateSpin --scratch-path .build-gatespin >/dev/null
 if [ "$small" = 1 ]; then
-  [ ${#grid[@]} -gt 0 ] || grid=(--profile quick --backend portable --backend native-l1 --backend native-l2 --backend native-l3
+  [ ${#grid[@]} -gt 0 ] || grid=(--profile quick --backend portable --backend native-l1 --backend native-l2 --backend native-l3 --backend native-l4
                                  --steps 200,2000 --ratios 0.005,0.1,1)
   args=(--pairs 2 --sizes 100 --targets all "${args[@]}")
 fi

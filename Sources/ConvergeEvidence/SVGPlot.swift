@@ -304,15 +304,18 @@ struct BackendColors {
         "native-l1": "#0072b2",
         "native-l2": "#56b4e9",
         "native-l3": "#1b3a6b",
+        "native-l4": "#2f2f8f",
         "wasm-wasmkit": "#e69f00",
         "wasm-v8": "#d55e00",
         "wasm-v8-l2": "#cc79a7",
         "wasm-v8-l3": "#f0e442",
+        "wasm-v8-l4": "#a6761d",
         "js-v8": "#009e73",
         // the browser twins: darker shades of their V8 colours
         "wasm-chromium": "#8c2d04",
         "wasm-chromium-l2": "#7a3b69",
         "wasm-chromium-l3": "#9a8f00",
+        "wasm-chromium-l4": "#6b4a10",
         "js-chromium": "#00604a",
     ]
     static let extra = ["#6a3d9a", "#8c564b", "#1f1f1f", "#b8a000", "#17becf", "#9e0142", "#3288bd", "#66a61e"]

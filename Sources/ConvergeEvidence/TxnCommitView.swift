@@ -120,7 +120,7 @@ struct TxnCommitView: Sendable {
     }
 
     /// Backends `converge bench` runs only when asked (not in the matrix's default list): after it.
-    static let optInBackends = ["wasm-chromium", "wasm-chromium-l2", "wasm-chromium-l3", "js-chromium"]
+    static let optInBackends = ["wasm-chromium", "wasm-chromium-l2", "wasm-chromium-l3", "wasm-chromium-l4", "js-chromium"]
 
     /// The axis order of the embedded matrix, then the opt-in backends (fallback: the order it had
     /// when this was written).
@@ -128,7 +128,7 @@ struct TxnCommitView: Sendable {
         if let m = try? Matrix.embedded(), let s = m.suite(suiteId) {
             return (s.axes.kernelBackend + optInBackends.filter { !s.axes.kernelBackend.contains($0) }, s.axes.convergeMode)
         }
-        return (["portable", "native-l1", "native-l2", "native-l3", "wasm-wasmkit", "wasm-v8", "wasm-v8-l2", "wasm-v8-l3", "js-v8"],
+        return (["portable", "native-l1", "native-l2", "native-l3", "native-l4", "wasm-wasmkit", "wasm-v8", "wasm-v8-l2", "wasm-v8-l3", "wasm-v8-l4", "js-v8"],
                 ["full", "dirty", "auto"])
     }
 }

@@ -66,6 +66,7 @@ public enum BrowserHost {
     /// same loop; samples batch enough transactions for 1 ms, at most 2000, because the page's
     /// clock is coarsened).
     /// - Parameters:
+    ///   - artifacts: the graphs' artifacts as given (one per graph; nil: each encoded from its graph).
     ///   - chromium: the executable (`chromium(_:)`).
     ///   - warmupMs: before the points, each level runs its widest point this long (longer than
     ///     node's 300 ms: a freshly started Chromium competes with its own processes at first).
@@ -74,7 +75,7 @@ public enum BrowserHost {
     ///     then are failed, with the reason.
     /// - Throws: `backendFailure` when node or Chromium cannot run at all (node's message), or the
     ///   reply is not the documented JSON.
-    public static func benchMatrix(graphs: [StaticIR], points: [NodeHost.MatrixPoint], chromium: URL, warmupMs: Double = 1000,
+    public static func benchMatrix(graphs: [StaticIR], points: [NodeHost.MatrixPoint], artifacts: [Artifact]? = nil, chromium: URL, warmupMs: Double = 1000,
                                    settleMs: Double = 1000, timeLimitSeconds: Double) throws(ConvergeError) -> MatrixReply {
         var job = NodeHost.matrixJob(graphs: graphs, points: points, warmupMs: warmupMs)
         job["settleMs"] = settleMs
@@ -85,7 +86,7 @@ public enum BrowserHost {
         // the runner stops Chromium at its own limit and still replies; this one is the backstop
         let reply = try NodeHost.run(job, graphs: graphs, timeoutSeconds: timeLimitSeconds + 30,
                                      code: points.contains { $0.level.loadsCode },
-                                     artifact: points.contains { $0.level.loadsArtifact }, script: try script())
+                                     artifact: points.contains { $0.level.loadsArtifact }, artifacts: artifacts, script: try script())
         guard let rs = reply["points"] as? [Any], rs.count <= points.count, let b = reply["browser"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "the browser host replied without the matrix points")
         }

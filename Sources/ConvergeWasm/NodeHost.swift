@@ -158,14 +158,16 @@ public enum NodeHost {
     ///   as its `code` file, for the l3 levels.
     /// - Parameter artifact: also write each graph's AOT artifact (`Artifact.encode`, policy
     ///   `try`) as its `artifact` file, for the l4 levels.
+    /// - Parameter artifacts: the graphs' artifacts as given (a user's file, one per graph): written
+    ///   as they are instead of encoded.
     /// - Parameter script: the host script (default `wasm-host/cli.mjs`; the browser host passes
     ///   `wasm-host/browser/run.mjs`, which takes the same jobs).
     static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default,
                     timeoutSeconds: Double? = nil, code: Bool = false, artifact: Bool = false,
-                    script: URL? = nil) throws(ConvergeError) -> [String: Any] {
+                    artifacts: [Artifact]? = nil, script: URL? = nil) throws(ConvergeError) -> [String: Any] {
         let node = try node()
         let script: URL = if let script { script } else { try self.script() }
-        let artifacts = try WasmBuild.artifacts()
+        let wasm = try WasmBuild.artifacts()
         let fm = FileManager.default
         // CONVERGE_NODE_JOB_DIR keeps the job and its tables there (to rerun `node cli.mjs job.json`)
         let keep = ProcessInfo.processInfo.environment["CONVERGE_NODE_JOB_DIR"]
@@ -183,7 +185,7 @@ public enum NodeHost {
             }
         }
         var job = job
-        job["wasm"] = ["simd": artifacts.simd.path, "scalar": artifacts.scalar.path]
+        job["wasm"] = ["simd": wasm.simd.path, "scalar": wasm.scalar.path]
         var entries = job["graphs"] as? [[String: Any]] ?? []
         for (i, g) in graphs.enumerated() {
             let file = dir.appendingPathComponent("g\(i).ckt")
@@ -201,7 +203,9 @@ public enum NodeHost {
             }
             if artifact {
                 let artifactFile = dir.appendingPathComponent("g\(i).ckir")
-                guard fm.createFile(atPath: artifactFile.path, contents: Data(try Artifact.encode(g, policy: .try))) else {
+                let bytes: Data
+                if let given = artifacts?[i] { bytes = given.withUnsafeBytes { Data($0) } } else { bytes = Data(try Artifact.encode(g, policy: .try)) }
+                guard fm.createFile(atPath: artifactFile.path, contents: bytes) else {
                     throw ConvergeError(.io, "cannot write \(artifactFile.path)")
                 }
                 entries[i]["artifact"] = artifactFile.path

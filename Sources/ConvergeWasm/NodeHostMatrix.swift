@@ -107,13 +107,14 @@ extension NodeHost {
     /// - Parameters:
     ///   - warmupMs: before the points, each level runs its widest point this long.
     ///   - timeoutSeconds: node is stopped after this long (the call throws `backendFailure`).
+    ///   - artifacts: the graphs' artifacts as given (one per graph; nil: each encoded from its graph).
     ///   - policy: the transaction core's settings (default: ``RuntimeOptions()``'s).
-    public static func benchMatrix(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double = 300, tiering: Tiering = .optimized,
+    public static func benchMatrix(graphs: [StaticIR], points: [MatrixPoint], artifacts: [Artifact]? = nil, warmupMs: Double = 300, tiering: Tiering = .optimized,
                                    timeoutSeconds: Double? = nil, policy: TxnPolicy = TxnPolicy()) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
         let job = matrixJob(graphs: graphs, points: points, warmupMs: warmupMs, policy: policy)
         let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
                             code: points.contains { $0.level.loadsCode },
-                            artifact: points.contains { $0.level.loadsArtifact })
+                            artifact: points.contains { $0.level.loadsArtifact }, artifacts: artifacts)
         guard let rs = reply["points"] as? [[String: Any]], rs.count == points.count else {
             throw ConvergeError(.backendFailure, "node replied without the matrix points")
         }

@@ -97,6 +97,14 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         return o
     }
 
+    /// The L4 backends: they load the state layout from the graph's artifact.
+    var loadsLayout: Bool {
+        switch self {
+        case .nativeL4, .wasmWasmKitL4, .wasmV8L4, .wasmChromiumL4: true
+        default: false
+        }
+    }
+
     /// Why the backend cannot run here (nil: it can): the wasm toolchain, node, chromium
     /// (`chromium`: the `--chromium PATH` option).
     func unavailableReason(chromium: String? = nil) -> String? {
@@ -156,8 +164,9 @@ struct PointResult: Sendable {
 enum BenchGraph {
     case converge
     /// A user's graph; transactions write the first k paths of `rootOrder` (a seeded shuffle of
-    /// the paths no step writes).
-    case ir(StaticIR, name: String, rootOrder: [UInt32])
+    /// the paths no step writes). `artifact`: the user's AOT artifact (`--artifact`), which the L4
+    /// backends load as it is, layout included (nil: `--ir`, the artifact is encoded in memory).
+    case ir(StaticIR, name: String, rootOrder: [UInt32], artifact: Artifact?)
 
     var isConvergeWorkload: Bool {
         if case .converge = self { return true }
@@ -168,21 +177,27 @@ enum BenchGraph {
     func rootCount(steps: Int) -> Int {
         switch self {
         case .converge: steps
-        case .ir(_, _, let order): order.count
+        case .ir(_, _, let order, _): order.count
         }
     }
 
     func staticIR(steps: Int) throws(ConvergeError) -> StaticIR {
         switch self {
         case .converge: try StaticIR(Workload.converge(steps: steps))
-        case .ir(let g, _, _): g
+        case .ir(let g, _, _, _): g
         }
+    }
+
+    /// The user's artifact (`--artifact`), nil otherwise.
+    var artifact: Artifact? {
+        if case .ir(_, _, _, let a) = self { return a }
+        return nil
     }
 
     func rootIds(_ graph: StaticIR, k: Int) -> [UInt32] {
         switch self {
         case .converge: (0..<k).map { graph.pathId("b\($0)")! }
-        case .ir(_, _, let order): Array(order.prefix(k))
+        case .ir(_, _, let order, _): Array(order.prefix(k))
         }
     }
 
@@ -231,9 +246,10 @@ final class InProcessBench {
         return (g, roots)
     }
 
-    /// The artifact of the graph of `steps` steps (what `converge compile` writes, with its
-    /// layout), encoded in memory once per step count (native-l4).
+    /// The artifact of the graph of `steps` steps: the user's file (`--artifact`), else what
+    /// `converge compile` writes (with its layout), encoded in memory once per step count.
     func artifact(steps: Int) throws(ConvergeError) -> Artifact {
+        if let a = graph.artifact { return a }
         if let currentArtifact, currentArtifact.steps == steps { return currentArtifact.artifact }
         let g = try graphAndRoots(steps: steps).graph
         let a = try Artifact(bytes: try Artifact.encode(g, names: false, ir: false))
@@ -397,7 +413,7 @@ func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDis
     throws(ConvergeError) -> (node: String, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return ("", [:]) }
     var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.nodeLevel)
-    let (node, out) = try NodeHost.benchMatrix(graphs: m.graphs, points: m.jobs, timeoutSeconds: m.timeLimitSeconds,
+    let (node, out) = try NodeHost.benchMatrix(graphs: m.graphs, points: m.jobs, artifacts: m.artifacts, timeoutSeconds: m.timeLimitSeconds,
                                                policy: NodeHost.TxnPolicy(RuntimeOptions()))
     for (p, r) in zip(m.measured, out) {
         m.results[p] = matrixPointResult(p, r, graph: m.graph(of: p), runs: runs, timeoutMs: timeoutMs)

@@ -24,14 +24,9 @@ extension KernelBackend {
 
     /// The backends `converge bench` runs without `--backend`: all but the browser ones (a browser
     /// run is its own report: `meta.env.browser` names the browser, docs/perf-diff.md).
-    /// The WasmKit L2/L3/L4 backends are opt-in too (an interpreter executing every step: slow),
-    /// and so are the L4 backends for now (native-l4, wasm-v8-l4: not in the v2 matrix's gate
-    /// proof yet; docs/perf-report.md).
+    /// The WasmKit L2/L3/L4 backends are opt-in too (an interpreter executing every step: slow).
     static var defaultSet: [KernelBackend] {
-        allCases.filter {
-            $0.browserLevel == nil && $0 != .wasmWasmKitL2 && $0 != .wasmWasmKitL3 && $0 != .wasmWasmKitL4
-                && $0 != .nativeL4 && $0 != .wasmV8L4
-        }
+        allCases.filter { $0.browserLevel == nil && $0 != .wasmWasmKitL2 && $0 != .wasmWasmKitL3 && $0 != .wasmWasmKitL4 }
     }
 
     /// The backends of one side of `converge gate --node … --browser …`.
@@ -111,7 +106,7 @@ func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeou
     guard !points.isEmpty else { return (nil, nil, [:]) }
     var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.browserLevel)
     guard !m.jobs.isEmpty else { return (nil, nil, m.results) }
-    let reply = try BrowserHost.benchMatrix(graphs: m.graphs, points: m.jobs, chromium: chromium, timeLimitSeconds: m.timeLimitSeconds)
+    let reply = try BrowserHost.benchMatrix(graphs: m.graphs, points: m.jobs, artifacts: m.artifacts, chromium: chromium, timeLimitSeconds: m.timeLimitSeconds)
     let resolutionMs = reply.browser.timerResolutionNs.map { $0 / 1e6 }
     for (p, pm) in zip(m.measured, reply.results) {
         var r = matrixPointResult(p, pm, graph: m.graph(of: p), runs: runs, timeoutMs: timeoutMs,
@@ -131,6 +126,9 @@ func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeou
 struct MatrixJobs {
     let stepsList: [Int]
     var graphs: [StaticIR] = []
+    /// The graphs' artifacts as the user gave them (`--artifact`: one graph), nil: the hosts encode
+    /// each from its graph.
+    var artifacts: [Artifact]?
     var jobs: [NodeHost.MatrixPoint] = []
     var measured: [BenchPoint] = []
     var results: [BenchPoint: PointResult] = [:]
@@ -141,6 +139,7 @@ struct MatrixJobs {
         self.timeoutMs = timeoutMs
         stepsList = Array(Set(points.map(\.steps))).sorted()
         for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
+        artifacts = graph.artifact.map { [$0] }
         for p in points {
             guard let l = level(p.backend) else { continue }
             let gi = stepsList.firstIndex(of: p.steps)!

@@ -75,9 +75,17 @@ struct BenchCommand: ParsableCommand {
         if let ir = ir ?? artifact {
             let flag = self.ir != nil ? "--ir" : "--artifact"
             guard grid.steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to \(flag) (the graph has its own step count)") }
-            let (g, bytes) = self.ir != nil ? try loadGraphAndBytes(ir) : try loadArtifactGraphAndBytes(ir)
+            var userArtifact: Artifact?
+            let g: StaticIR, bytes: Data
+            if self.ir != nil {
+                (g, bytes) = try loadGraphAndBytes(ir)
+            } else {
+                let loaded = try loadArtifactGraphAndBytes(ir)
+                (g, bytes, userArtifact) = (loaded.graph, loaded.bytes, loaded.artifact)
+            }
             guard g.stepCount > 0 else { throw ConvergeError(.invalidArgument, "\(ir) has no steps to bench") }
-            graph = .ir(g, name: URL(fileURLWithPath: ir).lastPathComponent, rootOrder: BenchGraph.rootOrder(g, seed: seed))
+            graph = .ir(g, name: URL(fileURLWithPath: ir).lastPathComponent, rootOrder: BenchGraph.rootOrder(g, seed: seed),
+                        artifact: userArtifact)
             graphName = URL(fileURLWithPath: ir).lastPathComponent
             stepList = [g.stepCount]
             graphIdentity = PerfReport.GraphIdentity(file: graphName!, sha256: Matrix.sha256Hex(bytes), seed: seed)
@@ -87,7 +95,9 @@ struct BenchCommand: ParsableCommand {
         var chosen: [KernelBackend] = []
         let requested = !backends.isEmpty
         for b in requested ? backends : KernelBackend.defaultSet where !chosen.contains(b) {
-            if let why = b.unavailableReason(chromium: grid.chromium) {
+            let noLayout = b.loadsLayout && graph.artifact?.hasLayout == false
+                ? "\(artifact ?? "the artifact") has no \"layout\" section, which the L4 backends load (compile it again without --no-layout)" : nil
+            if let why = noLayout ?? b.unavailableReason(chromium: grid.chromium) {
                 if requested { throw ConvergeError(.invalidArgument, "backend \(b.rawValue) is not available: \(why)") }
                 note("skipping backend \(b.rawValue): \(why)")
                 continue

@@ -114,9 +114,9 @@ func writeOutput(_ data: Data, to path: String) throws(ConvergeError) {
 
 /// Reads and validates an AOT artifact (every check, the kernel's too) and rebuilds its graph from
 /// the IR section, also returning the file's bytes (for their sha256).
-func loadArtifactGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data) {
+func loadArtifactGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data, artifact: Artifact) {
     let artifact = try Artifact(contentsOf: path)
     try artifact.validateKernel()
     let graph = try artifact.graph()
-    return (graph, artifact.withUnsafeBytes { Data($0) })
+    return (graph, artifact.withUnsafeBytes { Data($0) }, artifact)
 }

@@ -30,6 +30,26 @@ extension CLITests {
         #expect(graph?["sha256"] as? String == sha256sum(file) && graph?["file"] as? String == URL(fileURLWithPath: file).lastPathComponent)
     }
 
+    @Test func theL4BackendsBenchTheArtifactsOwnLayout() throws {
+        let ir = try write(Self.example)
+        let file = tempPath("ckir"), bare = tempPath("ckir"), out = tempPath("json")
+        defer { for f in [file, bare, out] { try? FileManager.default.removeItem(atPath: f) } }
+        #expect(try run(["compile", ir, "-o", file]).status == 0)
+        #expect(try run(["compile", ir, "-o", bare, "--no-layout"]).status == 0)
+        let grid = ["--profile", "smoke", "--ratios", "1", "--modes", "dirty", "--no-bandwidth", "--out", out]
+        let ok = try run(["bench", "--artifact", file, "--backend", "native-l4"] + grid, environment: ["CI": "1"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        // the file is loaded as it is: without its layout section, the L4 backends cannot run
+        // (the bench used to encode the graph again, with a layout, and measure that instead)
+        for backend in ["native-l4", "wasm-v8-l4"] {
+            let r = try run(["bench", "--artifact", bare, "--backend", backend] + grid, environment: ["CI": "1"])
+            #expect(r.status == 2 && r.stderr == "converge: invalid argument: backend \(backend) is not available: \(bare) has no \"layout\" section, which the L4 backends load (compile it again without --no-layout)\n", "\(r.stderr)")
+        }
+        // by default they are skipped with that note, and the others run
+        let d = try run(["bench", "--artifact", bare, "--backend", "native-l3"] + grid, environment: ["CI": "1"])
+        #expect(d.status == 0, "\(d.stderr)")
+    }
+
     @Test func aBrokenArtifactIsOneLineNamingTheSectionAndOffset() throws {
         let ir = try write(Self.example)
         let file = tempPath("ckir")

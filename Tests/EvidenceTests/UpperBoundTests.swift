@@ -74,7 +74,7 @@ private func schemaCheck(_ file: String) throws -> (Int32, String) {
         #expect(comparisons.allSatisfy { $0.kind == "upperBound" && $0.metric == "runtime.txnCommitMs" && $0.unit == "ratio" })
         #expect(s.pointsFailing == 3)
         #expect(s.comparisonsFailing == 3)
-        #expect(s.nativeBackends == ["native-l1", "native-l2", "native-l3"])
+        #expect(s.nativeBackends == ["native-l1", "native-l2", "native-l3", "native-l4"])
 
         let failing = comparisons.filter { $0.holds == false }
         #expect(failing.count == 3)
@@ -173,7 +173,7 @@ private func schemaCheck(_ file: String) throws -> (Int32, String) {
 
     @Test func theTerminalListsTheFailingPointsWorstFirst() throws {
         let table = TerminalTable.render(withUpperBound(Self.mixed()), width: 250)
-        #expect(table.contains("upper bound: the best native median ≤ every other backend's\n(native: native-l1, native-l2, native-l3)\n"))
+        #expect(table.contains("upper bound: the best native median ≤ every other backend's\n(native: native-l1, native-l2, native-l3, native-l4)\n"))
         #expect(table.contains("native is the upper bound on 9 of 12 points (3 of 32 comparisons fail)\n"))
         #expect(table.contains("worst: js-v8 ÷ native-l2 = 0.50 at dirty steps=2000 dirtyRootsRatio=1\n"))
         let lines = table.split(separator: "\n").map(String.init)
