@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "ConvergeWasm", targets: ["ConvergeWasm"]),
         // Perf reports, diffs and gates in Logix's field names.
         .library(name: "ConvergeEvidence", targets: ["ConvergeEvidence"]),
+        // What the benchmarks run and measure against: workloads, floors, probes (not the kernel).
+        .library(name: "ConvergeBench", targets: ["ConvergeBench"]),
         .executable(name: "converge", targets: ["converge"]),
     ],
     // `NoInstrumentation` compiles diagnostics out (the baseline that diagnostics `off` is
@@ -39,6 +41,18 @@ let package = Package(
                 .linkedLibrary("numa", .when(platforms: [.linux])),
             ]
         ),
+        // What benchmarks measure the kernel against, kept out of the kernel's API: the floors (the
+        // plain C loop over the same data), the machine and memory-bandwidth probes, the bitset
+        // primitives per SIMD implementation (CKernel/bench/include/ckernel_bench.h). It shares
+        // CKernel's folder to reach the kernel's internal headers (SwiftPM allows no `..` there).
+        .target(
+            name: "CKernelBench",
+            dependencies: ["CKernel"],
+            path: "CKernel",
+            sources: ["bench/src"],
+            publicHeadersPath: "bench/include",
+            cSettings: [.headerSearchPath("src/internal")]
+        ),
         // Reading and writing the files a user names: regular files only, never blocking on a
         // FIFO, no mmap (SIGBUS), outputs written through symlinks and devices, never replacing
         // them. Shared by ConvergeKernel, ConvergeEvidence and the CLI.
@@ -54,6 +68,14 @@ let package = Package(
                 .define("CONVERGE_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
                 .define("CONVERGE_GATE_SPIN", .when(traits: ["GateSpin"])),
             ]
+        ),
+        // The benchmarks' library: the workloads (generated graphs, the converge.txnCommit
+        // workload ready to time), the floors and probes over CKernelBench. The `converge` CLI and
+        // the tests use it; the kernel library does not.
+        .target(
+            name: "ConvergeBench",
+            dependencies: ["ConvergeKernel", "CKernel", "CKernelBench"],
+            path: "Sources/ConvergeBench"
         ),
         .target(
             name: "ConvergeWasm",
@@ -80,6 +102,7 @@ let package = Package(
             name: "converge",
             dependencies: [
                 "ConvergeKernel",
+                "ConvergeBench",
                 "ConvergeWasm",
                 "ConvergeEvidence",
                 "ConvergeFiles",
@@ -90,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "ConvergeKernelTestSupport",
-            dependencies: ["ConvergeKernel"],
+            dependencies: ["ConvergeKernel", "ConvergeBench"],
             path: "Tests/ConvergeKernelTestSupport"
         ),
         .target(
@@ -99,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConvergeKernelTests",
-            dependencies: ["ConvergeKernel", "ConvergeKernelTestSupport", "CKernel", "AllocationCounter", "ConvergeWasm"],
+            dependencies: ["ConvergeKernel", "ConvergeBench", "ConvergeKernelTestSupport", "CKernel", "CKernelBench", "AllocationCounter", "ConvergeWasm"],
             path: "Tests/ConvergeKernelTests",
             resources: [.copy("Fixtures")]
         ),

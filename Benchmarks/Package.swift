@@ -19,6 +19,7 @@ let package = Package(
             name: "PlannerBenchmarks",
             dependencies: [
                 .product(name: "ConvergeKernel", package: parentIdentity),
+                .product(name: "ConvergeBench", package: parentIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "PlannerBenchmarks",

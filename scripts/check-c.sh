@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# C hygiene checks run by CI: CKernel compiles clean under -Wall -Wextra -Werror, and every
-# exported symbol of CKernel is prefixed `ck_` (nm over the objects).
+# C hygiene checks run by CI: CKernel and CKernelBench (CKernel/bench: floors, probes) compile
+# clean under -Wall -Wextra -Werror, and every exported symbol is prefixed `ck_` (nm over the
+# objects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-for f in CKernel/src/*.c; do
+for f in CKernel/src/*.c CKernel/bench/src/*.c; do
   clang -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-    -ICKernel/include -ICKernel/src/internal -c "$f" -o "$out/$(basename "$f").o"
+    -ICKernel/include -ICKernel/src/internal -ICKernel/bench/include -c "$f" -o "$out/$(basename "$f").o"
 done
 # the package traits' variants compile clean too (GateSpin: gate validation; NoInstrumentation)
 mkdir "$out/variants"

@@ -18,6 +18,7 @@
 //
 // Run: `cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --filter 'bitset.*'`.
 import Benchmark
+import ConvergeBench
 import ConvergeKernel
 
 /// The implementations that run natively here (auto-selection candidates): emulated ones

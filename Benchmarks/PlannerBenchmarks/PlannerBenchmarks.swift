@@ -1,4 +1,5 @@
 import Benchmark
+import ConvergeBench
 import ConvergeKernel
 
 /// Plan-only and transaction microbenchmarks: wall clock (compare ratios within one run) and

@@ -233,7 +233,7 @@ public final class ConvergeRuntime {
         try self.init(try artifact.graph(), options: opts, artifact: artifact)
     }
 
-    init(_ graph: StaticIR, options requested: RuntimeOptions, artifact: Artifact?) throws(ConvergeError) {
+    package init(_ graph: StaticIR, options requested: RuntimeOptions, artifact: Artifact?) throws(ConvergeError) {
         if requested.stepRecordCapacity < 0 || requested.patchRecordCapacity < 0 {
             throw ConvergeError(.invalidArgument, "record capacities must be >= 0")
         }

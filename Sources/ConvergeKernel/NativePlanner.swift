@@ -4,7 +4,7 @@ import CKernel
 public enum SIMDImplementation: String, Sendable, CaseIterable {
     case scalar, sse2, avx2, neon, simd128
 
-    var c: ck_impl_t {
+    package var c: ck_impl_t {
         switch self {
         case .scalar: CK_IMPL_SCALAR
         case .sse2: CK_IMPL_SSE2
@@ -14,7 +14,7 @@ public enum SIMDImplementation: String, Sendable, CaseIterable {
         }
     }
 
-    init?(_ c: ck_impl_t) {
+    package init?(_ c: ck_impl_t) {
         guard let name = String(validatingCString: ck_impl_name(c)), let v = SIMDImplementation(rawValue: name) else { return nil }
         self = v
     }

@@ -35,21 +35,3 @@ public struct StepInputs {
 /// A computed step's function: reads its deps, returns the new value of its `out`. Throwing makes
 /// the converge fail with `runtime_error` (every derived write rolled back).
 public typealias DeriveFunction = (StepInputs) throws -> ConvergeValue
-
-extension Workload {
-    /// The derive functions of ``converge(steps:)``: `d_i = b_i + 1` (a non-number `b_i` gives
-    /// NaN, as JavaScript's `undefined + 1` does), registered for every computed step (links of
-    /// a graph extended by hand are left alone) — at L3 only for the steps that did not compile
-    /// to bytecode (a registered function would turn a compiled step into a host step).
-    public static func registerConvergeFunctions(_ runtime: ConvergeRuntime) throws(ConvergeError) {
-        let code = runtime.options.level.runsBytecode ? runtime.compileReport.bytecode : nil
-        var s = 0
-        while s < runtime.graph.stepCount {
-            if let code, code.stepOffsets[s + 1] > code.stepOffsets[s] { s += 1; continue }
-            if runtime.graph.stepFlags[s] & 2 == 0 {
-                try runtime.derive(step: s) { inputs in .number((inputs.number(0) ?? .nan) + 1) }
-            }
-            s += 1
-        }
-    }
-}

@@ -410,7 +410,7 @@ public final class WasmKitTxnCore {
         }
     }
 
-    /// The converge workload's functions (``Workload/registerConvergeFunctions(_:)``): `d = dep0 + 1`
+    /// The converge workload's functions (as ConvergeBench's `Workload.registerConvergeFunctions(_:)`): `d = dep0 + 1`
     /// (NaN for a non-number) for every computed step that does not run as bytecode.
     public func registerConvergeFunctions() throws(ConvergeError) {
         for s in 0..<stepCount where stepFlags[s] & 2 == 0 && !runsBytecode(step: s) {

@@ -1,3 +1,4 @@
+import ConvergeBench
 import AllocationCounter
 import ArgumentParser
 import ConvergeEvidence

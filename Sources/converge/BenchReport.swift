@@ -1,3 +1,4 @@
+import ConvergeBench
 import ConvergeEvidence
 import ConvergeKernel
 import ConvergeWasm

@@ -1,3 +1,4 @@
+import ConvergeBench
 import ConvergeKernel
 
 /// The one validation of numeric options, used by every subcommand before it allocates or

@@ -1,3 +1,4 @@
+import ConvergeBench
 import ConvergeKernel
 
 /// Seeded random converge graphs for the differential tests: valid (acyclic, one writer per out)

@@ -1,3 +1,4 @@
+import ConvergeBench
 import ConvergeKernel
 
 /// The tests' seeded generator: the library's SplitMix64 (same sequence on every platform), so a

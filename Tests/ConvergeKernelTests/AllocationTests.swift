@@ -1,3 +1,4 @@
+import ConvergeBench
 import AllocationCounter
 import Testing
 @testable import ConvergeKernel

@@ -1,3 +1,5 @@
+import CKernelBench
+@testable import ConvergeBench
 import Testing
 @testable import ConvergeKernel
 

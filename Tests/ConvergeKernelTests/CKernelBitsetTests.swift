@@ -1,3 +1,5 @@
+import CKernelBench
+import ConvergeBench
 import CKernel
 import Testing
 @testable import ConvergeKernel

@@ -1,3 +1,4 @@
+import ConvergeBench
 import CKernel
 import Testing
 @testable import ConvergeKernel

@@ -1,3 +1,4 @@
+import ConvergeBench
 import Testing
 @testable import ConvergeKernel
 

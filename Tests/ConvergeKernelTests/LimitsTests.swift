@@ -1,3 +1,4 @@
+import ConvergeBench
 import Foundation
 import Testing
 @testable import ConvergeKernel

@@ -1,3 +1,4 @@
+import ConvergeBench
 import CKernel
 import ConvergeKernelTestSupport
 import Testing

@@ -1,3 +1,4 @@
+import ConvergeBench
 import ConvergeKernelTestSupport
 import ConvergeWasm
 import Foundation

@@ -57,10 +57,6 @@ extern const ck_bitset_ops_t ck_ops_simd128;
 /* dispatch.c: the ops of an implementation, or NULL when it is not compiled in / cannot run. */
 const ck_bitset_ops_t *ck_ops_for(ck_impl_t impl);
 
-/* bitset.c: dst |= src over any number of words (a multiple of CK_WORD_BLOCK), in chunks that
-   fit or_into's uint32_t count. */
-void ck_or_words(const ck_bitset_ops_t *ops, uint64_t *dst, const uint64_t *src, uint64_t words);
-
 /* memory.c: one arena per kernel. */
 typedef struct ck_arena {
     void *base;

@@ -1,4 +1,6 @@
+import ConvergeKernel
 import CKernel
+import CKernelBench
 
 /// The machine probe of `converge bench` (docs/perf-diff.md, "Noise-robust budgets"): a fixed,
 /// CPU-bound loop (`ck_probe_chain`: a dependent multiply-add chain, no memory traffic) timed beside

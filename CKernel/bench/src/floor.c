@@ -1,6 +1,6 @@
 /* floor.c — the converge workload's floor for benchmarks: the plain C loop a hand-written
    executor of d_i = b_i + 1 would run over the same state slots (docs/bytecode.md, "Floor"). */
-#include "ck_internal.h"
+#include "ckb_internal.h"
 
 void ck_floor_add_one(double *values, const uint32_t *from, const uint32_t *to, uint32_t count) {
     if (values == NULL || from == NULL || to == NULL) return;

@@ -2,7 +2,7 @@
    implementation's bitset OR, timed in samples, reported as bytes moved and GB/s (best sample and
    mean). The "physical limit" the perf report sets the planner's achieved bytes/s against.
    Portable C: the buffers come from memory.c, the clock is ck_now_ns (the host's on wasm32). */
-#include "ck_internal.h"
+#include "ckb_internal.h"
 
 #include <string.h>
 

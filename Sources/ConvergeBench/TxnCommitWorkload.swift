@@ -1,4 +1,6 @@
+import ConvergeKernel
 import CKernel
+import CKernelBench
 
 /// The converge.txnCommit workload of the perf-evidence format, ready to time: fields `b0…b{n−1}`,
 /// `d0…d{n−1}`, step i `d_i = b_i + 1`; a transaction increments `b0…b{k−1}` and commits.

@@ -1,3 +1,4 @@
+import ConvergeKernel
 /// Graphs the benchmarks and the CLI run on, generated deterministically.
 ///
 /// Every generator checks its sizes against the documented limits before it allocates:
@@ -115,5 +116,23 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension Workload {
+    /// The derive functions of ``converge(steps:)``: `d_i = b_i + 1` (a non-number `b_i` gives
+    /// NaN, as JavaScript's `undefined + 1` does), registered for every computed step (links of
+    /// a graph extended by hand are left alone) — at L3 only for the steps that did not compile
+    /// to bytecode (a registered function would turn a compiled step into a host step).
+    public static func registerConvergeFunctions(_ runtime: ConvergeRuntime) throws(ConvergeError) {
+        let code = runtime.options.level.runsBytecode ? runtime.compileReport.bytecode : nil
+        var s = 0
+        while s < runtime.graph.stepCount {
+            if let code, code.stepOffsets[s + 1] > code.stepOffsets[s] { s += 1; continue }
+            if runtime.graph.stepFlags[s] & 2 == 0 {
+                try runtime.derive(step: s) { inputs in .number((inputs.number(0) ?? .nan) + 1) }
+            }
+            s += 1
+        }
     }
 }

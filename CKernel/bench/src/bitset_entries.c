@@ -1,7 +1,7 @@
-/* bitset.c — the bitset primitives of one implementation on caller-owned bitsets
+/* bitset_entries.c — the bitset primitives of one implementation on caller-owned bitsets
    (ck_bitset_or, ck_bitset_scan_clear): what the benchmarks and tests time and compare per
    implementation. Arguments are checked before anything is read or written. */
-#include "ck_internal.h"
+#include "ckb_internal.h"
 
 /* The ops of `impl` (argument 0), or an error. */
 static ck_status_t ops_of(ck_impl_t impl, const ck_bitset_ops_t **ops, ck_error_t *error) {

@@ -1,4 +1,6 @@
+import ConvergeKernel
 import CKernel
+import CKernelBench
 import Foundation
 
 /// The memory-bandwidth probe ("physical limit"): `dst |= src` streamed over buffers sized for

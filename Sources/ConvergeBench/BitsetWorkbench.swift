@@ -1,4 +1,6 @@
+import ConvergeKernel
 import CKernel
+import CKernelBench
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
