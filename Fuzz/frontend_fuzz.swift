@@ -1,5 +1,5 @@
 // frontend_fuzz.swift — libFuzzer target for the front end (docs/expressions.md, "Fuzzing"):
-// IR JSON → tables (StaticIR) → expression parser and compiler → the kernel's bytecode verifier →
+// IR JSON → tables (CompiledGraph) → expression parser and compiler → the kernel's bytecode verifier →
 // artifact encode + open, with the evaluator and the VM run on every compiled step.
 //
 // Input: one mode byte, then the rest.
@@ -43,9 +43,9 @@ private func same(_ x: ConvergeValue, _ y: ConvergeValue) -> Bool {
 }
 
 private func run(_ json: Data) {
-    let graph: StaticIR
+    let graph: CompiledGraph
     do {
-        graph = try StaticIR(ConvergeIR(json: json))
+        graph = try CompiledGraph(ConvergeIR(json: json))
     } catch {
         return  // a typed error: the expected outcome for most inputs
     }
@@ -70,7 +70,7 @@ private func run(_ json: Data) {
     }
     // compiled ⇒ loads, and the VM equals the evaluator on each compiled step
     do {
-        let planner = try NativePlanner(graph, options: NativeOptions())
+        let planner = try NativeKernel(graph, options: NativeOptions())
         do {
             try planner.loadCode(code)
         } catch {

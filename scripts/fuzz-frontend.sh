@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the front end — IR JSON → tables (StaticIR) → C0 parser and bytecode compiler → the
+# Fuzzes the front end — IR JSON → tables (CompiledGraph) → C0 parser and bytecode compiler → the
 # kernel's bytecode verifier → artifact encode + open, with the VM checked against the evaluator —
 # with libFuzzer under AddressSanitizer (Swift and C) and UndefinedBehaviorSanitizer (C), for
 # [seconds] (default 60), seeded with Fuzz/frontend-corpus/ (docs examples, test expressions) and

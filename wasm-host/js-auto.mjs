@@ -1,7 +1,7 @@
 // js-auto.mjs — auto mode for the pure-JS kernel: a port of the Swift L0 runtime's auto decision
-// (Sources/ConvergeKernel/AutoPolicy.swift: AutoPolicy, PlanCache, AutoDecider — the C core's
+// (Sources/ConvergeKernel/Planning/AutoPolicy.swift: AutoPolicy, PlanCache, AutoDecider — the C core's
 // CKernel/src/auto.c is the same rules) and of the transaction around it (ConvergeRuntime.swift
-// and RuntimeExecution.swift: the dirty roots and their key, the rules after planning, the timing
+// and Runtime/ConvergeRuntime+SwiftTransaction.swift: the dirty roots and their key, the rules after planning, the timing
 // samples). Semantics: docs/converge-semantics.md §6, docs/transactions.md "Auto mode".
 // ES module, no dependencies, no wasm: the l0-js level of bench-matrix.mjs decides with it, so
 // the JS baseline never runs the kernel it is compared against.

@@ -61,11 +61,11 @@ func registerMicroBenchmarks() {
     }
 
     // propagate: the dirty closure per strategy
-    let graphs: [(name: String, make: @Sendable () throws -> (StaticIR, [String]))] = [
-        ("converge n=20000 k=5000", { (try StaticIR(Workload.converge(steps: 20000)), try Workload.convergeDirty(roots: 5000)) }),
-        ("converge n=20000 k=10", { (try StaticIR(Workload.converge(steps: 20000)), try Workload.convergeDirty(roots: 10)) }),
+    let graphs: [(name: String, make: @Sendable () throws -> (CompiledGraph, [String]))] = [
+        ("converge n=20000 k=5000", { (try CompiledGraph(Workload.converge(steps: 20000)), try Workload.convergeDirty(roots: 5000)) }),
+        ("converge n=20000 k=10", { (try CompiledGraph(Workload.converge(steps: 20000)), try Workload.convergeDirty(roots: 10)) }),
         ("randomDAG n=20000 dirty=0.01", {
-            let g = try StaticIR(Workload.randomDAG(steps: 20000, seed: 42))
+            let g = try CompiledGraph(Workload.randomDAG(steps: 20000, seed: 42))
             return (g, try Workload.randomDirty(g, fraction: 0.01, seed: 43))
         }),
     ]
@@ -77,7 +77,7 @@ func registerMicroBenchmarks() {
                 }
             } setup: { () throws -> State in
                 let (graph, dirty) = try make()
-                let planner = try NativePlanner(graph, options: NativeOptions(strategy: strategy))
+                let planner = try NativeKernel(graph, options: NativeOptions(strategy: strategy))
                 return State(planner: planner, dirty: graph.dirtySet(paths: dirty), buffer: PlanBuffer(for: graph))
             }
         }

@@ -16,8 +16,8 @@ let benchmarks: @Sendable () -> Void = {
                     try state.planner.plan(state.dirty, mode: .dirty, scope: .all, into: state.buffer)
                 }
             } setup: { () throws -> State in
-                let graph = try StaticIR(Workload.converge(steps: steps))
-                let planner: any ConvergePlanner = backend == "native" ? try NativePlanner(graph) : PortablePlanner(graph)
+                let graph = try CompiledGraph(Workload.converge(steps: steps))
+                let planner: any ConvergePlanner = backend == "native" ? try NativeKernel(graph) : PortablePlanner(graph)
                 return State(planner: planner, dirty: graph.dirtySet(paths: try Workload.convergeDirty(roots: roots)), buffer: PlanBuffer(for: graph))
             }
         }

@@ -1,3 +1,6 @@
+// BandwidthProbe.swift — the memory-bandwidth probe (ck_bandwidth_probe) over L1-, L2- and
+// DRAM-sized buffers: the "physical limit" of a report.
+
 import ConvergeKernel
 import CKernel
 import CKernelBench

@@ -1,3 +1,6 @@
+// BitsetWorkbench.swift — preallocated bitsets for timing the SIMD bitset primitives (ck_bitset_*)
+// of one implementation.
+
 import ConvergeKernel
 import CKernel
 import CKernelBench

@@ -1,3 +1,6 @@
+// MachineProbe.swift — the machine probe: a fixed CPU-bound chain timed beside every sample
+// (machine.probeMs).
+
 import ConvergeKernel
 import CKernel
 import CKernelBench

@@ -1,3 +1,6 @@
+// TxnCommitWorkload.swift — the converge.txnCommit workload ready to time, and its floors (the
+// plain C loops over the same data).
+
 import ConvergeKernel
 import CKernel
 import CKernelBench
@@ -38,7 +41,7 @@ public final class TxnCommitWorkload {
         guard steps >= 1, k >= 1, k <= steps else {
             throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= steps (\(steps))")
         }
-        let graph = try StaticIR(links ? try Workload.convergeLinks(steps: steps) : try Workload.converge(steps: steps))
+        let graph = try CompiledGraph(links ? try Workload.convergeLinks(steps: steps) : try Workload.converge(steps: steps))
         try self.init(graph: graph, rootOrder: (0..<steps).map { graph.pathId("b\($0)")! }, dirtyRoots: k, options: options)
     }
 
@@ -47,7 +50,7 @@ public final class TxnCommitWorkload {
     /// - Parameter artifact: the graph compiled (``Artifact/encode(_:policy:names:ir:layout:)``):
     ///   the runtime's kernel is made from it (its bytecode, state and, at L4, its layout).
     /// - Throws: `invalidArgument` when k is not in 1…rootOrder.count or a root id is out of range.
-    public init(graph: StaticIR, rootOrder: [UInt32], dirtyRoots k: Int, options: RuntimeOptions,
+    public init(graph: CompiledGraph, rootOrder: [UInt32], dirtyRoots k: Int, options: RuntimeOptions,
                 artifact: Artifact? = nil) throws(ConvergeError) {
         guard k >= 1, k <= rootOrder.count else {
             throw ConvergeError(.invalidArgument, "txnCommit workload needs 1 <= dirtyRoots (\(k)) <= roots (\(rootOrder.count))")
@@ -144,7 +147,7 @@ public final class WorkloadFloor {
 
     /// - Parameter writes: the transaction's reducer writes (its dirty roots), at most `pairs`; 0
     ///   keeps the loop alone (one input bumped per round).
-    public init(graph: StaticIR, pairs: Int, writes: Int = 0) throws(ConvergeError) {
+    public init(graph: CompiledGraph, pairs: Int, writes: Int = 0) throws(ConvergeError) {
         guard pairs >= 0, pairs <= graph.stepCount else {
             throw ConvergeError(.invalidArgument, "floor pairs \(pairs) not in 0…\(graph.stepCount)")
         }

@@ -1,3 +1,6 @@
+// Workloads.swift — the graphs benchmarks and the CLI run on, generated deterministically, and the
+// workload's derive functions.
+
 import ConvergeKernel
 /// Graphs the benchmarks and the CLI run on, generated deterministically.
 ///
@@ -6,7 +9,7 @@ import ConvergeKernel
 public enum Workload {
     /// The converge workload has two registry paths per step (`b_i`, `d_i`), so at most half the
     /// path limit of steps.
-    public static let maxConvergeSteps = StaticIR.maxPaths / 2
+    public static let maxConvergeSteps = CompiledGraph.maxPaths / 2
 
     /// Throws unless `0 <= n <= limit`.
     static func checkSize(_ what: String, _ n: Int, limit: Int, unit: String) throws(ConvergeError) {
@@ -19,7 +22,7 @@ public enum Workload {
     /// - Throws: `invalidArgument` for n < 0, `tooLarge` beyond ``maxConvergeSteps``.
     public static func converge(steps n: Int) throws(ConvergeError) -> ConvergeIR {
         try checkSize("the converge workload's step count", n, limit: maxConvergeSteps,
-                      unit: "steps (2 field paths per step; \(StaticIR.maxPaths) paths at most)")
+                      unit: "steps (2 field paths per step; \(CompiledGraph.maxPaths) paths at most)")
         var fields: [String] = []
         fields.reserveCapacity(2 * n)
         for i in 0..<n { fields.append("b\(i)") }
@@ -51,12 +54,12 @@ public enum Workload {
     /// `groups` top-level segments (default 1000, like modules of a large state tree), one step in
     /// eight a link, one in sixteen deferred. Triggering is decided by first segments, so the
     /// number of groups sets how far a dirty path reaches.
-    /// - Throws: `invalidArgument` for n < 0 or groups < 1, `tooLarge` beyond ``StaticIR/maxSteps``
-    ///   steps or ``StaticIR/maxPaths`` groups.
+    /// - Throws: `invalidArgument` for n < 0 or groups < 1, `tooLarge` beyond ``CompiledGraph/maxSteps``
+    ///   steps or ``CompiledGraph/maxPaths`` groups.
     public static func randomDAG(steps n: Int, seed: UInt64, groups: Int = 1000) throws(ConvergeError) -> ConvergeIR {
-        try checkSize("the random DAG's step count", n, limit: StaticIR.maxSteps, unit: "steps")
+        try checkSize("the random DAG's step count", n, limit: CompiledGraph.maxSteps, unit: "steps")
         if groups < 1 { throw ConvergeError(.invalidArgument, "the random DAG's group count must be ≥ 1 (got \(groups))") }
-        try checkSize("the random DAG's group count", groups, limit: StaticIR.maxPaths, unit: "groups")
+        try checkSize("the random DAG's group count", groups, limit: CompiledGraph.maxPaths, unit: "groups")
         var rng = SplitMix64(seed: seed)
         let groups = max(1, min(groups, n))
         let baseCount = max(1, n / 4)
@@ -92,7 +95,7 @@ public enum Workload {
 
     /// `fraction` of the registry's paths, drawn without repeats, as dirty path strings.
     /// - Throws: `invalidArgument` unless `fraction` is a number in (0, 1].
-    public static func randomDirty(_ graph: StaticIR, fraction: Double, seed: UInt64) throws(ConvergeError) -> [String] {
+    public static func randomDirty(_ graph: CompiledGraph, fraction: Double, seed: UInt64) throws(ConvergeError) -> [String] {
         guard fraction.isFinite, fraction > 0, fraction <= 1 else {
             throw ConvergeError(.invalidArgument, "the dirty fraction must be a number in (0, 1] (got \(fraction))")
         }

@@ -162,7 +162,7 @@ public enum NodeHost {
     ///   as they are instead of encoded.
     /// - Parameter script: the host script (default `wasm-host/cli.mjs`; the browser host passes
     ///   `wasm-host/browser/run.mjs`, which takes the same jobs).
-    static func run(_ job: [String: Any], graphs: [StaticIR], tiering: Tiering = .default,
+    static func run(_ job: [String: Any], graphs: [CompiledGraph], tiering: Tiering = .default,
                     timeoutSeconds: Double? = nil, code: Bool = false, artifact: Bool = false,
                     artifacts: [Artifact]? = nil, script: URL? = nil) throws(ConvergeError) -> [String: Any] {
         let node = try node()
@@ -245,7 +245,7 @@ public enum NodeHost {
 
     /// Plans every request of every graph on every backend, in one Node process.
     /// Returns, per graph, per backend, the plans in request order.
-    public static func plan(_ graphs: [(graph: StaticIR, requests: [PlanRequest])], backends: [V8Backend],
+    public static func plan(_ graphs: [(graph: CompiledGraph, requests: [PlanRequest])], backends: [V8Backend],
                             strategy: ClosureStrategy = .auto) throws(ConvergeError) -> [[V8Backend: [V8Plan]]] {
         let job: [String: Any] = [
             "command": "plan", "backends": backends.map(\.rawValue),
@@ -293,10 +293,10 @@ public enum NodeHost {
 
     static func v8Plan(_ r: [String: Any]) -> V8Plan {
         // the same numbers as the C's CK_ALGO_* / CK_EXECUTED_* (the host copies the out record)
-        let c = NativePlanner.counters(algorithm: UInt32(int(r["algorithm"])), dirtyPrefixes: UInt32(int(r["dirtyPrefixes"])),
+        let c = NativeKernel.counters(algorithm: UInt32(int(r["algorithm"])), dirtyPrefixes: UInt32(int(r["dirtyPrefixes"])),
                                        reachable: UInt32(int(r["reachableSteps"])), wordsScanned: UInt64(int(r["wordsScanned"])),
                                        indexEntries: UInt64(int(r["indexEntries"])))
-        let mode = NativePlanner.executedMode(UInt32(int(r["executedMode"])))
+        let mode = NativeKernel.executedMode(UInt32(int(r["executedMode"])))
         return V8Plan(stepIds: (r["steps"] as? [Any] ?? []).map { UInt32(int($0)) }, executedMode: mode,
                       dirtyAll: int(r["dirtyAll"]) != 0, counters: c,
                       calls: int(r["calls"]), bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]))
@@ -306,7 +306,7 @@ public enum NodeHost {
 
     /// Plan-only timing: per point, per backend (rounds of at least `roundMs` cycling through the
     /// requests after one warm-up round).
-    public static func benchPlan(_ points: [(name: String, graph: StaticIR, requests: [PlanRequest])], backends: [V8Backend],
+    public static func benchPlan(_ points: [(name: String, graph: CompiledGraph, requests: [PlanRequest])], backends: [V8Backend],
                                  rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [[V8Backend: V8Timing]] {
         let job: [String: Any] = [
             "command": "bench-plan", "backends": backends.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
@@ -381,7 +381,7 @@ public enum NodeHost {
 
     /// Runs transactions (each: number writes, then one commit with the written ids as dirty
     /// roots) of the converge workload's step function on each level; returns the final states.
-    public static func transactions(_ graph: StaticIR, _ txns: [[(UInt32, Double)]], levels: [TxnLevel],
+    public static func transactions(_ graph: CompiledGraph, _ txns: [[(UInt32, Double)]], levels: [TxnLevel],
                                     mode: PlanMode) throws(ConvergeError) -> [TxnLevel: TxnResult] {
         let job: [String: Any] = [
             "command": "txn", "levels": levels.map(\.rawValue),
@@ -477,7 +477,7 @@ public enum NodeHost {
     /// transaction flagged in `bumpGeneration` (indexes) empties the plan caches first. Returns
     /// the final state and every commit's result per level; a failed commit (a bad write) is a
     /// result with its status, not an error.
-    public static func txnCore(_ graph: StaticIR, _ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode,
+    public static func txnCore(_ graph: CompiledGraph, _ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode,
                                policy: TxnPolicy, bumpGeneration: Set<Int> = [], trace: TxnTrace? = nil) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
         let job = txnCoreJob(txns, levels: levels, mode: mode, policy: policy, bumpGeneration: bumpGeneration, trace: trace)
         let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
@@ -500,7 +500,7 @@ public enum NodeHost {
     }
 
     /// The per-level results of a `txn` job's reply (node's or the browser host's).
-    static func txnCoreResults(_ reply: [String: Any], graph: StaticIR, levels: [TxnLevel], count: Int,
+    static func txnCoreResults(_ reply: [String: Any], graph: CompiledGraph, levels: [TxnLevel], count: Int,
                                host: String) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "\(host) replied without transaction results")
@@ -517,7 +517,7 @@ public enum NodeHost {
                 (0..<graph.pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
             }
             let results = commits.map { c in
-                TxnCommitResult(status: int(c["status"]), executedMode: NativePlanner.executedMode(UInt32(clamping: int(c["executedMode"]))),
+                TxnCommitResult(status: int(c["status"]), executedMode: NativeKernel.executedMode(UInt32(clamping: int(c["executedMode"]))),
                                 reasons: reasons(c["reasons"]), planLength: int(c["planLen"]), converged: int(c["converged"]) != 0,
                                 committed: int(c["committed"]) != 0, dirtyRoots: int(c["dirtyRoots"]),
                                 decisionNs: c["decisionNs"] == nil ? 0 : double(c["decisionNs"]),
@@ -548,7 +548,7 @@ public enum NodeHost {
     }
 
     /// Transaction timing per level (ns per transaction), cycling through `txns`.
-    public static func benchTransactions(_ graph: StaticIR, _ txns: [[(UInt32, Double)]], levels: [TxnLevel], mode: PlanMode,
+    public static func benchTransactions(_ graph: CompiledGraph, _ txns: [[(UInt32, Double)]], levels: [TxnLevel], mode: PlanMode,
                                          rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [TxnLevel: V8Timing] {
         let job: [String: Any] = [
             "command": "bench-txn", "levels": levels.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,

@@ -109,7 +109,7 @@ extension NodeHost {
     ///   - timeoutSeconds: node is stopped after this long (the call throws `backendFailure`).
     ///   - artifacts: the graphs' artifacts as given (one per graph; nil: each encoded from its graph).
     ///   - policy: the transaction core's settings (default: ``RuntimeOptions()``'s).
-    public static func benchMatrix(graphs: [StaticIR], points: [MatrixPoint], artifacts: [Artifact]? = nil, warmupMs: Double = 300, tiering: Tiering = .optimized,
+    public static func benchMatrix(graphs: [CompiledGraph], points: [MatrixPoint], artifacts: [Artifact]? = nil, warmupMs: Double = 300, tiering: Tiering = .optimized,
                                    timeoutSeconds: Double? = nil, policy: TxnPolicy = TxnPolicy()) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
         let job = matrixJob(graphs: graphs, points: points, warmupMs: warmupMs, policy: policy)
         let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
@@ -122,7 +122,7 @@ extension NodeHost {
     }
 
     /// `job` of a bench-matrix command (docs/wasm-host.md): the points, the graphs by index.
-    static func matrixJob(graphs: [StaticIR], points: [MatrixPoint], warmupMs: Double, policy: TxnPolicy = TxnPolicy()) -> [String: Any] {
+    static func matrixJob(graphs: [CompiledGraph], points: [MatrixPoint], warmupMs: Double, policy: TxnPolicy = TxnPolicy()) -> [String: Any] {
         [
             "command": "bench-matrix", "warmupMs": warmupMs, "policy": policy.json,
             "graphs": graphs.map { _ in [String: Any]() },
@@ -147,7 +147,7 @@ extension NodeHost {
         m.fullRuns = int(r["fullRuns"])
         m.dirtyRuns = int(r["dirtyRuns"])
         m.cutOffs = int(r["cutOffs"])
-        m.lastExecutedMode = NativePlanner.executedMode(UInt32(clamping: int(r["lastExecutedMode"])))
+        m.lastExecutedMode = NativeKernel.executedMode(UInt32(clamping: int(r["lastExecutedMode"])))
         m.lastReasons = reasons(r["lastReasons"])
         m.reasonsSeen = reasons(r["reasonsSeen"])
         m.decisionNs = (r["decisionNs"] as? [NSNumber] ?? []).map(\.doubleValue)

@@ -19,12 +19,12 @@ public struct BoundaryCounters: Sendable, Equatable {
 /// CKernel compiled to wasm32 (``WasmBuild``) and run in-process by WasmKit, an interpreter: the
 /// tables placed once in linear memory (ckw_create from the CKT1 blob), then exactly one exported
 /// call (`ckw_plan`) per plan, integers in and out (docs/kernel-abi.md, "WebAssembly").
-/// Plans are identical to ``NativePlanner``'s; it is far slower (an interpreter).
+/// Plans are identical to ``NativeKernel``'s; it is far slower (an interpreter).
 ///
 /// Plugs into a runtime at L1 through ``RuntimeOptions/planner`` (``WasmKitPlanner/factory(flavor:options:)``).
 /// Not thread-safe.
 public final class WasmKitPlanner: RootPlanner {
-    public let graph: StaticIR
+    public let graph: CompiledGraph
     public let flavor: WasmFlavor
     public var backendName: String { "wasm-wasmkit" }
     /// Calls and bytes across the boundary since creation (``resetCounters()``).
@@ -48,7 +48,7 @@ public final class WasmKitPlanner: RootPlanner {
     /// Instantiates the module and creates the kernel from `graph`'s tables.
     /// - Throws: what ``WasmBuild/artifacts()`` throws; `backendFailure` when WasmKit cannot load
     ///   or run the module; `kernelFailure` when the kernel refuses the tables (C status named).
-    public convenience init(_ graph: StaticIR, flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
+    public convenience init(_ graph: CompiledGraph, flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
         try self.init(graph, flavor: flavor, options: options, blob: graph.tablesBlob())
     }
 
@@ -57,15 +57,15 @@ public final class WasmKitPlanner: RootPlanner {
     /// inside the module, after one copy of the file into linear memory).
     /// - Parameter graph: the graph the planner reports (``Artifact/graph()`` when nil).
     /// - Throws: as ``init(_:flavor:options:)``; `invalidArtifact` naming the section and byte offset.
-    public convenience init(artifact: Artifact, graph: StaticIR? = nil, flavor: WasmFlavor = .simd,
+    public convenience init(artifact: Artifact, graph: CompiledGraph? = nil, flavor: WasmFlavor = .simd,
                             options: NativeOptions = NativeOptions()) throws(ConvergeError) {
-        let g: StaticIR
+        let g: CompiledGraph
         if let graph { g = graph } else { g = try artifact.graph() }
         try self.init(g, flavor: flavor, options: options, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true)
     }
 
     /// With an explicit CKT1 blob (tests hand it malformed ones), or an artifact's bytes.
-    init(_ graph: StaticIR, flavor: WasmFlavor, options: NativeOptions, blob: [UInt8], artifact: Bool = false) throws(ConvergeError) {
+    init(_ graph: CompiledGraph, flavor: WasmFlavor, options: NativeOptions, blob: [UInt8], artifact: Bool = false) throws(ConvergeError) {
         self.graph = graph
         self.flavor = flavor
         let url = try WasmBuild.artifacts().url(flavor)
@@ -141,7 +141,7 @@ public final class WasmKitPlanner: RootPlanner {
                 err.table = ck_table_id_t(rawValue: e[1])
                 err.index = UInt64(e[2])
                 err.value = UInt64(e[3])
-                throw NativePlanner.describe(ck_status_t(rawValue: e[0]), err, what: "ckw_create")
+                throw NativeKernel.describe(ck_status_t(rawValue: e[0]), err, what: "ckw_create")
             }
             layoutAddr = layout
             let l = Self.words(memory, UInt(layout), 20)
@@ -164,7 +164,7 @@ public final class WasmKitPlanner: RootPlanner {
 
     /// A ``RuntimeOptions/PlannerFactory`` making WasmKit planners.
     public static func factory(flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) -> RuntimeOptions.PlannerFactory {
-        { (graph: StaticIR) throws(ConvergeError) -> any RootPlanner in try WasmKitPlanner(graph, flavor: flavor, options: options) }
+        { (graph: CompiledGraph) throws(ConvergeError) -> any RootPlanner in try WasmKitPlanner(graph, flavor: flavor, options: options) }
     }
 
     /// Linear memory in 64 KiB pages.
@@ -221,7 +221,7 @@ public final class WasmKitPlanner: RootPlanner {
             if ck_status_t(rawValue: status) == CK_ERR_UNKNOWN_PATH_ID {
                 throw ConvergeError(.invalidArgument, "dirty id \(out[20]) (position \(out[19])) is not in the registry (\(graph.pathCount) paths)")
             }
-            throw NativePlanner.describe(ck_status_t(rawValue: status), err, what: "ckw_plan")
+            throw NativeKernel.describe(ck_status_t(rawValue: status), err, what: "ckw_plan")
         }
         let length = Int(out[1])
         guard length <= graph.stepCount else {
@@ -233,9 +233,9 @@ public final class WasmKitPlanner: RootPlanner {
             }
         }
         counters.bytesOut += 4 * length + resultRecordBytes
-        let c = NativePlanner.counters(algorithm: out[3], dirtyPrefixes: out[5], reachable: out[6],
+        let c = NativeKernel.counters(algorithm: out[3], dirtyPrefixes: out[5], reachable: out[6],
                                        wordsScanned: UInt64(out[7]), indexEntries: UInt64(out[8]))
-        let executed = NativePlanner.executedMode(out[2])
+        let executed = NativeKernel.executedMode(out[2])
         buffer.setPlan(count: length, executedMode: executed,
                        dirtyAllReason: out[4] != 0 ? (dirtyAll ?? .unknownWrite) : nil, counters: c)
     }

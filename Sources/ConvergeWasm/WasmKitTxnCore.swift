@@ -77,7 +77,7 @@ public final class WasmKitTxnCore {
         public init() {}
     }
 
-    public let graph: StaticIR
+    public let graph: CompiledGraph
     public let options: RuntimeOptions
     public let flavor: WasmFlavor
     /// What crosses to `ckw_txn_open` (from ``options``).
@@ -162,7 +162,7 @@ public final class WasmKitTxnCore {
     ///   whose thresholds the wasm ABI does not carry; `invalidExpression` (compile policy
     ///   `must`); what ``WasmBuild/artifacts()`` throws; `backendFailure` when WasmKit cannot load
     ///   or run the module; `kernelFailure` naming the C status when the kernel refuses.
-    public convenience init(_ graph: StaticIR, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
+    public convenience init(_ graph: CompiledGraph, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
         let options = options.resolvingDefaultPath(artifact: nil)
         let report = try ExprCompiler.compile(graph, policy: options.compilePolicy)
         try self.init(graph, options: options, flavor: flavor, blob: graph.tablesBlob(), artifact: false, report: report)
@@ -170,7 +170,7 @@ public final class WasmKitTxnCore {
 
     /// From an artifact whose graph the caller already has (checked by counts, not rebuilt from
     /// the IR section: a file compiled `--no-ir` works); as ``init(artifact:options:flavor:)``.
-    public convenience init(artifact: Artifact, graph: StaticIR, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
+    public convenience init(artifact: Artifact, graph: CompiledGraph, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
         guard graph.stepCount == artifact.stepCount && graph.pathCount == artifact.pathCount else {
             throw ConvergeError(.invalidArgument, "the graph (\(graph.stepCount) steps, \(graph.pathCount) paths) is not the artifact's (\(artifact.stepCount), \(artifact.pathCount))")
         }
@@ -195,7 +195,7 @@ public final class WasmKitTxnCore {
                       report: CompileReport(entries: report.entries, bytecode: artifact.bytecode))
     }
 
-    init(_ graph: StaticIR, options: RuntimeOptions, flavor: WasmFlavor, blob: [UInt8], artifact: Bool,
+    init(_ graph: CompiledGraph, options: RuntimeOptions, flavor: WasmFlavor, blob: [UInt8], artifact: Bool,
          report: CompileReport) throws(ConvergeError) {
         guard options.level != .l0 else {
             throw ConvergeError(.invalidArgument, "the WasmKit transaction core runs levels l1, l2, l3, l4 (not l0)")
@@ -312,7 +312,7 @@ public final class WasmKitTxnCore {
                     throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(w[2]) (\(w[3]) bytes)")
                 }
                 err.value = UInt64(w[3])
-                throw NativePlanner.describe(ck_status_t(rawValue: w[0]), err, what: "ckw_create")
+                throw NativeKernel.describe(ck_status_t(rawValue: w[0]), err, what: "ckw_create")
             }
             layoutAddr = layout
 
@@ -924,7 +924,7 @@ public final class WasmKitTxnCore {
         }
         let converged = status == 0 && r[1] != 0
         return Commit(status: Int(status), converged: converged,
-                      executedMode: converged ? NativePlanner.executedMode(r[2]) : nil,
+                      executedMode: converged ? NativeKernel.executedMode(r[2]) : nil,
                       reasons: converged ? DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r[3])) : [],
                       committed: r[4] != 0, outcome: outcome, planLength: Int(r[7]),
                       executedSteps: Int(r[8]), changedSteps: Int(r[9]), hostCallbacks: Int(r[10]), vmSteps: Int(r[11]),
@@ -944,7 +944,7 @@ public final class WasmKitTxnCore {
         err.index = UInt64(r[25])
         err.value = UInt64(r[26])
         err.fault = ck_code_fault_t(rawValue: r[27])
-        return NativePlanner.describe(st, err, what: what)
+        return NativeKernel.describe(st, err, what: what)
     }
 
     /// Copies bytes into linear memory (ckw_alloc); returns their address.
@@ -977,7 +977,7 @@ public final class WasmKitTxnCore {
                 err.index = UInt64(out[19])
                 err.value = UInt64(out[20])
                 err.fault = ck_code_fault_t(rawValue: out[22])
-                throw NativePlanner.describe(ck_status_t(rawValue: status), err, what: "ckw_load_code")
+                throw NativeKernel.describe(ck_status_t(rawValue: status), err, what: "ckw_load_code")
             }
         } catch let e as ConvergeError {
             throw e

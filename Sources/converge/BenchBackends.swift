@@ -167,7 +167,7 @@ enum BenchGraph {
     /// A user's graph; transactions write the first k paths of `rootOrder` (a seeded shuffle of
     /// the paths no step writes). `artifact`: the user's AOT artifact (`--artifact`), which the L4
     /// backends load as it is, layout included (nil: `--ir`, the artifact is encoded in memory).
-    case ir(StaticIR, name: String, rootOrder: [UInt32], artifact: Artifact?)
+    case ir(CompiledGraph, name: String, rootOrder: [UInt32], artifact: Artifact?)
 
     var isConvergeWorkload: Bool {
         if case .converge = self { return true }
@@ -182,9 +182,9 @@ enum BenchGraph {
         }
     }
 
-    func staticIR(steps: Int) throws(ConvergeError) -> StaticIR {
+    func compiledGraph(steps: Int) throws(ConvergeError) -> CompiledGraph {
         switch self {
-        case .converge: try StaticIR(Workload.converge(steps: steps))
+        case .converge: try CompiledGraph(Workload.converge(steps: steps))
         case .ir(let g, _, _, _): g
         }
     }
@@ -195,7 +195,7 @@ enum BenchGraph {
         return nil
     }
 
-    func rootIds(_ graph: StaticIR, k: Int) -> [UInt32] {
+    func rootIds(_ graph: CompiledGraph, k: Int) -> [UInt32] {
         switch self {
         case .converge: (0..<k).map { graph.pathId("b\($0)")! }
         case .ir(_, _, let order, _): Array(order.prefix(k))
@@ -203,7 +203,7 @@ enum BenchGraph {
     }
 
     /// The seeded order of a user graph's input paths (paths no step writes; all paths if none).
-    static func rootOrder(_ g: StaticIR, seed: UInt64) -> [UInt32] {
+    static func rootOrder(_ g: CompiledGraph, seed: UInt64) -> [UInt32] {
         var written = Set<String>()
         for s in 0..<g.stepCount { written.insert(g.out(ofStep: s)) }
         var ids = (0..<g.pathCount).filter { !written.contains(g.fieldPaths[$0]) }.map { UInt32($0) }
@@ -235,12 +235,12 @@ final class InProcessBench {
     /// The graph of the current step count and its roots in write order (every point of a chunk
     /// builds its runtimes from them: building the graph again per runtime took most of a 20000-step
     /// chunk's time).
-    private var current: (steps: Int, graph: StaticIR, roots: [UInt32])?
+    private var current: (steps: Int, graph: CompiledGraph, roots: [UInt32])?
     private var currentArtifact: (steps: Int, artifact: Artifact)?
 
-    func graphAndRoots(steps: Int) throws(ConvergeError) -> (graph: StaticIR, roots: [UInt32]) {
+    func graphAndRoots(steps: Int) throws(ConvergeError) -> (graph: CompiledGraph, roots: [UInt32]) {
         if let current, current.steps == steps { return (current.graph, current.roots) }
-        let g = try graph.staticIR(steps: steps)
+        let g = try graph.compiledGraph(steps: steps)
         let roots = graph.rootIds(g, k: graph.rootCount(steps: steps))
         current = (steps, g, roots)
         currentArtifact = nil
@@ -403,7 +403,7 @@ func bytesTouched(paths: Int, steps: Int, executed: Int) -> Double {
 }
 
 /// Bytes of the graph's tables and state a transaction may reach.
-func workingSet(_ g: StaticIR) -> Int {
+func workingSet(_ g: CompiledGraph) -> Int {
     9 * g.pathCount + 16 * g.stepCount + (g.pathCount + g.stepCount + 7) / 8
 }
 

@@ -38,7 +38,7 @@ extension KernelBackend {
 /// - Parameters:
 ///   - host: how the evidence names the host ("the Node host", "the browser page").
 ///   - timerResolutionMs: the page's clock step (browser only; recorded as evidence).
-func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: StaticIR, runs: Int, timeoutMs: Double,
+func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: CompiledGraph, runs: Int, timeoutMs: Double,
                        host: String = "the Node host", timerResolutionMs: Double? = nil) -> PointResult {
     var r = PointResult()
     r.status = m.status
@@ -125,7 +125,7 @@ func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeou
 /// the l0-js level decides in JS), and the time limit for the whole job (timeoutMs · points + 60 s).
 struct MatrixJobs {
     let stepsList: [Int]
-    var graphs: [StaticIR] = []
+    var graphs: [CompiledGraph] = []
     /// The graphs' artifacts as the user gave them (`--artifact`: one graph), nil: the hosts encode
     /// each from its graph.
     var artifacts: [Artifact]?
@@ -138,7 +138,7 @@ struct MatrixJobs {
          level: (KernelBackend) -> NodeHost.TxnLevel?) throws(ConvergeError) {
         self.timeoutMs = timeoutMs
         stepsList = Array(Set(points.map(\.steps))).sorted()
-        for s in stepsList { graphs.append(try graph.staticIR(steps: s)) }
+        for s in stepsList { graphs.append(try graph.compiledGraph(steps: s)) }
         artifacts = graph.artifact.map { [$0] }
         for p in points {
             guard let l = level(p.backend) else { continue }
@@ -150,7 +150,7 @@ struct MatrixJobs {
     }
 
     /// The graph a point runs on.
-    func graph(of p: BenchPoint) -> StaticIR { graphs[stepsList.firstIndex(of: p.steps)!] }
+    func graph(of p: BenchPoint) -> CompiledGraph { graphs[stepsList.firstIndex(of: p.steps)!] }
 
     /// The limit on the whole job.
     var timeLimitSeconds: Double { timeoutMs / 1000 * Double(jobs.count) + 60 }

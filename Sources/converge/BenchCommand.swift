@@ -77,7 +77,7 @@ struct BenchCommand: ParsableCommand {
             let flag = self.ir != nil ? "--ir" : "--artifact"
             guard grid.steps == nil else { throw ConvergeError(.invalidArgument, "--steps does not apply to \(flag) (the graph has its own step count)") }
             var userArtifact: Artifact?
-            let g: StaticIR, bytes: Data
+            let g: CompiledGraph, bytes: Data
             if self.ir != nil {
                 (g, bytes) = try loadGraphAndBytes(ir)
             } else {

@@ -29,9 +29,9 @@ struct BenchPlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: StaticIR.maxSteps, unit: "steps")
+        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: CompiledGraph.maxSteps, unit: "steps")
         try OptionCheck.double("--dag-dirty", dagDirty, .fraction)
-        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: StaticIR.maxPaths, unit: "groups")
+        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: CompiledGraph.maxPaths, unit: "groups")
         let ratioStepList = try OptionCheck.intList("--ratio-steps", ratioSteps, minimum: 4, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
                                                     why: "the converge workload has 2 field paths per step")
         try OptionCheck.int("--batches", batches, in: 1...OptionCheck.maxRepetitions)
@@ -40,8 +40,8 @@ struct BenchPlanCommand: ParsableCommand {
         let simd = SIMDImplementation.automatic.rawValue
 
         // 1. the converge workload at n = 2000: k = 10 dirty and full
-        let w2000 = try StaticIR(Workload.converge(steps: 2000))
-        let native2000 = try NativePlanner(w2000)
+        let w2000 = try CompiledGraph(Workload.converge(steps: 2000))
+        let native2000 = try NativeKernel(w2000)
         let portable2000 = PortablePlanner(w2000)
         let k10 = w2000.dirtySet(paths: try Workload.convergeDirty(roots: 10))
         for (planner, name) in [(native2000 as any ConvergePlanner, "native"), (portable2000, "portable")] {
@@ -52,16 +52,16 @@ struct BenchPlanCommand: ParsableCommand {
 
         // 2. native vs portable at 25% dirty
         for n in ratioStepList {
-            let g = try StaticIR(Workload.converge(steps: n))
+            let g = try CompiledGraph(Workload.converge(steps: n))
             let d = g.dirtySet(paths: try Workload.convergeDirty(roots: n / 4))
-            let native = try NativePlanner(g)
+            let native = try NativeKernel(g)
             let nr = try measure("workload n=\(n) 25% dirty", native, "native", d, .dirty)
             let pr = try measure("workload n=\(n) 25% dirty", PortablePlanner(g), "portable", d, .dirty)
             rows.append(nr)
             rows.append(pr)
             notes.append(String(format: "n=%d 25%% dirty: portable/native = %.2fx (native %@)", n, pr.medianNs / nr.medianNs, native.info.strategy.rawValue))
             for impl in SIMDImplementation.available {
-                let forced = try NativePlanner(g, options: NativeOptions(implementation: impl))
+                let forced = try NativeKernel(g, options: NativeOptions(implementation: impl))
                 rows.append(try measure("workload n=\(n) 25% dirty", forced, "native-\(impl.rawValue)", d, .dirty))
             }
         }
@@ -69,9 +69,9 @@ struct BenchPlanCommand: ParsableCommand {
         // 3. the large random DAG: ns per trigger-index entry, bytes per step
         for groups in groupList where dagSteps > 0 {
             let t0 = ContinuousClock.now
-            let dag = try StaticIR(Workload.randomDAG(steps: dagSteps, seed: 42, groups: groups))
+            let dag = try CompiledGraph(Workload.randomDAG(steps: dagSteps, seed: 42, groups: groups))
             let compile = ContinuousClock.now - t0
-            let native = try NativePlanner(dag)
+            let native = try NativeKernel(dag)
             let d = dag.dirtySet(paths: try Workload.randomDirty(dag, fraction: dagDirty, seed: 7))
             let name = "DAG n=\(dagSteps) g=\(groups) \(dagDirty * 100)% dirty"
             let r = try measure(name, native, "native", d, .dirty)

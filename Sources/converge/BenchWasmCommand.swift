@@ -51,7 +51,7 @@ struct BenchWasmCommand: ParsableCommand {
 
     struct Point {
         let name: String
-        let graph: StaticIR
+        let graph: CompiledGraph
         let requests: [PlanRequest]
         let sets: [DirtySet]
     }
@@ -60,8 +60,8 @@ struct BenchWasmCommand: ParsableCommand {
         let stepList = try OptionCheck.intList("--steps", steps, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
                                                why: "the converge workload has 2 field paths per step")
         let ratioList = try OptionCheck.doubleList("--ratios", ratios, .fraction)
-        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: StaticIR.maxSteps, unit: "steps")
-        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: StaticIR.maxPaths, unit: "groups")
+        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: CompiledGraph.maxSteps, unit: "steps")
+        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: CompiledGraph.maxPaths, unit: "groups")
         try OptionCheck.double("--dag-dirty", dagDirty, .fraction)
         try OptionCheck.int("--rounds", rounds, in: 1...OptionCheck.maxRepetitions)
         try OptionCheck.double("--round-ms", roundMs, .positive(max: 60_000))
@@ -71,7 +71,7 @@ struct BenchWasmCommand: ParsableCommand {
         let artifacts = try WasmBuild.artifacts()
         var points: [Point] = []
         for n in stepList {
-            let g = try StaticIR(Workload.converge(steps: n))
+            let g = try CompiledGraph(Workload.converge(steps: n))
             for r in ratioList {
                 let k = max(1, min(n, Int((Double(n) * r).rounded(.up))))
                 var rng = SplitMix64(seed: UInt64(n * 1000 + k))
@@ -87,7 +87,7 @@ struct BenchWasmCommand: ParsableCommand {
             }
         }
         for groups in groupList where dagSteps > 0 {
-            let dag = try StaticIR(Workload.randomDAG(steps: dagSteps, seed: 42, groups: groups))
+            let dag = try CompiledGraph(Workload.randomDAG(steps: dagSteps, seed: 42, groups: groups))
             let sets = try (0..<8).map { i throws(ConvergeError) in dag.dirtySet(paths: try Workload.randomDirty(dag, fraction: dagDirty, seed: 7 + UInt64(i))) }
             points.append(Point(name: "DAG n=\(dagSteps) g=\(groups) \(dagDirty * 100)% dirty", graph: dag,
                                 requests: sets.map { PlanRequest($0, mode: .dirty, scope: .all) }, sets: sets))
@@ -96,7 +96,7 @@ struct BenchWasmCommand: ParsableCommand {
         // native and WasmKit in this process, then V8 in one Node process: ratios from one run
         var native: [Timing] = [], wasmkit: [Timing?] = [], strategies: [String] = []
         for p in points {
-            let planner = try NativePlanner(p.graph)
+            let planner = try NativeKernel(p.graph)
             strategies.append(planner.info.strategy.rawValue)
             native.append(try time(planner, p, rounds: rounds))
             if wasmkitRounds > 0 {
@@ -117,7 +117,7 @@ struct BenchWasmCommand: ParsableCommand {
         var txnRows: [(String, NodeHost.TxnLevel, V8Timing)] = []
         if v8Problem == nil {
             for n in txnStepList where n > 0 {
-                let g = try StaticIR(Workload.converge(steps: n))
+                let g = try CompiledGraph(Workload.converge(steps: n))
                 for r in ratioList {
                     let k = max(1, min(n, Int((Double(n) * r).rounded(.up))))
                     var txns: [[(UInt32, Double)]] = []

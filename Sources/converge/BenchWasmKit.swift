@@ -33,7 +33,7 @@ final class WasmKitTxnBench {
     private(set) var cutOffs = 0
 
     /// - Parameter artifact: the graph's artifact (level l4: the kernel, its bytecode and layout from it).
-    init(graph: StaticIR, roots: [UInt32], options: RuntimeOptions, artifact: Artifact? = nil) throws(ConvergeError) {
+    init(graph: CompiledGraph, roots: [UInt32], options: RuntimeOptions, artifact: Artifact? = nil) throws(ConvergeError) {
         if let artifact {
             core = try WasmKitTxnCore(artifact: artifact, graph: graph, options: options)
         } else {
@@ -66,7 +66,7 @@ final class WasmKitPointSampler: PointSampler {
     private let point: BenchPoint
     private let bench: InProcessBench
     private let txns: WasmKitTxnBench
-    private let graph: StaticIR
+    private let graph: CompiledGraph
     private let batch: Int
     private var offMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = []
     private var allocations: UInt64 = 0

@@ -35,13 +35,13 @@ struct CompileCommand: ParsableCommand {
 
     func run() throws {
         try checkOutputs([("-o", output)])
-        let graph: StaticIR
+        let graph: CompiledGraph
         switch (ir, convergeSteps) {
         case (let path?, nil): graph = try loadGraph(path)
         case (nil, let n?):
             try OptionCheck.size("--converge-steps", n, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
-                                 why: "the converge workload has 2 field paths per step; \(StaticIR.maxPaths) paths at most")
-            graph = try StaticIR(Workload.converge(steps: n))
+                                 why: "the converge workload has 2 field paths per step; \(CompiledGraph.maxPaths) paths at most")
+            graph = try CompiledGraph(Workload.converge(steps: n))
         default: throw ConvergeError(.invalidArgument, "give either an IR file or --converge-steps N (N > 0)")
         }
         let bytes = try Artifact.encode(graph, policy: policy, names: !noNames, ir: !noIR, layout: !noLayout)

@@ -84,15 +84,15 @@ enum CLIOutput {
 }
 
 /// Reads and compiles a converge-ir file; errors are ConvergeErrors.
-func loadGraph(_ path: String) throws(ConvergeError) -> StaticIR {
+func loadGraph(_ path: String) throws(ConvergeError) -> CompiledGraph {
     try loadGraphAndBytes(path).graph
 }
 
 /// Reads and compiles a converge-ir file, also returning the file's bytes (one read).
-func loadGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data) {
+func loadGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: CompiledGraph, bytes: Data) {
     let data: Data
     do { data = try Files.read(path) } catch { throw ConvergeError(.io, error.description) }
-    return (try StaticIR(json: data), data)
+    return (try CompiledGraph(json: data), data)
 }
 
 /// Checks that the outputs can be written and are distinct files, before the work whose result
@@ -114,7 +114,7 @@ func writeOutput(_ data: Data, to path: String) throws(ConvergeError) {
 
 /// Reads and validates an AOT artifact (every check, the kernel's too) and rebuilds its graph from
 /// the IR section, also returning the file's bytes (for their sha256).
-func loadArtifactGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: StaticIR, bytes: Data, artifact: Artifact) {
+func loadArtifactGraphAndBytes(_ path: String) throws(ConvergeError) -> (graph: CompiledGraph, bytes: Data, artifact: Artifact) {
     let artifact = try Artifact(contentsOf: path)
     try artifact.validateKernel()
     let graph = try artifact.graph()

@@ -15,7 +15,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let graph = try loadGraph(ir)
-        let native = try NativePlanner(graph)
+        let native = try NativeKernel(graph)
         let topo = (0..<graph.stepCount).map { graph.out(ofStep: $0) }
         let info = native.info
         if json {

@@ -63,7 +63,7 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let graph: StaticIR
+        let graph: CompiledGraph
         var loaded: Artifact?
         switch (ir, artifact) {
         case (let path?, nil): graph = try loadGraph(path)
@@ -91,8 +91,8 @@ struct PlanCommand: ParsableCommand {
         switch backend {
         case .native:
             let options = NativeOptions(implementation: simd, strategy: strategy)
-            let planner = try loaded.map { a throws(ConvergeError) in try NativePlanner(artifact: a, graph: graph, options: options) }
-                ?? NativePlanner(graph, options: options)
+            let planner = try loaded.map { a throws(ConvergeError) in try NativeKernel(artifact: a, graph: graph, options: options) }
+                ?? NativeKernel(graph, options: options)
             plan = try planner.plan(dirtySet, mode: mode, scope: scope)
         case .portable:
             plan = try PortablePlanner(graph).plan(dirtySet, mode: mode, scope: scope)

@@ -18,11 +18,11 @@ import Testing
     func planningAllocatesNothing(_ backend: String) throws {
         #expect(allocation_counter_available() == 1)
         for steps in [12, 600] {  // the linear pass and the closure algorithms
-            let graph = try StaticIR(Workload.converge(steps: steps))
+            let graph = try CompiledGraph(Workload.converge(steps: steps))
             let planner: any ConvergePlanner = switch backend {
-            case "native-rows": try NativePlanner(graph, options: NativeOptions(strategy: .rows))
-            case "native-lists": try NativePlanner(graph, options: NativeOptions(strategy: .lists))
-            case "native-frontier": try NativePlanner(graph, options: NativeOptions(strategy: .frontier))
+            case "native-rows": try NativeKernel(graph, options: NativeOptions(strategy: .rows))
+            case "native-lists": try NativeKernel(graph, options: NativeOptions(strategy: .lists))
+            case "native-frontier": try NativeKernel(graph, options: NativeOptions(strategy: .frontier))
             default: PortablePlanner(graph)
             }
             let sets = [graph.dirtySet(paths: try Workload.convergeDirty(roots: 3)),
@@ -50,7 +50,7 @@ import Testing
     func transactionsAllocateNothing(_ level: ExecutionLevel, _ diagnostics: DiagnosticsLevel) throws {
         #expect(allocation_counter_available() == 1)
         let steps = 600
-        let graph = try StaticIR(Workload.converge(steps: steps))
+        let graph = try CompiledGraph(Workload.converge(steps: steps))
         let b = (0..<steps).map { graph.pathId("b\($0)")! }
         for mode in ConvergeMode.allCases {
             var o = RuntimeOptions(level: level, mode: mode, diagnostics: diagnostics)

@@ -107,7 +107,7 @@ import Testing
     /// The compiled file of a graph loads with its IR check (no false alarm) on many graphs.
     @Test func untouchedFilesPassTheCheck() throws {
         for seed in 0..<40 {
-            let g = try StaticIR(ExprLevelDifferentialTests.graph(seed: UInt64(seed)))
+            let g = try CompiledGraph(ExprLevelDifferentialTests.graph(seed: UInt64(seed)))
             for policy in [CompilePolicy.try] {
                 let a = try Artifact(bytes: try Artifact.encode(g, policy: policy))
                 _ = try a.graph()

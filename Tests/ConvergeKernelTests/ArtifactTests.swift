@@ -62,8 +62,8 @@ import Testing
         if let containing { #expect(e.message.contains(containing), "\(what): \(e)", sourceLocation: sourceLocation) }
     }
 
-    static let sample: (graph: StaticIR, bytes: [UInt8]) = {
-        let g = try! StaticIR(ExprLevelDifferentialTests.graph(seed: 7))
+    static let sample: (graph: CompiledGraph, bytes: [UInt8]) = {
+        let g = try! CompiledGraph(ExprLevelDifferentialTests.graph(seed: 7))
         return (g, try! Artifact.encode(g))
     }()
 
@@ -72,7 +72,7 @@ import Testing
     @Test func randomGraphsPlanIdenticallyFromTheArtifact() throws {
         var checked = 0
         for seed in UInt64(0)..<60 {
-            let g = try StaticIR(GraphGenerator.random(seed: seed))
+            let g = try CompiledGraph(GraphGenerator.random(seed: seed))
             let bytes = try Artifact.encode(g)
             let a = try Artifact(bytes: bytes)
             #expect(a.stepCount == g.stepCount && a.pathCount == g.pathCount)
@@ -81,8 +81,8 @@ import Testing
             let rebuilt = try a.graph()
             #expect(rebuilt.triggerSteps == g.triggerSteps && rebuilt.fieldPaths == g.fieldPaths)
             #expect(try a.bytecode == ExprCompiler.compile(g, policy: .try).bytecode)
-            let fromFile = try NativePlanner(artifact: a, graph: g)
-            let fromGraph = try NativePlanner(g)
+            let fromFile = try NativeKernel(artifact: a, graph: g)
+            let fromGraph = try NativeKernel(g)
             try fromFile.validate()
             var rng = SeededRNG(seed: seed ^ 0x5EED)
             for _ in 0..<8 {
@@ -103,7 +103,7 @@ import Testing
     @Test func expressionGraphsReachTheSameStateAtL3() throws {
         var vmSteps = 0
         for seed in UInt64(0)..<10 {
-            let g = try StaticIR(ExprLevelDifferentialTests.graph(seed: seed &* 977 &+ 3))
+            let g = try CompiledGraph(ExprLevelDifferentialTests.graph(seed: seed &* 977 &+ 3))
             let a = try Artifact(bytes: try Artifact.encode(g))
             for level in [ExecutionLevel.l1, .l3] {
                 var o = RuntimeOptions(level: level, mode: .auto, diagnostics: .light)
@@ -140,9 +140,9 @@ import Testing
         try Data(bytes).write(to: url)
         let a = try Artifact(contentsOf: url.path)
         #expect(a.byteCount == bytes.count && a.compiledSteps > 0 && a.hasIR && a.hasNames)
-        let p = try NativePlanner(artifact: a)
+        let p = try NativeKernel(artifact: a)
         #expect(try p.plan(dirtyPaths: ["f1"], mode: .dirty, scope: .all).stepIds
-                == NativePlanner(g).plan(dirtyPaths: ["f1"], mode: .dirty, scope: .all).stepIds)
+                == NativeKernel(g).plan(dirtyPaths: ["f1"], mode: .dirty, scope: .all).stepIds)
         #expect(p.codeInfo.compiledSteps == a.compiledSteps)
         #expect(throws: ConvergeError.self) { _ = try Artifact(contentsOf: url.path + ".missing") }
     }
@@ -154,9 +154,9 @@ import Testing
         #expect(!a.hasIR && !a.hasNames && a.pathName(0) == nil)
         try a.validateKernel()
         #expect(throws: ConvergeError.self) { _ = try a.graph() }
-        let p = try NativePlanner(artifact: a, graph: g)
+        let p = try NativeKernel(artifact: a, graph: g)
         #expect(try p.plan(dirtyPaths: ["f2"], mode: .dirty, scope: .all).stepIds
-                == NativePlanner(g).plan(dirtyPaths: ["f2"], mode: .dirty, scope: .all).stepIds)
+                == NativeKernel(g).plan(dirtyPaths: ["f2"], mode: .dirty, scope: .all).stepIds)
     }
 
     @Test func theInitialStateLandsInTheSlots() throws {
@@ -181,10 +181,10 @@ import Testing
         var b = IRBuilder()
         b.field("a")
         b.computed("x", deps: ["a"], expr: "a + 1")
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         #expect(try Artifact(bytes: Artifact.encode(g, policy: .must)).compilePolicy == .must)
         b.computed("y", deps: ["a"])
-        #expect(throws: ConvergeError.self) { _ = try Artifact.encode(try StaticIR(b.build()), policy: .must) }
+        #expect(throws: ConvergeError.self) { _ = try Artifact.encode(try CompiledGraph(b.build()), policy: .must) }
     }
 
     // MARK: - the broken-file corpus

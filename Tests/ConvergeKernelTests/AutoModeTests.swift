@@ -16,12 +16,12 @@ import Testing
     }
 
     final class Harness {
-        let graph: StaticIR
+        let graph: CompiledGraph
         let rt: ConvergeRuntime
         var value = 0.0
 
         init(_ ir: ConvergeIR, level: ExecutionLevel, policy: AutoPolicy = AutoModeTests.rules) throws {
-            graph = try StaticIR(ir)
+            graph = try CompiledGraph(ir)
             var o = RuntimeOptions(level: level, mode: .auto, diagnostics: .light)
             o.auto = policy
             rt = try ConvergeRuntime(graph, options: o)
@@ -173,7 +173,7 @@ import Testing
         for level in ExecutionLevel.allCases {
             var o = RuntimeOptions(level: level, mode: .dirty, diagnostics: .light)
             o.auto.decisionBudgetMs = 1e-6
-            let g = try StaticIR(Workload.converge(steps: 100))
+            let g = try CompiledGraph(Workload.converge(steps: 100))
             let rt = try ConvergeRuntime(g, options: o)
             try Workload.registerConvergeFunctions(rt)
             _ = try rt.transaction { txn in for i in 0..<100 { try txn.set(g.pathId("b\(i)")!, number: 1) } }

@@ -7,16 +7,16 @@ import Testing
 /// each a typed error naming the rule, step and instruction, the kernel left unchanged), the VM
 /// against the Swift evaluator on random expressions and edge values, and ck_fmod against libm.
 @Suite struct BytecodeTests {
-    static func graph(_ exprs: [String], deps: [String] = ["a", "u.age", "c"]) throws -> StaticIR {
+    static func graph(_ exprs: [String], deps: [String] = ["a", "u.age", "c"]) throws -> CompiledGraph {
         var b = IRBuilder()
         for d in deps { b.field(d) }
         for (i, e) in exprs.enumerated() { b.computed("o\(i)", deps: deps, expr: e) }
-        return try StaticIR(b.build())
+        return try CompiledGraph(b.build())
     }
 
-    static func planner(_ g: StaticIR) throws -> NativePlanner { try NativePlanner(g, options: NativeOptions()) }
+    static func planner(_ g: CompiledGraph) throws -> NativeKernel { try NativeKernel(g, options: NativeOptions()) }
 
-    static func set(_ p: NativePlanner, _ g: StaticIR, _ path: String, _ v: ConvergeValue) {
+    static func set(_ p: NativeKernel, _ g: CompiledGraph, _ path: String, _ v: ConvergeValue) {
         let id = Int(g.pathId(path)!)
         let view = p.stateView()
         view.tags[id] = v.tag
@@ -112,18 +112,18 @@ import Testing
     // MARK: - verification
 
     /// A graph of a computed step (deps a, c), a link and a host step (no expr), and its valid code.
-    static func verifierFixture() throws -> (StaticIR, Bytecode) {
+    static func verifierFixture() throws -> (CompiledGraph, Bytecode) {
         var b = IRBuilder()
         b.field("a"); b.field("c")
         b.computed("x", deps: ["a", "c"], expr: "a + c * 2")
         b.link("y", from: "a")
         b.computed("z", deps: ["a"])
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         let code = try #require(try ExprCompiler.compile(g, policy: .try).bytecode)
         return (g, code)
     }
 
-    static func rejected(_ g: StaticIR, _ code: Bytecode) throws -> ConvergeError? {
+    static func rejected(_ g: CompiledGraph, _ code: Bytecode) throws -> ConvergeError? {
         let p = try planner(g)
         do { try p.loadCode(code) } catch { return error }
         return nil

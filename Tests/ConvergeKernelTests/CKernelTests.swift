@@ -153,11 +153,11 @@ import Testing
     }
 
     @Test func unknownIdsLeaveEveryStrategyClean() throws {
-        let g = try StaticIR(Workload.converge(steps: 100))
+        let g = try CompiledGraph(Workload.converge(steps: 100))
         let bad = DirtySet(rootIds: [3, 5, UInt32(g.pathCount) + 7], dirtyAllReason: nil, keyHash: 0)
         let good = g.dirtySet(paths: ["b3", "b42"])
         for strategy in [ClosureStrategy.rows, .lists, .frontier] {
-            let p = try NativePlanner(g, options: NativeOptions(strategy: strategy))
+            let p = try NativeKernel(g, options: NativeOptions(strategy: strategy))
             let buffer = PlanBuffer(for: g)
             #expect(throws: ConvergeError.self) { try p.plan(bad, mode: .dirty, scope: .all, into: buffer) }
             do {
@@ -200,10 +200,10 @@ import Testing
     }
 
     @Test func everyImplementationAndStrategyBuildsAValidKernel() throws {
-        let g = try StaticIR(Workload.converge(steps: 300))
+        let g = try CompiledGraph(Workload.converge(steps: 300))
         for impl in SIMDImplementation.available {
             for strategy in ClosureStrategy.allCases {
-                let p = try NativePlanner(g, options: NativeOptions(implementation: impl, strategy: strategy))
+                let p = try NativeKernel(g, options: NativeOptions(implementation: impl, strategy: strategy))
                 #expect(p.info.implementation == impl)
                 if strategy != .auto { #expect(p.info.strategy == strategy) }
                 try p.validate()
@@ -215,11 +215,11 @@ import Testing
     }
 
     @Test func autoStrategyFallsBackToFrontierOverBudget() throws {
-        let g = try StaticIR(Workload.converge(steps: 300))
-        let p = try NativePlanner(g, options: NativeOptions(closureBudgetBytes: 64))
+        let g = try CompiledGraph(Workload.converge(steps: 300))
+        let p = try NativeKernel(g, options: NativeOptions(closureBudgetBytes: 64))
         #expect(p.info.strategy == .frontier)
         #expect(p.info.closureBytes == 0)
-        let q = try NativePlanner(g)
+        let q = try NativeKernel(g)
         #expect(q.info.strategy != .frontier)
         #expect(q.info.closureBytes > 0)
     }

@@ -9,7 +9,7 @@ import Testing
 @Suite struct DefaultPathTests {
     /// `a`, `b` fields; `s = a + b` and `t = s * 2` compile; `u` has no expr (a host step); `m`
     /// links `a`.
-    static func graph() throws -> StaticIR {
+    static func graph() throws -> CompiledGraph {
         var b = IRBuilder()
         b.field("a")
         b.field("b")
@@ -17,7 +17,7 @@ import Testing
         b.computed("u", deps: ["s"])
         b.computed("t", deps: ["s"], expr: "s * 2")
         b.link("m", from: "a")
-        return try StaticIR(b.build())
+        return try CompiledGraph(b.build())
     }
 
     @Test func withoutALevelTheRuntimeRunsTheKernelPath() throws {
@@ -30,7 +30,7 @@ import Testing
         let noLayout = try ConvergeRuntime(artifact: try Artifact(bytes: try Artifact.encode(g, layout: false)))
         #expect(noLayout.isDefaultPath && noLayout.options.level == .l3)
         var o = RuntimeOptions()
-        o.planner = { graph throws(ConvergeError) in try NativePlanner(graph) }
+        o.planner = { graph throws(ConvergeError) in try NativeKernel(graph) }
         let plugged = try ConvergeRuntime(g, options: o)
         #expect(plugged.isDefaultPath && plugged.options.level == .l1)
         let explicit = try ConvergeRuntime(g, options: RuntimeOptions(level: .l2))

@@ -6,13 +6,13 @@ import Testing
 /// What each diagnostics level records (semantics §8), identical on every execution level.
 @Suite struct DiagnosticsTests {
     /// b0..b{n-1} → d_i (computed), and a link mirror ← d0.
-    static func graph(_ n: Int) throws -> StaticIR {
+    static func graph(_ n: Int) throws -> CompiledGraph {
         var ir = try Workload.converge(steps: n)
         ir.steps.append(IRStep(kind: IRStep.link, out: "mirror", from: "d0"))
-        return try StaticIR(ir)
+        return try CompiledGraph(ir)
     }
 
-    static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ d: DiagnosticsLevel,
+    static func runtime(_ g: CompiledGraph, _ level: ExecutionLevel, _ d: DiagnosticsLevel,
                         _ inst: InstrumentationLevel = .light, patches: Int = 256) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: .dirty, diagnostics: d)
         o.instrumentation = inst

@@ -16,8 +16,8 @@ import Testing
         var failures: [String] = []
         for seed in UInt64(chunk * perChunk)..<UInt64((chunk + 1) * perChunk) {
             let ir = GraphGenerator.random(seed: seed)
-            let graph: StaticIR
-            do { graph = try StaticIR(ir) } catch {
+            let graph: CompiledGraph
+            do { graph = try CompiledGraph(ir) } catch {
                 failures.append("seed \(seed): generated graph does not compile: \(error)")
                 continue
             }
@@ -40,7 +40,7 @@ import Testing
                     }
                 }
             }
-            for (_, planner) in planners { if let n = planner as? NativePlanner { try n.validate() } }
+            for (_, planner) in planners { if let n = planner as? NativeKernel { try n.validate() } }
             if failures.count > 20 { break }
         }
         #expect(failures.isEmpty, "\(failures.count) mismatches; first: \(failures.prefix(5))")
@@ -50,11 +50,11 @@ import Testing
     @Test func nativeCountersAreConsistent() throws {
         for seed in UInt64(0)..<200 {
             let ir = GraphGenerator.random(seed: seed)
-            let graph = try StaticIR(ir)
+            let graph = try CompiledGraph(ir)
             var rng = SeededRNG(seed: seed)
             let set = graph.dirtySet(paths: GraphGenerator.randomDirty(for: ir, rng: &rng))
             for strategy in [ClosureStrategy.rows, .lists, .frontier] {
-                let p = try NativePlanner(graph, options: NativeOptions(strategy: strategy))
+                let p = try NativeKernel(graph, options: NativeOptions(strategy: strategy))
                 let plan = try p.plan(set, mode: .dirty, scope: .all)
                 if graph.stepCount > 0 && !set.dirtyAll {
                     #expect(plan.counters.reachableSteps == plan.stepIds.count, "seed \(seed) \(strategy)")

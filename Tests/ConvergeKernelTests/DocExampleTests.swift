@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func irFormatExampleLoadsAsDocumented() throws {
-        let graph = try StaticIR(json: Self.firstJSONBlock("docs/ir-format.md"))
+        let graph = try CompiledGraph(json: Self.firstJSONBlock("docs/ir-format.md"))
         #expect(graph.fieldPaths == ["b0", "d0", "mirror", "user", "user.name"])
         #expect((0..<graph.stepCount).map { graph.out(ofStep: $0) } == ["d0", "mirror"])
         #expect(graph.step(0).expr == "b0 + 1")
@@ -27,7 +27,7 @@ import Testing
         b.field("user.name")
         b.computed("d0", deps: ["b0"], expr: "b0 + 1")
         b.link("mirror", from: "user.name")
-        let built = try StaticIR(b.build())
+        let built = try CompiledGraph(b.build())
         #expect(built.fieldPaths == graph.fieldPaths)
         #expect(built.stepOutPath == graph.stepOutPath && built.triggerSteps == graph.triggerSteps)
         // and JSON round-trips
@@ -44,7 +44,7 @@ import Testing
         for (i, example) in examples.enumerated() {
             let graphDoc = try #require(example["graph"] as? [String: Any])
             let ir = try JSONSerialization.data(withJSONObject: graphDoc)
-            let graph = try StaticIR(json: ir)
+            let graph = try CompiledGraph(json: ir)
             if let paths = example["fieldPaths"] as? [String] {
                 #expect(graph.fieldPaths == paths, "example \(i): registry")
             }
@@ -70,8 +70,8 @@ import Testing
         b.field("user.name")
         b.computed("total", deps: ["items.price"])
         b.link("mirror", from: "user.name")
-        let graph = try StaticIR(b.build())
-        let planner = try NativePlanner(graph)
+        let graph = try CompiledGraph(b.build())
+        let planner = try NativeKernel(graph)
         let plan = try planner.plan(dirtyPaths: ["user.name"], mode: .dirty, scope: .all)
         #expect(plan.outs(in: graph) == ["mirror"])
         let dirty = graph.dirtySet(paths: ["user.name"])
@@ -84,7 +84,7 @@ import Testing
     /// docs/artifact.md's example layout is what `Artifact.encode` writes for docs/ir-format.md's
     /// example: every section's id, element size, count, offset and length, and the file size.
     @Test func artifactExampleLayoutIsWhatTheEncoderWrites() throws {
-        let graph = try StaticIR(json: Self.firstJSONBlock("docs/ir-format.md"))
+        let graph = try CompiledGraph(json: Self.firstJSONBlock("docs/ir-format.md"))
         let bytes = try Artifact.encode(graph)
         let text = try String(contentsOf: Self.root.appendingPathComponent("docs/artifact.md"), encoding: .utf8)
         let example = try #require(text.range(of: "## Example"))

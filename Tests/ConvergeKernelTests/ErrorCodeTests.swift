@@ -6,7 +6,7 @@ import Testing
 @Suite struct ErrorCodeTests {
     private func jsonError(_ text: String) -> ConvergeError? {
         do {
-            _ = try StaticIR(json: Data(text.utf8))
+            _ = try CompiledGraph(json: Data(text.utf8))
             return nil
         } catch {
             return error
@@ -15,7 +15,7 @@ import Testing
 
     private func buildError(_ ir: ConvergeIR) -> ConvergeError? {
         do {
-            _ = try StaticIR(ir)
+            _ = try CompiledGraph(ir)
             return nil
         } catch {
             return error
@@ -126,22 +126,22 @@ import Testing
         b.computed("a.x", deps: ["b", "c"])
         b.computed("y", deps: ["a.x", "a.x"])
         let ir = b.build()
-        func err(_ limits: StaticIR.Limits) -> ConvergeError? {
-            do { _ = try StaticIR(ir, limits: limits); return nil } catch { return error }
+        func err(_ limits: CompiledGraph.Limits) -> ConvergeError? {
+            do { _ = try CompiledGraph(ir, limits: limits); return nil } catch { return error }
         }
-        var l = StaticIR.Limits()
+        var l = CompiledGraph.Limits()
         l.steps = 1
         #expect(err(l)?.message == "2 steps; the limit is 1")
-        l = StaticIR.Limits()
+        l = CompiledGraph.Limits()
         l.paths = 4  // a, a.x, b, c, y
         #expect(err(l)?.code == .tooLarge)
         // counted as the registry is built: it stops at the first path beyond the limit
         #expect(err(l)?.message == "more than 4 field paths; the limit is 4")
-        l = StaticIR.Limits()
+        l = CompiledGraph.Limits()
         l.edges = 1  // y reads a.x twice: two edges
         #expect(err(l)?.message == "2 edges; the limit is 1")
-        #expect(err(StaticIR.Limits()) == nil)
-        #expect(StaticIR.maxPaths >= 1 << 24 && StaticIR.maxSteps >= 1 << 24 && StaticIR.maxEdges >= 1 << 28)
+        #expect(err(CompiledGraph.Limits()) == nil)
+        #expect(CompiledGraph.maxPaths >= 1 << 24 && CompiledGraph.maxSteps >= 1 << 24 && CompiledGraph.maxEdges >= 1 << 28)
     }
 
     @Test func codeWordsAreThePhrasesPeopleRecognize() {
@@ -160,7 +160,7 @@ import Testing
     @Test func badDirtyIdsAreTypedErrors() throws {
         var b = IRBuilder()
         b.computed("x", deps: ["a"])
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         #expect(throws: ConvergeError.self) { try g.dirtySet(ids: [99]) }
         let e = try? g.dirtySet(ids: [0, 99])
         #expect(e == nil)

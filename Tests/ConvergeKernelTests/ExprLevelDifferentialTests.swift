@@ -82,7 +82,7 @@ import Testing
     /// One transaction of `writes` on every runtime: each must reach the first one's state (Object.is
     /// per slot) and outcome. Returns the number of runtimes compared with the first.
     static func expectSameTransaction(_ runtimes: [(String, ConvergeRuntime)], _ writes: [(String, ConvergeValue)],
-                                      graph g: StaticIR, _ label: String) throws -> Int {
+                                      graph g: CompiledGraph, _ label: String) throws -> Int {
         var results: [TransactionResult] = []
         for (_, rt) in runtimes {
             results.append(try rt.transaction { txn in for (p, v) in writes { try txn.set(p, v) } })
@@ -97,7 +97,7 @@ import Testing
         return runtimes.count - 1
     }
 
-    static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, batches: Bool = true) throws -> ConvergeRuntime {
+    static func runtime(_ g: CompiledGraph, _ level: ExecutionLevel, _ mode: ConvergeMode, batches: Bool = true) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
         o.auto.decisionBudgetMs = 0
         o.auto.costModel = false
@@ -116,7 +116,7 @@ import Testing
         var graphs = 0, batched = 0, vmSteps = 0, compared = 0
         for n in 0..<12 {
             let seed = UInt64(chunk * 12 + n) &* 0x51_7CC1 &+ 5
-            let g = try StaticIR(Self.graph(seed: seed))
+            let g = try CompiledGraph(Self.graph(seed: seed))
             graphs += 1
             for mode in ConvergeMode.allCases {
                 var runtimes: [(String, ConvergeRuntime)] = []
@@ -146,7 +146,7 @@ import Testing
         for i in 0..<40 { b.computed("x\(i)", deps: ["a"], expr: "a + \(i)") }
         b.computed("y", deps: ["a"])
         b.computed("z", deps: ["y", "x0"], expr: "x0 * 2")
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         var o = RuntimeOptions(level: .l3, mode: .full, diagnostics: .light)
         o.vmBatches = batches
         let rt = try ConvergeRuntime(g, options: o)
@@ -171,7 +171,7 @@ import Testing
         var b = IRBuilder()
         b.field("a")
         for i in 0..<8 { b.computed("x\(i)", deps: ["a"], expr: "a + \(i)") }
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         for level in ExecutionLevel.allCases {
             let rt = try ConvergeRuntime(g, options: RuntimeOptions(level: level, mode: .full, diagnostics: .light))
             _ = try rt.transaction { txn in try txn.set("a", .number(1)) }
@@ -189,7 +189,7 @@ import Testing
         var b = IRBuilder()
         b.field("a")
         b.computed("x", deps: ["a"], expr: "a ** 2", compile: .must)
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         #expect(throws: ConvergeError(.invalidExpression, "step \"x\" (steps[0]) must compile: unsupported operator \"**\" at offset 2")) {
             _ = try ConvergeRuntime(g, options: RuntimeOptions(level: .l3))
         }
@@ -201,13 +201,13 @@ import Testing
         o.compilePolicy = .must
         // the step's own `try` wins over the default `must`; "y" (no field) must compile and cannot
         #expect(throws: ConvergeError(.invalidExpression, "step \"y\" (steps[1]) must compile: no expr")) {
-            _ = try ConvergeRuntime(try StaticIR(t.build()), options: o)
+            _ = try ConvergeRuntime(try CompiledGraph(t.build()), options: o)
         }
         var bad = IRBuilder()
         bad.field("a")
         bad.step(IRStep(kind: IRStep.computed, out: "x", deps: ["a"], expr: "a", compile: "maybe"))
         #expect(throws: ConvergeError(.invalidExpression, "step \"x\" (steps[0]): compile is \"maybe\", expected \"try\" or \"must\"")) {
-            _ = try ConvergeRuntime(try StaticIR(bad.build()))
+            _ = try ConvergeRuntime(try CompiledGraph(bad.build()))
         }
     }
 }

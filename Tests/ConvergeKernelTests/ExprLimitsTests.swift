@@ -112,7 +112,7 @@ import Testing
         b.computed("ok", deps: ["b"], expr: "b + 1")
         b.computed("d0", deps: ["b"], expr: Self.chain("+", 150_000))
         b.computed("d1", deps: ["b"], expr: Self.chain("+", 2_000))
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         let report = try ExprCompiler.compile(g, policy: .try)
         #expect(report.compiledCount == 1)
         #expect(report.entry(out: "d0")?.fallbackReason == "expression is 299999 bytes long; the limit is 65536")
@@ -202,13 +202,13 @@ import Testing
         b.field("x")
         b.computed("long", deps: ["x"], expr: ExprTexts.instructions(max))
         b.computed("tooLong", deps: ["x"], expr: ExprTexts.instructions(max + 1))
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         let report = try ExprCompiler.compile(g, policy: .try)
         #expect(report.entry(out: "long")?.compiled != nil)
         #expect(report.entry(out: "tooLong")?.fallbackReason == "the expression compiles to more than 65535 instructions; the limit is 65535 per step")
         let code = try #require(report.bytecode)
         #expect(code.compiledSteps == 1)
-        let planner = try NativePlanner(g, options: NativeOptions())
+        let planner = try NativeKernel(g, options: NativeOptions())
         try planner.loadCode(code)   // the issue: this used to be refused ("too long")
         #expect(try planner.evaluate(step: 0).number != nil)
         #expect(throws: ConvergeError(.invalidExpression, #"step "tooLong" (steps[1]) must compile: the expression compiles to more than 65535 instructions; the limit is 65535 per step"#)) {
@@ -236,7 +236,7 @@ import Testing
         var b = IRBuilder()
         b.field("a")
         b.computed("d", deps: ["a"], expr: "a")
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         var code = Bytecode(stepCount: 1)
         code.instructions = at.instructions.map { i in
             var i = i
@@ -245,7 +245,7 @@ import Testing
         }
         code.stepOffsets = [0, UInt32(at.instructions.count)]
         code.stepRegisters = [UInt8(at.registers)]
-        try NativePlanner(g, options: NativeOptions()).loadCode(code)
+        try NativeKernel(g, options: NativeOptions()).loadCode(code)
     }
 
     @Test func graphWideLimitsFallBackNamingTheLimit() throws {
@@ -254,7 +254,7 @@ import Testing
         b.computed("s0", deps: ["x"], expr: "x + 1 + 2")      // 6 instructions, 2 constants
         b.computed("s1", deps: ["x"], expr: "x + 2 + 3")      // 6 instructions, 1 new constant
         b.computed("s2", deps: ["x"], expr: "x + 1")          // 4 instructions, no new constant
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         let byInstructions = try ExprCompiler.compile(g, policy: .try, limits: (instructions: 11, constants: 10))
         #expect(byInstructions.entries.map { $0.fallbackReason ?? "ok" } ==
                 ["ok", "the graph's bytecode would exceed 11 instructions; the limit is 11", "ok"])
@@ -262,7 +262,7 @@ import Testing
         #expect(byConstants.entries.map { $0.fallbackReason ?? "ok" } ==
                 ["ok", "the graph's bytecode would exceed 2 distinct constants; the limit is 2", "ok"])
         for report in [byInstructions, byConstants] {
-            let planner = try NativePlanner(g, options: NativeOptions())
+            let planner = try NativeKernel(g, options: NativeOptions())
             try planner.loadCode(try #require(report.bytecode))
         }
     }
@@ -315,11 +315,11 @@ import Testing
         var b = IRBuilder()
         for d in Self.deps { b.field(d) }
         for (i, t) in texts.enumerated() { b.computed("o\(i)", deps: Self.deps, expr: t) }
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         let report = try ExprCompiler.compile(g, policy: .try)
         #expect(report.compiledCount > 0 && report.fallbackCount > 0, "\(report.entries.map { $0.fallbackReason ?? "ok" })")
         let code = try #require(report.bytecode)
-        let planner = try NativePlanner(g, options: NativeOptions())
+        let planner = try NativeKernel(g, options: NativeOptions())
         try planner.loadCode(code)
         let view = planner.stateView()
         for (k, v) in [ConvergeValue.number(2.5), .null, .number(-0.0)].enumerated() {

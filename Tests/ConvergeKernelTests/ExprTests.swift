@@ -267,7 +267,7 @@ import Testing
         b.computed("d1", deps: ["b0"], expr: "b0 + c")
         b.link("l", from: "d0")
         b.computed("d2", deps: ["b0"])
-        let report = try ExprCompiler.compile(try StaticIR(b.build()), policy: .try)
+        let report = try ExprCompiler.compile(try CompiledGraph(b.build()), policy: .try)
         #expect(report.entries.map(\.out) == ["d0", "d1", "d2"])
         #expect(report.entries.map(\.stepIndex) == [0, 1, 3])
         #expect(report.compiledCount == 1 && report.fallbackCount == 2)

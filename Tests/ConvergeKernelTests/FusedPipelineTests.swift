@@ -47,7 +47,7 @@ import Testing
         return b.build()
     }
 
-    static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, batches: Bool = true,
+    static func runtime(_ g: CompiledGraph, _ level: ExecutionLevel, _ mode: ConvergeMode, batches: Bool = true,
                         impl: SIMDImplementation? = nil) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
         o.auto.decisionBudgetMs = 0
@@ -65,7 +65,7 @@ import Testing
         for n in 0..<4 {
             let seed = UInt64(chunk * 4 + n) &* 0x9E37_79B9 &+ 11
             let width = [3, 37, 300, 700][n]   // below, across and beyond one lane block (CK_VM_LANES)
-            let g = try StaticIR(Self.graph(seed: seed, width: width))
+            let g = try CompiledGraph(Self.graph(seed: seed, width: width))
             for mode in [ConvergeMode.full, .dirty] {
                 var runtimes: [(String, ConvergeRuntime)] = [("l0", try Self.runtime(g, .l0, mode)),
                                                              ("l3 one-by-one", try Self.runtime(g, .l3, mode, batches: false)),
@@ -99,7 +99,7 @@ import Testing
         for i in 0..<64 { b.field("b\(i)") }
         b.field("k")
         for i in 0..<64 { b.computed("r0_\(i)", deps: ["b\(i)", "k"], expr: "b\(i)") }
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         for batches in [true, false] {
             let rt = try Self.runtime(g, .l4, .full, batches: batches)
             _ = try rt.transaction { txn in try txn.set("k", .number(1)) }

@@ -15,22 +15,22 @@ import Testing
     @Test(arguments: PlannerBackends.all)
     func everyGoldenCase(_ backend: PlannerBackends.Backend) throws {
         let golden = try GoldenFile.load()
-        var graphs: [String: Result<StaticIR, ConvergeError>] = [:]
+        var graphs: [String: Result<CompiledGraph, ConvergeError>] = [:]
         var planners: [String: any ConvergePlanner] = [:]
         var failures: [String] = []
         for (index, c) in golden.cases.enumerated() {
             let ir = try #require(golden.graphs[c.graph])
-            let compiled: Result<StaticIR, ConvergeError>
+            let compiled: Result<CompiledGraph, ConvergeError>
             if let known = graphs[c.graph] {
                 compiled = known
             } else {
-                do { compiled = .success(try StaticIR(ir)) } catch { compiled = .failure(error) }
+                do { compiled = .success(try CompiledGraph(ir)) } catch { compiled = .failure(error) }
                 graphs[c.graph] = compiled
             }
             func fail(_ what: String) { failures.append("case \(index) (graph \(c.graph)): \(what)") }
             switch c.expectation {
             case let .inspect(fieldPaths, topo, configError):
-                #expect(StaticIR.registry(ir) == fieldPaths, "case \(index) registry")
+                #expect(CompiledGraph.registry(ir) == fieldPaths, "case \(index) registry")
                 switch (compiled, configError) {
                 case let (.success(g), nil):
                     if g.fieldPaths != fieldPaths { fail("fieldPaths \(g.fieldPaths)") }
@@ -58,7 +58,7 @@ import Testing
                 let result = try planner.plan(dirtyPaths: c.dirty ?? [], mode: mode, scope: scope)
                 if result.executedMode?.rawValue != executedMode { fail("executedMode \(String(describing: result.executedMode))") }
                 if result.outs(in: g) != plan { fail("plan \(result.outs(in: g)) != \(plan)") }
-                if let native = planner as? NativePlanner { try native.validate() }
+                if let native = planner as? NativeKernel { try native.validate() }
             }
         }
         #expect(failures.isEmpty, "\(backend): \(failures.count) of \(golden.cases.count) cases differ; first: \(failures.prefix(5))")

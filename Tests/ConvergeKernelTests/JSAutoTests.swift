@@ -67,17 +67,17 @@ struct JSAutoTests {
         return txns
     }
 
-    static func graphs() throws -> [(name: String, graph: StaticIR, pool: [UInt32], freshFirst: Int)] {
-        let converge = try StaticIR(Workload.converge(steps: 120))
-        let dag = try StaticIR(Workload.randomDAG(steps: 400, seed: 5, groups: 30))
-        let wide = try StaticIR(Workload.randomDAG(steps: 1200, seed: 9, groups: 300))
-        var out: [(name: String, graph: StaticIR, pool: [UInt32], freshFirst: Int)] = [
+    static func graphs() throws -> [(name: String, graph: CompiledGraph, pool: [UInt32], freshFirst: Int)] {
+        let converge = try CompiledGraph(Workload.converge(steps: 120))
+        let dag = try CompiledGraph(Workload.randomDAG(steps: 400, seed: 5, groups: 30))
+        let wide = try CompiledGraph(Workload.randomDAG(steps: 1200, seed: 9, groups: 300))
+        var out: [(name: String, graph: CompiledGraph, pool: [UInt32], freshFirst: Int)] = [
             ("converge n=120", converge, (0..<120).map { converge.pathId("b\($0)")! }, 0),
             ("random DAG n=400 (links, deferred)", dag, (0..<UInt32(dag.pathCount)).map { $0 }, 40),
             ("random DAG n=1200", wide, (0..<UInt32(wide.pathCount)).map { $0 }, 170),
         ]
         for seed: UInt64 in [7, 31, 32, 33] {
-            let g = try StaticIR(GraphGenerator.random(seed: seed))
+            let g = try CompiledGraph(GraphGenerator.random(seed: seed))
             out.append(("random seed \(seed)", g, (0..<UInt32(g.pathCount)).map { $0 }, seed == 31 ? 40 : 0))
         }
         return out

@@ -32,7 +32,7 @@ import Testing
         var compared = 0
         for n in 0..<6 {
             let seed = UInt64(chunk * 6 + n) &* 0x2545_F491 &+ 3
-            let g = try StaticIR(ExprLevelDifferentialTests.graph(seed: seed))
+            let g = try CompiledGraph(ExprLevelDifferentialTests.graph(seed: seed))
             var rng = SeededRNG(seed: seed)
             let code = try ExprCompiler.compile(g, policy: .try).bytecode ?? Bytecode(stepCount: g.stepCount)
             let layout = Self.permutation(g.pathCount, &rng)
@@ -72,7 +72,7 @@ import Testing
     /// The kernel's suggested layout makes the converge workload's run contiguous; without it the
     /// run reads gathered slots (the registry orders paths b0, b1, b10, …).
     @Test func theSuggestedLayoutMakesTheWorkloadContiguous() throws {
-        let g = try StaticIR(Workload.converge(steps: 300))
+        let g = try CompiledGraph(Workload.converge(steps: 300))
         let l3 = try ConvergeRuntime(g, options: RuntimeOptions(level: .l3))
         let l4 = try ConvergeRuntime(g, options: RuntimeOptions(level: .l4))
         #expect(l3.bytecodeInfo?.runs == 1 && l3.bytecodeInfo?.contiguousRuns == 0)
@@ -87,8 +87,8 @@ import Testing
     /// setLayout: wrong size, a slot out of range, a slot given twice — typed errors naming the
     /// path, and the state untouched; nil restores the identity with every value kept.
     @Test func brokenLayoutsAreRefusedAndNothingMoves() throws {
-        let g = try StaticIR(Workload.converge(steps: 4))
-        let n = try NativePlanner(g)
+        let g = try CompiledGraph(Workload.converge(steps: 4))
+        let n = try NativeKernel(g)
         let view = n.stateView()
         for p in 0..<g.pathCount { view.tags[p] = ConvergeValue.numberTag; view.values[p] = Double(p) * 10 }
         func values() -> [Double] { (0..<g.pathCount).map { view.values[Int(view.slotOf[$0])] } }
@@ -119,7 +119,7 @@ import Testing
     /// twice (found when a kernel takes the layout) is `invalidArtifact` naming the section and
     /// the byte of the path's entry; level l4 refuses a file without a layout.
     @Test func aBrokenLayoutSectionNamesItsByte() throws {
-        let g = try StaticIR(Workload.converge(steps: 8))
+        let g = try CompiledGraph(Workload.converge(steps: 8))
         let bytes = try Artifact.encode(g)
         let s = ArtifactTamperTests.section(bytes, CK_ARTIFACT_SEC_LAYOUT)
         #expect(s.length == 4 * g.pathCount)

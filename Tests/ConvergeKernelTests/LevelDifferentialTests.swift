@@ -12,7 +12,7 @@ import Testing
 @Suite struct LevelDifferentialTests {
     static let graphsPerChunk = 30
 
-    static func runtime(_ g: StaticIR, _ level: ExecutionLevel, _ mode: ConvergeMode, impl: SIMDImplementation? = nil,
+    static func runtime(_ g: CompiledGraph, _ level: ExecutionLevel, _ mode: ConvergeMode, impl: SIMDImplementation? = nil,
                         planner: RuntimeOptions.PlannerFactory? = nil) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
         // nothing timing-dependent in a differential test (a loaded CI machine under ASan once ran
@@ -53,7 +53,7 @@ import Testing
         for g in 0..<Self.graphsPerChunk {
             let seed = UInt64(chunk * Self.graphsPerChunk + g) &* 0x9E37_79B9 &+ 17
             let ir = GraphGenerator.random(seed: seed)
-            guard let graph = try? StaticIR(ir) else { continue }
+            guard let graph = try? CompiledGraph(ir) else { continue }
             graphs += 1
             for mode in ConvergeMode.allCases {
                 let impls: [SIMDImplementation?] = [nil, .scalar]
@@ -128,7 +128,7 @@ import Testing
 
     /// The workload on large graphs: every level and mode ends in the same state as full.
     @Test func workloadLevelsAgreeAtScale() throws {
-        let graph = try StaticIR(Workload.converge(steps: 700))
+        let graph = try CompiledGraph(Workload.converge(steps: 700))
         var finals: [[ConvergeValue]] = []
         for level in ExecutionLevel.allCases {
             for mode in ConvergeMode.allCases {

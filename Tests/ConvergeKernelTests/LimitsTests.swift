@@ -6,9 +6,9 @@ import Testing
 /// Hostile input is a typed error or a correct answer, in bounded time and memory: the IR
 /// loader's limits, duplicate names, JSON types, deep paths, the workload generators' sizes.
 @Suite struct LimitsTests {
-    private func jsonError(_ text: String, limits: StaticIR.Limits = .init()) -> ConvergeError? {
+    private func jsonError(_ text: String, limits: CompiledGraph.Limits = .init()) -> ConvergeError? {
         do {
-            _ = try StaticIR(ConvergeIR(json: Data(text.utf8), limits: limits), limits: limits)
+            _ = try CompiledGraph(ConvergeIR(json: Data(text.utf8), limits: limits), limits: limits)
             return nil
         } catch {
             return error
@@ -32,9 +32,9 @@ import Testing
     /// ~2 s, 4000 took 98 s); beyond 1024 segments is `tooLarge` naming the limit.
     @Test func deepPathsAreNearLinearAndLimited() throws {
         let deep = (0..<1000).map { "s\($0)" }.joined(separator: ".")
-        var graph: StaticIR?
+        var graph: CompiledGraph?
         let t = try seconds {
-            graph = try StaticIR(json: Data(doc(#"{"kind":"computed","out":"\#(deep)","deps":["\#(deep).x", "a"]}"#).utf8))
+            graph = try CompiledGraph(json: Data(doc(#"{"kind":"computed","out":"\#(deep)","deps":["\#(deep).x", "a"]}"#).utf8))
         }
         #expect(t < 10, "1000 segments took \(t) s")
         #expect(graph?.pathCount == 1002)
@@ -66,9 +66,9 @@ import Testing
             }
         }
         let sorted = keys.map(\.value).sorted(by: FieldPath.precedes)
-        let graph = try StaticIR(ir)
+        let graph = try CompiledGraph(ir)
         #expect(graph.fieldPaths == sorted)
-        #expect(StaticIR.registry(ir) == sorted)
+        #expect(CompiledGraph.registry(ir) == sorted)
         for (id, p) in graph.fieldPaths.enumerated() {
             let prefixes = graph.pathPrefixIds[Int(graph.pathPrefixOffsets[id])..<Int(graph.pathPrefixOffsets[id + 1])]
             let segs = FieldPath.segments(p)!
@@ -78,7 +78,7 @@ import Testing
 
     /// Registry bytes (every prefix of every path) and prefix entries are limited too.
     @Test func registryBytesAreLimited() {
-        var limits = StaticIR.Limits()
+        var limits = CompiledGraph.Limits()
         limits.registryBytes = 1000
         let long = String(repeating: "x", count: 300)
         let e = jsonError(doc(#"{"kind":"computed","out":"\#(long).\#(long).\#(long)","deps":[]}"#), limits: limits)
@@ -89,16 +89,16 @@ import Testing
     // MARK: - #7: counts checked while reading
 
     @Test func stepAndFieldCountsAreCheckedBeforeStepsAreBuilt() {
-        var limits = StaticIR.Limits()
+        var limits = CompiledGraph.Limits()
         limits.steps = 3
         let four = (0..<4).map { #"{"kind":"computed","out":"d\#($0)","deps":[]}"# }.joined(separator: ",")
         let e = jsonError(doc(four), limits: limits)
         #expect(e?.code == .tooLarge)
         #expect(e?.message == "4 steps; the limit is 3")
-        limits = StaticIR.Limits()
+        limits = CompiledGraph.Limits()
         limits.paths = 2
         #expect(jsonError(doc("", fields: #"["a","b","c"]"#), limits: limits)?.code == .tooLarge)
-        limits = StaticIR.Limits()
+        limits = CompiledGraph.Limits()
         limits.edges = 2
         let deps = jsonError(doc(#"{"kind":"computed","out":"d","deps":["a","b","c"]}"#), limits: limits)
         #expect(deps?.code == .tooLarge)
@@ -208,7 +208,7 @@ import Testing
     }
 
     @Test func randomDirtyChecksItsFraction() throws {
-        let g = try StaticIR(Workload.converge(steps: 10))
+        let g = try CompiledGraph(Workload.converge(steps: 10))
         for f in [Double.nan, .infinity, -1, 0, 2] {
             do { _ = try Workload.randomDirty(g, fraction: f, seed: 1); Issue.record("fraction \(f) accepted") } catch {
                 #expect(error.code == .invalidArgument)

@@ -8,17 +8,17 @@ import Testing
     struct Failure: Error, Equatable { let step: Int }
 
     /// b0, b1 → d0 = b0 + 1, d1 = b1 + 1; link m = d0; e = d0 + d1 (throws when d0 == 100).
-    static func graph() throws -> StaticIR {
+    static func graph() throws -> CompiledGraph {
         var b = IRBuilder()
         b.field("b0"); b.field("b1")
         b.computed("d0", deps: ["b0"])
         b.computed("d1", deps: ["b1"])
         b.link("m", from: "d0")
         b.computed("e", deps: ["d0", "d1"])
-        return try StaticIR(b.build())
+        return try CompiledGraph(b.build())
     }
 
-    static func runtime(_ g: StaticIR, _ level: ExecutionLevel, mode: ConvergeMode = .auto,
+    static func runtime(_ g: CompiledGraph, _ level: ExecutionLevel, mode: ConvergeMode = .auto,
                         diagnostics: DiagnosticsLevel = .off) throws -> ConvergeRuntime {
         var o = RuntimeOptions(level: level, mode: mode, diagnostics: diagnostics)
         o.instrumentation = .full
@@ -33,7 +33,7 @@ import Testing
         return rt
     }
 
-    static func id(_ g: StaticIR, _ p: String) -> UInt32 { g.pathId(p)! }
+    static func id(_ g: CompiledGraph, _ p: String) -> UInt32 { g.pathId(p)! }
 
     @Test(arguments: ExecutionLevel.allCases, ConvergeMode.allCases)
     func convergesAndCommitsOnce(_ level: ExecutionLevel, _ mode: ConvergeMode) throws {
@@ -70,7 +70,7 @@ import Testing
         var b = IRBuilder()
         b.field("x")
         b.link("y", from: "x")
-        let g = try StaticIR(b.build())
+        let g = try CompiledGraph(b.build())
         let rt = try ConvergeRuntime(g, options: RuntimeOptions(level: level, mode: .dirty))
         let x = Self.id(g, "x")
         #expect(try rt.transaction { try $0.set(x, number: .nan) }.committed)
@@ -116,7 +116,7 @@ import Testing
 
     @Test(arguments: ExecutionLevel.allCases)
     func theExecutionBudgetRollsBack(_ level: ExecutionLevel) throws {
-        let g = try StaticIR(Workload.converge(steps: 100))
+        let g = try CompiledGraph(Workload.converge(steps: 100))
         var o = RuntimeOptions(level: level, mode: .full)
         o.executionBudgetMs = 1e-6   // 1 ns: exceeded at the first check, before the 33rd step
         let rt = try ConvergeRuntime(g, options: o)

@@ -8,8 +8,8 @@ import Testing
 /// records), its errors, abort, and auto mode in C against the Swift decider of L0 over long
 /// random sequences of dirty sets.
 @Suite struct TxnCoreTests {
-    static func core(_ graph: StaticIR, logCapacity: UInt32 = 0) throws -> (NativePlanner, OpaquePointer) {
-        let planner = try NativePlanner(graph)
+    static func core(_ graph: CompiledGraph, logCapacity: UInt32 = 0) throws -> (NativeKernel, OpaquePointer) {
+        let planner = try NativeKernel(graph)
         var o = ck_txn_options_t()
         ck_txn_options_init(&o)
         o.log_capacity = logCapacity
@@ -20,13 +20,13 @@ import Testing
         return (planner, try #require(txn))
     }
 
-    static func slots(_ planner: NativePlanner, _ n: Int) -> [ConvergeValue] {
+    static func slots(_ planner: NativeKernel, _ n: Int) -> [ConvergeValue] {
         let v = planner.stateView()
         return (0..<n).map { ConvergeValue(tag: v.tags[$0], payload: v.values[$0]) }
     }
 
     @Test func aMalformedLogIsATypedErrorAndNothingIsWritten() throws {
-        let g = try StaticIR(Workload.converge(steps: 8))
+        let g = try CompiledGraph(Workload.converge(steps: 8))
         let (planner, txn) = try Self.core(g)
         defer { ck_txn_free(txn) }
         try planner.loadCode(try #require(try ExprCompiler.compile(g, policy: .try).bytecode))
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func aFullLogIsAppliedAndTheCommitSeesEveryWrite() throws {
-        let g = try StaticIR(Workload.converge(steps: 40))
+        let g = try CompiledGraph(Workload.converge(steps: 40))
         let (planner, txn) = try Self.core(g, logCapacity: 4)
         defer { ck_txn_free(txn) }
         let log = ck_txn_log(txn)!
@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func aPolicyTheKernelCannotHoldIsRefusedNotTruncated() throws {
-        let g = try StaticIR(Workload.converge(steps: 10))
+        let g = try CompiledGraph(Workload.converge(steps: 10))
         var o = RuntimeOptions(level: .l2, mode: .auto)
         o.auto.nearFullRootRatios = (0..<9).map { (fromSteps: $0 * 100, ratio: 0.9 - Double($0) * 0.01) }
         #expect(throws: ConvergeError.self) { _ = try ConvergeRuntime(g, options: o) }
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func inPlaceAndLoggedWritesKeepTheirOrder() throws {
-        let g = try StaticIR(Workload.converge(steps: 4))
+        let g = try CompiledGraph(Workload.converge(steps: 4))
         let (planner, txn) = try Self.core(g)
         defer { ck_txn_free(txn) }
         try planner.loadCode(try #require(try ExprCompiler.compile(g, policy: .try).bytecode))
@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func abortNeverTouchesACommittedTransaction() throws {
-        let g = try StaticIR(Workload.converge(steps: 4))
+        let g = try CompiledGraph(Workload.converge(steps: 4))
         let (planner, txn) = try Self.core(g)
         defer { ck_txn_free(txn) }
         try planner.loadCode(try #require(try ExprCompiler.compile(g, policy: .try).bytecode))
@@ -165,7 +165,7 @@ import Testing
     /// dirtyAll marks, generation bumps and module overrides.
     @Test(arguments: [ExecutionLevel.l1, .l2, .l3])
     func autoInCEqualsTheSwiftDecider(_ level: ExecutionLevel) throws {
-        let g = try StaticIR(Workload.converge(steps: 300))
+        let g = try CompiledGraph(Workload.converge(steps: 300))
         func runtime(_ level: ExecutionLevel) throws -> ConvergeRuntime {
             var o = RuntimeOptions(level: level, mode: .auto, diagnostics: .light)
             o.auto.costModel = false

@@ -27,12 +27,12 @@ struct V8DifferentialTests {
     @Test(arguments: 0..<4)
     func v8PlansEqualNative(_ chunk: Int) throws {
         let strategy = [ClosureStrategy.auto, .rows, .lists, .frontier][chunk]
-        var graphs: [(graph: StaticIR, requests: [PlanRequest])] = []
+        var graphs: [(graph: CompiledGraph, requests: [PlanRequest])] = []
         var natives: [[Plan]] = []
         for seed in UInt64(20_000 + chunk * Self.graphsPerChunk)..<UInt64(20_000 + (chunk + 1) * Self.graphsPerChunk) {
             let ir = GraphGenerator.random(seed: seed)
-            let graph = try StaticIR(ir)
-            let native = try NativePlanner(graph, options: NativeOptions(strategy: strategy))
+            let graph = try CompiledGraph(ir)
+            let native = try NativeKernel(graph, options: NativeOptions(strategy: strategy))
             var rng = SeededRNG(seed: seed)
             var requests: [PlanRequest] = []
             var plans: [Plan] = []
@@ -80,7 +80,7 @@ struct V8DifferentialTests {
     func v8TransactionsEqualNative(_ mode: PlanMode) throws {
         for (name, ir) in [("converge n=300", try Workload.converge(steps: 300)), ("random seed 7", GraphGenerator.random(seed: 7)),
                            ("random DAG n=3000", try Workload.randomDAG(steps: 3000, seed: 5, groups: 40))] {
-            let graph = try StaticIR(ir)
+            let graph = try CompiledGraph(ir)
             var o = RuntimeOptions(level: .l1, mode: mode == .full ? .full : .dirty)
             o.executionBudgetMs = 0
             let rt = try ConvergeRuntime(graph, options: o)
@@ -131,7 +131,7 @@ struct V8DifferentialTests {
 
     /// A bad job and a missing node give typed errors, never a crash.
     @Test func failuresAreTyped() throws {
-        let graph = try StaticIR(Workload.converge(steps: 10))
+        let graph = try CompiledGraph(Workload.converge(steps: 10))
         // an id outside the registry: the wasm kernel's CK_ERR_UNKNOWN_PATH_ID comes back as a backend failure
         #expect {
             _ = try NodeHost.plan([(graph, [PlanRequest(dirty: [99_999])])], backends: [.wasmSimd])

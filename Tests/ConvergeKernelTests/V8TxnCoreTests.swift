@@ -55,10 +55,10 @@ struct V8TxnCoreTests {
         return txns
     }
 
-    static func graphs() throws -> [(name: String, graph: StaticIR, pool: [UInt32])] {
-        let converge = try StaticIR(Workload.converge(steps: 120))
-        let random = try StaticIR(GraphGenerator.random(seed: 7))
-        let dag = try StaticIR(Workload.randomDAG(steps: 400, seed: 5, groups: 30))
+    static func graphs() throws -> [(name: String, graph: CompiledGraph, pool: [UInt32])] {
+        let converge = try CompiledGraph(Workload.converge(steps: 120))
+        let random = try CompiledGraph(GraphGenerator.random(seed: 7))
+        let dag = try CompiledGraph(Workload.randomDAG(steps: 400, seed: 5, groups: 30))
         return [
             ("converge n=120", converge, (0..<120).map { converge.pathId("b\($0)")! }),
             ("random seed 7 (links)", random, (0..<UInt32(random.pathCount)).map { $0 }),
@@ -229,7 +229,7 @@ struct V8TxnCoreTests {
     /// `bad artifact`, the table (CK_TABLE_ARTIFACT + section) and the byte offset, as
     /// `Artifact(bytes:)` reports natively, and readArtifactTables refuses a foreign file.
     @Test func aDamagedArtifactIsTheKernelsTypedError() throws {
-        let graph = try StaticIR(Workload.converge(steps: 20))
+        let graph = try CompiledGraph(Workload.converge(steps: 20))
         var bytes = try Artifact.encode(graph)
         let section3 = 64 + 2 * 40   // the step_out_path entry of the section table
         let offset = Int(bytes[section3 + 8]) | Int(bytes[section3 + 9]) << 8   // its section's offset
@@ -275,7 +275,7 @@ struct V8TxnCoreTests {
     /// slot as the committed transactions left it; a bad entry after a full log was flushed
     /// undoes the flushed writes too.
     @Test func malformedLogIsBadWrite() throws {
-        let graph = try StaticIR(Workload.converge(steps: 100))
+        let graph = try CompiledGraph(Workload.converge(steps: 100))
         let P = graph.pathCount
         let b = { (i: Int) in graph.pathId("b\(i)")! }
         let good1 = [NodeHost.TxnWrite(b(1), number: 5), NodeHost.TxnWrite(b(2), number: 6)]

@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func malformedTablesAreRefusedWithTheOffset() throws {
-        let graph = try StaticIR(Workload.converge(steps: 40))
+        let graph = try CompiledGraph(Workload.converge(steps: 40))
         let good = graph.tablesBlob()
         func refused(_ blob: [UInt8], _ words: String) {
             do {

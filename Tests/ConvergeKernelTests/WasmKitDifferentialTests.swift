@@ -19,13 +19,13 @@ import Testing
         var checked = 0
         for seed in UInt64(10_000 + chunk * perChunk)..<UInt64(10_000 + (chunk + 1) * perChunk) {
             let ir = GraphGenerator.random(seed: seed)
-            let graph = try StaticIR(ir)
+            let graph = try CompiledGraph(ir)
             // each flavor with the automatic strategy, and the SIMD build with each forced one
             let strategies: [ClosureStrategy] = [.auto, .rows, .lists, .frontier]
             let flavor: WasmFlavor = seed % 2 == 0 ? .simd : .scalar
             let strategy = strategies[Int(seed / 2 % 4)]
             let options = NativeOptions(strategy: strategy)
-            let native = try NativePlanner(graph, options: options)
+            let native = try NativeKernel(graph, options: options)
             let wasm = try WasmKitPlanner(graph, flavor: flavor, options: options)
             #expect(wasm.strategy == native.info.strategy || graph.stepCount < 32, "seed \(seed): strategy \(wasm.strategy) vs \(native.info.strategy)")
             var rng = SeededRNG(seed: seed)
@@ -55,9 +55,9 @@ import Testing
         var checked = 0
         for seed in UInt64(20_000)..<20_012 {
             let ir = GraphGenerator.random(seed: seed)
-            let graph = try StaticIR(ir)
+            let graph = try CompiledGraph(ir)
             let artifact = try Artifact(bytes: try Artifact.encode(graph))
-            let native = try NativePlanner(artifact: artifact, graph: graph)
+            let native = try NativeKernel(artifact: artifact, graph: graph)
             let wasm = try WasmKitPlanner(artifact: artifact, graph: graph, flavor: seed % 2 == 0 ? .simd : .scalar)
             var rng = SeededRNG(seed: seed)
             for _ in 0..<3 {
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func aBrokenFileIsTheSameErrorInWasm() throws {
-        let graph = try StaticIR(ExprLevelDifferentialTests.graph(seed: 7))
+        let graph = try CompiledGraph(ExprLevelDifferentialTests.graph(seed: 7))
         var code = try #require(ExprCompiler.compile(graph, policy: .try).bytecode)
         code.instructions[0].a = 250
         // the container is fine, the bytecode is not: the error comes with the kernel

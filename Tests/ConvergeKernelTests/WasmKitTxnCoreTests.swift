@@ -26,16 +26,16 @@ import Testing
         return o
     }
 
-    static func graphs() throws -> [(name: String, graph: StaticIR, pool: [UInt32])] {
-        let converge = try StaticIR(Workload.converge(steps: 60))
-        let random = try StaticIR(GraphGenerator.random(seed: 7))
+    static func graphs() throws -> [(name: String, graph: CompiledGraph, pool: [UInt32])] {
+        let converge = try CompiledGraph(Workload.converge(steps: 60))
+        let random = try CompiledGraph(GraphGenerator.random(seed: 7))
         return [
             ("converge n=60", converge, (0..<60).map { converge.pathId("b\($0)")! }),
             ("random seed 7 (links)", random, (0..<UInt32(random.pathCount)).map { $0 }),
         ]
     }
 
-    static func differences(_ graph: StaticIR, _ a: [ConvergeValue], _ b: [ConvergeValue]) -> [String] {
+    static func differences(_ graph: CompiledGraph, _ a: [ConvergeValue], _ b: [ConvergeValue]) -> [String] {
         var out: [String] = []
         for p in 0..<graph.pathCount where a[p].tag != b[p].tag || a[p].payload.bitPattern != b[p].payload.bitPattern {
             out.append("\(graph.fieldPaths[p]): \(a[p]) vs native \(b[p])")
@@ -141,7 +141,7 @@ import Testing
     @Test(arguments: [ExecutionLevel.l1, .l2, .l3])
     func throwingDeriveRollsBackLikeNative(_ level: ExecutionLevel) throws {
         struct Boom: Error {}
-        let graph = try StaticIR(Workload.converge(steps: 40))
+        let graph = try CompiledGraph(Workload.converge(steps: 40))
         let b = { (i: Int) in graph.pathId("b\(i)")! }
         let failing = (0..<graph.stepCount).first { graph.out(ofStep: $0) == "d7" }!
         let fn: DeriveFunction = { inputs in
@@ -180,7 +180,7 @@ import Testing
     /// flushed writes too.
     @Test(arguments: [ExecutionLevel.l1, .l2, .l3])
     func malformedLogIsBadWrite(_ level: ExecutionLevel) throws {
-        let graph = try StaticIR(Workload.converge(steps: 100))
+        let graph = try CompiledGraph(Workload.converge(steps: 100))
         let P = graph.pathCount
         let b = { (i: Int) in graph.pathId("b\(i)")! }
         for mode in [ConvergeMode.auto, .dirty] {
@@ -243,7 +243,7 @@ import Testing
     @Test func expressionGraphsFromGraphAndArtifactEqualNative() throws {
         var vmSteps = 0
         for seed in UInt64(0)..<4 {
-            let g = try StaticIR(ExprLevelDifferentialTests.graph(seed: seed &* 977 &+ 3))
+            let g = try CompiledGraph(ExprLevelDifferentialTests.graph(seed: seed &* 977 &+ 3))
             let a = try Artifact(bytes: try Artifact.encode(g))
             for level in Self.levels + [.l4] {
                 let o = Self.options(level, .auto)
@@ -283,7 +283,7 @@ import Testing
     @Test func configurationErrorsAreTyped() throws {
         var ir = try Workload.converge(steps: 10)
         ir.steps[3] = IRStep(kind: IRStep.computed, out: "d3", deps: ["b3"])   // no expr: a host step
-        let graph = try StaticIR(ir)
+        let graph = try CompiledGraph(ir)
         let b = { (i: Int) in graph.pathId("b\(i)")! }
         for level in Self.levels {
             let rt = try ConvergeRuntime(graph, options: Self.options(level, .dirty))

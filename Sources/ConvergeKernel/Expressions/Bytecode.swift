@@ -1,3 +1,5 @@
+// Bytecode.swift — the VM's instruction set and a graph's bytecode (CKB1), as the kernel loads it.
+
 import CKernel
 
 /// One VM instruction (docs/bytecode.md): `op`, three byte operands and a 32-bit immediate.

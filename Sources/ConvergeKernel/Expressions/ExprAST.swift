@@ -1,3 +1,5 @@
+// ExprAST.swift — the syntax tree of a C0 expression.
+
 /// The syntax tree of a C0 expression (docs/expressions.md).
 ///
 /// Dep references are resolved at parse time to positions in the step's `deps` list, so an

@@ -1,3 +1,5 @@
+// ExprCompiler.swift — computed steps' exprs to bytecode, with the per-step compile report.
+
 import CKernel
 
 /// What to do with a computed step whose `expr` does not compile.
@@ -65,7 +67,7 @@ public struct CompileReport: Sendable, Equatable {
 
     /// The computed steps in declaration order (links are not listed).
     public let entries: [Entry]
-    /// The compiled steps' VM programs, by step id (``ExprCompiler/compile(_:policy:)-(StaticIR,_)``
+    /// The compiled steps' VM programs, by step id (``ExprCompiler/compile(_:policy:)-(CompiledGraph,_)``
     /// only; nil when compiled from an IR document alone).
     public let bytecode: Bytecode?
 
@@ -118,19 +120,19 @@ public enum ExprCompiler {
     /// Distinct constants in one graph's bytecode (`CK_VM_MAX_CONSTS`).
     public static let maxGraphConstants = Int(CK_VM_MAX_CONSTS)
 
-    /// Compiles a loaded graph's steps (its ``StaticIR/ir``, in declaration order) and emits the
+    /// Compiles a loaded graph's steps (its ``CompiledGraph/ir``, in declaration order) and emits the
     /// VM program of every compiled step (``CompileReport/bytecode``, docs/bytecode.md). Every
     /// limit the kernel's verifier enforces is enforced here, so the bytecode returned always
     /// loads: a step whose program would break one (more than 255 registers or 65,535
     /// instructions; the graph past 2^28 instructions or 2^24 constants) falls back with the
     /// limit as its reason, or fails under `must`.
-    public static func compile(_ graph: StaticIR, policy: CompilePolicy) throws(ConvergeError) -> CompileReport {
+    public static func compile(_ graph: CompiledGraph, policy: CompilePolicy) throws(ConvergeError) -> CompileReport {
         try compile(graph, policy: policy, limits: (maxGraphInstructions, maxGraphConstants))
     }
 
-    /// ``compile(_:policy:)-(StaticIR,_)`` with other graph-wide limits (tests: the real ones
+    /// ``compile(_:policy:)-(CompiledGraph,_)`` with other graph-wide limits (tests: the real ones
     /// need graphs of 2^24 constants).
-    static func compile(_ graph: StaticIR, policy: CompilePolicy, limits: (instructions: Int, constants: Int))
+    static func compile(_ graph: CompiledGraph, policy: CompilePolicy, limits: (instructions: Int, constants: Int))
         throws(ConvergeError) -> CompileReport {
         let parsed = try compile(graph.ir, policy: policy)
         let stepOfDecl = graph.stepIdsByDeclaration()

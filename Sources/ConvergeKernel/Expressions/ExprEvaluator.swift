@@ -1,3 +1,6 @@
+// ExprEvaluator.swift — evaluates C0 trees with JavaScript's semantics (the reference the VM is
+// tested against).
+
 /// Evaluates C0 trees with JavaScript's semantics (docs/expressions.md): ToNumber for arithmetic
 /// and comparisons, ToBoolean for `!`, `?:`, `&&` and `||`, IEEE doubles throughout — so NaN,
 /// ±Infinity and −0 come out exactly as in JavaScript.

@@ -1,3 +1,5 @@
+// ExprParser.swift — parses C0 expressions into trees.
+
 /// Parses C0 expressions (docs/expressions.md): a hand-written precedence-climbing parser over
 /// the expression's UTF-8 bytes with JavaScript's precedence and associativity.
 ///

@@ -1,0 +1,91 @@
+// NativeOptions.swift — how a native kernel is built: SIMD implementation, closure strategy, and
+// the facts it reports.
+
+import CKernel
+
+/// A SIMD implementation of CKernel's bitset primitives.
+public enum SIMDImplementation: String, Sendable, CaseIterable {
+    case scalar, sse2, avx2, neon, simd128
+
+    package var c: ck_impl_t {
+        switch self {
+        case .scalar: CK_IMPL_SCALAR
+        case .sse2: CK_IMPL_SSE2
+        case .avx2: CK_IMPL_AVX2
+        case .neon: CK_IMPL_NEON
+        case .simd128: CK_IMPL_SIMD128
+        }
+    }
+
+    package init?(_ c: ck_impl_t) {
+        guard let name = String(validatingCString: ck_impl_name(c)), let v = SIMDImplementation(rawValue: name) else { return nil }
+        self = v
+    }
+
+    /// True when this implementation runs here (`ck_impl_available`). `neon` and `simd128` run
+    /// everywhere (SIMDe emulates them off their native CPUs); auto-selection never picks an
+    /// emulated one.
+    public var isAvailable: Bool { ck_impl_available(c) != 0 }
+
+    /// Every implementation that runs on this machine.
+    public static var available: [SIMDImplementation] { allCases.filter(\.isAvailable) }
+
+    /// What automatic selection picks (`ck_impl_default`): `CKERNEL_FORCE_IMPL` if it names an
+    /// available implementation, else the best the CPU supports.
+    public static var automatic: SIMDImplementation { SIMDImplementation(ck_impl_default(nil)) ?? .scalar }
+
+    /// A problem with `CKERNEL_FORCE_IMPL`, if it is set but cannot be honoured.
+    public static var forceProblem: String? {
+        var status = CK_OK
+        _ = ck_impl_default(&status)
+        switch status {
+        case CK_ERR_BAD_OPTION: return "CKERNEL_FORCE_IMPL names no implementation (scalar, sse2, avx2, neon, simd128)"
+        case CK_ERR_IMPL_UNAVAILABLE: return "CKERNEL_FORCE_IMPL names an implementation this CPU cannot run"
+        default: return nil
+        }
+    }
+}
+
+/// How the native planner computes the dirty-mode closure.
+public enum ClosureStrategy: String, Sendable, CaseIterable {
+    /// The smaller of rows and lists that fits the closure budget, else frontier.
+    case auto
+    /// Precomputed closure rows per (scope, 1-segment prefix), OR-ed with SIMD, then scanned.
+    case rows
+    /// Breadth-first over the group graph, the reached groups' steps set into a bitset, a SIMD scan.
+    case frontier
+    /// Precomputed sorted closure lists per (scope, 1-segment prefix), set into a bitset, scanned.
+    case lists
+}
+
+/// Options for a ``NativeKernel``.
+public struct NativeOptions: Sendable {
+    /// `nil` = automatic (``SIMDImplementation/automatic``).
+    public var implementation: SIMDImplementation?
+    public var strategy: ClosureStrategy
+    /// Memory precomputed closures may take; `nil` = max(8 MiB, 64 bytes per step).
+    public var closureBudgetBytes: UInt64?
+
+    public init(implementation: SIMDImplementation? = nil, strategy: ClosureStrategy = .auto, closureBudgetBytes: UInt64? = nil) {
+        self.implementation = implementation
+        self.strategy = strategy
+        self.closureBudgetBytes = closureBudgetBytes
+    }
+}
+
+/// Facts about a native kernel instance (`ck_kernel_info`).
+public struct KernelInfo: Sendable, Equatable {
+    public let pathCount: Int
+    public let stepCount: Int
+    /// Distinct 1-segment prefixes that trigger at least one step.
+    public let groupCount: Int
+    public let triggerEntries: Int
+    /// Every byte the instance owns (one arena).
+    public let arenaBytes: Int
+    /// Bytes of precomputed closures (rows or lists; 0 for frontier).
+    public let closureBytes: Int
+    public let implementation: SIMDImplementation
+    public let strategy: ClosureStrategy
+    /// True when the arena came from libnuma (local node).
+    public let numa: Bool
+}
