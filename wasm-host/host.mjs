@@ -10,6 +10,8 @@
 // (links copy, computed steps call the step function, Object.is decides whether a write
 // happens), and the step function of the converge workload (d_i = b_i + 1).
 
+import { statusName, OUT, LAYOUT, TXN } from './abi.mjs';
+
 /** The kernel's clock import (ns; read for execution budgets every 32 steps and for decision
     times): performance.now(), high-resolution in node and (coarsened) in a browser. Not
     process.hrtime.bigint(): it allocates a BigInt per read, which cost ~3% of a 2000-step
@@ -20,26 +22,9 @@ export const TAG_UNDEFINED = 0, TAG_NULL = 1, TAG_BOOLEAN = 2, TAG_NUMBER = 3;
 /** "No path" in the input tables; the step flag of a link. */
 export const NONE = 0xffffffff, STEP_LINK = 2;
 
-// out record word indexes (ck_wasm.c)
-const OUT_STATUS = 0, OUT_PLAN_LEN = 1, OUT_EXECUTED_MODE = 2, OUT_ALGORITHM = 3, OUT_DIRTY_ALL = 4,
-  OUT_DIRTY_PREFIXES = 5, OUT_REACHABLE = 6, OUT_WORDS_SCANNED = 7, OUT_INDEX_ENTRIES = 8,
-  OUT_OUTCOME = 9, OUT_FAILED_STEP = 10, OUT_EXECUTED_STEPS = 11, OUT_CHANGED_STEPS = 12,
-  OUT_HOST_CALLS = 13, OUT_WRITES_LEN = 17, OUT_ERR_TABLE = 18, OUT_ERR_INDEX = 19, OUT_ERR_VALUE = 20;
-const OUT_WORDS = 24;
-// layout words of the transaction core (ck_wasm.c, CKW_LAYOUT_*)
-const LAYOUT_TXN = 17, LAYOUT_LOG = 18, LAYOUT_LOG_CAPACITY = 19, LAYOUT_OP_SEQ = 20, LAYOUT_SLOT_OF = 21,
-  LAYOUT_HAS_LAYOUT = 22, LAYOUT_WORDS = 23;
-// transaction record word indexes (ck_wasm.c, CKW_TXN_*)
-export const TXN = {
-  STATUS: 0, CONVERGED: 1, EXECUTED_MODE: 2, REASONS: 3, COMMITTED: 4, OUTCOME: 5, FAILED_STEP: 6,
-  PLAN_LEN: 7, EXECUTED_STEPS: 8, CHANGED_STEPS: 9, HOST_CALLS: 10, VM_STEPS: 11, DIRTY_ROOTS: 12,
-  TOP_ROOTS: 13, DIRTY_ALL: 16, CACHE_HIT: 17, INLINE_ENABLED: 18, LRU_ENABLED: 19, WANTS_EXEC_NS: 20,
-  PLAN: 21, DECISION_NS_LO: 22, DECISION_NS_HI: 23, ERR_TABLE: 24, ERR_INDEX: 25, ERR_VALUE: 26,
-  ERR_FAULT: 27, OP_SEQ_LO: 28, OP_SEQ_HI: 29, LOG_ENTRIES: 30, ABORTED: 31,
-  TRACE_STEPS: 32, TRACE_STEP_COUNT: 33, TRACE_PATCHES: 34, TRACE_PATCH_COUNT: 35,
-  TRACE_STEPS_DROPPED: 36, TRACE_PATCHES_DROPPED: 37,
-};
-const TXN_WORDS = 40;
+// The ckw records' word indexes and the status names: abi.mjs (a copy of CKernel/abi.json).
+// TXN and statusName are exported here too, for the modules that import them from host.mjs.
+export { TXN, statusName };
 /** ckw_txn_commit's flags carry the transaction's trace level (CK_TRACE_*) from this bit. */
 const TXN_TRACE_SHIFT = 8;
 /** Trace levels (ck_trace_t.level). */
@@ -67,12 +52,6 @@ export const PLAN_RECORD_BYTES = 9 * 4;
 /** … and a commit call (… through the written-paths count). */
 export const COMMIT_RECORD_BYTES = 18 * 4;
 
-const STATUS_NAMES = ['ok', 'null argument', 'bad tables', 'too large', 'out of memory', 'unknown path id',
-  'bad mode', 'bad scope', 'buffer too small', 'bad option', 'implementation unavailable', 'invariant broken',
-  'unknown step id', 'no host step', 'bad argument', 'bad code', 'bad artifact', 'bad write'];
-
-/** The name of a ck_status_t ("bad write", …; the number itself when unknown). */
-export function statusName(status) { return STATUS_NAMES[status] ?? String(status); }
 const STRATEGIES = { auto: 0, rows: 1, frontier: 2, lists: 3 };
 const STRATEGY_NAMES = ['auto', 'rows', 'frontier', 'lists'];
 const IMPL_NAMES = ['auto', 'scalar', 'sse2', 'avx2', 'neon', 'simd128'];
@@ -218,18 +197,20 @@ export class WasmKernel {
       const err = new Uint32Array(e.memory.buffer, e.ckw_create_error(), 6);
       // an artifact's error: table CK_TABLE_ARTIFACT + section, index = byte offset, a 64-bit value
       const value = artifact ? err[5] * 4294967296 + err[3] : err[3];
-      throw new Error(`${what}: ${STATUS_NAMES[err[0]] ?? err[0]} (table ${err[1]}, index ${err[2]}, value ${value}${artifact ? `, fault ${err[4]}` : ''})`);
+      throw new Error(`${what}: ${statusName(err[0])} (table ${err[1]}, index ${err[2]}, value ${value}${artifact ? `, fault ${err[4]}` : ''})`);
     }
     this.layoutPtr = layoutPtr;
     this.views();
     const l = this.layout;
     // the state layout (L4): slotOf[p] is path p's slot; the step functions read slots
-    this.hasLayout = l[LAYOUT_HAS_LAYOUT] !== 0;
-    this.slotOf = Uint32Array.from(new Uint32Array(this.e.memory.buffer, l[LAYOUT_SLOT_OF], l[7]));
+    this.hasLayout = l[LAYOUT.HAS_LAYOUT] !== 0;
+    this.slotOf = Uint32Array.from(new Uint32Array(this.e.memory.buffer, l[LAYOUT.SLOT_OF], l[LAYOUT.SLOTS]));
     this.stepTables = this.hasLayout ? slotTables(tables, this.slotOf) : tables;
     this.info = {
-      pathCount: l[8], stepCount: l[9], groupCount: l[10], impl: IMPL_NAMES[l[11]] ?? String(l[11]),
-      strategy: STRATEGY_NAMES[l[12]] ?? String(l[12]), arenaBytes: l[13], scopeLen: [l[14], l[15], l[16]],
+      pathCount: l[LAYOUT.PATHS], stepCount: l[LAYOUT.STEPS], groupCount: l[LAYOUT.GROUPS],
+      impl: IMPL_NAMES[l[LAYOUT.IMPL]] ?? String(l[LAYOUT.IMPL]),
+      strategy: STRATEGY_NAMES[l[LAYOUT.STRATEGY]] ?? String(l[LAYOUT.STRATEGY]), arenaBytes: l[LAYOUT.ARENA_BYTES],
+      scopeLen: [l[LAYOUT.SCOPE_LEN], l[LAYOUT.SCOPE_LEN + 1], l[LAYOUT.SCOPE_LEN + 2]],
     };
   }
 
@@ -238,23 +219,23 @@ export class WasmKernel {
   views() {
     const buf = this.e.memory.buffer;
     this.buffer = buf;
-    this.layout = new Uint32Array(buf, this.layoutPtr, LAYOUT_WORDS);
+    this.layout = new Uint32Array(buf, this.layoutPtr, LAYOUT.WORDS);
     const l = this.layout;
-    this.out = new Uint32Array(buf, l[0], OUT_WORDS);
-    this.plan = new Uint32Array(buf, l[1], l[2]);
-    this.dirty = new Uint32Array(buf, l[3], l[4]);
-    this.tags = new Uint8Array(buf, l[5], l[7]);
-    this.values = new Float64Array(buf, l[6], l[7]);
+    this.out = new Uint32Array(buf, l[LAYOUT.OUT], OUT.WORDS);
+    this.plan = new Uint32Array(buf, l[LAYOUT.PLAN], l[LAYOUT.PLAN_CAPACITY]);
+    this.dirty = new Uint32Array(buf, l[LAYOUT.DIRTY], l[LAYOUT.DIRTY_CAPACITY]);
+    this.tags = new Uint8Array(buf, l[LAYOUT.TAGS], l[LAYOUT.SLOTS]);
+    this.values = new Float64Array(buf, l[LAYOUT.VALUES], l[LAYOUT.SLOTS]);
     this.u8 = new Uint8Array(buf);
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
-    this.txnRec = new Uint32Array(buf, l[LAYOUT_TXN], TXN_WORDS);
-    const cap = l[LAYOUT_LOG_CAPACITY];
+    this.txnRec = new Uint32Array(buf, l[LAYOUT.TXN], TXN.WORDS);
+    const cap = l[LAYOUT.LOG_CAPACITY];
     // the write log: entry i is log32[4i] (id), log32[4i + 1] (tag and three zero bytes, as one
     // little-endian word), log64[2i + 1] (value)
     this.logCapacity = cap;
-    this.log32 = new Uint32Array(buf, l[LAYOUT_LOG], 4 * cap);
-    this.log64 = new Float64Array(buf, l[LAYOUT_LOG], 2 * cap);
+    this.log32 = new Uint32Array(buf, l[LAYOUT.LOG], 4 * cap);
+    this.log64 = new Float64Array(buf, l[LAYOUT.LOG], 2 * cap);
   }
 
   /** Linear memory in 64 KiB pages. */
@@ -277,7 +258,7 @@ export class WasmKernel {
   check(status, what) {
     if (status === 0) return;
     const o = this.out;
-    throw new Error(`${what}: ${STATUS_NAMES[status] ?? status} (table ${o[OUT_ERR_TABLE]}, index ${o[OUT_ERR_INDEX]}, value ${o[OUT_ERR_VALUE]})`);
+    throw new Error(`${what}: ${statusName(status)} (table ${o[OUT.ERR_TABLE]}, index ${o[OUT.ERR_INDEX]}, value ${o[OUT.ERR_VALUE]})`);
   }
 
   /** L3: loads a CKB1 bytecode blob (docs/kernel-abi.md, "Bytecode blob"; the kernel verifies
@@ -293,17 +274,17 @@ export class WasmKernel {
     this.views();
     if (status !== 0) {
       const o = this.out;
-      throw new Error(`ckw_load_code: ${STATUS_NAMES[status] ?? status} (table ${o[OUT_ERR_TABLE]}, index ${o[OUT_ERR_INDEX]}, value ${o[OUT_ERR_VALUE]}, fault ${o[22]})`);
+      throw new Error(`ckw_load_code: ${statusName(status)} (table ${o[OUT.ERR_TABLE]}, index ${o[OUT.ERR_INDEX]}, value ${o[OUT.ERR_VALUE]}, fault ${o[OUT.ERR_FAULT]})`);
     }
   }
 
   /** L1: one exported call. The plan is this.plan[0 … returned length). */
   planIds(ids, n, mode, scope, flags) {
     this.putDirty(ids, n);
-    const status = this.e.ckw_plan(this.layoutPtr, this.layout[3], n, mode, scope, flags);
+    const status = this.e.ckw_plan(this.layoutPtr, this.layout[LAYOUT.DIRTY], n, mode, scope, flags);
     this.calls++;
     this.check(status, 'ckw_plan');
-    const len = this.out[OUT_PLAN_LEN];
+    const len = this.out[OUT.PLAN_LEN];
     this.bytesOut += 4 * len + PLAN_RECORD_BYTES;
     return len;
   }
@@ -312,12 +293,12 @@ export class WasmKernel {
       ckw_host_steps in batches). Returns the plan length; this.out has the counters. */
   commit(ids, n, mode, scope, flags) {
     this.putDirty(ids, n);
-    const status = this.e.ckw_commit(this.layoutPtr, this.layout[3], n, mode, scope, flags);
+    const status = this.e.ckw_commit(this.layoutPtr, this.layout[LAYOUT.DIRTY], n, mode, scope, flags);
     this.calls++;
     this.check(status, 'ckw_commit');
-    this.hostCalls += this.out[OUT_HOST_CALLS];
+    this.hostCalls += this.out[OUT.HOST_CALLS];
     this.bytesOut += COMMIT_RECORD_BYTES;
-    return this.out[OUT_PLAN_LEN];
+    return this.out[OUT.PLAN_LEN];
   }
 
   // ---------------------------------------------------------------- the transaction core
@@ -395,7 +376,7 @@ export class WasmKernel {
   txnAdvanceOpSeq(writes) {
     if (writes === 0) return;
     if (this.buffer !== this.e.memory.buffer) this.views();
-    const v = this.txnOpSeq() + writes, at = this.layout[LAYOUT_OP_SEQ] >>> 2;
+    const v = this.txnOpSeq() + writes, at = this.layout[LAYOUT.OP_SEQ] >>> 2;
     this.u32[at] = v % 4294967296;
     this.u32[at + 1] = Math.floor(v / 4294967296);
   }
@@ -496,11 +477,11 @@ export class WasmKernel {
   result() {
     const o = this.out;
     return {
-      executedMode: o[OUT_EXECUTED_MODE], algorithm: o[OUT_ALGORITHM], dirtyAll: o[OUT_DIRTY_ALL],
-      dirtyPrefixes: o[OUT_DIRTY_PREFIXES], reachableSteps: o[OUT_REACHABLE], wordsScanned: o[OUT_WORDS_SCANNED],
-      indexEntries: o[OUT_INDEX_ENTRIES], outcome: o[OUT_OUTCOME], failedStep: o[OUT_FAILED_STEP],
-      executedSteps: o[OUT_EXECUTED_STEPS], changedSteps: o[OUT_CHANGED_STEPS], hostCalls: o[OUT_HOST_CALLS],
-      writes: o[OUT_WRITES_LEN],
+      executedMode: o[OUT.EXECUTED_MODE], algorithm: o[OUT.ALGORITHM], dirtyAll: o[OUT.DIRTY_ALL],
+      dirtyPrefixes: o[OUT.DIRTY_PREFIXES], reachableSteps: o[OUT.REACHABLE], wordsScanned: o[OUT.WORDS_SCANNED],
+      indexEntries: o[OUT.INDEX_ENTRIES], outcome: o[OUT.OUTCOME], failedStep: o[OUT.FAILED_STEP],
+      executedSteps: o[OUT.EXECUTED_STEPS], changedSteps: o[OUT.CHANGED_STEPS], hostCalls: o[OUT.HOST_CALLS],
+      writes: o[OUT.WRITES_LEN],
     };
   }
 

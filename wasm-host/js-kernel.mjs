@@ -1,6 +1,6 @@
 // js-kernel.mjs — a pure-JavaScript port of the C kernel's planner (CKernel/src/kernel.c,
 // propagate.c, closure.c, plan.c): the "L0 JS" reference a wasm build of the C kernel is
-// benchmarked against. ES module, no dependencies, no wasm.
+// benchmarked against. ES module, no dependency but abi.mjs (the C's status codes and names), no wasm.
 //
 // It produces the same plans as ck_kernel_plan (step ids ascending) and the same counters:
 // executedMode, algorithm, dirtyAll, dirtyPrefixes, reachableSteps, indexEntries and wordsScanned
@@ -23,16 +23,16 @@
 // bits at once and emits full 32-bit words directly; trigger entries keep only step | deferred.
 // Errors are thrown as CkError (code = the ck_status_t, table/index/value as ck_error_t).
 
+import { STATUS, STATUS_NAMES } from './abi.mjs';
+
 export const MODE_FULL = 0, MODE_DIRTY = 1;
 export const SCOPE_IMMEDIATE = 0, SCOPE_DEFERRED = 1, SCOPE_ALL = 2;
 export const PLAN_DIRTY_ALL = 1;
 export const ALGO = Object.freeze({ scope: 0, linear: 1, rows: 2, frontier: 3, lists: 4 });
 
-// ck_status_t values and names (CkError.code / CkError.status).
-const STATUS_NAMES = ['ok', 'null argument', 'bad tables', 'too large', 'out of memory', 'unknown path id',
-  'bad mode', 'bad scope', 'buffer too small', 'bad option', 'implementation unavailable', 'invariant broken'];
-const ERR_BAD_TABLES = 2, ERR_TOO_LARGE = 3, ERR_UNKNOWN_PATH_ID = 5, ERR_BAD_MODE = 6,
-  ERR_BAD_SCOPE = 7, ERR_BUFFER_TOO_SMALL = 8, ERR_BAD_OPTION = 9, ERR_NULL_ARGUMENT = 1;
+// ck_status_t values and names (CkError.code / CkError.status): abi.mjs, the C's (CKernel/abi.json).
+const { ERR_BAD_TABLES, ERR_TOO_LARGE, ERR_UNKNOWN_PATH_ID, ERR_BAD_MODE, ERR_BAD_SCOPE, ERR_BUFFER_TOO_SMALL,
+  ERR_BAD_OPTION, ERR_NULL_ARGUMENT } = STATUS;
 
 // ck_table_id_t names (CkError.table).
 const TABLE_NAMES = ['none', 'path_prefix_offsets', 'path_prefix_ids', 'step_out_path', 'step_flags',

@@ -144,13 +144,14 @@ public final class WasmKitPlanner: RootPlanner {
                 throw NativeKernel.describe(ck_status_t(rawValue: e[0]), err, what: "ckw_create")
             }
             layoutAddr = layout
-            let l = Self.words(memory, UInt(layout), 20)
-            outAddr = UInt(l[0])
-            planAddr = UInt(l[1])
-            dirtyAddr = UInt(l[3])
-            dirtyCapacity = Int(l[4])
-            strategy = l[12] == UInt32(CK_STRATEGY_ROWS.rawValue) ? .rows : l[12] == UInt32(CK_STRATEGY_LISTS.rawValue) ? .lists : .frontier
-            arenaBytes = Int(l[13])
+            let l = Self.words(memory, UInt(layout), CkwLayout.words)
+            outAddr = UInt(l[CkwLayout.out])
+            planAddr = UInt(l[CkwLayout.plan])
+            dirtyAddr = UInt(l[CkwLayout.dirty])
+            dirtyCapacity = Int(l[CkwLayout.dirtyCapacity])
+            let chosen = l[CkwLayout.strategy]
+            strategy = chosen == UInt32(CK_STRATEGY_ROWS.rawValue) ? .rows : chosen == UInt32(CK_STRATEGY_LISTS.rawValue) ? .lists : .frontier
+            arenaBytes = Int(l[CkwLayout.arenaBytes])
         } catch let e as ConvergeError {
             throw e
         } catch {
@@ -174,7 +175,7 @@ public final class WasmKitPlanner: RootPlanner {
 
     /// The out record: status, plan length, mode, algorithm, dirtyAll, prefixes, reachable, words
     /// scanned, index entries (uint32 words 0…8).
-    public var resultRecordBytes: Int { 9 * 4 }
+    public var resultRecordBytes: Int { (CkwOut.indexEntries.rawValue + 1) * 4 }
 
     public func plan(_ dirty: DirtySet, mode: PlanMode, scope: PlanScope, into buffer: PlanBuffer) throws(ConvergeError) {
         try dirty.rootIds.withUnsafeBufferPointer { (ids: UnsafeBufferPointer<UInt32>) throws(ConvergeError) in
@@ -212,18 +213,19 @@ public final class WasmKitPlanner: RootPlanner {
         }
         counters.calls += 1
         counters.bytesIn += 4 * n
-        let out = Self.words(memory, outAddr, 21)
+        // words 0 … 20: the plan's counters and a failed call's error words
+        let out = Self.words(memory, outAddr, CkwOut.errValue.rawValue + 1)
         if status != 0 {
             var err = ck_error_t()
-            err.table = ck_table_id_t(rawValue: out[18])
-            err.index = UInt64(out[19])
-            err.value = UInt64(out[20])
+            err.table = ck_table_id_t(rawValue: out[CkwOut.errTable])
+            err.index = UInt64(out[CkwOut.errIndex])
+            err.value = UInt64(out[CkwOut.errValue])
             if ck_status_t(rawValue: status) == CK_ERR_UNKNOWN_PATH_ID {
-                throw ConvergeError(.invalidArgument, "dirty id \(out[20]) (position \(out[19])) is not in the registry (\(graph.pathCount) paths)")
+                throw ConvergeError(.invalidArgument, "dirty id \(out[CkwOut.errValue]) (position \(out[CkwOut.errIndex])) is not in the registry (\(graph.pathCount) paths)")
             }
             throw NativeKernel.describe(ck_status_t(rawValue: status), err, what: "ckw_plan")
         }
-        let length = Int(out[1])
+        let length = Int(out[CkwOut.planLen])
         guard length <= graph.stepCount else {
             throw ConvergeError(.backendFailure, "ckw_plan reported \(length) steps for a graph of \(graph.stepCount)")
         }
@@ -233,11 +235,12 @@ public final class WasmKitPlanner: RootPlanner {
             }
         }
         counters.bytesOut += 4 * length + resultRecordBytes
-        let c = NativeKernel.counters(algorithm: out[3], dirtyPrefixes: out[5], reachable: out[6],
-                                       wordsScanned: UInt64(out[7]), indexEntries: UInt64(out[8]))
-        let executed = NativeKernel.executedMode(out[2])
+        let c = NativeKernel.counters(algorithm: out[CkwOut.algorithm], dirtyPrefixes: out[CkwOut.dirtyPrefixes],
+                                       reachable: out[CkwOut.reachable], wordsScanned: UInt64(out[CkwOut.wordsScanned]),
+                                       indexEntries: UInt64(out[CkwOut.indexEntries]))
+        let executed = NativeKernel.executedMode(out[CkwOut.executedMode])
         buffer.setPlan(count: length, executedMode: executed,
-                       dirtyAllReason: out[4] != 0 ? (dirtyAll ?? .unknownWrite) : nil, counters: c)
+                       dirtyAllReason: out[CkwOut.dirtyAll] != 0 ? (dirtyAll ?? .unknownWrite) : nil, counters: c)
     }
 
     static func words(_ memory: Memory, _ addr: UInt, _ count: Int) -> [UInt32] {

@@ -94,7 +94,7 @@ public final class WasmKitTxnCore {
 
     /// The transaction record's bytes a successful commit hands back (the result: words 0 … 23,
     /// as the JS hosts count; a failed one is read whole, 32 words, for its error words).
-    public static let recordBytes = 24 * 4
+    public static let recordBytes = CkwTxn.resultWords * 4
     /// Bytes of one write-log record (`ck_write_t`).
     public static let writeBytes = 16
 
@@ -111,7 +111,7 @@ public final class WasmKitTxnCore {
     public private(set) var lastPatches: [PatchRecord] = []
     let layoutAddr: UInt32
     let txnRecAddr: UInt
-    /// The log's op_seq (layout word 20), which the L1 executor advances by its derived writes.
+    /// The log's op_seq (layout word `opSeq`), which the L1 executor advances by its derived writes.
     let opSeqAddr: UInt
     let logAddr: UInt
     let logCapacity: Int
@@ -330,29 +330,29 @@ public final class WasmKitTxnCore {
             let opened = try open([.i32(layout), .i32(scope), .f64((policy.executionBudgetMs * 1e6).bitPattern), .i32(vmFlags),
                                    .i32(policy.logix ? 1 : 0), .i32(policy.costModel ? 1 : 0),
                                    .f64((policy.decisionBudgetMs * 1e6).bitPattern)])
-            let l = try WasmKitTxnCore.words(memory, UInt(layout), 23)
-            txnRecAddr = UInt(l[17])
-            opSeqAddr = UInt(l[20])
+            let l = try WasmKitTxnCore.words(memory, UInt(layout), CkwLayout.words)
+            txnRecAddr = UInt(l[CkwLayout.txn])
+            opSeqAddr = UInt(l[CkwLayout.opSeq])
             guard case .i32(let openStatus)? = opened.first else { throw ConvergeError(.backendFailure, "ckw_txn_open returned \(opened)") }
             if openStatus != 0 {
-                throw WasmKitTxnCore.error(openStatus, try WasmKitTxnCore.words(memory, txnRecAddr, 32), what: "ckw_txn_open")
+                throw WasmKitTxnCore.error(openStatus, try WasmKitTxnCore.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_open")
             }
-            tagsAddr = UInt(l[5])
-            valuesAddr = UInt(l[6])
-            logAddr = UInt(l[18])
-            logCapacity = Int(l[19])
-            scopeLength = Int(l[14 + Int(scope)])
-            guard Int(l[7]) == graph.pathCount, Int(l[9]) == graph.stepCount, valuesAddr % 8 == 0, logAddr % 8 == 0, logCapacity > 0,
+            tagsAddr = UInt(l[CkwLayout.tags])
+            valuesAddr = UInt(l[CkwLayout.values])
+            logAddr = UInt(l[CkwLayout.log])
+            logCapacity = Int(l[CkwLayout.logCapacity])
+            scopeLength = Int(l[CkwLayout.scopeLen.rawValue + Int(scope)])
+            guard Int(l[CkwLayout.slots]) == graph.pathCount, Int(l[CkwLayout.steps]) == graph.stepCount, valuesAddr % 8 == 0, logAddr % 8 == 0, logCapacity > 0,
                   Int(valuesAddr) + 8 * graph.pathCount <= memory.byteCount, Int(tagsAddr) + graph.pathCount <= memory.byteCount,
                   Int(logAddr) + 16 * logCapacity <= memory.byteCount else {
-                throw ConvergeError(.backendFailure, "the module's layout record does not fit the graph (\(l[7]) slots, \(l[9]) steps, log \(l[18]) × \(l[19]))")
+                throw ConvergeError(.backendFailure, "the module's layout record does not fit the graph (\(l[CkwLayout.slots]) slots, \(l[CkwLayout.steps]) steps, log \(l[CkwLayout.log]) × \(l[CkwLayout.logCapacity]))")
             }
-            if l[22] != 0 {
+            if l[CkwLayout.hasLayout] != 0 {
                 // the state layout (L4): path p lives in slot slotOf[p]; step inputs read slots
-                guard Int(l[21]) + 4 * graph.pathCount <= memory.byteCount else {
+                guard Int(l[CkwLayout.slotOf]) + 4 * graph.pathCount <= memory.byteCount else {
                     throw ConvergeError(.backendFailure, "the module's state layout lies past linear memory")
                 }
-                let slots = try WasmKitTxnCore.words(memory, UInt(l[21]), graph.pathCount)
+                let slots = try WasmKitTxnCore.words(memory, UInt(l[CkwLayout.slotOf]), graph.pathCount)
                 slotOf = slots
                 inputPaths = graph.inputPaths.map { $0 == .max ? .max : slots[Int($0)] }
             }
@@ -505,7 +505,7 @@ public final class WasmKitTxnCore {
         let status = try call(flushFn, [.i32(layoutAddr), .i32(UInt32(n)), .i32(traceLevel)], "ckw_txn_flush")
         if status != 0 {
             clearTracking()
-            throw Self.error(status, try Self.words(memory, txnRecAddr, 32), what: "ckw_txn_flush")
+            throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_flush")
         }
     }
 
@@ -514,14 +514,14 @@ public final class WasmKitTxnCore {
         logCount = 0
         clearTracking()
         let status = try call(abortFn, [.i32(layoutAddr)], "ckw_txn_abort")
-        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, 32), what: "ckw_txn_abort") }
+        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_abort") }
     }
 
     /// Empties the plan caches (`ckw_txn_bump_generation`): the next auto decision carries
     /// `generation_bumped`.
     public func bumpGeneration() throws(ConvergeError) {
         let status = try call(bumpFn, [.i32(layoutAddr)], "ckw_txn_bump_generation")
-        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, 32), what: "ckw_txn_bump_generation") }
+        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_bump_generation") }
     }
 
     /// Commits the transaction: ONE `ckw_txn_commit` (in `mode`, default ``RuntimeOptions/mode``;
@@ -573,7 +573,7 @@ public final class WasmKitTxnCore {
         executing = false
         hostExecNs = 0
         counters.transactions += 1
-        let r = try Self.words(memory, txnRecAddr, status == 0 ? 24 : 32)
+        let r = try Self.words(memory, txnRecAddr, status == 0 ? CkwTxn.resultWords : CkwTxn.errorWords)
         var c = Self.commit(status, r)
         if status != 0 {
             clearTracking()
@@ -587,10 +587,10 @@ public final class WasmKitTxnCore {
         if planOnly && c.executedMode != nil {
             // L1: the Swift executor runs the core's plan over the module's slots, then the host
             // decides whether the transaction changed anything
-            let timed = r[20] != 0
+            let timed = r[CkwTxn.wantsExecNs] != 0
             let t0 = timed ? DispatchTime.now().uptimeNanoseconds : 0
             if c.planLength > 0 {
-                do throws(ConvergeError) { try executePlan(at: UInt(r[21]), length: c.planLength, &c) } catch {
+                do throws(ConvergeError) { try executePlan(at: UInt(r[CkwTxn.plan]), length: c.planLength, &c) } catch {
                     clearTracking()
                     lastCommit = c
                     throw error
@@ -628,13 +628,14 @@ public final class WasmKitTxnCore {
             throw ConvergeError(.invalidArgument, "trace level \(level) (1 or 2), capacities \(steps), \(patches) (>= 0)")
         }
         let status = try call(traceFn, [.i32(layoutAddr), .i32(UInt32(steps)), .i32(UInt32(patches))], "ckw_txn_trace")
-        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, 32), what: "ckw_txn_trace") }
+        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_trace") }
         traceLevel = UInt32(level)
     }
 
     /// Reads the last commit's records (transaction-record words 32-37) out of linear memory.
     private func readTrace() throws(ConvergeError) {
-        let w = try Self.words(memory, txnRecAddr + 128, 4)
+        // words traceSteps … tracePatchCount: the step records' address and count, the patch records'
+        let w = try Self.words(memory, txnRecAddr + UInt(4 * CkwTxn.traceSteps.rawValue), 4)
         let (stepsAddr, stepCount, patchesAddr, patchCount) = (UInt(w[0]), Int(w[1]), UInt(w[2]), Int(w[3]))
         guard Int(stepsAddr) + 16 * stepCount <= memory.byteCount, Int(patchesAddr) + 40 * patchCount <= memory.byteCount else {
             throw ConvergeError(.backendFailure, "the module's trace records point past linear memory")
@@ -670,7 +671,7 @@ public final class WasmKitTxnCore {
     public func commit(mode: ConvergeMode? = nil) throws(ConvergeError) -> Commit {
         let c = try commitStatus(mode: mode)
         if c.status != 0 {
-            throw Self.error(UInt32(c.status), try Self.words(memory, txnRecAddr, 32), what: "ckw_txn_commit")
+            throw Self.error(UInt32(c.status), try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_commit")
         }
         return c
     }
@@ -803,11 +804,11 @@ public final class WasmKitTxnCore {
 
     /// The log's op_seq after the last `ckw_txn_*` call (transaction-record words 28–29).
     static func opSeq(_ memory: Memory, _ txnRecAddr: UInt) throws(ConvergeError) -> UInt64 {
-        let w = try words(memory, txnRecAddr + 4 * 28, 2)
+        let w = try words(memory, txnRecAddr + UInt(4 * CkwTxn.opSeqLo.rawValue), 2)   // low, high
         return UInt64(w[1]) << 32 | UInt64(w[0])
     }
 
-    /// Stores the log's op_seq (layout word 20's address): an L1 host counts its derived writes.
+    /// Stores the log's op_seq (at layout word `opSeq`'s address): an L1 host counts its derived writes.
     static func setOpSeq(_ memory: Memory, _ addr: UInt, _ value: UInt64) throws(ConvergeError) {
         guard addr != 0, Int(addr) + 8 <= memory.byteCount else {
             throw ConvergeError(.backendFailure, "the module's op_seq address \(addr) is outside linear memory")
@@ -916,34 +917,37 @@ public final class WasmKitTxnCore {
     }
 
     static func commit(_ status: UInt32, _ r: [UInt32]) -> Commit {
-        let failed = r[6] == .max ? -1 : Int(r[6])
-        let outcome: ConvergeOutcome = switch r[5] {
+        let failed = r[CkwTxn.failedStep] == .max ? -1 : Int(r[CkwTxn.failedStep])
+        let outcome: ConvergeOutcome = switch r[CkwTxn.outcome] {
         case UInt32(CK_OUTCOME_RUNTIME_ERROR): .runtimeError(step: failed)
         case UInt32(CK_OUTCOME_BUDGET_EXCEEDED): .budgetExceeded(step: failed)
         default: .ok
         }
-        let converged = status == 0 && r[1] != 0
+        let converged = status == 0 && r[CkwTxn.converged] != 0
+        let errors = r.count > CkwTxn.errFault.rawValue   // a failed call's record is read with its error words
         return Commit(status: Int(status), converged: converged,
-                      executedMode: converged ? NativeKernel.executedMode(r[2]) : nil,
-                      reasons: converged ? DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r[3])) : [],
-                      committed: r[4] != 0, outcome: outcome, planLength: Int(r[7]),
-                      executedSteps: Int(r[8]), changedSteps: Int(r[9]), hostCallbacks: Int(r[10]), vmSteps: Int(r[11]),
-                      dirtyRoots: Int(r[12]), cacheHit: r[17] != 0, decisionNs: UInt64(r[23]) << 32 | UInt64(r[22]),
-                      errorTable: r.count > 27 ? Int(r[24]) : 0, errorIndex: r.count > 27 ? Int(r[25]) : 0,
-                      errorValue: r.count > 27 ? Int(r[26]) : 0, errorFault: r.count > 27 ? Int(r[27]) : 0)
+                      executedMode: converged ? NativeKernel.executedMode(r[CkwTxn.executedMode]) : nil,
+                      reasons: converged ? DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r[CkwTxn.reasons])) : [],
+                      committed: r[CkwTxn.committed] != 0, outcome: outcome, planLength: Int(r[CkwTxn.planLen]),
+                      executedSteps: Int(r[CkwTxn.executedSteps]), changedSteps: Int(r[CkwTxn.changedSteps]),
+                      hostCallbacks: Int(r[CkwTxn.hostCalls]), vmSteps: Int(r[CkwTxn.vmSteps]),
+                      dirtyRoots: Int(r[CkwTxn.dirtyRoots]), cacheHit: r[CkwTxn.cacheHit] != 0,
+                      decisionNs: UInt64(r[CkwTxn.decisionNsHi]) << 32 | UInt64(r[CkwTxn.decisionNsLo]),
+                      errorTable: errors ? Int(r[CkwTxn.errTable]) : 0, errorIndex: errors ? Int(r[CkwTxn.errIndex]) : 0,
+                      errorValue: errors ? Int(r[CkwTxn.errValue]) : 0, errorFault: errors ? Int(r[CkwTxn.errFault]) : 0)
     }
 
     /// A failed `ckw_txn_*` call as an error naming the C status and its error words.
     static func error(_ status: UInt32, _ r: [UInt32], what: String) -> ConvergeError {
         let st = ck_status_t(rawValue: status)
         if st == CK_ERR_BAD_WRITE {
-            return ConvergeError(.kernelFailure, "\(what): bad write (status 17): log entry \(r[25]) has \(r[27] == 1 ? "tag" : "path id") \(r[26])")
+            return ConvergeError(.kernelFailure, "\(what): bad write (status 17): log entry \(r[CkwTxn.errIndex]) has \(r[CkwTxn.errFault] == 1 ? "tag" : "path id") \(r[CkwTxn.errValue])")
         }
         var err = ck_error_t()
-        err.table = ck_table_id_t(rawValue: r[24])
-        err.index = UInt64(r[25])
-        err.value = UInt64(r[26])
-        err.fault = ck_code_fault_t(rawValue: r[27])
+        err.table = ck_table_id_t(rawValue: r[CkwTxn.errTable])
+        err.index = UInt64(r[CkwTxn.errIndex])
+        err.value = UInt64(r[CkwTxn.errValue])
+        err.fault = ck_code_fault_t(rawValue: r[CkwTxn.errFault])
         return NativeKernel.describe(st, err, what: what)
     }
 
@@ -971,12 +975,13 @@ public final class WasmKitTxnCore {
             _ = try free([.i32(addr)])
             guard case .i32(let status)? = r.first else { throw ConvergeError(.backendFailure, "ckw_load_code returned \(r)") }
             if status != 0 {
-                let out = try words(memory, UInt(try words(memory, UInt(layout), 1)[0]), 24)
+                let outAddr = try words(memory, UInt(layout) + UInt(4 * CkwLayout.out.rawValue), 1)[0]
+                let out = try words(memory, UInt(outAddr), CkwOut.words)
                 var err = ck_error_t()
-                err.table = ck_table_id_t(rawValue: out[18])
-                err.index = UInt64(out[19])
-                err.value = UInt64(out[20])
-                err.fault = ck_code_fault_t(rawValue: out[22])
+                err.table = ck_table_id_t(rawValue: out[CkwOut.errTable])
+                err.index = UInt64(out[CkwOut.errIndex])
+                err.value = UInt64(out[CkwOut.errValue])
+                err.fault = ck_code_fault_t(rawValue: out[CkwOut.errFault])
                 throw NativeKernel.describe(ck_status_t(rawValue: status), err, what: "ckw_load_code")
             }
         } catch let e as ConvergeError {

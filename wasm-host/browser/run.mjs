@@ -4,7 +4,7 @@
 // path) plus {"chromium": "/usr/bin/chromium", "timeLimitMs": 600000, "jsFlags": "--no-liftoff"}.
 //
 // 1. A loopback HTTP server (127.0.0.1, a free port) serves the page (browser/index.html,
-//    page.mjs), the host modules it imports (bench-matrix.mjs, host.mjs, js-kernel.mjs,
+//    page.mjs), the host modules it imports (abi.mjs, bench-matrix.mjs, host.mjs, js-kernel.mjs,
 //    js-auto.mjs, js-store.mjs, plain-reference.mjs, tables.mjs, txn-run.mjs), /job.json (the job with URLs instead of paths) and the files (/data/<n>), with
 //    COOP/COEP headers: the page is cross-origin isolated, so performance.now() is coarsened to
 //    5 µs rather than 100 µs.
@@ -66,6 +66,7 @@ const staticFiles = {
   '/': ['browser/index.html', 'text/html; charset=utf-8'],
   '/browser/index.html': ['browser/index.html', 'text/html; charset=utf-8'],
   '/browser/page.mjs': ['browser/page.mjs', 'text/javascript'],
+  '/abi.mjs': ['abi.mjs', 'text/javascript'],
   '/bench-matrix.mjs': ['bench-matrix.mjs', 'text/javascript'],
   '/host.mjs': ['host.mjs', 'text/javascript'],
   '/js-kernel.mjs': ['js-kernel.mjs', 'text/javascript'],
