@@ -64,7 +64,10 @@ public final class ConvergeRuntime {
     var observers: [Observer] = []
     var nextObserver = 0
 
-    // static tables as raw pointers (owned)
+    /// Owns every buffer below (the tables' copies, the transaction tracking, the diagnostics
+    /// records): allocated once at init, freed with the runtime.
+    let buffers: BufferPool
+    // static tables as raw pointers
     let stepCount: Int
     let pathCount: Int
     let inputOffsets: UnsafeMutablePointer<UInt32>
@@ -222,58 +225,48 @@ public final class ConvergeRuntime {
             state = StateStore(graph: graph, tags: view.tags, values: view.values,
                                slotOf: n.hasLayout ? view.slotOf : nil, owner: n)
         }
-        // nothing below throws: a refused runtime leaks none of the buffers (deinit does not run)
-        tracePtr = .allocate(capacity: 1)
-        tracePtr.initialize(to: ck_trace_t())
+        // every buffer below belongs to `buffers`: freed with the runtime, or with this init if a
+        // later step throws
+        let pool = BufferPool()
+        buffers = pool
+        tracePtr = pool.filled(1, with: ck_trace_t())
         decider = AutoDecider(policy: options.auto, stepCount: graph.stepCount)
         planBuffer = PlanBuffer(for: graph)
-        derives = .allocate(capacity: max(graph.stepCount, 1))
-        derives.initialize(repeating: nil, count: max(graph.stepCount, 1))
+        derives = pool.filled(graph.stepCount, with: nil)
 
-        func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(a.count, 1))
-            a.withUnsafeBufferPointer { if let b = $0.baseAddress { p.initialize(from: b, count: a.count) } }
-            return p
-        }
-        inputOffsets = copy(graph.inputOffsets)
+        inputOffsets = pool.copy(graph.inputOffsets, emptyFill: 0)
         // the slot each input reads: the path id, or its slot under a layout (mapped once, here)
-        inputPaths = copy(state.slotOf.map { slotOf in graph.inputPaths.map { $0 == .max ? .max : slotOf[Int($0)] } } ?? graph.inputPaths)
-        prefixOffsets = copy(graph.pathPrefixOffsets)
-        prefixIds = copy(graph.pathPrefixIds)
-        stepOut = copy(graph.stepOutPath)
-        stepFlags = copy(graph.stepFlags)
+        inputPaths = pool.copy(state.slotOf.map { slotOf in graph.inputPaths.map { $0 == .max ? .max : slotOf[Int($0)] } } ?? graph.inputPaths,
+                               emptyFill: 0)
+        prefixOffsets = pool.copy(graph.pathPrefixOffsets, emptyFill: 0)
+        prefixIds = pool.copy(graph.pathPrefixIds, emptyFill: 0)
+        stepOut = pool.copy(graph.stepOutPath, emptyFill: 0)
+        stepFlags = pool.copy(graph.stepFlags, emptyFill: 0)
         let scopeSteps: [UInt32] = switch options.scope {
         case .immediate: graph.immediateSteps
         case .deferred: graph.deferredSteps
         case .all: (0..<graph.stepCount).map { UInt32($0) }
         }
-        fullPlan = copy(scopeSteps)
+        fullPlan = pool.copy(scopeSteps, emptyFill: 0)
         scopeLen = scopeSteps.count
 
         let words = (pathCount + 63) / 64 + 1
-        func zeroed<T: FixedWidthInteger>(_ n: Int, _: T.Type) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
-            p.initialize(repeating: 0, count: max(n, 1))
-            return p
-        }
-        dirtyBits = zeroed(words, UInt64.self)
-        undoBits = zeroed(words, UInt64.self)
+        dirtyBits = pool.zeroed(words)
+        undoBits = pool.zeroed(words)
         writtenBits = core.map { UnsafePointer($0.log.pointee.written_bits) } ?? UnsafePointer(undoBits)
-        dirtyIds = zeroed(pathCount, UInt32.self)
-        undoIds = zeroed(pathCount, UInt32.self)
-        undoTags = zeroed(pathCount, UInt8.self)
-        undoValues = .allocate(capacity: max(pathCount, 1))
-        sortScratch = zeroed(64, UInt32.self)
-        roots = zeroed(pathCount, UInt32.self)
-        hot = .allocate(capacity: 1)
-        hot.initialize(to: Hot())
-        summaryPtr = .allocate(capacity: 1)
-        summaryPtr.initialize(to: TransactionSummary())
-        dUndoPaths = zeroed(stepCount, UInt32.self)
-        dUndoTags = zeroed(stepCount, UInt8.self)
-        dUndoValues = .allocate(capacity: max(stepCount, 1))
-        stepRecords = .allocate(capacity: max(options.stepRecordCapacity, 1))
-        patchRecords = .allocate(capacity: max(options.patchRecordCapacity, 1))
+        dirtyIds = pool.zeroed(pathCount)
+        undoIds = pool.zeroed(pathCount)
+        undoTags = pool.zeroed(pathCount)
+        undoValues = pool.uninitialized(pathCount)
+        sortScratch = pool.zeroed(64)
+        roots = pool.zeroed(pathCount)
+        hot = pool.filled(1, with: Hot())
+        summaryPtr = pool.filled(1, with: TransactionSummary())
+        dUndoPaths = pool.zeroed(stepCount)
+        dUndoTags = pool.zeroed(stepCount)
+        dUndoValues = pool.uninitialized(stepCount)
+        stepRecords = pool.uninitialized(options.stepRecordCapacity)
+        patchRecords = pool.uninitialized(options.patchRecordCapacity)
         trace.steps = stepRecords
         trace.step_capacity = UInt32(options.stepRecordCapacity)
         trace.patches = patchRecords
@@ -295,19 +288,8 @@ public final class ConvergeRuntime {
     }
 
     deinit {
-        for p in [inputOffsets, inputPaths, prefixOffsets, prefixIds, stepOut, fullPlan, dirtyIds, undoIds,
-                  sortScratch, dUndoPaths, roots] { p.deallocate() }
+        // the derive boxes the runtime retained; `buffers` frees the memory
         for s in 0..<stepCount { derives[s]?.release() }
-        derives.deinitialize(count: max(stepCount, 1))
-        derives.deallocate()
-        hot.deinitialize(count: 1)
-        hot.deallocate()
-        summaryPtr.deinitialize(count: 1)
-        summaryPtr.deallocate()
-        tracePtr.deallocate()
-        stepFlags.deallocate(); dirtyBits.deallocate(); undoBits.deallocate(); undoTags.deallocate()
-        undoValues.deallocate(); dUndoTags.deallocate(); dUndoValues.deallocate()
-        stepRecords.deallocate(); patchRecords.deallocate()
     }
 
     // MARK: - registration
