@@ -68,31 +68,17 @@ public final class WasmKitPlanner: RootPlanner {
     init(_ graph: CompiledGraph, flavor: WasmFlavor, options: NativeOptions, blob: [UInt8], artifact: Bool = false) throws(ConvergeError) {
         self.graph = graph
         self.flavor = flavor
-        let url = try WasmBuild.artifacts().url(flavor)
-        let bytes: Data
-        do { bytes = try Files.read(url.path) } catch { throw ConvergeError(.io, error.description) }
+        // the planner never executes: a host step reaching it is a configuration error
+        let wasm = try WasmKitModule(flavor) { _, _, _, _, _ in UInt32(CK_HOST_ABORT) }
+        let url = wasm.url
+        store = wasm.store
         do {
-            let module = try parseWasm(bytes: Array(bytes), features: [.referenceTypes, .simd])
-            let engine = Engine()
-            store = Store(engine: engine)
-            var imports = Imports()
-            imports.define(module: "env", name: "ckw_now_ns",
-                           Function(store: store, parameters: [], results: [.f64]) { _, _ in
-                               [.f64(Double(DispatchTime.now().uptimeNanoseconds).bitPattern)]
-                           })
-            // the planner never executes: a host step reaching here is a configuration error
-            imports.define(module: "env", name: "ckw_host_steps",
-                           Function(store: store, parameters: [.i32, .i32, .i32, .i32, .i32], results: [.i32]) { _, _ in
-                               [.i32(UInt32(CK_HOST_ABORT))]
-                           })
-            let instance = try module.instantiate(store: store, imports: imports)
-            guard let memory = instance.exports[memory: "memory"],
-                  let alloc = instance.exports[function: "ckw_alloc"],
-                  let free = instance.exports[function: "ckw_free"],
-                  let create = instance.exports[function: artifact ? "ckw_open_artifact" : "ckw_create"],
-                  let createError = instance.exports[function: "ckw_create_error"],
-                  let plan = instance.exports[function: "ckw_plan"],
-                  let destroy = instance.exports[function: "ckw_destroy"] else {
+            let engine = wasm.engine
+            let e = wasm.exports
+            guard let memory = e[memory: "memory"], let alloc = e[function: "ckw_alloc"], let free = e[function: "ckw_free"],
+                  let create = e[function: artifact ? "ckw_open_artifact" : "ckw_create"],
+                  let createError = e[function: "ckw_create_error"], let plan = e[function: "ckw_plan"],
+                  let destroy = e[function: "ckw_destroy"] else {
                 throw ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks an export of the ABI (memory, ckw_alloc, ckw_free, ckw_create, ckw_create_error, ckw_plan, ckw_destroy)")
             }
             self.memory = memory

@@ -231,30 +231,14 @@ public final class WasmKitTxnCore {
         let bridge = Bridge()
         self.bridge = bridge
 
-        let url = try WasmBuild.artifacts().url(flavor)
-        let bytes: Data
-        do { bytes = try Files.read(url.path) } catch { throw ConvergeError(.io, error.description) }
+        let wasm = try WasmKitModule(flavor) { steps, count, tags, values, completed in
+            bridge.core?.hostSteps(steps, count, tags, values, completed) ?? UInt32(CK_HOST_ABORT)
+        }
+        let url = wasm.url
+        store = wasm.store
         do {
-            let module = try parseWasm(bytes: Array(bytes), features: [.referenceTypes, .simd])
-            let engine = Engine()
-            store = Store(engine: engine)
-            var imports = Imports()
-            // raw host functions: no arrays per call (the core reads the clock in auto mode)
-            imports.define(module: "env", name: "ckw_now_ns",
-                           Function(store: store, parameters: [], results: [.f64], raw: { _, _, out in
-                               out[0] = .f64(Double(DispatchTime.now().uptimeNanoseconds).bitPattern)
-                           }))
-            imports.define(module: "env", name: "ckw_host_steps",
-                           Function(store: store, parameters: [.i32, .i32, .i32, .i32, .i32], results: [.i32], raw: { _, args, out in
-                               func arg(_ k: Int) -> UInt32 {
-                                   if k < args.count, case .i32(let v) = args[k] { return v }
-                                   return 0
-                               }
-                               let status = bridge.core?.hostSteps(arg(0), arg(1), arg(2), arg(3), arg(4)) ?? UInt32(CK_HOST_ABORT)
-                               out[0] = .i32(status)
-                           }))
-            let instance = try module.instantiate(store: store, imports: imports)
-            let e = instance.exports
+            let engine = wasm.engine
+            let e = wasm.exports
             guard let memory = e[memory: "memory"], let alloc = e[function: "ckw_alloc"], let free = e[function: "ckw_free"],
                   let create = e[function: artifact ? "ckw_open_artifact" : "ckw_create"],
                   let createError = e[function: "ckw_create_error"], let loadCode = e[function: "ckw_load_code"],

@@ -85,13 +85,7 @@ extension ConvergeRuntime {
 
         // L1: the host decides after its execution (a step may write a reducer's slot back)
         let committed = planOnly && c.executedMode != nil ? c.derivedChanged || coreReducerChanged(core) : r.committed != 0 || c.derivedChanged
-        let outcome: ConvergeOutcome = switch c.outcome {
-        case UInt32(CK_OUTCOME_RUNTIME_ERROR): .runtimeError(step: c.failedStep)
-        case UInt32(CK_OUTCOME_BUDGET_EXCEEDED): .budgetExceeded(step: c.failedStep)
-        default: .ok
-        }
-        let result = TransactionResult(txnSeq: txnSeq, committed: committed, outcome: outcome,
-                                       executedMode: c.executedMode, stepError: hot.pointee.hasStepError ? stepError : nil)
+        let result = transactionResult(txnSeq, committed: committed, c)
         if light {
             var summary = TransactionSummary()
             summary.instanceId = instanceId
@@ -102,7 +96,7 @@ extension ConvergeRuntime {
             if r.converged != 0 {
                 summary.executedMode = c.executedMode
                 summary.reasons = DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r.reasons))
-                summary.outcome = outcome
+                summary.outcome = result.outcome
                 summary.dirtyAllReason = r.dirty_all == UInt32(CK_DIRTY_ALL_FALLBACK) ? .fallbackPolicy
                     : r.dirty_all == UInt32(CK_DIRTY_ALL_UNKNOWN_WRITE) ? .unknownWrite : nil
                 summary.dirtyRoots = Int(r.dirty_roots)

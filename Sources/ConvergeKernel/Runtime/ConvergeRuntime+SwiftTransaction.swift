@@ -22,6 +22,21 @@ extension ConvergeRuntime {
         var bytesIn = 0
         var bytesOut = 0
         var decisionNs: UInt64 = 0
+
+        /// The kernel's outcome code (`CK_OUTCOME_*`) as the result reports it.
+        var convergeOutcome: ConvergeOutcome {
+            switch outcome {
+            case UInt32(CK_OUTCOME_RUNTIME_ERROR): .runtimeError(step: failedStep)
+            case UInt32(CK_OUTCOME_BUDGET_EXCEEDED): .budgetExceeded(step: failedStep)
+            default: .ok
+            }
+        }
+    }
+
+    /// The result of transaction `txnSeq` whose converge ran with `counters`.
+    func transactionResult(_ txnSeq: UInt64, committed: Bool, _ counters: ExecCounters) -> TransactionResult {
+        TransactionResult(txnSeq: txnSeq, committed: committed, outcome: counters.convergeOutcome,
+                          executedMode: counters.executedMode, stepError: hot.pointee.hasStepError ? stepError : nil)
     }
 
     var budgetNs: UInt64 { options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0 }

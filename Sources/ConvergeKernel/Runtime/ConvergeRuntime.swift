@@ -491,17 +491,11 @@ public final class ConvergeRuntime {
         hot.pointee.opSeq = traceLevel == UInt32(CK_TRACE_OFF) ? hot.pointee.opSeq &+ UInt64(exec.changed) : trace.op_seq
 
         let committed = exec.derivedChanged || reducerChanged()
-        let outcome: ConvergeOutcome = switch exec.outcome {
-        case UInt32(CK_OUTCOME_RUNTIME_ERROR): .runtimeError(step: exec.failedStep)
-        case UInt32(CK_OUTCOME_BUDGET_EXCEEDED): .budgetExceeded(step: exec.failedStep)
-        default: .ok
-        }
-        let result = TransactionResult(txnSeq: txnSeq, committed: committed, outcome: outcome,
-                                       executedMode: exec.executedMode, stepError: hot.pointee.hasStepError ? stepError : nil)
+        let result = transactionResult(txnSeq, committed: committed, exec)
         if light {
             summary.executedMode = exec.executedMode
             summary.reasons = reasons
-            summary.outcome = outcome
+            summary.outcome = result.outcome
             summary.committed = committed
             summary.dirtyAllReason = dirtyAll
             summary.dirtyRoots = rootCount
