@@ -6,25 +6,12 @@ import Testing
 extension CLITests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Validates a JSON file against one of the repo's schemas with python3's jsonschema.
+    /// Validates a JSON file against one of the repo's schemas (Tests/check-json-schema.py: python3 with jsonschema).
     func validate(_ file: String, schema: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", """
-            import json, sys
-            try:
-                import jsonschema
-            except ImportError:
-                print("python3's jsonschema is missing: pip install jsonschema"); sys.exit(3)
-            jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
-            """, Self.repoRoot.appendingPathComponent("docs/schema/\(schema)").path, file]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(file) does not validate against \(schema): \(text)")
+        let r = try run(["python3", Self.repoRoot.appendingPathComponent("Tests/check-json-schema.py").path,
+                         Self.repoRoot.appendingPathComponent("docs/schema/\(schema)").path, file],
+                        executable: URL(fileURLWithPath: "/usr/bin/env"))
+        #expect(r.status == 0, "\(file) does not validate against \(schema): \(r.stdout)\(r.stderr)")
     }
 
     func json(_ path: String) throws -> [String: Any] {
