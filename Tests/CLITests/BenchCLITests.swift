@@ -6,25 +6,12 @@ import Testing
 extension CLITests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Validates a JSON file against one of the repo's schemas with python3's jsonschema.
+    /// Validates a JSON file against one of the repo's schemas (Tests/check-json-schema.py: python3 with jsonschema).
     func validate(_ file: String, schema: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", """
-            import json, sys
-            try:
-                import jsonschema
-            except ImportError:
-                print("python3's jsonschema is missing: pip install jsonschema"); sys.exit(3)
-            jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
-            """, Self.repoRoot.appendingPathComponent("docs/schema/\(schema)").path, file]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(file) does not validate against \(schema): \(text)")
+        let r = try run(["python3", Self.repoRoot.appendingPathComponent("Tests/check-json-schema.py").path,
+                         Self.repoRoot.appendingPathComponent("docs/schema/\(schema)").path, file],
+                        executable: URL(fileURLWithPath: "/usr/bin/env"))
+        #expect(r.status == 0, "\(file) does not validate against \(schema): \(r.stdout)\(r.stderr)")
     }
 
     func json(_ path: String) throws -> [String: Any] {
@@ -33,6 +20,30 @@ extension CLITests {
 
     func tempPath(_ ext: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("converge-bench-\(UUID().uuidString).\(ext)").path
+    }
+
+    /// The points of a bench report's first suite.
+    func firstSuitePoints(_ report: [String: Any]) -> [[String: Any]] {
+        ((report["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+    }
+
+    /// Runs `converge bench` on the example graph with one backend, ratio 1, dirty mode (expecting
+    /// exit 0): the points of the report it writes.
+    func benchExample(backend: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+        let ir = try write(Self.example)
+        let out = tempPath("json")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["bench", "--ir", ir, "--profile", "smoke", "--backend", backend, "--ratios", "1", "--modes", "dirty",
+                         "--no-bandwidth", "--out", out], environment: ["CI": "1"])
+        #expect(r.status == 0, "\(r.stderr)", sourceLocation: sourceLocation)
+        return firstSuitePoints(try json(out))
+    }
+
+    /// A bench point's params, its kernelBackend and convergeMode ("" when missing), and its evidence by name.
+    func readPoint(_ p: [String: Any]) -> (params: [String: Any], backend: String, mode: String, evidence: [String: [String: Any]]) {
+        let params = p["params"] as? [String: Any] ?? [:]
+        let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
+        return (params, params["kernelBackend"] as? String ?? "", params["convergeMode"] as? String ?? "", evidence)
     }
 
     @Test func benchWritesASchemaValidReportWithThresholdsComparisonsAndEvidence() throws {
@@ -67,7 +78,7 @@ extension CLITests {
             #expect((txn?["stats"] as? [String: Any])?["n"] as? Int == 10)
             let decision = metrics.first { $0["name"] as? String == "runtime.decisionMs" }
             #expect((decision?["status"] as? String == "ok") == (params["convergeMode"] as? String == "auto"))
-            let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
+            let evidence = readPoint(p).evidence
             let calls = evidence["kernel.boundaryCallsPerTxn"]?["value"] as? Double
             if params["kernelBackend"] as? String == "portable" { #expect(calls == 0) }
             if params["kernelBackend"] as? String != "portable", params["convergeMode"] as? String != "auto" { #expect(calls == 1) }
@@ -127,16 +138,13 @@ extension CLITests {
         let env = (report["meta"] as? [String: Any])?["env"] as? [String: Any] ?? [:]
         #expect((env["browser"] as? [String: Any])?["name"] as? String == "node")
         #expect((env["node"] as? String)?.hasPrefix("v") == true)
-        let points = ((report["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+        let points = firstSuitePoints(report)
         #expect(points.count == 9)
         for p in points {
-            let params = p["params"] as? [String: Any] ?? [:]
-            let backend = params["kernelBackend"] as? String ?? ""
-            let mode = params["convergeMode"] as? String ?? ""
+            let (params, backend, mode, evidence) = readPoint(p)
             let auto = mode == "auto"
             #expect(p["status"] as? String == "ok", "\(params): \(p["reason"] ?? "")")
             guard p["status"] as? String == "ok", backend != "native-l1" else { continue }
-            let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
             #expect(evidence["kernel.boundaryCallsPerTxn"]?["value"] as? Double == (backend == "js-v8" ? 0 : 1))
             let executedMode = evidence["runtime.executedMode"]?["value"] as? String ?? ""
             if auto { #expect(executedMode == "full" || executedMode == "dirty") } else { #expect(executedMode == mode) }
@@ -175,15 +183,11 @@ extension CLITests {
                         environment: ["CI": "1"])
         #expect(r.status == 0, "\(r.stderr)")
         try validate(out, schema: "perf-report.schema.json")
-        let report = try json(out)
-        let points = ((report["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+        let points = firstSuitePoints(try json(out))
         #expect(points.count == 9)
         for p in points {
-            let params = p["params"] as? [String: Any] ?? [:]
-            let backend = params["kernelBackend"] as? String ?? ""
-            let mode = params["convergeMode"] as? String ?? ""
+            let (params, backend, mode, evidence) = readPoint(p)
             #expect(p["status"] as? String == "ok", "\(params): \(p["reason"] ?? "")")
-            let evidence = Dictionary((p["evidence"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }) { a, _ in a }
             func number(_ name: String) -> Double? { evidence[name]?["value"] as? Double ?? (evidence[name]?["value"] as? Int).map(Double.init) }
             #expect(number("kernel.boundaryCallsPerTxn") == 1, "\(params)")
             #expect(number("kernel.bytesInPerTxn") == 320, "\(params)")
@@ -200,13 +204,7 @@ extension CLITests {
     }
 
     @Test func benchRunsAUsersGraphWithItsOwnStepCount() throws {
-        let ir = try write(Self.example)
-        let out = tempPath("json")
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try run(["bench", "--ir", ir, "--profile", "smoke", "--backend", "native-l1", "--ratios", "1", "--modes", "dirty",
-                         "--no-bandwidth", "--out", out], environment: ["CI": "1"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let points = ((try json(out)["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+        let points = try benchExample(backend: "native-l1")
         #expect(points.count == 1)
         let params = points.first?["params"] as? [String: Any] ?? [:]
         #expect(params["steps"] as? Int == 2)
@@ -221,13 +219,7 @@ extension CLITests {
     /// nested path js-v8 still runs, and the reference's evidence says why it is missing.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CONVERGE_REQUIRE_NODE"] == "1" || CLITests.nodeOnPath))
     func thePlainJSReferenceSaysWhichGraphsItCannotRun() throws {
-        let ir = try write(Self.example)
-        let out = tempPath("json")
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try run(["bench", "--ir", ir, "--profile", "smoke", "--backend", "js-v8", "--ratios", "1", "--modes", "dirty",
-                         "--no-bandwidth", "--out", out], environment: ["CI": "1"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let point = ((try json(out)["suites"] as? [[String: Any]])?.first?["points"] as? [[String: Any]])?.first ?? [:]
+        let point = try benchExample(backend: "js-v8").first ?? [:]
         #expect(point["status"] as? String == "ok")
         let ref = (point["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "js.plainReferenceMs" } ?? [:]
         #expect(ref["status"] as? String == "unavailable")

@@ -15,9 +15,10 @@ import Testing
         return me.deletingLastPathComponent().appendingPathComponent("converge")
     }()
 
-    func run(_ args: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs `converge` (or another `executable`) with `args` to the end, `environment` added to ours.
+    func run(_ args: [String], environment: [String: String] = [:], executable: URL = Self.executable) throws -> Run {
         let p = Process()
-        p.executableURL = Self.executable
+        p.executableURL = executable
         p.arguments = args
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

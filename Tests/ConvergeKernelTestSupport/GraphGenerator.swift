@@ -110,6 +110,36 @@ public enum GraphGenerator {
         return dirty
     }
 
+    /// `count` seeds from `first` split into `chunks` equal ranges: one test case per range.
+    public static func seedChunks(_ count: Int, in chunks: Int, from first: UInt64 = 0) -> [Range<UInt64>] {
+        precondition(count % chunks == 0, "\(count) seeds do not split into \(chunks) equal chunks")
+        let size = UInt64(count / chunks)
+        return (0..<UInt64(chunks)).map { first + $0 * size ..< first + ($0 + 1) * size }
+    }
+
+    /// One plan request of a differential test: a trial's random dirty paths, as paths and as the
+    /// graph's dirty set, in one mode and scope.
+    public struct PlanQuery {
+        public let trial: Int
+        public let dirty: [String]
+        public let set: DirtySet
+        public let mode: PlanMode
+        public let scope: PlanScope
+    }
+
+    /// `trials` random dirty path lists for `ir` (drawn in turn from `SeededRNG(seed: rngSeed)`),
+    /// each in every plan mode and scope.
+    public static func planQueries(_ ir: ConvergeIR, _ graph: CompiledGraph, rngSeed: UInt64, trials: Int = 3) -> [PlanQuery] {
+        var rng = SeededRNG(seed: rngSeed)
+        return (0..<trials).flatMap { trial in
+            let dirty = randomDirty(for: ir, rng: &rng)
+            let set = graph.dirtySet(paths: dirty)
+            return PlanMode.allCases.flatMap { mode in
+                PlanScope.allCases.map { PlanQuery(trial: trial, dirty: dirty, set: set, mode: mode, scope: $0) }
+            }
+        }
+    }
+
     /// The perf workload (`d_i = b_i + 1`), as the library builds it.
     public static func workload(steps n: Int) throws(ConvergeError) -> ConvergeIR { try Workload.converge(steps: n) }
 

@@ -38,7 +38,7 @@ struct ChromiumTxnCoreTests {
             // native L1–L3 with the full trace (L4 from the artifact runs as native L3 does)
             var want: [ExecutionLevel: (state: [ConvergeValue], commits: [(ExecutedMode?, DecisionReasons, [StepRecord], [PatchRecord])])] = [:]
             for level in [ExecutionLevel.l1, .l2, .l3] {
-                var o = V8TxnCoreTests.options(level, mode)
+                var o = RuntimeOptions.deterministic(level, mode)
                 o.diagnostics = .full
                 o.instrumentation = .full
                 let rt = try ConvergeRuntime(graph, options: o)
@@ -54,7 +54,7 @@ struct ChromiumTxnCoreTests {
                 want[level] = (rt.state.snapshot(), commits)
             }
             let got = try BrowserHost.txnCore(graph, txns, levels: Self.levels, mode: mode,
-                                              policy: NodeHost.TxnPolicy(V8TxnCoreTests.options(.l2, mode)), bumpGeneration: bump,
+                                              policy: NodeHost.TxnPolicy(RuntimeOptions.deterministic(.l2, mode)), bumpGeneration: bump,
                                               trace: NodeHost.TxnTrace(), chromium: chromium)
             for l in Self.levels {
                 let r = try #require(got[l])

@@ -6,15 +6,11 @@ import Testing
 /// native with each SIMD implementation and each closure strategy) equals the brute-force model.
 /// A failure names the seed; `GraphGenerator.random(seed:)` rebuilds the graph.
 @Suite struct DifferentialTests {
-    static let graphCount = 2_000
-    static let chunks = 20
-
-    @Test(arguments: 0..<chunks)
-    func backendsEqualTheModel(_ chunk: Int) throws {
-        let perChunk = Self.graphCount / Self.chunks
+    @Test(arguments: GraphGenerator.seedChunks(2_000, in: 20))
+    func backendsEqualTheModel(_ seeds: Range<UInt64>) throws {
         var checked = 0
         var failures: [String] = []
-        for seed in UInt64(chunk * perChunk)..<UInt64((chunk + 1) * perChunk) {
+        for seed in seeds {
             let ir = GraphGenerator.random(seed: seed)
             let graph: CompiledGraph
             do { graph = try CompiledGraph(ir) } catch {
@@ -22,22 +18,15 @@ import Testing
                 continue
             }
             let planners = try PlannerBackends.all.map { ($0.name, try $0.make(graph)) }
-            var rng = SeededRNG(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1)
-            for trial in 0..<3 {
-                let dirty = GraphGenerator.randomDirty(for: ir, rng: &rng)
-                let set = graph.dirtySet(paths: dirty)
-                for mode in PlanMode.allCases {
-                    for scope in PlanScope.allCases {
-                        let expected = BruteForceModel.plan(ir, dirty: dirty, mode: mode.rawValue, scope: scope.rawValue)
-                        for (name, planner) in planners {
-                            let got = try planner.plan(set, mode: mode, scope: scope)
-                            let outcome = BruteForceModel.Outcome.plan(executedMode: got.executedMode?.rawValue, outs: got.outs(in: graph))
-                            if outcome != expected {
-                                failures.append("seed \(seed) trial \(trial) \(name) \(mode) \(scope) dirty \(dirty): got \(outcome), model \(expected)")
-                            }
-                            checked += 1
-                        }
+            for q in GraphGenerator.planQueries(ir, graph, rngSeed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1) {
+                let expected = BruteForceModel.plan(ir, dirty: q.dirty, mode: q.mode.rawValue, scope: q.scope.rawValue)
+                for (name, planner) in planners {
+                    let got = try planner.plan(q.set, mode: q.mode, scope: q.scope)
+                    let outcome = BruteForceModel.Outcome.plan(executedMode: got.executedMode?.rawValue, outs: got.outs(in: graph))
+                    if outcome != expected {
+                        failures.append("seed \(seed) trial \(q.trial) \(name) \(q.mode) \(q.scope) dirty \(q.dirty): got \(outcome), model \(expected)")
                     }
+                    checked += 1
                 }
             }
             for (_, planner) in planners { if let n = planner as? NativeKernel { try n.validate() } }

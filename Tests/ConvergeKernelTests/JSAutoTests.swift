@@ -90,7 +90,7 @@ struct JSAutoTests {
         for (gi, (name, graph, pool, freshFirst)) in try Self.graphs().enumerated() {
             let txns = Self.transactions(pool: pool, seed: 100 + UInt64(gi), count: 320, freshFirst: freshFirst)
             let bump: Set<Int> = [freshFirst + 60]
-            let o = V8TxnCoreTests.options(.l0, .auto)
+            let o = RuntimeOptions.deterministic(.l0, .auto)
             let rt = try ConvergeRuntime(graph, options: o)
             try Workload.registerConvergeFunctions(rt)
             var want: [TransactionSummary] = []
@@ -104,13 +104,7 @@ struct JSAutoTests {
             let got = try #require(try NodeHost.txnCore(graph, txns, levels: [.l0js], mode: .auto,
                                                         policy: NodeHost.TxnPolicy(o), bumpGeneration: bump)[.l0js])
             let native = rt.state.snapshot()
-            var differing: [String] = []
-            for p in 0..<graph.pathCount {
-                let v = ConvergeValue(tag: got.tags[p], payload: got.values[p])
-                if v.tag != native[p].tag || v.payload.bitPattern != native[p].payload.bitPattern {
-                    differing.append("\(graph.fieldPaths[p]): \(v) vs native \(native[p])")
-                }
-            }
+            let differing = differingSlots(graph, slotValues(graph, tags: got.tags, values: got.values), native)
             let sameState = differing.isEmpty
             #expect(sameState, "\(name): \(differing.count) slots differ; first \(differing.prefix(3))")
             var decisions: [String] = []

@@ -102,13 +102,7 @@ struct V8DifferentialTests {
             let results = try NodeHost.transactions(graph, txns, levels: levels, mode: mode)
             for l in levels {
                 let r = try #require(results[l])
-                var differing: [String] = []
-                for p in 0..<graph.pathCount {
-                    let v = ConvergeValue(tag: r.tags[p], payload: r.values[p])
-                    if v.tag != want[p].tag || v.payload.bitPattern != want[p].payload.bitPattern {
-                        differing.append("\(graph.fieldPaths[p]): \(v) vs native \(want[p])")
-                    }
-                }
+                let differing = differingSlots(graph, slotValues(graph, tags: r.tags, values: r.values), want)
                 let same = differing.isEmpty
                 #expect(same, "\(name) \(mode) \(l.rawValue): \(differing.count) slots differ; first \(differing.prefix(3))")
                 if l != .l0js {

@@ -19,15 +19,6 @@ import CKernel
 struct V8TxnCoreTests {
     static let levels: [NodeHost.TxnLevel] = [.l1simd, .l2simd, .l2scalar, .l3simd]
 
-    /// The deterministic policy both sides run.
-    static func options(_ level: ExecutionLevel, _ mode: ConvergeMode) -> RuntimeOptions {
-        var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
-        o.executionBudgetMs = 0
-        o.auto.costModel = false
-        o.auto.decisionBudgetMs = 0
-        return o
-    }
-
     /// Transactions over `pool` (the paths written): a few root sets repeated in runs (so the
     /// inline and LRU caches see hits), new sets now and then, and near-full sets.
     static func transactions(pathCount: Int, pool: [UInt32], seed: UInt64, count: Int) -> [[NodeHost.TxnWrite]] {
@@ -76,7 +67,7 @@ struct V8TxnCoreTests {
             // native: L2 and L3 (their decisions must agree with each other too)
             var want: [ExecutionLevel: (state: [ConvergeValue], commits: [(ExecutedMode?, DecisionReasons)])] = [:]
             for level in [ExecutionLevel.l2, .l3] {
-                let rt = try ConvergeRuntime(graph, options: Self.options(level, mode))
+                let rt = try ConvergeRuntime(graph, options: .deterministic(level, mode))
                 try Workload.registerConvergeFunctions(rt)
                 var commits: [(ExecutedMode?, DecisionReasons)] = []
                 for (i, t) in txns.enumerated() {
@@ -86,19 +77,13 @@ struct V8TxnCoreTests {
                 }
                 want[level] = (rt.state.snapshot(), commits)
             }
-            let policy = NodeHost.TxnPolicy(Self.options(.l2, mode))
+            let policy = NodeHost.TxnPolicy(RuntimeOptions.deterministic(.l2, mode))
             #expect(policy == NodeHost.TxnPolicy(executionBudgetMs: 0, logix: false, costModel: false, decisionBudgetMs: 0))
             let got = try NodeHost.txnCore(graph, txns, levels: Self.levels, mode: mode, policy: policy, bumpGeneration: bump)
             for l in Self.levels {
                 let r = try #require(got[l])
                 let native = want[l.loadsCode ? .l3 : .l2]!
-                var differing: [String] = []
-                for p in 0..<graph.pathCount {
-                    let v = ConvergeValue(tag: r.tags[p], payload: r.values[p])
-                    if v.tag != native.state[p].tag || v.payload.bitPattern != native.state[p].payload.bitPattern {
-                        differing.append("\(graph.fieldPaths[p]): \(v) vs native \(native.state[p])")
-                    }
-                }
+                let differing = differingSlots(graph, slotValues(graph, tags: r.tags, values: r.values), native.state)
                 let sameState = differing.isEmpty
                 #expect(sameState, "\(name) \(mode) \(l.rawValue): \(differing.count) slots differ; first \(differing.prefix(3))")
                 var decisions: [String] = []
@@ -140,7 +125,7 @@ struct V8TxnCoreTests {
         for (name, graph, pool) in try Self.graphs().prefix(2) {
             let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 23, count: 40)
             for (level, nodeLevel) in [(ExecutionLevel.l1, NodeHost.TxnLevel.l1simd), (.l2, .l2simd), (.l3, .l3simd)] {
-                var o = Self.options(level, mode)
+                var o = RuntimeOptions.deterministic(level, mode)
                 o.diagnostics = .full
                 o.instrumentation = .full
                 let rt = try ConvergeRuntime(graph, options: o)
@@ -152,7 +137,7 @@ struct V8TxnCoreTests {
                                  rt.lastPatches()))
                 }
                 let got = try NodeHost.txnCore(graph, txns, levels: [nodeLevel], mode: mode,
-                                               policy: NodeHost.TxnPolicy(Self.options(level, mode)), trace: NodeHost.TxnTrace())
+                                               policy: NodeHost.TxnPolicy(RuntimeOptions.deterministic(level, mode)), trace: NodeHost.TxnTrace())
                 let commits = try #require(got[nodeLevel]).commits
                 var differing: [String] = []
                 for (i, c) in commits.enumerated() {
@@ -183,7 +168,7 @@ struct V8TxnCoreTests {
         var compared = 0
         for (name, graph, pool) in try Self.graphs() {
             let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 31, count: 60)
-            var o = Self.options(.l3, mode)
+            var o = RuntimeOptions.deterministic(.l3, mode)
             o.diagnostics = .full
             o.instrumentation = .full
             let rt = try ConvergeRuntime(artifact: try Artifact(bytes: try Artifact.encode(graph)), options: o)
@@ -288,13 +273,13 @@ struct V8TxnCoreTests {
         long[290] = NodeHost.TxnWrite(UInt32(P), number: 0)
         let txns = [good1, good2, badId, badTag, long]
         for mode in [ConvergeMode.auto, .dirty] {
-            let rt = try ConvergeRuntime(graph, options: Self.options(.l2, mode))
+            let rt = try ConvergeRuntime(graph, options: .deterministic(.l2, mode))
             try Workload.registerConvergeFunctions(rt)
             for t in [good1, good2] {
                 _ = try rt.transaction { txn in for w in t { try txn.set(w.id, number: w.value) } }
             }
             let want = rt.state.snapshot()
-            let got = try NodeHost.txnCore(graph, txns, levels: Self.levels, mode: mode, policy: NodeHost.TxnPolicy(Self.options(.l2, mode)))
+            let got = try NodeHost.txnCore(graph, txns, levels: Self.levels, mode: mode, policy: NodeHost.TxnPolicy(RuntimeOptions.deterministic(.l2, mode)))
             for l in Self.levels {
                 let r = try #require(got[l])
                 let c = r.commits
@@ -305,13 +290,7 @@ struct V8TxnCoreTests {
                         "\(l.rawValue): \(c[3])")
                 #expect(c[4].status == 17 && c[4].errorTable == 14 && c[4].errorIndex == 34 && c[4].errorValue == P && c[4].errorFault == 0,
                         "\(l.rawValue): \(c[4])")
-                var differing: [String] = []
-                for p in 0..<P {
-                    let v = ConvergeValue(tag: r.tags[p], payload: r.values[p])
-                    if v.tag != want[p].tag || v.payload.bitPattern != want[p].payload.bitPattern {
-                        differing.append("\(graph.fieldPaths[p]): \(v) vs \(want[p])")
-                    }
-                }
+                let differing = differingSlots(graph, slotValues(graph, tags: r.tags, values: r.values), want)
                 let unchanged = differing.isEmpty
                 #expect(unchanged, "\(mode) \(l.rawValue): \(differing.count) slots changed by failed transactions; first \(differing.prefix(3))")
                 // 5 commits and the one flush of the full log

@@ -9,15 +9,11 @@ import Testing
 /// commits the same states as the native L1 runtime. Fewer graphs than the native differential
 /// tests: WasmKit is slow.
 @Suite struct WasmKitDifferentialTests {
-    static let graphCount = 120
-    static let chunks = 4
-
-    @Test(arguments: 0..<chunks)
-    func wasmKitPlansEqualNative(_ chunk: Int) throws {
-        let perChunk = Self.graphCount / Self.chunks
+    @Test(arguments: GraphGenerator.seedChunks(120, in: 4, from: 10_000))
+    func wasmKitPlansEqualNative(_ seeds: Range<UInt64>) throws {
         var failures: [String] = []
         var checked = 0
-        for seed in UInt64(10_000 + chunk * perChunk)..<UInt64(10_000 + (chunk + 1) * perChunk) {
+        for seed in seeds {
             let ir = GraphGenerator.random(seed: seed)
             let graph = try CompiledGraph(ir)
             // each flavor with the automatic strategy, and the SIMD build with each forced one
@@ -28,23 +24,17 @@ import Testing
             let native = try NativeKernel(graph, options: options)
             let wasm = try WasmKitPlanner(graph, flavor: flavor, options: options)
             #expect(wasm.strategy == native.info.strategy || graph.stepCount < 32, "seed \(seed): strategy \(wasm.strategy) vs \(native.info.strategy)")
-            var rng = SeededRNG(seed: seed)
-            for trial in 0..<3 {
-                let set = graph.dirtySet(paths: GraphGenerator.randomDirty(for: ir, rng: &rng))
-                for mode in PlanMode.allCases {
-                    for scope in PlanScope.allCases {
-                        let a = try native.plan(set, mode: mode, scope: scope)
-                        let b = try wasm.plan(set, mode: mode, scope: scope)
-                        if a != b { failures.append("seed \(seed) \(flavor) \(strategy) trial \(trial) \(mode) \(scope): native \(a), wasm \(b)") }
-                        checked += 1
-                    }
-                }
+            for q in GraphGenerator.planQueries(ir, graph, rngSeed: seed) {
+                let a = try native.plan(q.set, mode: q.mode, scope: q.scope)
+                let b = try wasm.plan(q.set, mode: q.mode, scope: q.scope)
+                if a != b { failures.append("seed \(seed) \(flavor) \(strategy) trial \(q.trial) \(q.mode) \(q.scope): native \(a), wasm \(b)") }
+                checked += 1
             }
             #expect(wasm.counters.calls == 18, "seed \(seed): one exported call per plan")
             if failures.count > 10 { break }
         }
         #expect(failures.isEmpty, "\(failures.count) mismatches; first: \(failures.prefix(3))")
-        #expect(checked == perChunk * 18 || !failures.isEmpty)
+        #expect(checked == seeds.count * 18 || !failures.isEmpty)
     }
 }
 
@@ -59,17 +49,11 @@ import Testing
             let artifact = try Artifact(bytes: try Artifact.encode(graph))
             let native = try NativeKernel(artifact: artifact, graph: graph)
             let wasm = try WasmKitPlanner(artifact: artifact, graph: graph, flavor: seed % 2 == 0 ? .simd : .scalar)
-            var rng = SeededRNG(seed: seed)
-            for _ in 0..<3 {
-                let set = graph.dirtySet(paths: GraphGenerator.randomDirty(for: ir, rng: &rng))
-                for mode in PlanMode.allCases {
-                    for scope in PlanScope.allCases {
-                        let a = try native.plan(set, mode: mode, scope: scope)
-                        let b = try wasm.plan(set, mode: mode, scope: scope)
-                        #expect(a == b, "seed \(seed) \(mode) \(scope)")
-                        checked += 1
-                    }
-                }
+            for q in GraphGenerator.planQueries(ir, graph, rngSeed: seed) {
+                let a = try native.plan(q.set, mode: q.mode, scope: q.scope)
+                let b = try wasm.plan(q.set, mode: q.mode, scope: q.scope)
+                #expect(a == b, "seed \(seed) \(q.mode) \(q.scope)")
+                checked += 1
             }
         }
         #expect(checked == 12 * 18)

@@ -17,15 +17,6 @@ import Testing
 @Suite struct WasmKitTxnCoreTests {
     static let levels: [ExecutionLevel] = [.l1, .l2, .l3]
 
-    /// The deterministic policy both sides run.
-    static func options(_ level: ExecutionLevel, _ mode: ConvergeMode) -> RuntimeOptions {
-        var o = RuntimeOptions(level: level, mode: mode, diagnostics: .light)
-        o.executionBudgetMs = 0
-        o.auto.costModel = false
-        o.auto.decisionBudgetMs = 0
-        return o
-    }
-
     static func graphs() throws -> [(name: String, graph: CompiledGraph, pool: [UInt32])] {
         let converge = try CompiledGraph(Workload.converge(steps: 60))
         let random = try CompiledGraph(GraphGenerator.random(seed: 7))
@@ -33,14 +24,6 @@ import Testing
             ("converge n=60", converge, (0..<60).map { converge.pathId("b\($0)")! }),
             ("random seed 7 (links)", random, (0..<UInt32(random.pathCount)).map { $0 }),
         ]
-    }
-
-    static func differences(_ graph: CompiledGraph, _ a: [ConvergeValue], _ b: [ConvergeValue]) -> [String] {
-        var out: [String] = []
-        for p in 0..<graph.pathCount where a[p].tag != b[p].tag || a[p].payload.bitPattern != b[p].payload.bitPattern {
-            out.append("\(graph.fieldPaths[p]): \(a[p]) vs native \(b[p])")
-        }
-        return out
     }
 
     /// The dynamic trace (L1, L2, L3 under a trace) is the native runtime's under diagnostics
@@ -53,12 +36,12 @@ import Testing
         for (name, graph, pool) in try Self.graphs() {
             let txns = V8TxnCoreTests.transactions(pathCount: graph.pathCount, pool: pool, seed: 29, count: 30)
             for level in [ExecutionLevel.l1, .l2, .l3] {
-                var o = Self.options(level, .auto)
+                var o = RuntimeOptions.deterministic(level, .auto)
                 o.diagnostics = .full
                 o.instrumentation = .full
                 let rt = try ConvergeRuntime(graph, options: o)
                 try Workload.registerConvergeFunctions(rt)
-                let wk = try WasmKitTxnCore(graph, options: Self.options(level, .auto))
+                let wk = try WasmKitTxnCore(graph, options: .deterministic(level, .auto))
                 try wk.registerConvergeFunctions()
                 try wk.openTrace()
                 var differing: [String] = []
@@ -88,9 +71,9 @@ import Testing
             let bump = 50
             #expect(graph.stepFlags.contains { $0 & 2 != 0 } || name.hasPrefix("converge"), "\(name) has no link")
             for level in Self.levels {
-                let rt = try ConvergeRuntime(graph, options: Self.options(level, mode))
+                let rt = try ConvergeRuntime(graph, options: .deterministic(level, mode))
                 try Workload.registerConvergeFunctions(rt)
-                let wk = try WasmKitTxnCore(graph, options: Self.options(level, mode))
+                let wk = try WasmKitTxnCore(graph, options: .deterministic(level, mode))
                 try wk.registerConvergeFunctions()
                 var decisions: [String] = []
                 for (i, t) in txns.enumerated() {
@@ -109,7 +92,7 @@ import Testing
                         decisions.append("txn \(i): \(c.executedMode?.rawValue ?? "none") [\(c.reasons)] committed \(c.committed) plan \(c.planLength) vs native \(s.executedMode?.rawValue ?? "none") [\(s.reasons)] committed \(native.committed) plan \(s.planLength)")
                     }
                 }
-                let differing = Self.differences(graph, wk.snapshot(), rt.state.snapshot())
+                let differing = differingSlots(graph, wk.snapshot(), rt.state.snapshot())
                 #expect(differing.isEmpty, "\(name) \(mode) \(level): \(differing.count) slots differ; first \(differing.prefix(3))")
                 #expect(decisions.isEmpty, "\(name) \(mode) \(level): \(decisions.count) commits differ; first \(decisions.prefix(3))")
                 // one exported call per transaction (the log never fills here), plus the bump
@@ -150,10 +133,10 @@ import Testing
             return .number(v + 1)
         }
         for mode in [ConvergeMode.auto, .dirty, .full] {
-            let rt = try ConvergeRuntime(graph, options: Self.options(level, mode))
+            let rt = try ConvergeRuntime(graph, options: .deterministic(level, mode))
             try Workload.registerConvergeFunctions(rt)
             try rt.derive(step: failing, fn)
-            let wk = try WasmKitTxnCore(graph, options: Self.options(level, mode))
+            let wk = try WasmKitTxnCore(graph, options: .deterministic(level, mode))
             try wk.registerConvergeFunctions()
             try wk.derive(step: failing, fn)
             let txns: [[(UInt32, Double)]] = [[(b(1), 1), (b(7), 2)], [(b(2), 5), (b(7), 13), (b(30), 4)], [(b(7), 3)], [(b(7), 13)]]
@@ -164,7 +147,7 @@ import Testing
                 #expect(c.outcome == native.outcome, "\(level) \(mode) txn \(i): \(c.outcome) vs native \(native.outcome)")
                 #expect(c.committed == native.committed && c.executedMode == native.executedMode, "\(level) \(mode) txn \(i)")
                 #expect(wk.stepError is Boom == (native.stepError is Boom), "\(level) \(mode) txn \(i)")
-                let differing = Self.differences(graph, wk.snapshot(), rt.state.snapshot())
+                let differing = differingSlots(graph, wk.snapshot(), rt.state.snapshot())
                 #expect(differing.isEmpty, "\(level) \(mode) txn \(i): \(differing.prefix(3))")
             }
             #expect(wk.lastCommit?.outcome == .runtimeError(step: failing))
@@ -184,9 +167,9 @@ import Testing
         let P = graph.pathCount
         let b = { (i: Int) in graph.pathId("b\(i)")! }
         for mode in [ConvergeMode.auto, .dirty] {
-            let wk = try WasmKitTxnCore(graph, options: Self.options(level, mode))
+            let wk = try WasmKitTxnCore(graph, options: .deterministic(level, mode))
             try wk.registerConvergeFunctions()
-            let rt = try ConvergeRuntime(graph, options: Self.options(level, mode))
+            let rt = try ConvergeRuntime(graph, options: .deterministic(level, mode))
             try Workload.registerConvergeFunctions(rt)
             for t in [[(b(1), 5.0), (b(2), 6.0)], [(b(3), 7.0)]] {
                 _ = try rt.transaction { txn in for (id, v) in t { try txn.set(id, number: v) } }
@@ -194,7 +177,7 @@ import Testing
                 #expect(try wk.commit().status == 0)
             }
             let want = rt.state.snapshot()
-            #expect(Self.differences(graph, wk.snapshot(), want).isEmpty)
+            #expect(differingSlots(graph, wk.snapshot(), want).isEmpty)
             let calls0 = wk.counters.calls
 
             try wk.set(b(1), number: 50)
@@ -224,7 +207,7 @@ import Testing
             let long = try #require(wk.lastCommit)
             #expect(long.status == 17 && long.errorIndex == 34 && long.errorValue == P && long.errorFault == 0, "\(level): \(long)")
 
-            let differing = Self.differences(graph, wk.snapshot(), want)
+            let differing = differingSlots(graph, wk.snapshot(), want)
             #expect(differing.isEmpty, "\(mode) \(level): \(differing.count) slots changed by failed transactions; first \(differing.prefix(3))")
             // 3 commits and the one flush of the full log
             #expect(wk.counters.calls - calls0 == 4, "\(level): \(wk.counters.calls - calls0) calls")
@@ -232,7 +215,7 @@ import Testing
             _ = try rt.transaction { txn in try txn.set(b(9), number: 2) }
             try wk.set(b(9), number: 2)
             #expect(try wk.commit().status == 0)
-            #expect(Self.differences(graph, wk.snapshot(), rt.state.snapshot()).isEmpty)
+            #expect(differingSlots(graph, wk.snapshot(), rt.state.snapshot()).isEmpty)
         }
     }
 
@@ -246,7 +229,7 @@ import Testing
             let g = try CompiledGraph(ExprLevelDifferentialTests.graph(seed: seed &* 977 &+ 3))
             let a = try Artifact(bytes: try Artifact.encode(g))
             for level in Self.levels + [.l4] {
-                let o = Self.options(level, .auto)
+                let o = RuntimeOptions.deterministic(level, .auto)
                 let rt = try ConvergeRuntime(g, options: o)
                 // L4 only from the artifact (its layout: the module's slots are in another order)
                 let hosts = level == .l4 ? [try WasmKitTxnCore(artifact: a, options: o)]
@@ -267,7 +250,7 @@ import Testing
                         let c = try h.commit()
                         #expect(c.outcome == native.outcome && c.committed == native.committed && c.executedMode == native.executedMode,
                                 "seed \(seed) \(level) host \(k) txn \(t)")
-                        let differing = Self.differences(g, h.snapshot(), rt.state.snapshot())
+                        let differing = differingSlots(g, h.snapshot(), rt.state.snapshot())
                         #expect(differing.isEmpty, "seed \(seed) \(level) host \(k) txn \(t): \(differing.prefix(3))")
                     }
                 }
@@ -286,8 +269,8 @@ import Testing
         let graph = try CompiledGraph(ir)
         let b = { (i: Int) in graph.pathId("b\(i)")! }
         for level in Self.levels {
-            let rt = try ConvergeRuntime(graph, options: Self.options(level, .dirty))
-            let wk = try WasmKitTxnCore(graph, options: Self.options(level, .dirty))
+            let rt = try ConvergeRuntime(graph, options: .deterministic(level, .dirty))
+            let wk = try WasmKitTxnCore(graph, options: .deterministic(level, .dirty))
             for t in [[(b(1), 1.0)], [(b(1), 2.0), (b(3), 5.0)], [(b(2), 3.0)]] {
                 var nativeError: ConvergeError?
                 do { _ = try rt.transaction { txn in for (id, v) in t { try txn.set(id, number: v) } } } catch let e as ConvergeError { nativeError = e }
@@ -298,15 +281,15 @@ import Testing
                 } catch { wasmError = error }
                 #expect((nativeError?.code == .missingStepFunction) == t.contains { $0.0 == b(3) }, "\(level) \(t)")
                 #expect(wasmError?.code == nativeError?.code, "\(level): \(String(describing: wasmError)) vs native \(String(describing: nativeError))")
-                #expect(Self.differences(graph, wk.snapshot(), rt.state.snapshot()).isEmpty, "\(level) \(t)")
+                #expect(differingSlots(graph, wk.snapshot(), rt.state.snapshot()).isEmpty, "\(level) \(t)")
             }
             #expect(try wk.value(b(3)) == .undefined && wk.value(b(2)) == .number(3), "\(level)")
         }
-        var o = Self.options(.l2, .dirty)
+        var o = RuntimeOptions.deterministic(.l2, .dirty)
         o.auto.lruCapacity += 1
         #expect(throws: ConvergeError.self) { _ = try WasmKitTxnCore(graph, options: o) }
-        #expect(throws: ConvergeError.self) { _ = try WasmKitTxnCore(graph, options: Self.options(.l0, .dirty)) }
-        let wk = try WasmKitTxnCore(graph, options: Self.options(.l2, .dirty))
+        #expect(throws: ConvergeError.self) { _ = try WasmKitTxnCore(graph, options: .deterministic(.l0, .dirty)) }
+        let wk = try WasmKitTxnCore(graph, options: .deterministic(.l2, .dirty))
         #expect(throws: ConvergeError.self) { try wk.derive(step: 99, { _ in .undefined }) }
         #expect(throws: ConvergeError.self) { _ = try wk.value(UInt32(graph.pathCount)) }
     }

@@ -16,33 +16,6 @@ func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) <= 1e-12 * m
 /// The backend of a comparison's numerator / denominator.
 func backend(_ w: Params) -> String? { w["kernelBackend"]?.string }
 
-/// docs/schema/perf-report.schema.json, beside the package.
-private let reportSchema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("docs/schema/perf-report.schema.json").path
-
-/// python3 + jsonschema on `file` against the report schema: (exit status, output). Status 3: no jsonschema.
-private func schemaCheck(_ file: String) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", """
-        import json, sys
-        try:
-            import jsonschema
-        except ImportError:
-            print("python3 has no jsonschema module: pip install jsonschema"); sys.exit(3)
-        schema = json.load(open(sys.argv[1]))
-        jsonschema.Draft202012Validator.check_schema(schema)
-        jsonschema.validate(json.load(open(sys.argv[2])), schema, cls=jsonschema.Draft202012Validator)
-        """, reportSchema, file]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, text)
-}
-
 /// The upper-bound check: per point, the best native median against every other backend's.
 @Suite struct UpperBoundTests {
     static let backends = ["portable", "native-l1", "native-l2", "wasm-v8", "js-v8"]
@@ -260,7 +233,7 @@ private func schemaCheck(_ file: String) throws -> (Int32, String) {
         defer { try? FileManager.default.removeItem(atPath: good); try? FileManager.default.removeItem(atPath: bad) }
         let report = withUpperBound(Self.mixed())
         try EvidenceJSON.write(report, to: good)
-        let (status, text) = try schemaCheck(good)
+        let (status, text) = try schemaCheck([good], against: "perf-report.schema.json")
         #expect(status == 0, "schema validation failed (python3 with jsonschema is required: pip install jsonschema): \(text)")
 
         // the schema rejects an upperBound comparison without holds
@@ -268,7 +241,7 @@ private func schemaCheck(_ file: String) throws -> (Int32, String) {
         let i = try #require(broken.suites[0].comparisons?.firstIndex { $0.kind == "upperBound" })
         broken.suites[0].comparisons?[i].holds = nil
         try EvidenceJSON.write(broken, to: bad)
-        let (badStatus, badText) = try schemaCheck(bad)
+        let (badStatus, badText) = try schemaCheck([bad], against: "perf-report.schema.json")
         #expect(badStatus == 1, "\(badText)")
         #expect(badText.contains("holds"), "\(badText)")
     }
