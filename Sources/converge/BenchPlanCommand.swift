@@ -22,7 +22,7 @@ struct BenchPlanCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Step counts for the native-vs-portable ratio at 25% dirty (comma-separated, each 4…8388608).")
     var ratioSteps = "20000,100000"
 
-    @Option(parsing: .unconditional, help: "Batches per measurement, 1…100000 (the median batch is reported).")
+    @Option(parsing: .unconditional, help: "Rounds of at least 20 ms per measurement, after a warm-up round, 1…100000 (the median round is reported).")
     var batches = 15
 
     @Flag(help: "Print JSON.")
@@ -93,7 +93,7 @@ struct BenchPlanCommand: ParsableCommand {
             ])
             CLIOutput.print(value.text)
         } else {
-            CLIOutput.print("planner benchmarks (simd \(simd); median of \(batches) batches; ns per plan)")
+            CLIOutput.print("planner benchmarks (simd \(simd); median of \(batches) rounds of >= 20 ms; ns per plan)")
             for r in rows {
                 CLIOutput.print(String(format: "  %-36@ %-16@ %-6@ median %10.1f ns  min %10.1f ns  plan %7d  entries %8d", r.name as NSString, r.backend as NSString, r.mode as NSString, r.medianNs, r.minNs, r.planLength, r.indexEntries))
             }
@@ -117,31 +117,14 @@ struct BenchPlanCommand: ParsableCommand {
         }
     }
 
-    /// Times `planner.plan` into one reused buffer: a warm-up, then `batches` batches sized to
-    /// about 20 ms each; returns the median and the minimum per-plan time.
+    /// Times `planner.plan` into one reused buffer with ``RoundTiming``: a warm-up round, then
+    /// `batches` rounds of at least 20 ms each; the median and the minimum per-plan time.
     func measure(_ name: String, _ planner: any ConvergePlanner, _ backend: String, _ dirty: DirtySet, _ mode: PlanMode) throws -> Row {
         let buffer = PlanBuffer(for: planner.graph)
-        try planner.plan(dirty, mode: mode, scope: .all, into: buffer)
-        // size a batch: double until it takes >= 20 ms
-        var iterations = 1
-        while true {
-            let t = try time(planner, dirty, mode, buffer, iterations)
-            if t >= 20_000_000 || iterations >= 1 << 24 { break }
-            iterations *= 2
+        let t = try RoundTiming.measure(rounds: batches, roundNs: 20_000_000) {
+            try planner.plan(dirty, mode: mode, scope: .all, into: buffer)
         }
-        var perPlan: [Double] = []
-        for _ in 0..<max(1, batches) {
-            perPlan.append(Double(try time(planner, dirty, mode, buffer, iterations)) / Double(iterations))
-        }
-        perPlan.sort()
-        return Row(name: name, backend: backend, mode: mode.rawValue, medianNs: perPlan[perPlan.count / 2], minNs: perPlan[0],
+        return Row(name: name, backend: backend, mode: mode.rawValue, medianNs: t.medianNs, minNs: t.minNs,
                    planLength: buffer.count, indexEntries: buffer.counters.indexEntries)
-    }
-
-    private func time(_ planner: any ConvergePlanner, _ dirty: DirtySet, _ mode: PlanMode, _ buffer: PlanBuffer, _ n: Int) throws -> Int64 {
-        let start = ContinuousClock.now
-        for _ in 0..<n { try planner.plan(dirty, mode: mode, scope: .all, into: buffer) }
-        let d = ContinuousClock.now - start
-        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
     }
 }

@@ -218,8 +218,8 @@ struct BenchWasmCommand: ParsableCommand {
         }
     }
 
-    /// The same method as the Node host's: one warm-up round, then rounds of at least `roundMs`
-    /// cycling through the point's dirty sets; ns per plan, median and min.
+    /// The same method as the Node host's (``RoundTiming``): one warm-up round, then rounds of at
+    /// least `roundMs` cycling through the point's dirty sets; ns per plan, median and min.
     func time(_ planner: any RootPlanner, _ p: Point, rounds: Int, roundMs: Double? = nil) throws -> Timing {
         let buffer = PlanBuffer(for: p.graph)
         let roundNs = UInt64((roundMs ?? self.roundMs) * 1e6)
@@ -239,23 +239,11 @@ struct BenchWasmCommand: ParsableCommand {
             t.bytesOutPerPlan = Double(wk.counters.bytesOut)
             t.pages = wk.memoryPages
         }
-        var start = DispatchTime.now().uptimeNanoseconds
-        while DispatchTime.now().uptimeNanoseconds - start < roundNs { for i in ids.indices { try once(i) } }
-        var per: [Double] = []
-        for _ in 0..<max(1, rounds) {
-            var n = 0
-            start = DispatchTime.now().uptimeNanoseconds
-            var now = start
-            repeat {
-                for i in ids.indices { try once(i) }
-                n += ids.count
-                now = DispatchTime.now().uptimeNanoseconds
-            } while now - start < roundNs
-            per.append(Double(now - start) / Double(n))
+        let timing = try RoundTiming.measure(rounds: rounds, roundNs: roundNs, callsPerRun: ids.count) {
+            for i in ids.indices { try once(i) }
         }
-        per.sort()
-        t.median = per[per.count / 2]
-        t.min = per[0]
+        t.median = timing.medianNs
+        t.min = timing.minNs
         return t
     }
 }

@@ -16,7 +16,7 @@ struct GridOptions: ParsableArguments {
     var matrixName: String { matrix ?? Matrix.defaultName }
 
     @Option(name: .customLong("backend"), help: ArgumentHelp(
-        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones and wasm-wasmkit-l2/-l3.", valueName: "backend"))
+        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones and wasm-wasmkit-l2/-l3/-l4.", valueName: "backend"))
     var backendNames: [String] = []
 
     @Option(parsing: .unconditional, help: "Step counts (comma-separated, each 1…8388608) instead of the matrix's.")
