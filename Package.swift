@@ -74,7 +74,7 @@ let package = Package(
         // the tests use it; the kernel library does not.
         .target(
             name: "ConvergeBench",
-            dependencies: ["ConvergeKernel", "CKernel", "CKernelBench"],
+            dependencies: ["ConvergeKernel", "CKernel", "CKernelBench", "ConvergeWasm", "ConvergeEvidence", "ConvergeFiles"],
             path: "Sources/ConvergeBench"
         ),
         .target(
@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["converge", "ConvergeKernelTestSupport"],
+            dependencies: ["converge", "ConvergeBench", "ConvergeKernelTestSupport"],
             path: "Tests/CLITests"
         ),
     ]

@@ -126,7 +126,8 @@ struct BenchCommand: ParsableCommand {
         var results: [BenchPoint: PointResult] = [:]
         var nodeVersion: String?
         var browser: BrowserHost.BrowserInfo?
-        let inProcess = InProcessBench(runs: prof.runs, warmupDiscard: prof.warmupDiscard, timeoutMs: prof.timeoutMs, graph: graph)
+        let inProcess = InProcessBench(runs: prof.runs, warmupDiscard: prof.warmupDiscard, timeoutMs: prof.timeoutMs, graph: graph,
+                                       allocations: .interposed)
         for s in stepList {
             let nodePoints = points.filter { $0.steps == s && $0.backend.nodeLevel != nil }
             // the JS kernel apart from the wasm levels, one process per mode, as an app configured

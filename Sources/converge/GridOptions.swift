@@ -1,3 +1,4 @@
+import ConvergeBench
 import ArgumentParser
 import ConvergeEvidence
 import ConvergeKernel

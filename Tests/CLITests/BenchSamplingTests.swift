@@ -1,3 +1,4 @@
+import ConvergeBench
 @testable import converge
 import Foundation
 import Testing

@@ -1,3 +1,6 @@
+// BenchSampling.swift — sampling in turns: every point's samples interleaved, so load bursts spread
+// over all points.
+
 import ConvergeEvidence
 import Foundation
 
@@ -11,7 +14,7 @@ import Foundation
 // one build. In turns, the burst lands on a few samples of every point, and medians ignore it.
 
 /// One point's measurement, one sample at a time.
-protocol PointSampler: AnyObject {
+package protocol PointSampler: AnyObject {
     /// Takes the point's sample `run` (0-based); returns the ns it took (the point's own time,
     /// counted against `timeoutMs`).
     func sample(run: Int) throws -> UInt64
@@ -21,12 +24,12 @@ protocol PointSampler: AnyObject {
 
 extension InProcessBench {
     /// The sampler of an in-process point: its runtimes built and its batch sized.
-    func sampler(_ p: BenchPoint) throws -> any PointSampler {
+    package func sampler(_ p: BenchPoint) throws -> any PointSampler {
         p.backend.wasmKitLevel != nil ? try WasmKitPointSampler(p, bench: self) : try NativePointSampler(p, bench: self)
     }
 
     /// Measures `points` in turns (``sampleInTurns(_:runs:timeoutMs:make:done:)``).
-    func measure(_ points: [BenchPoint], done: (BenchPoint) -> Void = { _ in }) -> [BenchPoint: PointResult] {
+    package func measure(_ points: [BenchPoint], done: (BenchPoint) -> Void = { _ in }) -> [BenchPoint: PointResult] {
         sampleInTurns(points, runs: runs, timeoutMs: timeoutMs, make: sampler, done: done)
     }
 }
@@ -37,7 +40,7 @@ extension InProcessBench {
 /// gets status `failed` and leaves the turns; one whose own samples exceed `timeoutMs` before its
 /// last gets `timeout`, with the samples taken so far. `done` is called once per point, as its
 /// result is final.
-func sampleInTurns(_ points: [BenchPoint], runs: Int, timeoutMs: Double, make: (BenchPoint) throws -> any PointSampler,
+package func sampleInTurns(_ points: [BenchPoint], runs: Int, timeoutMs: Double, make: (BenchPoint) throws -> any PointSampler,
                    done: (BenchPoint) -> Void) -> [BenchPoint: PointResult] {
     var results: [BenchPoint: PointResult] = [:]
     var active: [(point: BenchPoint, sampler: any PointSampler, ns: UInt64)] = []
@@ -79,14 +82,14 @@ func sampleInTurns(_ points: [BenchPoint], runs: Int, timeoutMs: Double, make: (
 }
 
 /// The kernel's counters summed over a point's kept samples, as the report's evidence.
-struct KernelCounters {
-    var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0
+package struct KernelCounters {
+    package var calls = 0, callbacks = 0, vmSteps = 0, bytesIn = 0, bytesOut = 0, cutOffs = 0
     /// The bytecode levels' fallback steps (``TransactionSummary/fallbackSteps``); nil where they
     /// are not counted (no evidence then).
-    var fallbackSteps: Int?
+    package var fallbackSteps: Int?
 
     /// `budget.cutOffCount` (a count) and the `kernel.*PerTxn` figures, per `n` transactions.
-    func evidence(perTransactions n: Double) -> [PerfReport.Evidence] {
+    package func evidence(perTransactions n: Double) -> [PerfReport.Evidence] {
         [
             .number("budget.cutOffCount", "count", Double(cutOffs)),
             .number("kernel.boundaryCallsPerTxn", "count", Double(calls) / n),

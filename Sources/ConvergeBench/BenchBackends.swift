@@ -1,13 +1,13 @@
-import ConvergeBench
-import AllocationCounter
-import ArgumentParser
+// BenchBackends.swift — `converge bench`'s backends and points, and the in-process measurement of
+// the native and portable ones.
+
 import ConvergeEvidence
 import ConvergeKernel
 import ConvergeWasm
 import Foundation
 
 /// The `kernelBackend` axis of `converge bench` (docs/perf-report.md).
-enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
+package enum KernelBackend: String, CaseIterable, Sendable {
     /// L0: the pure-Swift planner and executor.
     case portable
     /// L1: CKernel plans (one call per commit), Swift runs the steps.
@@ -52,7 +52,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     case jsChromium = "js-chromium"
 
     /// The level of the Node host (nil: runs in this process).
-    var nodeLevel: NodeHost.TxnLevel? {
+    package var nodeLevel: NodeHost.TxnLevel? {
         switch self {
         case .wasmV8: .l1simd
         case .wasmV8L2: .l2simd
@@ -66,7 +66,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// The native levels (CKernel in this process): the upper bound the other backends are
     /// measured against (UpperBound, docs/perf-report.md). `portable` (L0, pure Swift) is a host
     /// baseline like the JS kernel, not native.
-    var isNative: Bool {
+    package var isNative: Bool {
         switch self {
         case .nativeL1, .nativeL2, .nativeL3, .nativeL4: true
         default: false
@@ -74,7 +74,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     }
 
     /// The SIMD implementation the backend's bitset code runs.
-    var simdImplementation: String {
+    package var simdImplementation: String {
         switch self {
         case .portable, .jsV8, .jsChromium: "none"
         case .nativeL1, .nativeL2, .nativeL3, .nativeL4: SIMDImplementation.automatic.rawValue
@@ -83,7 +83,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
         }
     }
 
-    func runtimeOptions(mode: ConvergeMode, diagnostics: DiagnosticsLevel) -> RuntimeOptions {
+    package func runtimeOptions(mode: ConvergeMode, diagnostics: DiagnosticsLevel) -> RuntimeOptions {
         var o: RuntimeOptions
         switch self {
         case .portable: o = RuntimeOptions(level: .l0, mode: mode, diagnostics: diagnostics)
@@ -99,7 +99,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
     }
 
     /// The L4 backends: they load the state layout from the graph's artifact.
-    var loadsLayout: Bool {
+    package var loadsLayout: Bool {
         switch self {
         case .nativeL4, .wasmWasmKitL4, .wasmV8L4, .wasmChromiumL4: true
         default: false
@@ -108,7 +108,7 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
 
     /// Why the backend cannot run here (nil: it can): the wasm toolchain, node, chromium
     /// (`chromium`: the `--chromium PATH` option).
-    func unavailableReason(chromium: String? = nil) -> String? {
+    package func unavailableReason(chromium: String? = nil) -> String? {
         do throws(ConvergeError) {
             switch self {
             case .portable, .nativeL1, .nativeL2, .nativeL3, .nativeL4: return nil
@@ -129,60 +129,73 @@ enum KernelBackend: String, CaseIterable, ExpressibleByArgument, Sendable {
 }
 
 /// One point of the matrix.
-struct BenchPoint: Hashable, Sendable {
-    var backend: KernelBackend
-    var mode: ConvergeMode
-    var steps: Int
-    var ratio: Double
-    var dirtyRoots: Int
+package struct BenchPoint: Hashable, Sendable {
+    package var backend: KernelBackend
+    package var mode: ConvergeMode
+    package var steps: Int
+    package var ratio: Double
+    package var dirtyRoots: Int
+
+    package init(backend: KernelBackend, mode: ConvergeMode, steps: Int, ratio: Double, dirtyRoots: Int) {
+        self.backend = backend
+        self.mode = mode
+        self.steps = steps
+        self.ratio = ratio
+        self.dirtyRoots = dirtyRoots
+    }
 }
 
 /// What one point measured: samples (ms, in run order, warm-up included) and evidence.
-struct PointResult: Sendable {
-    var status = "ok"
-    var reason: String?
+package struct PointResult: Sendable {
+    package var status = "ok"
+    package var reason: String?
     /// txnCommit under diagnostics off.
-    var offMs: [Double] = []
+    package var offMs: [Double] = []
     /// txnCommit under diagnostics light / full (nil: not measured on this backend).
-    var lightMs: [Double]?
-    var fullMs: [Double]?
+    package var lightMs: [Double]?
+    package var fullMs: [Double]?
     /// The auto decision's time per transaction (auto only; nil otherwise).
-    var decisionMs: [Double]?
-    var evidence: [PerfReport.Evidence] = []
+    package var decisionMs: [Double]?
+    package var evidence: [PerfReport.Evidence] = []
     /// Bytes the plan and its execution must touch per transaction (for the bandwidth ratio).
-    var bytesTouched: Double?
-    var workingSetBytes: Double?
+    package var bytesTouched: Double?
+    package var workingSetBytes: Double?
     /// In-process backends: the machine probe's samples (ms; `InProcessBench.probe`), one beside
     /// each of the point's samples.
-    var probeMs: [Double]?
+    package var probeMs: [Double]?
     /// js-v8 / js-chromium: the plain-JS reference's samples (ms, same runs and batches), or why
     /// there are none.
-    var plainReferenceMs: [Double]?
-    var plainReferenceUnavailable: String?
+    package var plainReferenceMs: [Double]?
+    package var plainReferenceUnavailable: String?
+
+    package init(status: String = "ok", reason: String? = nil) {
+        self.status = status
+        self.reason = reason
+    }
 }
 
 /// The graph a bench runs on: the converge workload at each step count, or a user's IR.
-enum BenchGraph {
+package enum BenchGraph {
     case converge
     /// A user's graph; transactions write the first k paths of `rootOrder` (a seeded shuffle of
     /// the paths no step writes). `artifact`: the user's AOT artifact (`--artifact`), which the L4
     /// backends load as it is, layout included (nil: `--ir`, the artifact is encoded in memory).
     case ir(CompiledGraph, name: String, rootOrder: [UInt32], artifact: Artifact?)
 
-    var isConvergeWorkload: Bool {
+    package var isConvergeWorkload: Bool {
         if case .converge = self { return true }
         return false
     }
 
     /// Roots available at a step count (k's upper bound).
-    func rootCount(steps: Int) -> Int {
+    package func rootCount(steps: Int) -> Int {
         switch self {
         case .converge: steps
         case .ir(_, _, let order, _): order.count
         }
     }
 
-    func compiledGraph(steps: Int) throws(ConvergeError) -> CompiledGraph {
+    package func compiledGraph(steps: Int) throws(ConvergeError) -> CompiledGraph {
         switch self {
         case .converge: try CompiledGraph(Workload.converge(steps: steps))
         case .ir(let g, _, _, _): g
@@ -190,12 +203,12 @@ enum BenchGraph {
     }
 
     /// The user's artifact (`--artifact`), nil otherwise.
-    var artifact: Artifact? {
+    package var artifact: Artifact? {
         if case .ir(_, _, _, let a) = self { return a }
         return nil
     }
 
-    func rootIds(_ graph: CompiledGraph, k: Int) -> [UInt32] {
+    package func rootIds(_ graph: CompiledGraph, k: Int) -> [UInt32] {
         switch self {
         case .converge: (0..<k).map { graph.pathId("b\($0)")! }
         case .ir(_, _, let order, _): Array(order.prefix(k))
@@ -203,7 +216,7 @@ enum BenchGraph {
     }
 
     /// The seeded order of a user graph's input paths (paths no step writes; all paths if none).
-    static func rootOrder(_ g: CompiledGraph, seed: UInt64) -> [UInt32] {
+    package static func rootOrder(_ g: CompiledGraph, seed: UInt64) -> [UInt32] {
         var written = Set<String>()
         for s in 0..<g.stepCount { written.insert(g.out(ofStep: s)) }
         var ids = (0..<g.pathCount).filter { !written.contains(g.fieldPaths[$0]) }.map { UInt32($0) }
@@ -218,11 +231,11 @@ enum BenchGraph {
 /// BenchWasmKit.swift) a chunk of points at a time (``measure(_:done:)``, BenchSampling.swift):
 /// the points' samples are taken in turns, so that a burst of other load on the machine lands on
 /// a few samples of every point instead of on every sample of a few points.
-final class InProcessBench {
-    let runs: Int
-    let warmupDiscard: Int
-    let timeoutMs: Double
-    let graph: BenchGraph
+package final class InProcessBench {
+    package let runs: Int
+    package let warmupDiscard: Int
+    package let timeoutMs: Double
+    package let graph: BenchGraph
     /// The machine probe (MachineProbe: a CPU-bound chain of about 10 µs), timed beside every
     /// sample of every in-process point. Its median tells how fast the machine ran while the point
     /// was measured (`machine.probeMs`; change budgets divide by its ratio between two runs:
@@ -230,7 +243,7 @@ final class InProcessBench {
     private lazy var probe = MachineProbe()
 
     /// One probe sample (ms).
-    func probeSample() -> Double? { probe.sampleMs() }
+    package func probeSample() -> Double? { probe.sampleMs() }
 
     /// The graph of the current step count and its roots in write order (every point of a chunk
     /// builds its runtimes from them: building the graph again per runtime took most of a 20000-step
@@ -238,7 +251,7 @@ final class InProcessBench {
     private var current: (steps: Int, graph: CompiledGraph, roots: [UInt32])?
     private var currentArtifact: (steps: Int, artifact: Artifact)?
 
-    func graphAndRoots(steps: Int) throws(ConvergeError) -> (graph: CompiledGraph, roots: [UInt32]) {
+    package func graphAndRoots(steps: Int) throws(ConvergeError) -> (graph: CompiledGraph, roots: [UInt32]) {
         if let current, current.steps == steps { return (current.graph, current.roots) }
         let g = try graph.compiledGraph(steps: steps)
         let roots = graph.rootIds(g, k: graph.rootCount(steps: steps))
@@ -249,7 +262,7 @@ final class InProcessBench {
 
     /// The artifact of the graph of `steps` steps: the user's file (`--artifact`), else what
     /// `converge compile` writes (with its layout), encoded in memory once per step count.
-    func artifact(steps: Int) throws(ConvergeError) -> Artifact {
+    package func artifact(steps: Int) throws(ConvergeError) -> Artifact {
         if let a = graph.artifact { return a }
         if let currentArtifact, currentArtifact.steps == steps { return currentArtifact.artifact }
         let g = try graphAndRoots(steps: steps).graph
@@ -258,7 +271,11 @@ final class InProcessBench {
         return a
     }
 
-    init(runs: Int, warmupDiscard: Int, timeoutMs: Double, graph: BenchGraph) {
+    /// Counts each sample's heap allocations (``AllocationProbe/none``: not measured).
+    package let allocations: AllocationProbe
+
+    package init(runs: Int, warmupDiscard: Int, timeoutMs: Double, graph: BenchGraph, allocations: AllocationProbe = .none) {
+        self.allocations = allocations
         self.runs = runs
         self.warmupDiscard = warmupDiscard
         self.timeoutMs = timeoutMs
@@ -267,9 +284,9 @@ final class InProcessBench {
 
     /// Transactions per sample: enough that a batch lasts `batchTargetNs` (at most 64), from the
     /// fastest of three timed transactions of the point.
-    static let batchTargetNs = 100_000.0
+    package static let batchTargetNs = 100_000.0
 
-    static func batchSize(oneTransactionNs t: UInt64) -> Int {
+    package static func batchSize(oneTransactionNs t: UInt64) -> Int {
         min(64, max(1, Int((batchTargetNs / Double(max(t, 1))).rounded(.up))))
     }
 }
@@ -277,7 +294,7 @@ final class InProcessBench {
 /// A portable or native point: per sample, a batch of transactions under diagnostics off, light
 /// and full, each on its own runtime and timed as a whole; beside it a probe sample, and for
 /// native-l3 on the converge workload a batch of the floor loop.
-final class NativePointSampler: PointSampler {
+package final class NativePointSampler: PointSampler {
     private let point: BenchPoint
     private let bench: InProcessBench
     private let off: TxnCommitWorkload, light: TxnCommitWorkload, full: TxnCommitWorkload
@@ -289,9 +306,9 @@ final class NativePointSampler: PointSampler {
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var fullRuns = 0, kept = 0
-    private let counting = allocation_counter_available() != 0
+    private var counting: Bool { bench.allocations.isAvailable }
 
-    init(_ p: BenchPoint, bench: InProcessBench) throws {
+    package init(_ p: BenchPoint, bench: InProcessBench) throws {
         point = p
         self.bench = bench
         let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
@@ -316,11 +333,11 @@ final class NativePointSampler: PointSampler {
             : nil
     }
 
-    func sample(run: Int) throws -> UInt64 {
+    package func sample(run: Int) throws -> UInt64 {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        if counting { allocation_counter_start() }
+        if counting { bench.allocations.start() }
         let t = try off.run(batch)
-        let a = counting ? allocation_counter_stop() : 0
+        let a = counting ? bench.allocations.stop() : 0
         offMs.append(Double(t) / 1e6 / Double(batch))
         if let x = bench.probeSample() { probeMs.append(x) }
         // light: timed as a batch like off and full; its summary (the batch's last transaction)
@@ -347,7 +364,7 @@ final class NativePointSampler: PointSampler {
         return DispatchTime.now().uptimeNanoseconds &- t0
     }
 
-    func finish() -> PointResult {
+    package func finish() -> PointResult {
         var r = PointResult()
         r.offMs = offMs
         r.lightMs = lightMs
@@ -398,19 +415,19 @@ final class NativePointSampler: PointSampler {
 /// "bandwidth"): the dirty and step bitsets scanned once each, and per executed step its table
 /// entry (12 bytes), one input and one output slot (9 bytes each: value and tag) and its plan
 /// entry written and read (8 bytes).
-func bytesTouched(paths: Int, steps: Int, executed: Int) -> Double {
+package func bytesTouched(paths: Int, steps: Int, executed: Int) -> Double {
     Double((paths + 7) / 8 + (steps + 7) / 8) + 38 * Double(executed)
 }
 
 /// Bytes of the graph's tables and state a transaction may reach.
-func workingSet(_ g: CompiledGraph) -> Int {
+package func workingSet(_ g: CompiledGraph) -> Int {
     9 * g.pathCount + 16 * g.stepCount + (g.pathCount + g.stepCount + 7) / 8
 }
 
 /// Measures V8 backends in one node process (interleaved by point; the bench gives js-v8 a process of its own). The wasm levels run on
 /// the transaction core with ``RuntimeOptions``' defaults (auto decided in C); js-v8 decides auto
 /// in JS (`wasm-host/js-auto.mjs`: the L0 runtime's rules) with the same policy.
-func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
+package func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
     throws(ConvergeError) -> (node: String, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return ("", [:]) }
     var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.nodeLevel)

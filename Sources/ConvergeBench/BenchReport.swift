@@ -1,28 +1,43 @@
-import ConvergeBench
+// BenchReport.swift — a bench's points and results assembled into a perf report in Logix's field
+// names.
+
 import ConvergeEvidence
 import ConvergeKernel
 import ConvergeWasm
 import Foundation
 
 /// Turns `converge bench`'s measurements into a report (docs/perf-report.md).
-struct BenchReportBuilder {
-    let matrix: Matrix
-    let suite: Matrix.Suite
-    let profileName: String
-    let profile: Matrix.Profile
-    let backends: [KernelBackend]
-    let nodeVersion: String?
+package struct BenchReportBuilder {
+    package let matrix: Matrix
+    package let suite: Matrix.Suite
+    package let profileName: String
+    package let profile: Matrix.Profile
+    package let backends: [KernelBackend]
+    package let nodeVersion: String?
     /// The browser of the chromium backends (nil when none ran).
-    var browser: BrowserHost.BrowserInfo?
-    let bandwidth: [BandwidthProbe.Level]
-    let graphName: String?
+    package var browser: BrowserHost.BrowserInfo?
+    package let bandwidth: [BandwidthProbe.Level]
+    package let graphName: String?
 
-    func params(_ p: BenchPoint) -> Params {
+    package init(matrix: Matrix, suite: Matrix.Suite, profileName: String, profile: Matrix.Profile, backends: [KernelBackend],
+                 nodeVersion: String?, browser: BrowserHost.BrowserInfo?, bandwidth: [BandwidthProbe.Level], graphName: String?) {
+        self.matrix = matrix
+        self.suite = suite
+        self.profileName = profileName
+        self.profile = profile
+        self.backends = backends
+        self.nodeVersion = nodeVersion
+        self.browser = browser
+        self.bandwidth = bandwidth
+        self.graphName = graphName
+    }
+
+    package func params(_ p: BenchPoint) -> Params {
         ["kernelBackend": .string(p.backend.rawValue), "convergeMode": .string(p.mode.rawValue),
          "steps": .number(Double(p.steps)), "dirtyRootsRatio": .number(p.ratio), "dirtyRoots": .number(Double(p.dirtyRoots))]
     }
 
-    func point(_ p: BenchPoint, _ r: PointResult) -> PerfReport.Point {
+    package func point(_ p: BenchPoint, _ r: PointResult) -> PerfReport.Point {
         let w = profile.warmupDiscard
         var metrics: [PerfReport.Metric] = []
         let ok = r.status == "ok"
@@ -48,7 +63,7 @@ struct BenchReportBuilder {
 
     /// diagnostics.overhead.{light,full}OverOff.txnCommitMs.{median,p95}{Ratio,DeltaRatio,DeltaMs}
     /// (Logix's names), or unavailable where the backend has no diagnostics levels.
-    func overhead(_ r: PointResult) -> [PerfReport.Evidence] {
+    package func overhead(_ r: PointResult) -> [PerfReport.Evidence] {
         let w = profile.warmupDiscard
         var out: [PerfReport.Evidence] = []
         for (name, samples) in [("lightOverOff", r.lightMs), ("fullOverOff", r.fullMs)] {
@@ -76,7 +91,7 @@ struct BenchReportBuilder {
 
     /// In-process backends: `machine.probeMs`, the median of the machine probe timed beside the
     /// point's samples (InProcessBench.probeSample; the same warm-up discard).
-    func machineProbe(_ r: PointResult) -> [PerfReport.Evidence] {
+    package func machineProbe(_ r: PointResult) -> [PerfReport.Evidence] {
         guard let samples = r.probeMs, let st = Percentiles.stats(samplesMs: samples, warmupDiscard: profile.warmupDiscard) else { return [] }
         return [.number("machine.probeMs", "ms", st.medianMs)]
     }
@@ -84,7 +99,7 @@ struct BenchReportBuilder {
     /// js-v8 / js-chromium: `js.plainReferenceMs`, the plain-JS reference's median at the point
     /// (wasm-host/plain-reference.mjs; same runs, batches and warm-up discard), and
     /// `js.overPlainReference`, the JS kernel's median over it (docs/perf-report.md).
-    func plainReference(_ r: PointResult) -> [PerfReport.Evidence] {
+    package func plainReference(_ r: PointResult) -> [PerfReport.Evidence] {
         guard r.plainReferenceMs != nil || r.plainReferenceUnavailable != nil else { return [] }
         let w = profile.warmupDiscard
         guard let samples = r.plainReferenceMs, let ref = Percentiles.stats(samplesMs: samples, warmupDiscard: w),
@@ -96,14 +111,14 @@ struct BenchReportBuilder {
     }
 
     /// The six overhead evidence names of one level, with their units.
-    static func overheadNames(_ prefix: String) -> [(String, String)] {
+    package static func overheadNames(_ prefix: String) -> [(String, String)] {
         [("\(prefix).medianRatio", "ratio"), ("\(prefix).medianDeltaRatio", "ratio"), ("\(prefix).medianDeltaMs", "ms"),
          ("\(prefix).p95Ratio", "ratio"), ("\(prefix).p95DeltaRatio", "ratio"), ("\(prefix).p95DeltaMs", "ms")]
     }
 
     /// The achieved bytes/s of the transaction (bytesTouched / median) over the probe's best
     /// stream-OR bandwidth at the smallest level whose buffer holds the graph's working set.
-    func bandwidthEvidence(_ r: PointResult) -> [PerfReport.Evidence] {
+    package func bandwidthEvidence(_ r: PointResult) -> [PerfReport.Evidence] {
         guard !bandwidth.isEmpty, let bytes = r.bytesTouched, let ws = r.workingSetBytes,
               let st = Percentiles.stats(samplesMs: r.offMs, warmupDiscard: profile.warmupDiscard), st.medianMs > 0 else {
             let why = bandwidth.isEmpty ? "notMeasured: no bandwidth probe in this run (--no-bandwidth)" : "notMeasured: no samples"
@@ -123,7 +138,7 @@ struct BenchReportBuilder {
     }
 
     /// Each backend over native-l1 at the same (mode, steps, ratio): ratio of medians and of p95s.
-    func comparisons(_ points: [PerfReport.Point]) -> [PerfReport.Comparison] {
+    package func comparisons(_ points: [PerfReport.Point]) -> [PerfReport.Comparison] {
         let metric = "runtime.txnCommitMs"
         let baseline = suite.comparisonBaseline["kernelBackend"] ?? KernelBackend.nativeL1.rawValue
         func key(_ p: Params) -> Params { var k = p; k["kernelBackend"] = nil; k["dirtyRoots"] = nil; return k }
@@ -147,14 +162,14 @@ struct BenchReportBuilder {
     /// `meta.env.browser`: `{name: "chromium", version, headless: true}` when a chromium backend
     /// was asked for (version "unknown" when no Chromium session ran), else "node" when a node
     /// backend ran, else "native".
-    var envBrowser: PerfReport.Browser {
+    package var envBrowser: PerfReport.Browser {
         if backends.contains(where: { $0.browserLevel != nil }) {
             return .init(name: "chromium", version: browser?.version ?? "unknown", headless: true)
         }
         return .init(name: backends.contains { $0.nodeLevel != nil } ? "node" : "native", headless: true)
     }
 
-    func report(_ measured: [(BenchPoint, PointResult)]) -> PerfReport {
+    package func report(_ measured: [(BenchPoint, PointResult)]) -> PerfReport {
         let points = measured.map { point($0.0, $0.1) }
         var s = PerfReport.Suite(id: suite.id, title: graphName.map { "\(suite.title) (graph \($0))" } ?? suite.title,
                                  priority: suite.priority, primaryAxis: suite.primaryAxis, budgets: suite.budgets,
@@ -180,8 +195,8 @@ struct BenchReportBuilder {
 }
 
 /// Facts about this machine and checkout, in Node's spelling (os "linux", arch "x64").
-enum Host {
-    static var os: String {
+package enum Host {
+    package static var os: String {
         #if os(Linux)
         "linux"
         #elseif os(macOS)
@@ -191,7 +206,7 @@ enum Host {
         #endif
     }
 
-    static var arch: String {
+    package static var arch: String {
         #if arch(x86_64)
         "x64"
         #elseif arch(arm64)
@@ -201,7 +216,7 @@ enum Host {
         #endif
     }
 
-    static var cpu: String? {
+    package static var cpu: String? {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("model name") {
             return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -209,18 +224,18 @@ enum Host {
         return nil
     }
 
-    static var memoryGb: Double {
+    package static var memoryGb: Double {
         (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10
     }
 
-    static func now() -> String {
+    package static func now() -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: Date())
     }
 
     /// branch, commit and dirty of the source checkout (nil outside a git checkout).
-    static func git() -> PerfReport.Git? {
+    package static func git() -> PerfReport.Git? {
         guard let root = try? WasmBuild.sourceRoot() else { return nil }
         func run(_ args: [String]) -> String? {
             guard let r = try? WasmBuild.run(URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", root.path] + args), r.status == 0 else {

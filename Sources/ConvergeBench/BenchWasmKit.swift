@@ -1,4 +1,6 @@
-import AllocationCounter
+// BenchWasmKit.swift — the WasmKit backends' points, measured in process on the wasm transaction
+// core.
+
 import ConvergeEvidence
 import ConvergeKernel
 import ConvergeWasm
@@ -12,7 +14,7 @@ import Foundation
 
 extension KernelBackend {
     /// The level of the WasmKit transaction core (nil: not a WasmKit backend).
-    var wasmKitLevel: ExecutionLevel? {
+    package var wasmKitLevel: ExecutionLevel? {
         switch self {
         case .wasmWasmKit: .l1
         case .wasmWasmKitL2: .l2
@@ -25,15 +27,15 @@ extension KernelBackend {
 
 /// The converge workload on one WasmKit transaction core: transactions write `b0…b{k−1}` (or the
 /// first k roots of a user graph) with a fresh number, then commit.
-final class WasmKitTxnBench {
-    let core: WasmKitTxnCore
-    let roots: [UInt32]
+package final class WasmKitTxnBench {
+    package let core: WasmKitTxnCore
+    package let roots: [UInt32]
     private var value = 0.0
     /// Of the transactions run so far: the ones whose decision cut off on the budget.
     private(set) var cutOffs = 0
 
     /// - Parameter artifact: the graph's artifact (level l4: the kernel, its bytecode and layout from it).
-    init(graph: CompiledGraph, roots: [UInt32], options: RuntimeOptions, artifact: Artifact? = nil) throws(ConvergeError) {
+    package init(graph: CompiledGraph, roots: [UInt32], options: RuntimeOptions, artifact: Artifact? = nil) throws(ConvergeError) {
         if let artifact {
             core = try WasmKitTxnCore(artifact: artifact, graph: graph, options: options)
         } else {
@@ -44,7 +46,7 @@ final class WasmKitTxnBench {
     }
 
     /// One transaction: the writes, one commit.
-    func transaction() throws(ConvergeError) -> WasmKitTxnCore.Commit {
+    package func transaction() throws(ConvergeError) -> WasmKitTxnCore.Commit {
         value += 1
         for id in roots { try core.set(id, number: value) }
         let c = try core.commit()
@@ -53,7 +55,7 @@ final class WasmKitTxnBench {
     }
 
     /// `count` transactions; the elapsed ns.
-    func run(_ count: Int) throws(ConvergeError) -> UInt64 {
+    package func run(_ count: Int) throws(ConvergeError) -> UInt64 {
         let t0 = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<count { _ = try transaction() }
         return DispatchTime.now().uptimeNanoseconds &- t0
@@ -62,7 +64,7 @@ final class WasmKitTxnBench {
 
 /// A WasmKit point: per sample, a batch of transactions (diagnostics do not cross the wasm ABI:
 /// off only) and a probe sample, with the boundary counters of the kept samples.
-final class WasmKitPointSampler: PointSampler {
+package final class WasmKitPointSampler: PointSampler {
     private let point: BenchPoint
     private let bench: InProcessBench
     private let txns: WasmKitTxnBench
@@ -72,10 +74,10 @@ final class WasmKitPointSampler: PointSampler {
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var kept = 0, full = 0, dirty = 0
-    private let counting = allocation_counter_available() != 0
+    private var counting: Bool { bench.allocations.isAvailable }
     private var last: WasmKitTxnCore.Commit?
 
-    init(_ p: BenchPoint, bench: InProcessBench) throws {
+    package init(_ p: BenchPoint, bench: InProcessBench) throws {
         point = p
         self.bench = bench
         let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
@@ -88,13 +90,13 @@ final class WasmKitPointSampler: PointSampler {
         batch = InProcessBench.batchSize(oneTransactionNs: fastest)
     }
 
-    func sample(run: Int) throws -> UInt64 {
+    package func sample(run: Int) throws -> UInt64 {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let core = txns.core
         let c0 = core.counters, cut0 = txns.cutOffs
-        if counting { allocation_counter_start() }
+        if counting { bench.allocations.start() }
         let t = try txns.run(batch)
-        let a = counting ? allocation_counter_stop() : 0
+        let a = counting ? bench.allocations.stop() : 0
         offMs.append(Double(t) / 1e6 / Double(batch))
         if let x = bench.probeSample() { probeMs.append(x) }
         last = core.lastCommit
@@ -115,7 +117,7 @@ final class WasmKitPointSampler: PointSampler {
         return DispatchTime.now().uptimeNanoseconds &- t0
     }
 
-    func finish() -> PointResult {
+    package func finish() -> PointResult {
         var r = PointResult()
         r.offMs = offMs
         let core = txns.core

@@ -1,3 +1,6 @@
+// BenchBrowser.swift — the browser backends and what the JS hosts (node, Chromium) share: a matrix
+// point's evidence.
+
 import ConvergeEvidence
 import ConvergeKernel
 import ConvergeWasm
@@ -8,7 +11,7 @@ import Foundation
 
 extension KernelBackend {
     /// The level the browser page runs (nil: not a browser backend).
-    var browserLevel: NodeHost.TxnLevel? {
+    package var browserLevel: NodeHost.TxnLevel? {
         switch self {
         case .wasmChromium: .l1simd
         case .wasmChromiumL2: .l2simd
@@ -20,17 +23,17 @@ extension KernelBackend {
     }
 
     /// Runs in this process (not in node, not in a browser).
-    var inProcess: Bool { nodeLevel == nil && browserLevel == nil }
+    package var inProcess: Bool { nodeLevel == nil && browserLevel == nil }
 
     /// The backends `converge bench` runs without `--backend`: all but the browser ones (a browser
     /// run is its own report: `meta.env.browser` names the browser, docs/perf-diff.md).
     /// The WasmKit L2/L3/L4 backends are opt-in too (an interpreter executing every step: slow).
-    static var defaultSet: [KernelBackend] {
+    package static var defaultSet: [KernelBackend] {
         allCases.filter { $0.browserLevel == nil && $0 != .wasmWasmKitL2 && $0 != .wasmWasmKitL3 && $0 != .wasmWasmKitL4 }
     }
 
     /// The backends of one side of `converge gate --node … --browser …`.
-    static var browserSet: [KernelBackend] { allCases.filter { $0.browserLevel != nil } }
+    package static var browserSet: [KernelBackend] { allCases.filter { $0.browserLevel != nil } }
 }
 
 /// One point of a bench-matrix reply (node's or the browser page's) as the report's point result:
@@ -38,7 +41,7 @@ extension KernelBackend {
 /// - Parameters:
 ///   - host: how the evidence names the host ("the Node host", "the browser page").
 ///   - timerResolutionMs: the page's clock step (browser only; recorded as evidence).
-func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: CompiledGraph, runs: Int, timeoutMs: Double,
+package func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: CompiledGraph, runs: Int, timeoutMs: Double,
                        host: String = "the Node host", timerResolutionMs: Double? = nil) -> PointResult {
     var r = PointResult()
     r.status = m.status
@@ -101,7 +104,7 @@ func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, graph g: Com
 /// js-v8's). The session's time limit is timeoutMs · points + 60 s; points it did not reach fail
 /// with the session's failure.
 /// - Returns: the browser (nil when no point ran in it), the node version, the results.
-func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double, chromium: URL)
+package func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double, chromium: URL)
     throws(ConvergeError) -> (browser: BrowserHost.BrowserInfo?, node: String?, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return (nil, nil, [:]) }
     var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.browserLevel)
@@ -123,18 +126,18 @@ func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeou
 /// What the JS hosts (node, the browser page) share before measuring: the graph of each step
 /// count, one bench-matrix point per point of a backend `level` maps (every mode, auto included:
 /// the l0-js level decides in JS), and the time limit for the whole job (timeoutMs · points + 60 s).
-struct MatrixJobs {
-    let stepsList: [Int]
-    var graphs: [CompiledGraph] = []
+package struct MatrixJobs {
+    package let stepsList: [Int]
+    package var graphs: [CompiledGraph] = []
     /// The graphs' artifacts as the user gave them (`--artifact`: one graph), nil: the hosts encode
     /// each from its graph.
-    var artifacts: [Artifact]?
-    var jobs: [NodeHost.MatrixPoint] = []
-    var measured: [BenchPoint] = []
-    var results: [BenchPoint: PointResult] = [:]
-    let timeoutMs: Double
+    package var artifacts: [Artifact]?
+    package var jobs: [NodeHost.MatrixPoint] = []
+    package var measured: [BenchPoint] = []
+    package var results: [BenchPoint: PointResult] = [:]
+    package let timeoutMs: Double
 
-    init(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double,
+    package init(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double,
          level: (KernelBackend) -> NodeHost.TxnLevel?) throws(ConvergeError) {
         self.timeoutMs = timeoutMs
         stepsList = Array(Set(points.map(\.steps))).sorted()
@@ -150,8 +153,8 @@ struct MatrixJobs {
     }
 
     /// The graph a point runs on.
-    func graph(of p: BenchPoint) -> CompiledGraph { graphs[stepsList.firstIndex(of: p.steps)!] }
+    package func graph(of p: BenchPoint) -> CompiledGraph { graphs[stepsList.firstIndex(of: p.steps)!] }
 
     /// The limit on the whole job.
-    var timeLimitSeconds: Double { timeoutMs / 1000 * Double(jobs.count) + 60 }
+    package var timeLimitSeconds: Double { timeoutMs / 1000 * Double(jobs.count) + 60 }
 }
