@@ -157,29 +157,17 @@ public final class NativeKernel: RootPlanner {
         return ConvergeError(.kernelFailure, "\(what): \(name) (table \(err.table.rawValue), index \(err.index), value \(err.value))")
     }
 
+    /// The graph's tables as CKernel takes them (`ck_tables_t`, views into the graph's arrays;
+    /// ck_kernel_create copies what it keeps).
     private static func withTables<R>(_ g: CompiledGraph, _ body: (inout ck_tables_t) -> R) -> R {
-        g.pathPrefixOffsets.withUnsafeBufferPointer { ppo in
-            g.pathPrefixIds.withUnsafeBufferPointer { ppi in
-                g.stepOutPath.withUnsafeBufferPointer { sop in
-                    g.stepFlags.withUnsafeBufferPointer { sf in
-                        g.triggerOffsets.withUnsafeBufferPointer { to in
-                            g.triggerSteps.withUnsafeBufferPointer { ts in
-                                g.depOffsets.withUnsafeBufferPointer { dof in
-                                    g.depPaths.withUnsafeBufferPointer { dp in
-                                        var t = ck_tables_t(
-                                            path_count: UInt32(g.pathCount), step_count: UInt32(g.stepCount),
-                                            path_prefix_offsets: ppo.baseAddress, path_prefix_ids: ppi.baseAddress,
-                                            step_out_path: sop.baseAddress, step_flags: sf.baseAddress,
-                                            trigger_offsets: to.baseAddress, trigger_steps: ts.baseAddress,
-                                            dep_offsets: dof.baseAddress, dep_paths: dp.baseAddress)
-                                        return body(&t)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        g.withTables { t in
+            var tables = ck_tables_t(
+                path_count: UInt32(g.pathCount), step_count: UInt32(g.stepCount),
+                path_prefix_offsets: t.pathPrefixOffsets.baseAddress, path_prefix_ids: t.pathPrefixIds.baseAddress,
+                step_out_path: t.stepOutPath.baseAddress, step_flags: t.stepFlags.baseAddress,
+                trigger_offsets: t.triggerOffsets.baseAddress, trigger_steps: t.triggerSteps.baseAddress,
+                dep_offsets: t.depOffsets.baseAddress, dep_paths: t.depPaths.baseAddress)
+            return body(&tables)
         }
     }
 }

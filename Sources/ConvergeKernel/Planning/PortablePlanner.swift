@@ -102,13 +102,13 @@ public final class PortablePlanner: RootPlanner {
 
     /// Marks every prefix of `path` (the registry lists them), appending new ones to the queue.
     @inline(__always)
-    private static func markPrefixes(of path: Int, _ g: borrowing GraphBuffers,
+    private static func markPrefixes(of path: Int, _ g: borrowing GraphTables,
                                      _ mark: UnsafeMutableBufferPointer<Bool>,
                                      _ queue: UnsafeMutableBufferPointer<UInt32>, _ tail: inout Int) {
-        var k = Int(g.prefixOffsets[path])
-        let end = Int(g.prefixOffsets[path + 1])
+        var k = Int(g.pathPrefixOffsets[path])
+        let end = Int(g.pathPrefixOffsets[path + 1])
         while k < end {
-            let q = Int(g.prefixIds[k])
+            let q = Int(g.pathPrefixIds[k])
             k += 1
             if !mark[q] {
                 mark[q] = true
@@ -123,7 +123,7 @@ public final class PortablePlanner: RootPlanner {
     private func linearPass(_ roots: UnsafeBufferPointer<UInt32>, scope: PlanScope, scopeList: [UInt32], buffer: PlanBuffer,
                             counters: inout PlanCounters) -> Int {
         var n = 0, entries = 0, tail = 0
-        graph.withBuffers { g in
+        graph.withTables { g in
             prefixMark.withUnsafeMutableBufferPointer { mark in
                 queue.withUnsafeMutableBufferPointer { queue in
                     buffer.storage.withUnsafeMutableBufferPointer { out in
@@ -162,7 +162,7 @@ public final class PortablePlanner: RootPlanner {
     /// the reached steps in topo order.
     private func prefixQueue(_ roots: UnsafeBufferPointer<UInt32>, scope: PlanScope, buffer: PlanBuffer, counters: inout PlanCounters) -> Int {
         var entries = 0, r = 0
-        graph.withBuffers { g in
+        graph.withTables { g in
             prefixMark.withUnsafeMutableBufferPointer { mark in
                 queue.withUnsafeMutableBufferPointer { queue in
                     stepMark.withUnsafeMutableBufferPointer { stepMark in
@@ -219,43 +219,5 @@ public final class PortablePlanner: RootPlanner {
         }
         counters.indexEntries = entries
         return r
-    }
-}
-
-/// Unsafe views of a graph's tables, valid only inside ``CompiledGraph/withBuffers(_:)``.
-struct GraphBuffers {
-    let prefixOffsets: UnsafeBufferPointer<UInt32>
-    let prefixIds: UnsafeBufferPointer<UInt32>
-    let stepPrefixOffsets: UnsafeBufferPointer<UInt32>
-    let stepPrefixIds: UnsafeBufferPointer<UInt32>
-    let triggerOffsets: UnsafeBufferPointer<UInt32>
-    let triggerSteps: UnsafeBufferPointer<UInt32>
-    let stepOutPath: UnsafeBufferPointer<UInt32>
-    let stepFlags: UnsafeBufferPointer<UInt8>
-}
-
-extension CompiledGraph {
-    /// Calls `body` with unsafe views of the tables; the views must not escape `body`.
-    @inline(__always)
-    func withBuffers<R>(_ body: (GraphBuffers) -> R) -> R {
-        pathPrefixOffsets.withUnsafeBufferPointer { po in
-            pathPrefixIds.withUnsafeBufferPointer { pi in
-                stepPrefixOffsets.withUnsafeBufferPointer { spo in
-                    stepPrefixIds.withUnsafeBufferPointer { spi in
-                        triggerOffsets.withUnsafeBufferPointer { to in
-                            triggerSteps.withUnsafeBufferPointer { ts in
-                                stepOutPath.withUnsafeBufferPointer { so in
-                                    stepFlags.withUnsafeBufferPointer { sf in
-                                        body(GraphBuffers(prefixOffsets: po, prefixIds: pi, stepPrefixOffsets: spo,
-                                                             stepPrefixIds: spi, triggerOffsets: to, triggerSteps: ts,
-                                                             stepOutPath: so, stepFlags: sf))
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 }

@@ -67,7 +67,9 @@ public final class ConvergeRuntime {
     /// Owns every buffer below (the tables' copies, the transaction tracking, the diagnostics
     /// records): allocated once at init, freed with the runtime.
     let buffers: BufferPool
-    // static tables as raw pointers
+    // The tables the transaction paths read on every step, copied once from the graph's arrays
+    // into `buffers`: raw pointers that live as long as the runtime (a GraphTables view cannot
+    // outlive its call). inputPaths holds slots, not path ids, under a layout.
     let stepCount: Int
     let pathCount: Int
     let inputOffsets: UnsafeMutablePointer<UInt32>
