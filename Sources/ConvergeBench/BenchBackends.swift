@@ -136,12 +136,17 @@ package struct BenchPoint: Hashable, Sendable {
     package var ratio: Double
     package var dirtyRoots: Int
 
-    package init(backend: KernelBackend, mode: ConvergeMode, steps: Int, ratio: Double, dirtyRoots: Int) {
-        self.backend = backend
-        self.mode = mode
-        self.steps = steps
-        self.ratio = ratio
-        self.dirtyRoots = dirtyRoots
+    /// The grid's points, steps outermost, then modes, ratios and backends. `dirtyRoots` is the
+    /// format's derived axis, max(1, ceil(roots · ratio)), of the roots the graph has at each step
+    /// count (for `--ir`, its inputs).
+    package static func grid(steps: [Int], modes: [ConvergeMode], ratios: [Double], backends: [KernelBackend],
+                             graph: BenchGraph) -> [BenchPoint] {
+        var points: [BenchPoint] = []
+        for s in steps { for m in modes { for r in ratios { for b in backends {
+            let k = TxnCommitWorkload.dirtyRoots(steps: graph.rootCount(steps: s), ratio: r)
+            points.append(BenchPoint(backend: b, mode: m, steps: s, ratio: r, dirtyRoots: k))
+        } } } }
+        return points
     }
 }
 
@@ -168,10 +173,8 @@ package struct PointResult: Sendable {
     package var plainReferenceMs: [Double]?
     package var plainReferenceUnavailable: String?
 
-    package init(status: String = "ok", reason: String? = nil) {
-        self.status = status
-        self.reason = reason
-    }
+    /// A point that could not be measured, and why.
+    package static func failed(_ reason: String) -> PointResult { PointResult(status: "failed", reason: reason) }
 }
 
 /// The graph a bench runs on: the converge workload at each step count, or a user's IR.

@@ -48,7 +48,7 @@ package func sampleInTurns(_ points: [BenchPoint], runs: Int, timeoutMs: Double,
         do {
             active.append((p, try make(p), 0))
         } catch {
-            results[p] = PointResult(status: "failed", reason: "\(error)")
+            results[p] = .failed("\(error)")
             done(p)
         }
     }
@@ -58,7 +58,7 @@ package func sampleInTurns(_ points: [BenchPoint], runs: Int, timeoutMs: Double,
             do {
                 entry.ns &+= try entry.sampler.sample(run: run)
             } catch {
-                results[entry.point] = PointResult(status: "failed", reason: "\(error)")
+                results[entry.point] = .failed("\(error)")
                 done(entry.point)
                 continue
             }

@@ -136,6 +136,7 @@ public final class TxnCommitWorkload {
 /// same slot ids as the runtime's state, for the first `pairs` steps (what a dirty plan of k roots
 /// or a full plan executes). Its own value buffer: the runtime's state is not touched.
 public final class WorkloadFloor {
+    private let buffers = BufferPool()
     private let values: UnsafeMutablePointer<Double>
     private let from: UnsafeMutablePointer<UInt32>
     private let to: UnsafeMutablePointer<UInt32>
@@ -156,14 +157,12 @@ public final class WorkloadFloor {
         }
         self.pairs = pairs
         self.writes = writes
-        values = .allocate(capacity: max(graph.pathCount, 1))
-        values.initialize(repeating: 0, count: max(graph.pathCount, 1))
-        from = .allocate(capacity: max(pairs, 1))
-        to = .allocate(capacity: max(pairs, 1))
+        values = buffers.filled(graph.pathCount, with: 0)
+        from = buffers.zeroed(pairs)
+        to = buffers.zeroed(pairs)
         for s in 0..<pairs {
             let lo = Int(graph.depOffsets[s]), hi = Int(graph.depOffsets[s + 1])
             guard graph.stepFlags[s] & 2 == 0, hi - lo == 1 else {
-                from.deallocate(); to.deallocate(); values.deallocate()
                 throw ConvergeError(.invalidArgument, "step \(s) is not a one-dep computed step: the floor is the converge workload's loop")
             }
             from[s] = graph.depPaths[lo]
@@ -171,26 +170,17 @@ public final class WorkloadFloor {
         }
     }
 
-    deinit {
-        values.deallocate()
-        from.deallocate()
-        to.deallocate()
-    }
-
     /// Runs the loop `times` times; the elapsed ns of the kernel's monotonic clock.
     public func run(_ times: Int) -> UInt64 {
-        let t0 = monotonicNowNs()
-        var value = 0.0
-        for _ in 0..<times {
+        timedRounds(times) { value in
             if writes > 0 {
-                value += 1   // the transaction's writes, then the loop
+                // the transaction's writes, then the loop
                 ck_floor_write_add_one(values, from, to, UInt32(writes), UInt32(pairs), value)
             } else {
                 if pairs > 0 { values[Int(from[0])] += 1 }   // a new input each round, as a transaction writes
                 ck_floor_add_one(values, from, to, UInt32(pairs))
             }
         }
-        return monotonicNowNs() &- t0
     }
 }
 
@@ -199,6 +189,7 @@ public final class WorkloadFloor {
 /// kernel's SIMD target — the machine's bound for L4, whose layout gives the kernel the same
 /// contiguous runs (docs/bytecode.md, "Floor").
 public final class ContiguousFloor {
+    private let buffers = BufferPool()
     private let b: UnsafeMutablePointer<Double>
     private let d: UnsafeMutablePointer<Double>
     public let pairs: Int
@@ -211,26 +202,28 @@ public final class ContiguousFloor {
         }
         self.pairs = pairs
         self.writes = writes
-        b = .allocate(capacity: max(pairs, 1))
-        b.initialize(repeating: 0, count: max(pairs, 1))
-        d = .allocate(capacity: max(pairs, 1))
-        d.initialize(repeating: 0, count: max(pairs, 1))
-    }
-
-    deinit {
-        b.deallocate()
-        d.deallocate()
+        b = buffers.filled(pairs, with: 0)
+        d = buffers.filled(pairs, with: 0)
     }
 
     /// Runs the writes and the loop `times` times; the elapsed ns of the kernel's monotonic clock.
     public func run(_ times: Int) -> UInt64 {
-        let t0 = monotonicNowNs()
-        var value = 0.0
-        for _ in 0..<times {
-            value += 1
+        timedRounds(times) { value in
             if writes == 0 && pairs > 0 { b[0] = value }   // a new input each round, as a transaction writes
             _ = ck_floor_contiguous_add_one(CK_IMPL_AUTO, b, d, UInt32(writes), UInt32(pairs), value)
         }
-        return monotonicNowNs() &- t0
     }
+}
+
+/// Runs `round` `times` times with the round's value (1, 2, 3, …: what the writes store);
+/// the elapsed ns of the kernel's monotonic clock.
+@inline(__always)
+private func timedRounds(_ times: Int, _ round: (Double) -> Void) -> UInt64 {
+    let t0 = monotonicNowNs()
+    var value = 0.0
+    for _ in 0..<times {
+        value += 1
+        round(value)
+    }
+    return monotonicNowNs() &- t0
 }

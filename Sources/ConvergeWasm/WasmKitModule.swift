@@ -49,4 +49,21 @@ struct WasmKitModule {
             throw ConvergeError(.backendFailure, "WasmKit: \(error)")
         }
     }
+
+    /// The exported function `name`.
+    /// - Throws: `backendFailure` naming the module and the missing export.
+    func function(_ name: String) throws(ConvergeError) -> Function {
+        guard let f = exports[function: name] else { throw missing(name) }
+        return f
+    }
+
+    /// The exported linear memory.
+    func memory() throws(ConvergeError) -> Memory {
+        guard let m = exports[memory: "memory"] else { throw missing("memory") }
+        return m
+    }
+
+    private func missing(_ name: String) -> ConvergeError {
+        ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks the export \(name) of the ckw ABI (docs/kernel-abi.md)")
+    }
 }

@@ -70,17 +70,13 @@ public final class WasmKitPlanner: RootPlanner {
         self.flavor = flavor
         // the planner never executes: a host step reaching it is a configuration error
         let wasm = try WasmKitModule(flavor) { _, _, _, _, _ in UInt32(CK_HOST_ABORT) }
-        let url = wasm.url
         store = wasm.store
         do {
             let engine = wasm.engine
-            let e = wasm.exports
-            guard let memory = e[memory: "memory"], let alloc = e[function: "ckw_alloc"], let free = e[function: "ckw_free"],
-                  let create = e[function: artifact ? "ckw_open_artifact" : "ckw_create"],
-                  let createError = e[function: "ckw_create_error"], let plan = e[function: "ckw_plan"],
-                  let destroy = e[function: "ckw_destroy"] else {
-                throw ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks an export of the ABI (memory, ckw_alloc, ckw_free, ckw_create, ckw_create_error, ckw_plan, ckw_destroy)")
-            }
+            let memory = try wasm.memory(), alloc = try wasm.function("ckw_alloc"), free = try wasm.function("ckw_free")
+            let create = try wasm.function(artifact ? "ckw_open_artifact" : "ckw_create")
+            let createError = try wasm.function("ckw_create_error"), plan = try wasm.function("ckw_plan")
+            let destroy = try wasm.function("ckw_destroy")
             self.memory = memory
             planFn = plan
             destroyFn = destroy

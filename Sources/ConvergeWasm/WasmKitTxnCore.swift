@@ -234,20 +234,16 @@ public final class WasmKitTxnCore {
         let wasm = try WasmKitModule(flavor) { steps, count, tags, values, completed in
             bridge.core?.hostSteps(steps, count, tags, values, completed) ?? UInt32(CK_HOST_ABORT)
         }
-        let url = wasm.url
         store = wasm.store
         do {
             let engine = wasm.engine
-            let e = wasm.exports
-            guard let memory = e[memory: "memory"], let alloc = e[function: "ckw_alloc"], let free = e[function: "ckw_free"],
-                  let create = e[function: artifact ? "ckw_open_artifact" : "ckw_create"],
-                  let createError = e[function: "ckw_create_error"], let loadCode = e[function: "ckw_load_code"],
-                  let open = e[function: "ckw_txn_open"], let commit = e[function: "ckw_txn_commit"],
-                  let flush = e[function: "ckw_txn_flush"], let abort = e[function: "ckw_txn_abort"],
-                  let bump = e[function: "ckw_txn_bump_generation"], let destroy = e[function: "ckw_destroy"],
-                  let trace = e[function: "ckw_txn_trace"] else {
-                throw ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks an export of the transaction-core ABI (memory, ckw_alloc, ckw_free, ckw_create/ckw_open_artifact, ckw_create_error, ckw_load_code, ckw_txn_open, ckw_txn_commit, ckw_txn_flush, ckw_txn_abort, ckw_txn_bump_generation, ckw_txn_trace, ckw_destroy)")
-            }
+            let memory = try wasm.memory(), alloc = try wasm.function("ckw_alloc"), free = try wasm.function("ckw_free")
+            let create = try wasm.function(artifact ? "ckw_open_artifact" : "ckw_create")
+            let createError = try wasm.function("ckw_create_error"), loadCode = try wasm.function("ckw_load_code")
+            let open = try wasm.function("ckw_txn_open"), commit = try wasm.function("ckw_txn_commit")
+            let flush = try wasm.function("ckw_txn_flush"), abort = try wasm.function("ckw_txn_abort")
+            let bump = try wasm.function("ckw_txn_bump_generation"), destroy = try wasm.function("ckw_destroy")
+            let trace = try wasm.function("ckw_txn_trace")
             self.memory = memory
             allocFn = alloc
             freeFn = free

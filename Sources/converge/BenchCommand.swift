@@ -106,12 +106,7 @@ struct BenchCommand: ParsableCommand {
             chosen.append(b)
         }
 
-        var points: [BenchPoint] = []
-        for s in stepList { for m in modeList { for r in ratioList { for b in chosen {
-            // the format's derived axis: max(1, ceil(steps · ratio)); for --ir, of the graph's inputs
-            let k = TxnCommitWorkload.dirtyRoots(steps: graph.rootCount(steps: s), ratio: r)
-            points.append(BenchPoint(backend: b, mode: m, steps: s, ratio: r, dirtyRoots: k))
-        } } } }
+        let points = BenchPoint.grid(steps: stepList, modes: modeList, ratios: ratioList, backends: chosen, graph: graph)
 
         var bandwidth: [BandwidthProbe.Level] = []
         if !noBandwidth {
@@ -146,7 +141,7 @@ struct BenchCommand: ParsableCommand {
                 } catch {
                     // node failed (a crash, its time limit): these points fail, the rest of the run goes on
                     note("the node backends failed at steps=\(s): \(error)")
-                    for p in nodePoints { results[p] = PointResult(status: "failed", reason: "\(error)") }
+                    for p in nodePoints { results[p] = .failed("\(error)") }
                 }
                 for p in nodePoints { progress.advance("node steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
             }
@@ -162,7 +157,7 @@ struct BenchCommand: ParsableCommand {
                 } catch {
                     // node or chromium could not run: these points fail, the rest of the run goes on
                     note("the chromium backends failed at steps=\(s): \(error)")
-                    for p in browserPoints { results[p] = PointResult(status: "failed", reason: "\(error)") }
+                    for p in browserPoints { results[p] = .failed("\(error)") }
                 }
                 for p in browserPoints { progress.advance("chromium steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
             }

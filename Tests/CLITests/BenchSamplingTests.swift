@@ -1,4 +1,4 @@
-import ConvergeBench
+@testable import ConvergeBench
 @testable import converge
 import Foundation
 import Testing
