@@ -112,7 +112,7 @@ enum CkwTxn: Int, CaseIterable {
 }
 
 extension Array where Element == UInt32 {
-    /// A word of an out record read with `WasmKitTxnCore.words` / `WasmKitPlanner.words`.
+    /// A word of an out record read with `WasmKitModule.words`.
     subscript(_ word: CkwOut) -> UInt32 { self[word.rawValue] }
     /// A word of a layout record.
     subscript(_ word: CkwLayout) -> UInt32 { self[word.rawValue] }

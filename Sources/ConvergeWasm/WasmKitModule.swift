@@ -66,4 +66,72 @@ struct WasmKitModule {
     private func missing(_ name: String) -> ConvergeError {
         ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks the export \(name) of the ckw ABI (docs/kernel-abi.md)")
     }
+
+    /// Makes the kernel in linear memory: `blob` (a CKT1 tables blob, or with `artifact` an AOT
+    /// artifact's bytes) copied in, `ckw_create` / `ckw_open_artifact` (with `loadFlags`), the
+    /// blob freed. Returns the address of the kernel's layout record (docs/kernel-abi.md).
+    /// - Throws: the kernel's refusal: an artifact's as ``Artifact``'s errors (section and
+    ///   offset), a malformed blob as `kernelFailure` naming the offset, else the status with its
+    ///   table, index and value; a trap as WasmKit's error.
+    func createKernel(blob: [UInt8], artifact: Bool, options: NativeOptions, loadFlags: UInt32 = 0) throws -> UInt32 {
+        let memory = try memory(), free = try function("ckw_free")
+        let blobAddr = try Self.place(blob, memory: memory, alloc: try function("ckw_alloc"))
+        let strategy: UInt32 = switch options.strategy {
+        case .auto: UInt32(CK_STRATEGY_AUTO.rawValue)
+        case .rows: UInt32(CK_STRATEGY_ROWS.rawValue)
+        case .frontier: UInt32(CK_STRATEGY_FRONTIER.rawValue)
+        case .lists: UInt32(CK_STRATEGY_LISTS.rawValue)
+        }
+        let budget = Double(options.closureBudgetBytes ?? 0)
+        var args: [Value] = [.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategy), .f64(budget.bitPattern)]
+        if artifact { args.append(.i32(loadFlags)) }
+        let created = try function(artifact ? "ckw_open_artifact" : "ckw_create")(args)
+        _ = try free([.i32(blobAddr)])
+        guard case .i32(let layout)? = created.first else {
+            throw ConvergeError(.backendFailure, "ckw_create returned \(created)")
+        }
+        guard layout == 0 else { return layout }
+        guard case .i32(let errAddr)? = try function("ckw_create_error")([]).first else {
+            throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
+        }
+        let w = try Self.words(memory, UInt(errAddr), 6)
+        var err = ck_error_t()
+        err.table = ck_table_id_t(rawValue: w[1])
+        err.index = UInt64(w[2])
+        if artifact {
+            err.value = UInt64(w[5]) << 32 | UInt64(w[3])
+            err.fault = ck_code_fault_t(rawValue: w[4])
+            throw Artifact.error(ck_status_t(rawValue: w[0]), err, fileBytes: blob.count)
+        }
+        if w[1] == 0 && ck_status_t(rawValue: w[0]) == CK_ERR_BAD_TABLES {
+            throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(w[2]) (\(w[3]) bytes)")
+        }
+        err.value = UInt64(w[3])
+        throw NativeKernel.describe(ck_status_t(rawValue: w[0]), err, what: "ckw_create")
+    }
+
+    /// `bytes` copied into memory from `ckw_alloc`; their address.
+    static func place(_ bytes: [UInt8], memory: Memory, alloc: Function) throws -> UInt32 {
+        guard case .i32(let addr)? = try alloc([.i32(UInt32(max(bytes.count, 1)))]).first, addr != 0,
+              Int(addr) + bytes.count <= memory.byteCount else {
+            throw ConvergeError(.kernelFailure, "ckw_alloc(\(bytes.count)): out of linear memory")
+        }
+        if !bytes.isEmpty {
+            memory.withUnsafeMutableBufferPointer(offset: UInt(addr), count: bytes.count) { dst in
+                bytes.withUnsafeBytes { dst.copyMemory(from: $0) }
+            }
+        }
+        return addr
+    }
+
+    /// `count` little-endian words at `addr`.
+    /// - Throws: `backendFailure` when they reach past linear memory.
+    static func words(_ memory: Memory, _ addr: UInt, _ count: Int) throws(ConvergeError) -> [UInt32] {
+        guard Int(addr) + 4 * count <= memory.byteCount else {
+            throw ConvergeError(.backendFailure, "the module pointed past linear memory (\(addr) + \(4 * count) > \(memory.byteCount))")
+        }
+        return memory.withUnsafeBufferPointer(offset: addr, count: count * 4) { raw in
+            (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian }
+        }
+    }
 }

@@ -73,60 +73,15 @@ public final class WasmKitPlanner: RootPlanner {
         store = wasm.store
         do {
             let engine = wasm.engine
-            let memory = try wasm.memory(), alloc = try wasm.function("ckw_alloc"), free = try wasm.function("ckw_free")
-            let create = try wasm.function(artifact ? "ckw_open_artifact" : "ckw_create")
-            let createError = try wasm.function("ckw_create_error"), plan = try wasm.function("ckw_plan")
-            let destroy = try wasm.function("ckw_destroy")
+            let memory = try wasm.memory(), plan = try wasm.function("ckw_plan"), destroy = try wasm.function("ckw_destroy")
             self.memory = memory
             planFn = plan
             destroyFn = destroy
             stack = ExecutionStack(engine: engine)
-            // the tables, once: blob into linear memory, create, free the blob
-            guard case .i32(let blobAddr)? = try alloc([.i32(UInt32(blob.count))]).first, blobAddr != 0 else {
-                throw ConvergeError(.kernelFailure, "ckw_alloc(\(blob.count)): out of linear memory")
-            }
-            memory.withUnsafeMutableBufferPointer(offset: UInt(blobAddr), count: blob.count) { dst in
-                blob.withUnsafeBytes { dst.copyMemory(from: $0) }
-            }
-            let strategyRaw: UInt32 = switch options.strategy {
-            case .auto: UInt32(CK_STRATEGY_AUTO.rawValue)
-            case .rows: UInt32(CK_STRATEGY_ROWS.rawValue)
-            case .frontier: UInt32(CK_STRATEGY_FRONTIER.rawValue)
-            case .lists: UInt32(CK_STRATEGY_LISTS.rawValue)
-            }
-            let budget = Double(options.closureBudgetBytes ?? 0)
             // an artifact's state layout is not taken: the planner's host indexes the state by path id
-            var args: [Value] = [.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategyRaw), .f64(budget.bitPattern)]
-            if artifact { args.append(.i32(0)) }
-            let created = try create(args)
-            _ = try free([.i32(blobAddr)])
-            guard case .i32(let layout)? = created.first else {
-                throw ConvergeError(.backendFailure, "ckw_create returned \(created)")
-            }
-            if layout == 0 {
-                guard case .i32(let errAddr)? = try createError([]).first else {
-                    throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
-                }
-                let e = Self.words(memory, UInt(errAddr), 6)
-                if artifact {
-                    var err = ck_error_t()
-                    err.table = ck_table_id_t(rawValue: e[1])
-                    err.index = UInt64(e[2])
-                    err.value = UInt64(e[5]) << 32 | UInt64(e[3])
-                    err.fault = ck_code_fault_t(rawValue: e[4])
-                    throw Artifact.error(ck_status_t(rawValue: e[0]), err, fileBytes: blob.count)
-                }
-                if e[1] == 0 && ck_status_t(rawValue: e[0]) == CK_ERR_BAD_TABLES {
-                    throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(e[2]) (\(e[3]) bytes)")
-                }
-                var err = ck_error_t()
-                err.table = ck_table_id_t(rawValue: e[1])
-                err.index = UInt64(e[2])
-                err.value = UInt64(e[3])
-                throw NativeKernel.describe(ck_status_t(rawValue: e[0]), err, what: "ckw_create")
-            }
+            let layout = try wasm.createKernel(blob: blob, artifact: artifact, options: options)
             layoutAddr = layout
-            let l = Self.words(memory, UInt(layout), CkwLayout.words)
+            let l = try WasmKitModule.words(memory, UInt(layout), CkwLayout.words)
             outAddr = UInt(l[CkwLayout.out])
             planAddr = UInt(l[CkwLayout.plan])
             dirtyAddr = UInt(l[CkwLayout.dirty])
@@ -196,7 +151,7 @@ public final class WasmKitPlanner: RootPlanner {
         counters.calls += 1
         counters.bytesIn += 4 * n
         // words 0 … 20: the plan's counters and a failed call's error words
-        let out = Self.words(memory, outAddr, CkwOut.errValue.rawValue + 1)
+        let out = try WasmKitModule.words(memory, outAddr, CkwOut.errValue.rawValue + 1)
         if status != 0 {
             var err = ck_error_t()
             err.table = ck_table_id_t(rawValue: out[CkwOut.errTable])
@@ -223,11 +178,5 @@ public final class WasmKitPlanner: RootPlanner {
         let executed = NativeKernel.executedMode(out[CkwOut.executedMode])
         buffer.setPlan(count: length, executedMode: executed,
                        dirtyAllReason: out[CkwOut.dirtyAll] != 0 ? (dirtyAll ?? .unknownWrite) : nil, counters: c)
-    }
-
-    static func words(_ memory: Memory, _ addr: UInt, _ count: Int) -> [UInt32] {
-        memory.withUnsafeBufferPointer(offset: addr, count: count * 4) { raw in
-            (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian }
-        }
     }
 }

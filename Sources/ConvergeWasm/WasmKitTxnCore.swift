@@ -238,8 +238,7 @@ public final class WasmKitTxnCore {
         do {
             let engine = wasm.engine
             let memory = try wasm.memory(), alloc = try wasm.function("ckw_alloc"), free = try wasm.function("ckw_free")
-            let create = try wasm.function(artifact ? "ckw_open_artifact" : "ckw_create")
-            let createError = try wasm.function("ckw_create_error"), loadCode = try wasm.function("ckw_load_code")
+            let loadCode = try wasm.function("ckw_load_code")
             let open = try wasm.function("ckw_txn_open"), commit = try wasm.function("ckw_txn_commit")
             let flush = try wasm.function("ckw_txn_flush"), abort = try wasm.function("ckw_txn_abort")
             let bump = try wasm.function("ckw_txn_bump_generation"), destroy = try wasm.function("ckw_destroy")
@@ -256,44 +255,12 @@ public final class WasmKitTxnCore {
             destroyFn = destroy
             stack = ExecutionStack(engine: engine)
 
-            // the kernel: tables (or the artifact) once into linear memory, create, free the bytes
-            let blobAddr = try WasmKitTxnCore.place(blob, memory: memory, alloc: alloc)
-            let strategyRaw: UInt32 = switch options.native.strategy {
-            case .auto: UInt32(CK_STRATEGY_AUTO.rawValue)
-            case .rows: UInt32(CK_STRATEGY_ROWS.rawValue)
-            case .frontier: UInt32(CK_STRATEGY_FRONTIER.rawValue)
-            case .lists: UInt32(CK_STRATEGY_LISTS.rawValue)
-            }
-            let budget = Double(options.native.closureBudgetBytes ?? 0)
             if options.level == .l4 && !artifact {
                 throw ConvergeError(.invalidArgument, "level l4 in WasmKit loads the kernel, its bytecode and its state layout from an AOT artifact: use WasmKitTxnCore(artifact:options:)")
             }
-            var args: [Value] = [.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategyRaw), .f64(budget.bitPattern)]
-            if artifact { args.append(.i32(options.level == .l4 ? UInt32(CK_ARTIFACT_LOAD_LAYOUT) : 0)) }
-            let created = try create(args)
-            _ = try free([.i32(blobAddr)])
-            guard case .i32(let layout)? = created.first else {
-                throw ConvergeError(.backendFailure, "ckw_create returned \(created)")
-            }
-            if layout == 0 {
-                guard case .i32(let errAddr)? = try createError([]).first else {
-                    throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
-                }
-                let w = try WasmKitTxnCore.words(memory, UInt(errAddr), 6)
-                var err = ck_error_t()
-                err.table = ck_table_id_t(rawValue: w[1])
-                err.index = UInt64(w[2])
-                if artifact {
-                    err.value = UInt64(w[5]) << 32 | UInt64(w[3])
-                    err.fault = ck_code_fault_t(rawValue: w[4])
-                    throw Artifact.error(ck_status_t(rawValue: w[0]), err, fileBytes: blob.count)
-                }
-                if w[1] == 0 && ck_status_t(rawValue: w[0]) == CK_ERR_BAD_TABLES {
-                    throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(w[2]) (\(w[3]) bytes)")
-                }
-                err.value = UInt64(w[3])
-                throw NativeKernel.describe(ck_status_t(rawValue: w[0]), err, what: "ckw_create")
-            }
+            // the kernel: tables (or the artifact) once into linear memory, create, free the bytes
+            let layout = try wasm.createKernel(blob: blob, artifact: artifact, options: options.native,
+                                               loadFlags: options.level == .l4 ? UInt32(CK_ARTIFACT_LOAD_LAYOUT) : 0)
             layoutAddr = layout
 
             // the bytecode: the graph's at L3; the file's at L4; none at L1/L2 (an artifact's is
@@ -310,12 +277,12 @@ public final class WasmKitTxnCore {
             let opened = try open([.i32(layout), .i32(scope), .f64((policy.executionBudgetMs * 1e6).bitPattern), .i32(vmFlags),
                                    .i32(policy.logix ? 1 : 0), .i32(policy.costModel ? 1 : 0),
                                    .f64((policy.decisionBudgetMs * 1e6).bitPattern)])
-            let l = try WasmKitTxnCore.words(memory, UInt(layout), CkwLayout.words)
+            let l = try WasmKitModule.words(memory, UInt(layout), CkwLayout.words)
             txnRecAddr = UInt(l[CkwLayout.txn])
             opSeqAddr = UInt(l[CkwLayout.opSeq])
             guard case .i32(let openStatus)? = opened.first else { throw ConvergeError(.backendFailure, "ckw_txn_open returned \(opened)") }
             if openStatus != 0 {
-                throw WasmKitTxnCore.error(openStatus, try WasmKitTxnCore.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_open")
+                throw WasmKitTxnCore.error(openStatus, try WasmKitModule.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_open")
             }
             tagsAddr = UInt(l[CkwLayout.tags])
             valuesAddr = UInt(l[CkwLayout.values])
@@ -332,7 +299,7 @@ public final class WasmKitTxnCore {
                 guard Int(l[CkwLayout.slotOf]) + 4 * graph.pathCount <= memory.byteCount else {
                     throw ConvergeError(.backendFailure, "the module's state layout lies past linear memory")
                 }
-                let slots = try WasmKitTxnCore.words(memory, UInt(l[CkwLayout.slotOf]), graph.pathCount)
+                let slots = try WasmKitModule.words(memory, UInt(l[CkwLayout.slotOf]), graph.pathCount)
                 slotOf = slots
                 inputPaths = graph.inputPaths.map { $0 == .max ? .max : slots[Int($0)] }
             }
@@ -485,7 +452,7 @@ public final class WasmKitTxnCore {
         let status = try call(flushFn, [.i32(layoutAddr), .i32(UInt32(n)), .i32(traceLevel)], "ckw_txn_flush")
         if status != 0 {
             clearTracking()
-            throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_flush")
+            throw Self.error(status, try WasmKitModule.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_flush")
         }
     }
 
@@ -494,14 +461,14 @@ public final class WasmKitTxnCore {
         logCount = 0
         clearTracking()
         let status = try call(abortFn, [.i32(layoutAddr)], "ckw_txn_abort")
-        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_abort") }
+        if status != 0 { throw Self.error(status, try WasmKitModule.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_abort") }
     }
 
     /// Empties the plan caches (`ckw_txn_bump_generation`): the next auto decision carries
     /// `generation_bumped`.
     public func bumpGeneration() throws(ConvergeError) {
         let status = try call(bumpFn, [.i32(layoutAddr)], "ckw_txn_bump_generation")
-        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_bump_generation") }
+        if status != 0 { throw Self.error(status, try WasmKitModule.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_bump_generation") }
     }
 
     /// Commits the transaction: ONE `ckw_txn_commit` (in `mode`, default ``RuntimeOptions/mode``;
@@ -553,7 +520,7 @@ public final class WasmKitTxnCore {
         executing = false
         hostExecNs = 0
         counters.transactions += 1
-        let r = try Self.words(memory, txnRecAddr, status == 0 ? CkwTxn.resultWords : CkwTxn.errorWords)
+        let r = try WasmKitModule.words(memory, txnRecAddr, status == 0 ? CkwTxn.resultWords : CkwTxn.errorWords)
         var c = Self.commit(status, r)
         if status != 0 {
             clearTracking()
@@ -608,14 +575,14 @@ public final class WasmKitTxnCore {
             throw ConvergeError(.invalidArgument, "trace level \(level) (1 or 2), capacities \(steps), \(patches) (>= 0)")
         }
         let status = try call(traceFn, [.i32(layoutAddr), .i32(UInt32(steps)), .i32(UInt32(patches))], "ckw_txn_trace")
-        if status != 0 { throw Self.error(status, try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_trace") }
+        if status != 0 { throw Self.error(status, try WasmKitModule.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_trace") }
         traceLevel = UInt32(level)
     }
 
     /// Reads the last commit's records (transaction-record words 32-37) out of linear memory.
     private func readTrace() throws(ConvergeError) {
         // words traceSteps … tracePatchCount: the step records' address and count, the patch records'
-        let w = try Self.words(memory, txnRecAddr + UInt(4 * CkwTxn.traceSteps.rawValue), 4)
+        let w = try WasmKitModule.words(memory, txnRecAddr + UInt(4 * CkwTxn.traceSteps.rawValue), 4)
         let (stepsAddr, stepCount, patchesAddr, patchCount) = (UInt(w[0]), Int(w[1]), UInt(w[2]), Int(w[3]))
         guard Int(stepsAddr) + 16 * stepCount <= memory.byteCount, Int(patchesAddr) + 40 * patchCount <= memory.byteCount else {
             throw ConvergeError(.backendFailure, "the module's trace records point past linear memory")
@@ -651,7 +618,7 @@ public final class WasmKitTxnCore {
     public func commit(mode: ConvergeMode? = nil) throws(ConvergeError) -> Commit {
         let c = try commitStatus(mode: mode)
         if c.status != 0 {
-            throw Self.error(UInt32(c.status), try Self.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_commit")
+            throw Self.error(UInt32(c.status), try WasmKitModule.words(memory, txnRecAddr, CkwTxn.errorWords), what: "ckw_txn_commit")
         }
         return c
     }
@@ -784,7 +751,7 @@ public final class WasmKitTxnCore {
 
     /// The log's op_seq after the last `ckw_txn_*` call (transaction-record words 28–29).
     static func opSeq(_ memory: Memory, _ txnRecAddr: UInt) throws(ConvergeError) -> UInt64 {
-        let w = try words(memory, txnRecAddr + UInt(4 * CkwTxn.opSeqLo.rawValue), 2)   // low, high
+        let w = try WasmKitModule.words(memory, txnRecAddr + UInt(4 * CkwTxn.opSeqLo.rawValue), 2)   // low, high
         return UInt64(w[1]) << 32 | UInt64(w[0])
     }
 
@@ -931,32 +898,19 @@ public final class WasmKitTxnCore {
         return NativeKernel.describe(st, err, what: what)
     }
 
-    /// Copies bytes into linear memory (ckw_alloc); returns their address.
-    static func place(_ bytes: [UInt8], memory: Memory, alloc: Function) throws -> UInt32 {
-        guard case .i32(let addr)? = try alloc([.i32(UInt32(max(bytes.count, 1)))]).first, addr != 0,
-              Int(addr) + bytes.count <= memory.byteCount else {
-            throw ConvergeError(.kernelFailure, "ckw_alloc(\(bytes.count)): out of linear memory")
-        }
-        if !bytes.isEmpty {
-            memory.withUnsafeMutableBufferPointer(offset: UInt(addr), count: bytes.count) { dst in
-                bytes.withUnsafeBytes { dst.copyMemory(from: $0) }
-            }
-        }
-        return addr
-    }
 
     /// `ckw_load_code` with a CKB1 blob (docs/kernel-abi.md, "Bytecode blob").
     static func loadCode(_ code: Bytecode, memory: Memory, alloc: Function, free: Function, load: Function,
                          layout: UInt32) throws(ConvergeError) {
         let blob = code.blob()
         do {
-            let addr = try place(blob, memory: memory, alloc: alloc)
+            let addr = try WasmKitModule.place(blob, memory: memory, alloc: alloc)
             let r = try load([.i32(layout), .i32(addr), .i32(UInt32(blob.count))])
             _ = try free([.i32(addr)])
             guard case .i32(let status)? = r.first else { throw ConvergeError(.backendFailure, "ckw_load_code returned \(r)") }
             if status != 0 {
-                let outAddr = try words(memory, UInt(layout) + UInt(4 * CkwLayout.out.rawValue), 1)[0]
-                let out = try words(memory, UInt(outAddr), CkwOut.words)
+                let outAddr = try WasmKitModule.words(memory, UInt(layout) + UInt(4 * CkwLayout.out.rawValue), 1)[0]
+                let out = try WasmKitModule.words(memory, UInt(outAddr), CkwOut.words)
                 var err = ck_error_t()
                 err.table = ck_table_id_t(rawValue: out[CkwOut.errTable])
                 err.index = UInt64(out[CkwOut.errIndex])
@@ -971,13 +925,4 @@ public final class WasmKitTxnCore {
         }
     }
 
-    /// `count` little-endian uint32 words at `addr` (`backendFailure` past linear memory).
-    static func words(_ memory: Memory, _ addr: UInt, _ count: Int) throws(ConvergeError) -> [UInt32] {
-        guard Int(addr) + 4 * count <= memory.byteCount else {
-            throw ConvergeError(.backendFailure, "the module pointed past linear memory (\(addr) + \(4 * count) > \(memory.byteCount))")
-        }
-        return memory.withUnsafeBufferPointer(offset: addr, count: count * 4) { raw in
-            (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian }
-        }
-    }
 }
