@@ -296,24 +296,26 @@ private struct State {
     @inline(never)
     mutating func parseShortCircuitRest(_ first: Parsed) throws(ConvergeError) -> Parsed {
         if tokenIs("??") {
-            var left = first
-            while tokenIs("??") {
-                let at = token.start
-                try advance()
-                let right = try parseEquality()
-                left = try node(.logical(.coalesce, left.node, right.node), Swift.max(left.height, right.height), at: at)
-            }
+            let left = try parseChain(first, .coalesce) { p throws(ConvergeError) in try p.parseEquality() }
             if tokenIs("&&") || tokenIs("||") { throw mixError() }
             return left
         }
-        var left = try parseAndRest(first)
-        while tokenIs("||") {
+        let left = try parseChain(try parseAndRest(first), .or) { p throws(ConvergeError) in try p.parseAndRest(try p.parseEquality()) }
+        if tokenIs("??") { throw mixError() }
+        return left
+    }
+
+    /// `first (op right)*`, left-associative, for one short-circuit operator; `right` parses
+    /// each right operand.
+    mutating func parseChain(_ first: Parsed, _ op: LogicalOperator,
+                             _ right: (inout State) throws(ConvergeError) -> Parsed) throws(ConvergeError) -> Parsed {
+        var left = first
+        while tokenIs(op.rawValue) {
             let at = token.start
             try advance()
-            let right = try parseAndRest(try parseEquality())
-            left = try node(.logical(.or, left.node, right.node), Swift.max(left.height, right.height), at: at)
+            let r = try right(&self)
+            left = try node(.logical(op, left.node, r.node), Swift.max(left.height, r.height), at: at)
         }
-        if tokenIs("??") { throw mixError() }
         return left
     }
 
@@ -322,14 +324,7 @@ private struct State {
     }
 
     mutating func parseAndRest(_ first: Parsed) throws(ConvergeError) -> Parsed {
-        var left = first
-        while tokenIs("&&") {
-            let at = token.start
-            try advance()
-            let right = try parseEquality()
-            left = try node(.logical(.and, left.node, right.node), Swift.max(left.height, right.height), at: at)
-        }
-        return left
+        try parseChain(first, .and) { p throws(ConvergeError) in try p.parseEquality() }
     }
 
     /// The binary operator at the current token and its precedence (higher binds tighter).
