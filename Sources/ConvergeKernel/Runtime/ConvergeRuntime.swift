@@ -42,7 +42,7 @@ public final class ConvergeRuntime {
     let core: TransactionCore?
     /// The core's write log (nil without a core): the reducer's writes reach it without touching
     /// a class reference (no retain/release per write).
-    let coreLog: UnsafeMutablePointer<ck_txn_log_t>?
+    @usableFromInline let coreLog: UnsafeMutablePointer<ck_txn_log_t>?
     /// The reducer-written bits the Swift executor checks for derived changes (the core's at L1).
     let writtenBits: UnsafePointer<UInt64>
     let portable: PortablePlanner?
@@ -84,11 +84,11 @@ public final class ConvergeRuntime {
     // Transaction tracking, all preallocated. The mutable scalars live behind a pointer (`hot`):
     // stored `var`s of a class pay a dynamic exclusivity check on every access, which the
     // per-write and per-step paths cannot afford.
-    struct Hot {
+    @usableFromInline struct Hot {
         var inTransaction = false
         var executing = false
         var failed = false           // a configuration error was recorded during converge
-        var writeSeq: UInt64 = 0
+        @usableFromInline var writeSeq: UInt64 = 0
         var dirtyCount = 0
         var undoCount = 0
         var rootCount = 0
@@ -103,7 +103,7 @@ public final class ConvergeRuntime {
         var observerCount = 0
     }
     let summaryPtr: UnsafeMutablePointer<TransactionSummary>
-    let hot: UnsafeMutablePointer<Hot>
+    @usableFromInline let hot: UnsafeMutablePointer<Hot>
     var inTransaction: Bool { get { hot.pointee.inTransaction } set { hot.pointee.inTransaction = newValue } }
     var executing: Bool { get { hot.pointee.executing } set { hot.pointee.executing = newValue } }
     var writeSeq: UInt64 { get { hot.pointee.writeSeq } set { hot.pointee.writeSeq = newValue } }
@@ -539,16 +539,17 @@ public final class ConvergeRuntime {
 
     // MARK: reducer writes
 
-    /// A reducer write. With the C core (L1–L3) the fast path is the transaction check and the
+    /// A reducer write. With the C core (L1–L4) the fast path is the transaction check and the
     /// core's inline in-place write (`ck_txn_set`: slot, first-write undo, written bit), inlined
-    /// into the caller; everything else (errors, the Swift path of L0) is out of line.
-    @inline(__always)
+    /// into the caller — across modules too (`@inlinable`: a reducer lives in the user's module);
+    /// everything else (errors, the Swift path of L0) is out of line.
+    @inlinable @inline(__always)
     func reducerWrite(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
         if let log = coreLog, seq == hot.pointee.writeSeq, ck_txn_set(log, id, tag, payload) == CK_OK { return }
         try reducerWriteSlow(seq, id, tag, payload)
     }
 
-    @inline(never)
+    @usableFromInline @inline(never)
     func reducerWriteSlow(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
         if let log = coreLog {
             if seq != hot.pointee.writeSeq { try checkWritable(seq) }

@@ -4,16 +4,19 @@
 /// roots by id. Valid only inside the closure it is passed to; a write through it afterwards, or
 /// from inside a step, is a `writeOutsideReducer` error.
 public struct Transaction {
-    let runtime: ConvergeRuntime
-    let seq: UInt64
+    @usableFromInline let runtime: ConvergeRuntime
+    @usableFromInline let seq: UInt64
 
     /// Writes `value` to the slot of path `id` and records `id` as dirty.
     /// - Throws: `invalidArgument` (an id outside the registry), `writeOutsideReducer`.
+    @inlinable
     public func set(_ id: UInt32, _ value: ConvergeValue) throws(ConvergeError) {
         try runtime.reducerWrite(seq, id, value.tag, value.payload)
     }
 
-    /// Writes a number (the allocation-free hot path of the benchmarks).
+    /// Writes a number (the allocation-free hot path of the benchmarks). Inlined into the caller's
+    /// module, as the write of a value by id is.
+    @inlinable
     public func set(_ id: UInt32, number: Double) throws(ConvergeError) {
         try runtime.reducerWrite(seq, id, ConvergeValue.numberTag, number)
     }
