@@ -24,9 +24,9 @@ struct GraphTables {
 extension CompiledGraph {
     /// Calls `body` with raw views of the tables; the views must not escape `body`.
     @inline(__always)
-    func withTables<R, E: Error>(_ body: (GraphTables) throws(E) -> R) throws(E) -> R {
-        // one nest of scoped accesses, here only (typed throws pass through the closures)
-        let result: Result<R, E> = pathPrefixOffsets.withUnsafeBufferPointer { ppo in
+    func withTables<R>(_ body: (GraphTables) -> R) -> R {
+        // one nest of scoped accesses, here only
+        pathPrefixOffsets.withUnsafeBufferPointer { ppo in
             pathPrefixIds.withUnsafeBufferPointer { ppi in
                 stepOutPath.withUnsafeBufferPointer { sop in
                     stepFlags.withUnsafeBufferPointer { sf in
@@ -43,7 +43,7 @@ extension CompiledGraph {
                                                             triggerOffsets: to, triggerSteps: ts, stepPrefixOffsets: spo,
                                                             stepPrefixIds: spi, depOffsets: dof, depPaths: dp,
                                                             inputOffsets: io, inputPaths: ip)
-                                                        do throws(E) { return .success(try body(t)) } catch { return .failure(error) }
+                                                        return body(t)
                                                     }
                                                 }
                                             }
@@ -56,6 +56,5 @@ extension CompiledGraph {
                 }
             }
         }
-        return try result.get()
     }
 }
