@@ -82,7 +82,6 @@ let package = Package(
             dependencies: [
                 "ConvergeKernel",
                 "ConvergeFiles",
-                "CKernel",
                 .product(name: "WasmKit", package: "WasmKit"),
             ],
             path: "Sources/ConvergeWasm"

@@ -293,10 +293,10 @@ public enum NodeHost {
 
     static func v8Plan(_ r: [String: Any]) -> V8Plan {
         // the same numbers as the C's CK_ALGO_* / CK_EXECUTED_* (the host copies the out record)
-        let c = NativeKernel.counters(algorithm: UInt32(int(r["algorithm"])), dirtyPrefixes: UInt32(int(r["dirtyPrefixes"])),
+        let c = KernelABI.counters(algorithm: UInt32(int(r["algorithm"])), dirtyPrefixes: UInt32(int(r["dirtyPrefixes"])),
                                        reachable: UInt32(int(r["reachableSteps"])), wordsScanned: UInt64(int(r["wordsScanned"])),
                                        indexEntries: UInt64(int(r["indexEntries"])))
-        let mode = NativeKernel.executedMode(UInt32(int(r["executedMode"])))
+        let mode = KernelABI.executedMode(UInt32(int(r["executedMode"])))
         return V8Plan(stepIds: (r["steps"] as? [Any] ?? []).map { UInt32(int($0)) }, executedMode: mode,
                       dirtyAll: int(r["dirtyAll"]) != 0, counters: c,
                       calls: int(r["calls"]), bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]))
@@ -517,7 +517,7 @@ public enum NodeHost {
                 (0..<graph.pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
             }
             let results = commits.map { c in
-                TxnCommitResult(status: int(c["status"]), executedMode: NativeKernel.executedMode(UInt32(clamping: int(c["executedMode"]))),
+                TxnCommitResult(status: int(c["status"]), executedMode: KernelABI.executedMode(UInt32(clamping: int(c["executedMode"]))),
                                 reasons: reasons(c["reasons"]), planLength: int(c["planLen"]), converged: int(c["converged"]) != 0,
                                 committed: int(c["committed"]) != 0, dirtyRoots: int(c["dirtyRoots"]),
                                 decisionNs: c["decisionNs"] == nil ? 0 : double(c["decisionNs"]),

@@ -147,7 +147,7 @@ extension NodeHost {
         m.fullRuns = int(r["fullRuns"])
         m.dirtyRuns = int(r["dirtyRuns"])
         m.cutOffs = int(r["cutOffs"])
-        m.lastExecutedMode = NativeKernel.executedMode(UInt32(clamping: int(r["lastExecutedMode"])))
+        m.lastExecutedMode = KernelABI.executedMode(UInt32(clamping: int(r["lastExecutedMode"])))
         m.lastReasons = reasons(r["lastReasons"])
         m.reasonsSeen = reasons(r["reasonsSeen"])
         m.decisionNs = (r["decisionNs"] as? [NSNumber] ?? []).map(\.doubleValue)

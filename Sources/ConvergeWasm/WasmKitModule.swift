@@ -1,7 +1,6 @@
 // WasmKitModule.swift — converge.wasm instantiated in WasmKit with the kernel's two host imports:
 // what the WasmKit planner and the WasmKit transaction core both start from.
 
-import CKernel
 import ConvergeFiles
 import ConvergeKernel
 import Foundation
@@ -76,12 +75,7 @@ struct WasmKitModule {
     func createKernel(blob: [UInt8], artifact: Bool, options: NativeOptions, loadFlags: UInt32 = 0) throws -> UInt32 {
         let memory = try memory(), free = try function("ckw_free")
         let blobAddr = try Self.place(blob, memory: memory, alloc: try function("ckw_alloc"))
-        let strategy: UInt32 = switch options.strategy {
-        case .auto: UInt32(CK_STRATEGY_AUTO.rawValue)
-        case .rows: UInt32(CK_STRATEGY_ROWS.rawValue)
-        case .frontier: UInt32(CK_STRATEGY_FRONTIER.rawValue)
-        case .lists: UInt32(CK_STRATEGY_LISTS.rawValue)
-        }
+        let strategy = KernelABI.strategy(options.strategy)
         let budget = Double(options.closureBudgetBytes ?? 0)
         var args: [Value] = [.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategy), .f64(budget.bitPattern)]
         if artifact { args.append(.i32(loadFlags)) }
@@ -95,19 +89,15 @@ struct WasmKitModule {
             throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
         }
         let w = try Self.words(memory, UInt(errAddr), 6)
-        var err = ck_error_t()
-        err.table = ck_table_id_t(rawValue: w[1])
-        err.index = UInt64(w[2])
         if artifact {
-            err.value = UInt64(w[5]) << 32 | UInt64(w[3])
-            err.fault = ck_code_fault_t(rawValue: w[4])
-            throw Artifact.error(ck_status_t(rawValue: w[0]), err, fileBytes: blob.count)
+            throw KernelFault(status: w[0], table: w[1], index: UInt64(w[2]), value: UInt64(w[5]) << 32 | UInt64(w[3]),
+                              fault: w[4]).artifactError(fileBytes: blob.count)
         }
-        if w[1] == 0 && ck_status_t(rawValue: w[0]) == CK_ERR_BAD_TABLES {
+        let fault = KernelFault(status: w[0], table: w[1], index: UInt64(w[2]), value: UInt64(w[3]))
+        if w[1] == 0 && fault.isBadTables {
             throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(w[2]) (\(w[3]) bytes)")
         }
-        err.value = UInt64(w[3])
-        throw NativeKernel.describe(ck_status_t(rawValue: w[0]), err, what: "ckw_create")
+        throw fault.error(what: "ckw_create")
     }
 
     /// `bytes` copied into memory from `ckw_alloc`; their address.

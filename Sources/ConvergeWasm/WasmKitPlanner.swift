@@ -1,4 +1,3 @@
-import CKernel
 import ConvergeFiles
 import ConvergeKernel
 import Foundation
@@ -69,7 +68,7 @@ public final class WasmKitPlanner: RootPlanner {
         self.graph = graph
         self.flavor = flavor
         // the planner never executes: a host step reaching it is a configuration error
-        let wasm = try WasmKitModule(flavor) { _, _, _, _, _ in UInt32(CK_HOST_ABORT) }
+        let wasm = try WasmKitModule(flavor) { _, _, _, _, _ in UInt32(KernelABI.Host.abort) }
         store = wasm.store
         do {
             let engine = wasm.engine
@@ -87,7 +86,7 @@ public final class WasmKitPlanner: RootPlanner {
             dirtyAddr = UInt(l[CkwLayout.dirty])
             dirtyCapacity = Int(l[CkwLayout.dirtyCapacity])
             let chosen = l[CkwLayout.strategy]
-            strategy = chosen == UInt32(CK_STRATEGY_ROWS.rawValue) ? .rows : chosen == UInt32(CK_STRATEGY_LISTS.rawValue) ? .lists : .frontier
+            strategy = KernelABI.chosenStrategy(chosen)
             arenaBytes = Int(l[CkwLayout.arenaBytes])
         } catch let e as ConvergeError {
             throw e
@@ -137,7 +136,7 @@ public final class WasmKitPlanner: RootPlanner {
         }
         let cmode: UInt32 = mode == .full ? 0 : 1
         let cscope: UInt32 = switch scope { case .immediate: 0; case .deferred: 1; case .all: 2 }
-        let flags: UInt32 = dirtyAll != nil ? UInt32(CK_PLAN_DIRTY_ALL) : 0
+        let flags: UInt32 = dirtyAll != nil ? KernelABI.planDirtyAll : 0
         let status: UInt32
         do {
             let r = try planFn.invoke([.i32(layoutAddr), .i32(UInt32(dirtyAddr)), .i32(UInt32(n)), .i32(cmode), .i32(cscope), .i32(flags)], on: &stack)
@@ -153,14 +152,12 @@ public final class WasmKitPlanner: RootPlanner {
         // words 0 … 20: the plan's counters and a failed call's error words
         let out = try WasmKitModule.words(memory, outAddr, CkwOut.errValue.rawValue + 1)
         if status != 0 {
-            var err = ck_error_t()
-            err.table = ck_table_id_t(rawValue: out[CkwOut.errTable])
-            err.index = UInt64(out[CkwOut.errIndex])
-            err.value = UInt64(out[CkwOut.errValue])
-            if ck_status_t(rawValue: status) == CK_ERR_UNKNOWN_PATH_ID {
+            let fault = KernelFault(status: status, table: out[CkwOut.errTable], index: UInt64(out[CkwOut.errIndex]),
+                                    value: UInt64(out[CkwOut.errValue]))
+            if fault.isUnknownPathId {
                 throw ConvergeError(.invalidArgument, "dirty id \(out[CkwOut.errValue]) (position \(out[CkwOut.errIndex])) is not in the registry (\(graph.pathCount) paths)")
             }
-            throw NativeKernel.describe(ck_status_t(rawValue: status), err, what: "ckw_plan")
+            throw fault.error(what: "ckw_plan")
         }
         let length = Int(out[CkwOut.planLen])
         guard length <= graph.stepCount else {
@@ -172,10 +169,10 @@ public final class WasmKitPlanner: RootPlanner {
             }
         }
         counters.bytesOut += 4 * length + resultRecordBytes
-        let c = NativeKernel.counters(algorithm: out[CkwOut.algorithm], dirtyPrefixes: out[CkwOut.dirtyPrefixes],
+        let c = KernelABI.counters(algorithm: out[CkwOut.algorithm], dirtyPrefixes: out[CkwOut.dirtyPrefixes],
                                        reachable: out[CkwOut.reachable], wordsScanned: UInt64(out[CkwOut.wordsScanned]),
                                        indexEntries: UInt64(out[CkwOut.indexEntries]))
-        let executed = NativeKernel.executedMode(out[CkwOut.executedMode])
+        let executed = KernelABI.executedMode(out[CkwOut.executedMode])
         buffer.setPlan(count: length, executedMode: executed,
                        dirtyAllReason: out[CkwOut.dirtyAll] != 0 ? (dirtyAll ?? .unknownWrite) : nil, counters: c)
     }

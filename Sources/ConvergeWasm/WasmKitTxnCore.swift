@@ -1,4 +1,3 @@
-import CKernel
 import ConvergeFiles
 import ConvergeKernel
 import Foundation
@@ -232,7 +231,7 @@ public final class WasmKitTxnCore {
         self.bridge = bridge
 
         let wasm = try WasmKitModule(flavor) { steps, count, tags, values, completed in
-            bridge.core?.hostSteps(steps, count, tags, values, completed) ?? UInt32(CK_HOST_ABORT)
+            bridge.core?.hostSteps(steps, count, tags, values, completed) ?? UInt32(KernelABI.Host.abort)
         }
         store = wasm.store
         do {
@@ -260,7 +259,7 @@ public final class WasmKitTxnCore {
             }
             // the kernel: tables (or the artifact) once into linear memory, create, free the bytes
             let layout = try wasm.createKernel(blob: blob, artifact: artifact, options: options.native,
-                                               loadFlags: options.level == .l4 ? UInt32(CK_ARTIFACT_LOAD_LAYOUT) : 0)
+                                               loadFlags: options.level == .l4 ? KernelABI.artifactLoadLayout : 0)
             layoutAddr = layout
 
             // the bytecode: the graph's at L3; the file's at L4; none at L1/L2 (an artifact's is
@@ -273,7 +272,7 @@ public final class WasmKitTxnCore {
 
             // the transaction core
             let scope: UInt32 = switch options.scope { case .immediate: 0; case .deferred: 1; case .all: 2 }
-            let vmFlags: UInt32 = options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE)
+            let vmFlags: UInt32 = options.vmBatches ? 0 : KernelABI.vmOneByOne
             let opened = try open([.i32(layout), .i32(scope), .f64((policy.executionBudgetMs * 1e6).bitPattern), .i32(vmFlags),
                                    .i32(policy.logix ? 1 : 0), .i32(policy.costModel ? 1 : 0),
                                    .f64((policy.decisionBudgetMs * 1e6).bitPattern)])
@@ -493,15 +492,11 @@ public final class WasmKitTxnCore {
             codeStale = false
         }
         let requested = mode ?? options.mode
-        let cmode: UInt32 = switch requested {
-        case .auto: UInt32(CK_TXN_AUTO)
-        case .full: UInt32(CK_TXN_FULL)
-        case .dirty: UInt32(CK_TXN_DIRTY)
-        }
+        let cmode = KernelABI.Txn.mode(requested)
         var flags: UInt32 = 0
-        if mode != nil && options.mode == .auto && mode != .auto { flags |= UInt32(CK_TXN_OVERRIDE) }
+        if mode != nil && options.mode == .auto && mode != .auto { flags |= KernelABI.Txn.override }
         let planOnly = options.level == .l1
-        if planOnly { flags |= UInt32(CK_TXN_PLAN_ONLY) }
+        if planOnly { flags |= KernelABI.Txn.planOnly }
         flags |= traceLevel << 8   // the transaction's trace level (ckw_txn_commit's flags, bits 8-15)
         let n = logCount
         logCount = 0
@@ -806,7 +801,7 @@ public final class WasmKitTxnCore {
             if configError == nil {
                 configError = ConvergeError(.backendFailure, "env.ckw_host_steps called \(executing ? "with addresses past linear memory (\(size) bytes)" : "outside a commit")")
             }
-            return UInt32(CK_HOST_ABORT)
+            return UInt32(KernelABI.Host.abort)
         }
         return memory.withUnsafeMutableBufferPointer(offset: 0, count: size) { raw -> UInt32 in
             let base = raw.baseAddress!
@@ -816,12 +811,12 @@ public final class WasmKitTxnCore {
                 var b = 0
                 while b < n {
                     let s = Int(raw.loadUnaligned(fromByteOffset: Int(stepsAddr) + 4 * b, as: UInt32.self).littleEndian)
-                    var status = UInt32(CK_HOST_OK)
+                    var status = UInt32(KernelABI.Host.ok)
                     if s >= stepCount || stepFlags[s] & 2 != 0 {
                         if configError == nil {
                             configError = ConvergeError(.backendFailure, "env.ckw_host_steps: step \(s) is not a computed step (\(stepCount) steps)")
                         }
-                        status = UInt32(CK_HOST_ABORT)
+                        status = UInt32(KernelABI.Host.abort)
                     } else if let fn = derives[s] {
                         let lo = Int(inputOffsets[s]), hi = Int(inputOffsets[s + 1])
                         do {
@@ -830,22 +825,22 @@ public final class WasmKitTxnCore {
                             raw.storeBytes(of: v.payload.bitPattern.littleEndian, toByteOffset: Int(outValues) + 8 * b, as: UInt64.self)
                         } catch {
                             stepError = error
-                            status = UInt32(CK_HOST_THREW)
+                            status = UInt32(KernelABI.Host.threw)
                         }
                     } else {
                         if configError == nil {
                             configError = ConvergeError(.missingStepFunction, "computed step \(s) (\"\(graph.out(ofStep: s))\") has no derive function")
                         }
-                        status = UInt32(CK_HOST_ABORT)
+                        status = UInt32(KernelABI.Host.abort)
                     }
-                    if status != UInt32(CK_HOST_OK) {
+                    if status != UInt32(KernelABI.Host.ok) {
                         raw.storeBytes(of: UInt32(b).littleEndian, toByteOffset: Int(outCompleted), as: UInt32.self)
                         return status
                     }
                     b += 1
                 }
                 raw.storeBytes(of: UInt32(n).littleEndian, toByteOffset: Int(outCompleted), as: UInt32.self)
-                return UInt32(CK_HOST_OK)
+                return UInt32(KernelABI.Host.ok)
             }
         }
     }
@@ -866,14 +861,14 @@ public final class WasmKitTxnCore {
     static func commit(_ status: UInt32, _ r: [UInt32]) -> Commit {
         let failed = r[CkwTxn.failedStep] == .max ? -1 : Int(r[CkwTxn.failedStep])
         let outcome: ConvergeOutcome = switch r[CkwTxn.outcome] {
-        case UInt32(CK_OUTCOME_RUNTIME_ERROR): .runtimeError(step: failed)
-        case UInt32(CK_OUTCOME_BUDGET_EXCEEDED): .budgetExceeded(step: failed)
+        case KernelABI.Outcome.runtimeError: .runtimeError(step: failed)
+        case KernelABI.Outcome.budgetExceeded: .budgetExceeded(step: failed)
         default: .ok
         }
         let converged = status == 0 && r[CkwTxn.converged] != 0
         let errors = r.count > CkwTxn.errFault.rawValue   // a failed call's record is read with its error words
         return Commit(status: Int(status), converged: converged,
-                      executedMode: converged ? NativeKernel.executedMode(r[CkwTxn.executedMode]) : nil,
+                      executedMode: converged ? KernelABI.executedMode(r[CkwTxn.executedMode]) : nil,
                       reasons: converged ? DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r[CkwTxn.reasons])) : [],
                       committed: r[CkwTxn.committed] != 0, outcome: outcome, planLength: Int(r[CkwTxn.planLen]),
                       executedSteps: Int(r[CkwTxn.executedSteps]), changedSteps: Int(r[CkwTxn.changedSteps]),
@@ -886,16 +881,12 @@ public final class WasmKitTxnCore {
 
     /// A failed `ckw_txn_*` call as an error naming the C status and its error words.
     static func error(_ status: UInt32, _ r: [UInt32], what: String) -> ConvergeError {
-        let st = ck_status_t(rawValue: status)
-        if st == CK_ERR_BAD_WRITE {
+        let fault = KernelFault(status: status, table: r[CkwTxn.errTable], index: UInt64(r[CkwTxn.errIndex]),
+                                value: UInt64(r[CkwTxn.errValue]), fault: r[CkwTxn.errFault])
+        if fault.isBadWrite {
             return ConvergeError(.kernelFailure, "\(what): bad write (status 17): log entry \(r[CkwTxn.errIndex]) has \(r[CkwTxn.errFault] == 1 ? "tag" : "path id") \(r[CkwTxn.errValue])")
         }
-        var err = ck_error_t()
-        err.table = ck_table_id_t(rawValue: r[CkwTxn.errTable])
-        err.index = UInt64(r[CkwTxn.errIndex])
-        err.value = UInt64(r[CkwTxn.errValue])
-        err.fault = ck_code_fault_t(rawValue: r[CkwTxn.errFault])
-        return NativeKernel.describe(st, err, what: what)
+        return fault.error(what: what)
     }
 
 
@@ -911,12 +902,8 @@ public final class WasmKitTxnCore {
             if status != 0 {
                 let outAddr = try WasmKitModule.words(memory, UInt(layout) + UInt(4 * CkwLayout.out.rawValue), 1)[0]
                 let out = try WasmKitModule.words(memory, UInt(outAddr), CkwOut.words)
-                var err = ck_error_t()
-                err.table = ck_table_id_t(rawValue: out[CkwOut.errTable])
-                err.index = UInt64(out[CkwOut.errIndex])
-                err.value = UInt64(out[CkwOut.errValue])
-                err.fault = ck_code_fault_t(rawValue: out[CkwOut.errFault])
-                throw NativeKernel.describe(ck_status_t(rawValue: status), err, what: "ckw_load_code")
+                throw KernelFault(status: status, table: out[CkwOut.errTable], index: UInt64(out[CkwOut.errIndex]),
+                                  value: UInt64(out[CkwOut.errValue]), fault: out[CkwOut.errFault]).error(what: "ckw_load_code")
             }
         } catch let e as ConvergeError {
             throw e

@@ -1,7 +1,5 @@
 // Bytecode.swift — the VM's instruction set and a graph's bytecode (CKB1), as the kernel loads it.
 
-import CKernel
-
 /// One VM instruction (docs/bytecode.md): `op`, three byte operands and a 32-bit immediate.
 public struct Instruction: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var op: Opcode
@@ -33,7 +31,6 @@ public struct Instruction: Sendable, Equatable, Hashable, CustomStringConvertibl
         }
     }
 
-    var c_: ck_insn_t { ck_insn_t(op: op.rawValue, a: a, b: b, c: c, imm: imm) }
 }
 
 /// The VM's opcodes, numbered as `ck_opcode_t` (docs/bytecode.md).
@@ -130,22 +127,6 @@ public struct Bytecode: Sendable, Equatable {
 
     /// Number of steps with a program.
     public var compiledSteps: Int { (0..<stepCount).count { stepOffsets[$0 + 1] > stepOffsets[$0] } }
-
-    func withCode<R>(_ body: (inout ck_code_t) -> R) -> R {
-        let insns = instructions.map(\.c_)
-        return stepOffsets.withUnsafeBufferPointer { offs in
-            stepRegisters.withUnsafeBufferPointer { regs in
-                insns.withUnsafeBufferPointer { ins in
-                    constants.withUnsafeBufferPointer { consts in
-                        var code = ck_code_t(step_count: UInt32(stepRegisters.count), step_offsets: offs.baseAddress,
-                                             step_regs: regs.baseAddress, insns: ins.baseAddress,
-                                             consts: consts.baseAddress, const_count: UInt32(consts.count))
-                        return body(&code)
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Compiles C0 trees to VM programs.
@@ -175,9 +156,9 @@ public enum BytecodeCompiler {
     }
 
     /// Registers per program (`CK_VM_MAX_REGS`).
-    public static let maxRegisters = Int(CK_VM_MAX_REGS)
+    public static let maxRegisters = KernelABI.maxRegisters
     /// Instructions per program, `RET` included (`CK_VM_MAX_PROGRAM`).
-    public static let maxInstructions = Int(CK_VM_MAX_PROGRAM)
+    public static let maxInstructions = KernelABI.maxProgram
 
     private struct Emitter {
         let inputPaths: [UInt32]

@@ -1,7 +1,5 @@
 // ExprCompiler.swift — computed steps' exprs to bytecode, with the per-step compile report.
 
-import CKernel
-
 /// What to do with a computed step whose `expr` does not compile.
 ///
 /// A step's own `compile` field (``IRStep/compile``) decides for that step; the `policy` given
@@ -116,9 +114,9 @@ public enum ExprCompiler {
     }
 
     /// Instructions in one graph's bytecode (`CK_MAX_EDGES`: the verifier's bound on `step_offsets`).
-    public static let maxGraphInstructions = Int(CK_MAX_EDGES)
+    public static let maxGraphInstructions = KernelABI.maxEdges
     /// Distinct constants in one graph's bytecode (`CK_VM_MAX_CONSTS`).
-    public static let maxGraphConstants = Int(CK_VM_MAX_CONSTS)
+    public static let maxGraphConstants = KernelABI.maxConstants
 
     /// Compiles a loaded graph's steps (its ``CompiledGraph/ir``, in declaration order) and emits the
     /// VM program of every compiled step (``CompileReport/bytecode``, docs/bytecode.md). Every

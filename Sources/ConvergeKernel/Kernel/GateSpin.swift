@@ -1,7 +1,6 @@
 // GateSpin.swift — gate validation only: a known extra cost per transaction and step (the GateSpin
 // trait).
 
-import CKernel
 import Glibc
 
 /// Gate validation only (docs/perf-diff.md, "Proof that the gate works"): a known amount of extra
@@ -82,9 +81,9 @@ public struct GateSpin: Sendable, Equatable {
     }
 
     /// Applies the spin the environment asks of `level` to a transaction core.
-    static func apply(to txn: OpaquePointer, level: ExecutionLevel) throws(ConvergeError) {
+    static func apply(to core: TransactionCore, level: ExecutionLevel) throws(ConvergeError) {
         guard let spin = try fromEnvironment(level: level) else { return }
-        guard ck_txn_set_spin(txn, spin.perStep, spin.perTxn) == CK_OK else {
+        guard core.setSpin(perStep: spin.perStep, perTxn: spin.perTxn) else {
             throw ConvergeError(.invalidArgument, "\(variable): the kernel was built without CK_GATE_SPIN")
         }
     }

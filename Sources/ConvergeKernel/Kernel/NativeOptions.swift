@@ -1,49 +1,15 @@
 // NativeOptions.swift — how a native kernel is built: SIMD implementation, closure strategy, and
 // the facts it reports.
 
-import CKernel
-
 /// A SIMD implementation of CKernel's bitset primitives.
 public enum SIMDImplementation: String, Sendable, CaseIterable {
     case scalar, sse2, avx2, neon, simd128
 
-    package var c: ck_impl_t {
-        switch self {
-        case .scalar: CK_IMPL_SCALAR
-        case .sse2: CK_IMPL_SSE2
-        case .avx2: CK_IMPL_AVX2
-        case .neon: CK_IMPL_NEON
-        case .simd128: CK_IMPL_SIMD128
-        }
-    }
-
-    package init?(_ c: ck_impl_t) {
-        guard let name = String(validatingCString: ck_impl_name(c)), let v = SIMDImplementation(rawValue: name) else { return nil }
-        self = v
-    }
-
-    /// True when this implementation runs here (`ck_impl_available`). `neon` and `simd128` run
-    /// everywhere (SIMDe emulates them off their native CPUs); auto-selection never picks an
-    /// emulated one.
-    public var isAvailable: Bool { ck_impl_available(c) != 0 }
+    // The C's side of it (`ck_impl_t`, `isAvailable`, `automatic`, `forceProblem`) is in
+    // CKernelBridge.swift.
 
     /// Every implementation that runs on this machine.
     public static var available: [SIMDImplementation] { allCases.filter(\.isAvailable) }
-
-    /// What automatic selection picks (`ck_impl_default`): `CKERNEL_FORCE_IMPL` if it names an
-    /// available implementation, else the best the CPU supports.
-    public static var automatic: SIMDImplementation { SIMDImplementation(ck_impl_default(nil)) ?? .scalar }
-
-    /// A problem with `CKERNEL_FORCE_IMPL`, if it is set but cannot be honoured.
-    public static var forceProblem: String? {
-        var status = CK_OK
-        _ = ck_impl_default(&status)
-        switch status {
-        case CK_ERR_BAD_OPTION: return "CKERNEL_FORCE_IMPL names no implementation (scalar, sse2, avx2, neon, simd128)"
-        case CK_ERR_IMPL_UNAVAILABLE: return "CKERNEL_FORCE_IMPL names an implementation this CPU cannot run"
-        default: return nil
-        }
-    }
 }
 
 /// How the native planner computes the dirty-mode closure.

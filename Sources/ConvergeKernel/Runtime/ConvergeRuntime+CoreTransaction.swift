@@ -1,7 +1,6 @@
 // ConvergeRuntime+CoreTransaction.swift — L1–L4 transactions on the C transaction core (one
 // ck_txn_commit each).
 
-import CKernel
 
 /// L1–L3 transactions: the reducer appends to the C core's write log, then one `ck_txn_commit`
 /// applies it, decides (auto mode in C), plans and — at L2/L3 — executes, commits or rolls back.
@@ -19,16 +18,12 @@ extension ConvergeRuntime {
         writeSeq = 0
 
         let requested = mode ?? options.mode
-        var request = ck_txn_request_t()
-        request.mode = switch requested {
-        case .auto: UInt32(CK_TXN_AUTO)
-        case .full: UInt32(CK_TXN_FULL)
-        case .dirty: UInt32(CK_TXN_DIRTY)
-        }
-        if mode != nil && options.mode == .auto && mode != .auto { request.flags |= UInt32(CK_TXN_OVERRIDE) }
+        var request = TxnRequest()
+        request.mode = KernelABI.Txn.mode(requested)
+        if mode != nil && options.mode == .auto && mode != .auto { request.flags |= KernelABI.Txn.override }
         let planOnly = options.level == .l1
         if planOnly {
-            request.flags |= UInt32(CK_TXN_PLAN_ONLY)
+            request.flags |= KernelABI.Txn.planOnly
             request.host_exec_ns = hot.pointee.pendingExecNs
             hot.pointee.pendingExecNs = 0
         }
@@ -42,7 +37,7 @@ extension ConvergeRuntime {
         hot.pointee.hostSteps = 0
         hot.pointee.failed = false
         executing = true
-        var r = ck_txn_result_t()
+        var r = TxnResult()
         do {
             try core.commit(&request, &r)
         } catch {
@@ -58,18 +53,18 @@ extension ConvergeRuntime {
         c.hostCalls = Int(r.host_calls)
         c.vmSteps = Int(r.vm_steps)
         c.planLength = Int(r.plan_len)
-        c.executedMode = r.executed_mode == UInt32(CK_EXECUTED_FULL) ? .full : r.executed_mode == UInt32(CK_EXECUTED_DIRTY) ? .dirty : nil
+        c.executedMode = KernelABI.executedMode(r.executed_mode)
         if planOnly && c.executedMode != nil, let plan = r.plan {
             // L1: the Swift executor runs the core's plan over the kernel's slots
             let t0 = r.wants_exec_ns != 0 ? monotonicNowNs() : 0
-            let traced = instrumentationCompiledIn && traceLevel != UInt32(CK_TRACE_OFF)
+            let traced = instrumentationCompiledIn && traceLevel != KernelABI.Trace.off
             if traced { trace.op_seq = core.log.pointee.op_seq }
             executeSwift(plan, Int(r.plan_len), &c)
             core.log.pointee.op_seq = traced ? trace.op_seq : core.log.pointee.op_seq &+ UInt64(c.changed)
-            if t0 != 0 && c.outcome == UInt32(CK_OUTCOME_OK) { hot.pointee.pendingExecNs = max(1, monotonicNowNs() &- t0) }
+            if t0 != 0 && c.outcome == KernelABI.Outcome.ok { hot.pointee.pendingExecNs = max(1, monotonicNowNs() &- t0) }
         }
         executing = false
-        if !planOnly && c.outcome == UInt32(CK_OUTCOME_BAD_VALUE), !hot.pointee.failed {
+        if !planOnly && c.outcome == KernelABI.Outcome.badValue, !hot.pointee.failed {
             hot.pointee.failed = true
             configError = ConvergeError(.kernelFailure, "step \(c.failedStep) returned a value with an unknown tag")
         }
@@ -79,7 +74,7 @@ extension ConvergeRuntime {
             configError = nil
             hot.pointee.failed = false
             if planOnly { undoCommittedReducer(core, opBase: opBase) }
-            if trace.level != UInt32(CK_TRACE_OFF) { trace.patch_count = 0; trace.step_count = 0 }
+            if trace.level != KernelABI.Trace.off { trace.patch_count = 0; trace.step_count = 0 }
             throw e
         }
 
@@ -97,8 +92,7 @@ extension ConvergeRuntime {
                 summary.executedMode = c.executedMode
                 summary.reasons = DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r.reasons))
                 summary.outcome = result.outcome
-                summary.dirtyAllReason = r.dirty_all == UInt32(CK_DIRTY_ALL_FALLBACK) ? .fallbackPolicy
-                    : r.dirty_all == UInt32(CK_DIRTY_ALL_UNKNOWN_WRITE) ? .unknownWrite : nil
+                summary.dirtyAllReason = KernelABI.dirtyAllReason(r.dirty_all)
                 summary.dirtyRoots = Int(r.dirty_roots)
                 summary.topRoots = (r.top_roots.0, r.top_roots.1, r.top_roots.2)
                 summary.rootsTruncated = r.dirty_roots > 3
@@ -114,8 +108,8 @@ extension ConvergeRuntime {
                 summary.hostCallbacks = c.hostCalls
                 summary.vmSteps = c.vmSteps
                 summary.fallbackSteps = options.level.runsBytecode ? hot.pointee.hostSteps : 0
-                summary.bytesIn = MemoryLayout<ck_write_t>.size * Int(r.log_entries)
-                summary.bytesOut = MemoryLayout<ck_txn_result_t>.size + (planOnly ? 4 * c.planLength : 0)
+                summary.bytesIn = KernelABI.writeRecordBytes * Int(r.log_entries)
+                summary.bytesOut = KernelABI.txnResultBytes + (planOnly ? 4 * c.planLength : 0)
                 summary.decisionNs = r.decision_ns
             }
             summaryPtr.pointee = summary
@@ -129,7 +123,7 @@ extension ConvergeRuntime {
     /// Aborts the transaction in the core (every reducer write undone) and drops its records.
     func abortCore(_ core: TransactionCore) {
         core.abort()
-        if trace.level != UInt32(CK_TRACE_OFF) {
+        if trace.level != KernelABI.Trace.off {
             trace.patch_count = 0
             trace.step_count = 0
         }

@@ -1,11 +1,11 @@
 // ConvergeRuntime+HostSteps.swift — the host callback: the kernel calls Swift derive functions in
 // batches (L2–L4).
 
-import CKernel
 
 /// L2 and L3: the transaction core's commit runs links (and, at L3, the bytecode of compiled
 /// steps) in the kernel and calls back into the derive functions of the other computed steps in
-/// batches, through this callback.
+/// batches, through this method (the C callback that calls it, `convergeHostSteps`, is in
+/// CKernelBridge.swift).
 extension ConvergeRuntime {
     /// Runs a batch of computed steps for the kernel (L2), into its output arrays.
     @inline(__always)
@@ -15,21 +15,12 @@ extension ConvergeRuntime {
         var b = 0
         while b < count {
             let status = runDerive(Int(steps[b]), &tags[b], &values[b])
-            if status != CK_HOST_OK {
+            if status != KernelABI.Host.ok {
                 completed.pointee = UInt32(b)
                 return status
             }
             b += 1
         }
-        return CK_HOST_OK
-    }
-}
-
-/// The host callback of the transaction core: C calls it with each batch of computed steps; `context` is the runtime.
-let convergeHostSteps: ck_host_batch_fn = { context, steps, count, tags, values, completed in
-    guard let context, let steps, let tags, let values, let completed else { return CK_HOST_ABORT }
-    // a guaranteed reference: no retain/release of the runtime per callback
-    return Unmanaged<ConvergeRuntime>.fromOpaque(context)._withUnsafeGuaranteedRef {
-        $0.hostSteps(steps, Int(count), tags, values, completed)
+        return KernelABI.Host.ok
     }
 }

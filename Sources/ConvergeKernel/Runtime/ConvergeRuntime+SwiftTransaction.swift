@@ -1,7 +1,6 @@
 // ConvergeRuntime+SwiftTransaction.swift — transactions planned and executed in Swift (L0, and L1
 // with a plugged-in planner).
 
-import CKernel
 
 /// Converge inside a Swift transaction (L0, and L1 with an external planner): the plan per
 /// decision and the Swift executor that mirrors `ck_kernel_execute` (the C core's L1 runs it too).
@@ -9,7 +8,7 @@ extension ConvergeRuntime {
     // MARK: converge
 
     struct ExecCounters {
-        var outcome = UInt32(CK_OUTCOME_OK)
+        var outcome = KernelABI.Outcome.ok
         var failedStep = -1
         var executedMode: ExecutedMode?
         var planLength = 0
@@ -26,8 +25,8 @@ extension ConvergeRuntime {
         /// The kernel's outcome code (`CK_OUTCOME_*`) as the result reports it.
         var convergeOutcome: ConvergeOutcome {
             switch outcome {
-            case UInt32(CK_OUTCOME_RUNTIME_ERROR): .runtimeError(step: failedStep)
-            case UInt32(CK_OUTCOME_BUDGET_EXCEEDED): .budgetExceeded(step: failedStep)
+            case KernelABI.Outcome.runtimeError: .runtimeError(step: failedStep)
+            case KernelABI.Outcome.budgetExceeded: .budgetExceeded(step: failedStep)
             default: .ok
             }
         }
@@ -107,10 +106,10 @@ extension ConvergeRuntime {
             c.planLength = length
             executeSwift(plan, length, &c)
         }
-        if auto && decisionStart != 0 && c.outcome == UInt32(CK_OUTCOME_OK) && decider.samplesConverge(full: ranFull) {
+        if auto && decisionStart != 0 && c.outcome == KernelABI.Outcome.ok && decider.samplesConverge(full: ranFull) {
             decider.recordConverge(full: ranFull, ns: monotonicNowNs() &- decisionStart, roots: rootCount)
         }
-        if ranFull && fullStart != 0 && c.outcome == UInt32(CK_OUTCOME_OK) { decider.recordFull(ns: monotonicNowNs() &- fullStart) }
+        if ranFull && fullStart != 0 && c.outcome == KernelABI.Outcome.ok { decider.recordFull(ns: monotonicNowNs() &- fullStart) }
         return c
     }
 
@@ -129,7 +128,7 @@ extension ConvergeRuntime {
     func executeSwift(_ plan: UnsafePointer<UInt32>, _ n: Int, _ c: inout ExecCounters) {
         // two copies of the loop: the traced one, and one where tracing is the constant `false`
         // (so diagnostics off pays no per-step test, as in a build with instrumentation compiled out)
-        if instrumentationCompiledIn && trace.level != UInt32(CK_TRACE_OFF) {
+        if instrumentationCompiledIn && trace.level != KernelABI.Trace.off {
             executeLoop(plan, n, &c, Traced.self)
         } else {
             executeLoop(plan, n, &c, Untraced.self)
@@ -149,16 +148,16 @@ extension ConvergeRuntime {
         let budget = budgetNs
         let start = budget != 0 && n > 32 ? budgetNowNs(budget) : 0   // (no check happens in shorter plans)
         let timing = traced
-        let patches = traced && trace.level >= UInt32(CK_TRACE_PATCHES)
+        let patches = traced && trace.level >= KernelABI.Trace.patches
         let steps0 = traced ? trace.step_count : 0, patches0 = traced ? trace.patch_count : 0
         let op0 = traced ? trace.op_seq : 0
         let sd0 = traced ? trace.steps_dropped : 0, pd0 = traced ? trace.patches_dropped : 0
         var writes = 0, i = 0
-        var outcome = UInt32(CK_OUTCOME_OK), failed = -1
+        var outcome = KernelABI.Outcome.ok, failed = -1
         while i < n {
             let s = Int(plan[i])
             if budget != 0 && i > 0 && i & 31 == 0 && budgetNowNs(budget) &- start > budget {
-                outcome = UInt32(CK_OUTCOME_BUDGET_EXCEEDED)
+                outcome = KernelABI.Outcome.budgetExceeded
                 failed = s
                 break
             }
@@ -175,8 +174,8 @@ extension ConvergeRuntime {
                 }
             } else {
                 let status = runDerive(s, &tag, &value)
-                if status != CK_HOST_OK {
-                    outcome = status == CK_HOST_THREW ? UInt32(CK_OUTCOME_RUNTIME_ERROR) : UInt32(CK_OUTCOME_HOST_ABORT)
+                if status != KernelABI.Host.ok {
+                    outcome = status == KernelABI.Host.threw ? KernelABI.Outcome.runtimeError : KernelABI.Outcome.hostAbort
                     failed = s
                     i += 1
                     break
@@ -190,7 +189,7 @@ extension ConvergeRuntime {
                 dUndoValues[writes] = values[p]
                 writes += 1
                 if patches {
-                    appendPatch(path: UInt32(p), step: UInt32(s), reason: link ? UInt8(CK_PATCH_LINK) : UInt8(CK_PATCH_COMPUTED),
+                    appendPatch(path: UInt32(p), step: UInt32(s), reason: link ? KernelABI.Patch.link : KernelABI.Patch.computed,
                                 tags[p], values[p], tag, value)
                 }
                 if timing { trace.op_seq &+= 1 }
@@ -199,7 +198,7 @@ extension ConvergeRuntime {
             }
             if timing {
                 if trace.step_count < trace.step_capacity {
-                    stepRecords[Int(trace.step_count)] = ck_step_record_t(
+                    stepRecords[Int(trace.step_count)] = TraceStepRecord(
                         step_id: UInt32(s), kind: link ? 1 : 0, changed: same ? 0 : 1, reserved: 0,
                         duration_ns: monotonicNowNs() &- t0)
                     trace.step_count += 1
@@ -212,7 +211,7 @@ extension ConvergeRuntime {
         c.executed = i
         c.outcome = outcome
         c.failedStep = failed
-        if outcome != UInt32(CK_OUTCOME_OK) {
+        if outcome != KernelABI.Outcome.ok {
             var k = writes
             while k > 0 {
                 k -= 1
@@ -247,22 +246,22 @@ extension ConvergeRuntime {
                 hot.pointee.failed = true
                 configError = ConvergeError(.missingStepFunction, "computed step \(s) (\"\(graph.out(ofStep: s))\") has no derive function")
             }
-            return CK_HOST_ABORT
+            return KernelABI.Host.abort
         }
         let lo = Int(inputOffsets[s])
         let inputs = StepInputs(tags: state.tags, values: state.values, paths: inputPaths + lo,
                                 count: Int(inputOffsets[s + 1]) - lo)
         do {
             let v = try box._withUnsafeGuaranteedRef { (d) throws -> ConvergeValue in try d.fn(inputs) }
-            if hot.pointee.failed { return CK_HOST_ABORT }   // it wrote a slot and swallowed the error
+            if hot.pointee.failed { return KernelABI.Host.abort }   // it wrote a slot and swallowed the error
             tag = v.tag
             value = v.payload
-            return CK_HOST_OK
+            return KernelABI.Host.ok
         } catch {
-            if hot.pointee.failed { return CK_HOST_ABORT }
+            if hot.pointee.failed { return KernelABI.Host.abort }
             stepError = error
             hot.pointee.hasStepError = true
-            return CK_HOST_THREW
+            return KernelABI.Host.threw
         }
     }
 }

@@ -1,6 +1,5 @@
 // ConvergeRuntime.swift — the converge engine: state, step functions, transactions, diagnostics.
 
-import CKernel
 import Synchronization
 
 /// A converge engine: the state store, the step functions, transactions with exactly-once commit,
@@ -42,7 +41,7 @@ public final class ConvergeRuntime {
     let core: TransactionCore?
     /// The core's write log (nil without a core): the reducer's writes reach it without touching
     /// a class reference (no retain/release per write).
-    @usableFromInline let coreLog: UnsafeMutablePointer<ck_txn_log_t>?
+    @usableFromInline let coreLog: UnsafeMutablePointer<WriteLog>?
     /// The reducer-written bits the Swift executor checks for derived changes (the core's at L1).
     let writtenBits: UnsafePointer<UInt64>
     let portable: PortablePlanner?
@@ -123,13 +122,13 @@ public final class ConvergeRuntime {
     let dUndoTags: UnsafeMutablePointer<UInt8>
     let dUndoValues: UnsafeMutablePointer<Double>
     // diagnostics buffers
-    let tracePtr: UnsafeMutablePointer<ck_trace_t>
-    var trace: ck_trace_t {
+    let tracePtr: UnsafeMutablePointer<TraceBuffers>
+    var trace: TraceBuffers {
         get { tracePtr.pointee }
         _modify { yield &tracePtr.pointee }
     }
-    let stepRecords: UnsafeMutablePointer<ck_step_record_t>
-    let patchRecords: UnsafeMutablePointer<ck_patch_record_t>
+    let stepRecords: UnsafeMutablePointer<TraceStepRecord>
+    let patchRecords: UnsafeMutablePointer<TracePatchRecord>
     // failure state of the converge in progress
     var configError: ConvergeError?
     var stepError: (any Error)?
@@ -218,9 +217,9 @@ public final class ConvergeRuntime {
             native = n
             let budget = options.executionBudgetMs > 0 ? UInt64(options.executionBudgetMs * 1e6) : 0
             core = try TransactionCore(planner: n, scope: options.scope, policy: options.auto, budgetNs: budget,
-                                       vmFlags: options.vmBatches ? 0 : UInt32(CK_VM_ONE_BY_ONE))
+                                       vmFlags: options.vmBatches ? 0 : KernelABI.vmOneByOne)
             // gate validation: a known extra cost (GateSpin.swift; needs the GateSpin trait)
-            if let core { try GateSpin.apply(to: core.txn, level: options.level) }
+            if let core { try GateSpin.apply(to: core, level: options.level) }
             coreLog = core?.log
             portable = nil
             let view = n.stateView()
@@ -231,7 +230,7 @@ public final class ConvergeRuntime {
         // later step throws
         let pool = BufferPool()
         buffers = pool
-        tracePtr = pool.filled(1, with: ck_trace_t())
+        tracePtr = pool.filled(1, with: TraceBuffers())
         decider = AutoDecider(policy: options.auto, stepCount: graph.stepCount)
         planBuffer = PlanBuffer(for: graph)
         derives = pool.filled(graph.stepCount, with: nil)
@@ -274,7 +273,7 @@ public final class ConvergeRuntime {
         trace.patches = patchRecords
         trace.patch_capacity = UInt32(options.patchRecordCapacity)
         registerExpressions()
-        core?.setHost(convergeHostSteps, context: Unmanaged.passUnretained(self).toOpaque(), trace: tracePtr)
+        core?.setHost(self, trace: tracePtr)
     }
 
     /// A derive function evaluating the `expr` of every compiled step (steps run by the kernel's
@@ -392,7 +391,7 @@ public final class ConvergeRuntime {
     public func lastPatches() -> [PatchRecord] {
         (0..<Int(trace.patch_count)).map {
             let r = patchRecords[$0]
-            let reason: PatchReason = r.reason == UInt8(CK_PATCH_COMPUTED) ? .traitComputed : r.reason == UInt8(CK_PATCH_LINK) ? .traitLink : .reducer
+            let reason: PatchReason = r.reason == KernelABI.Patch.computed ? .traitComputed : r.reason == KernelABI.Patch.link ? .traitLink : .reducer
             return PatchRecord(opSeq: r.op_seq, pathId: Int(r.path_id), reason: reason,
                                stepId: r.step_id == .max ? nil : Int(r.step_id),
                                from: ConvergeValue(tag: r.from_tag, payload: r.from_value),
@@ -490,7 +489,7 @@ public final class ConvergeRuntime {
             abortReducer()
             throw e
         }
-        hot.pointee.opSeq = traceLevel == UInt32(CK_TRACE_OFF) ? hot.pointee.opSeq &+ UInt64(exec.changed) : trace.op_seq
+        hot.pointee.opSeq = traceLevel == KernelABI.Trace.off ? hot.pointee.opSeq &+ UInt64(exec.changed) : trace.op_seq
 
         let committed = exec.derivedChanged || reducerChanged()
         let result = transactionResult(txnSeq, committed: committed, exec)
@@ -540,12 +539,12 @@ public final class ConvergeRuntime {
     // MARK: reducer writes
 
     /// A reducer write. With the C core (L1–L4) the fast path is the transaction check and the
-    /// core's inline in-place write (`ck_txn_set`: slot, first-write undo, written bit), inlined
+    /// core's inline in-place write (`ck_txn_set` through ``KernelCalls``: slot, first-write undo, written bit), inlined
     /// into the caller — across modules too (`@inlinable`: a reducer lives in the user's module);
     /// everything else (errors, the Swift path of L0) is out of line.
     @inlinable @inline(__always)
     func reducerWrite(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
-        if let log = coreLog, seq == hot.pointee.writeSeq, ck_txn_set(log, id, tag, payload) == CK_OK { return }
+        if let log = coreLog, seq == hot.pointee.writeSeq, KernelCalls.txnSet(log, id, tag, payload) { return }
         try reducerWriteSlow(seq, id, tag, payload)
     }
 
@@ -553,7 +552,7 @@ public final class ConvergeRuntime {
     func reducerWriteSlow(_ seq: UInt64, _ id: UInt32, _ tag: UInt8, _ payload: Double) throws(ConvergeError) {
         if let log = coreLog {
             if seq != hot.pointee.writeSeq { try checkWritable(seq) }
-            if ck_txn_set(log, id, tag, payload) != CK_OK { try coreWriteFailed(id) }
+            if !KernelCalls.txnSet(log, id, tag, payload) { try coreWriteFailed(id) }
             return
         }
         try checkWritable(seq)
@@ -574,8 +573,8 @@ public final class ConvergeRuntime {
             dirtyIds[dirtyCount] = id
             dirtyCount += 1
         }
-        if instrumentationCompiledIn && trace.level >= UInt32(CK_TRACE_PATCHES) {
-            appendPatch(path: id, step: .max, reason: UInt8(CK_PATCH_REDUCER), oldTag, old, tag, payload)
+        if instrumentationCompiledIn && trace.level >= KernelABI.Trace.patches {
+            appendPatch(path: id, step: .max, reason: KernelABI.Patch.reducer, oldTag, old, tag, payload)
         }
         trace.op_seq &+= 1
         state.store(i, tag, tag == ConvergeValue.numberTag ? payload : tag == ConvergeValue.booleanTag ? (payload != 0 ? 1 : 0) : 0)
@@ -585,7 +584,7 @@ public final class ConvergeRuntime {
     @inline(__always)
     func appendPatch(path: UInt32, step: UInt32, reason: UInt8, _ fromTag: UInt8, _ from: Double, _ toTag: UInt8, _ to: Double) {
         if trace.patch_count < trace.patch_capacity {
-            var r = ck_patch_record_t()
+            var r = TracePatchRecord()
             r.op_seq = trace.op_seq
             r.path_id = path
             r.step_id = step
@@ -605,7 +604,7 @@ public final class ConvergeRuntime {
         try checkWritable(seq)
         try state.check(id)
         if let log = coreLog {
-            if ck_txn_write(log, id, UInt8(CK_WRITE_MARK), 0) != CK_OK { try coreWriteFailed(id) }
+            if !KernelCalls.txnMark(log, id) { try coreWriteFailed(id) }
             return
         }
         let i = Int(id)
@@ -620,7 +619,7 @@ public final class ConvergeRuntime {
     func reducerMarkAll(_ seq: UInt64, _ reason: DirtyAllReason) throws(ConvergeError) {
         try checkWritable(seq)
         if let log = coreLog {
-            ck_txn_mark_all(log, reason == .fallbackPolicy ? UInt32(CK_DIRTY_ALL_FALLBACK) : UInt32(CK_DIRTY_ALL_UNKNOWN_WRITE))
+            KernelCalls.txnMarkAll(log, reason)
             return
         }
         // fallbackPolicy wins over unknownWrite (as DirtySet resolves paths)
@@ -663,13 +662,13 @@ public final class ConvergeRuntime {
         writeSeq = txnSeq
         #if CONVERGE_NO_INSTRUMENTATION
         let light = false
-        let traceLevel = UInt32(CK_TRACE_OFF)
+        let traceLevel = KernelABI.Trace.off
         #else
         let light = options.diagnostics != .off
         let traceLevel: UInt32 = switch options.diagnostics {
-        case .off, .light: UInt32(CK_TRACE_OFF)
-        case .sampled: txnSeq % 32 == 0 ? UInt32(CK_TRACE_TIMING) : UInt32(CK_TRACE_OFF)
-        case .full: options.instrumentation == .full ? UInt32(CK_TRACE_PATCHES) : UInt32(CK_TRACE_TIMING)
+        case .off, .light: KernelABI.Trace.off
+        case .sampled: txnSeq % 32 == 0 ? KernelABI.Trace.timing : KernelABI.Trace.off
+        case .full: options.instrumentation == .full ? KernelABI.Trace.patches : KernelABI.Trace.timing
         }
         #endif
         trace.level = traceLevel
@@ -689,7 +688,7 @@ public final class ConvergeRuntime {
             k -= 1
             state.store(Int(undoIds[k]), undoTags[k], undoValues[k])
         }
-        if trace.level != UInt32(CK_TRACE_OFF) {
+        if trace.level != KernelABI.Trace.off {
             trace.patch_count = 0
             trace.step_count = 0
         }

@@ -1,6 +1,5 @@
 // Artifact.swift — the AOT artifact (CKIR): encode, open, validate, and make a kernel from it.
 
-import CKernel
 import ConvergeFiles
 import Foundation
 #if canImport(Glibc)
@@ -28,7 +27,7 @@ public struct Artifact: Sendable {
         /// The memory of a file read by ``init(reading:)`` (nil: `allocate`d by ``init(copying:)``).
         private let region: AlignedBytes?
         /// Pointers into `base`; immutable after init, valid until deinit.
-        fileprivate(set) var view = ck_artifact_t()
+        fileprivate(set) var view = ArtifactView()
 
         init(copying bytes: UnsafeRawBufferPointer) {
             let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
@@ -79,16 +78,12 @@ public struct Artifact: Sendable {
     }
 
     private static func open(_ s: Storage) throws(ConvergeError) {
-        var view = ck_artifact_t()
-        var err = ck_error_t()
-        let status = ck_artifact_open(s.base, s.count, &view, &err)
-        guard status == CK_OK else { throw error(status, err, fileBytes: s.count) }
-        s.view = view
+        s.view = try ArtifactFormat.open(s.base, count: s.count)
     }
 
     // MARK: - facts
 
-    var view: ck_artifact_t { storage.view }
+    var view: ArtifactView { storage.view }
 
     /// Registry paths (slots).
     public var pathCount: Int { Int(view.tables.path_count) }
@@ -97,7 +92,7 @@ public struct Artifact: Sendable {
     /// The file's size in bytes.
     public var byteCount: Int { storage.count }
     /// The policy the bytecode was compiled with (`converge compile --policy`).
-    public var compilePolicy: CompilePolicy { view.flags & CK_ARTIFACT_FLAG_POLICY_MUST != 0 ? .must : .try }
+    public var compilePolicy: CompilePolicy { view.flags & ArtifactFormat.Flag.policyMust != 0 ? .must : .try }
     /// Steps with a program.
     public var compiledSteps: Int {
         let offs = view.code.step_offsets!
@@ -186,31 +181,31 @@ public struct Artifact: Sendable {
             if !ok { throw Self.mismatch(section, v) }
         }
         guard g.pathCount == pathCount, g.stepCount == stepCount else {
-            throw ConvergeError(.invalidArtifact, "section \"ir\" at byte \(v.section_offset(Int(CK_ARTIFACT_SEC_IR))): the graph has \(g.pathCount) paths and \(g.stepCount) steps; the tables have \(pathCount) and \(stepCount)")
+            throw ConvergeError(.invalidArtifact, "section \"ir\" at byte \(v.sectionOffset(ArtifactFormat.Section.ir)): the graph has \(g.pathCount) paths and \(g.stepCount) steps; the tables have \(pathCount) and \(stepCount)")
         }
-        try same(g.pathPrefixOffsets, v.tables.path_prefix_offsets, CK_ARTIFACT_SEC_PATH_PREFIX_OFFSETS)
-        try same(g.pathPrefixIds, v.tables.path_prefix_ids, CK_ARTIFACT_SEC_PATH_PREFIX_IDS)
-        try same(g.stepOutPath, v.tables.step_out_path, CK_ARTIFACT_SEC_STEP_OUT_PATH)
+        try same(g.pathPrefixOffsets, v.tables.path_prefix_offsets, ArtifactFormat.Section.pathPrefixOffsets)
+        try same(g.pathPrefixIds, v.tables.path_prefix_ids, ArtifactFormat.Section.pathPrefixIds)
+        try same(g.stepOutPath, v.tables.step_out_path, ArtifactFormat.Section.stepOutPath)
         if g.stepFlags.withUnsafeBufferPointer({ $0.count > 0 && memcmp($0.baseAddress!, v.tables.step_flags, $0.count) != 0 }) {
-            throw Self.mismatch(CK_ARTIFACT_SEC_STEP_FLAGS, v)
+            throw Self.mismatch(ArtifactFormat.Section.stepFlags, v)
         }
-        try same(g.triggerOffsets, v.tables.trigger_offsets, CK_ARTIFACT_SEC_TRIGGER_OFFSETS)
-        try same(g.triggerSteps, v.tables.trigger_steps, CK_ARTIFACT_SEC_TRIGGER_STEPS)
-        try same(g.depOffsets, v.tables.dep_offsets, CK_ARTIFACT_SEC_DEP_OFFSETS)
-        try same(g.depPaths, v.tables.dep_paths, CK_ARTIFACT_SEC_DEP_PATHS)
-        try same(g.inputOffsets, v.input_offsets, CK_ARTIFACT_SEC_INPUT_OFFSETS)
-        try same(g.inputPaths, v.input_paths, CK_ARTIFACT_SEC_INPUT_PATHS)
+        try same(g.triggerOffsets, v.tables.trigger_offsets, ArtifactFormat.Section.triggerOffsets)
+        try same(g.triggerSteps, v.tables.trigger_steps, ArtifactFormat.Section.triggerSteps)
+        try same(g.depOffsets, v.tables.dep_offsets, ArtifactFormat.Section.depOffsets)
+        try same(g.depPaths, v.tables.dep_paths, ArtifactFormat.Section.depPaths)
+        try same(g.inputOffsets, v.input_offsets, ArtifactFormat.Section.inputOffsets)
+        try same(g.inputPaths, v.input_paths, ArtifactFormat.Section.inputPaths)
         if hasNames {
-            for p in 0..<pathCount where pathName(p) != g.fieldPaths[p] { throw Self.mismatch(CK_ARTIFACT_SEC_PATH_NAMES, v) }
-            for s in 0..<stepCount where stepOut(s) != g.out(ofStep: s) { throw Self.mismatch(CK_ARTIFACT_SEC_STEP_OUTS, v) }
+            for p in 0..<pathCount where pathName(p) != g.fieldPaths[p] { throw Self.mismatch(ArtifactFormat.Section.pathNames, v) }
+            for s in 0..<stepCount where stepOut(s) != g.out(ofStep: s) { throw Self.mismatch(ArtifactFormat.Section.stepOuts, v) }
         }
         try checkBytecode(compiledFrom: g)
         return g
     }
 
-    private static func mismatch(_ section: UInt32, _ v: ck_artifact_t) -> ConvergeError {
-        let name = String(cString: ck_artifact_section_name(section))
-        return ConvergeError(.invalidArtifact, "section \"\(name)\" at byte \(v.section_offset(Int(section))): differs from what the \"ir\" section compiles to")
+    private static func mismatch(_ section: UInt32, _ v: ArtifactView) -> ConvergeError {
+        let name = ArtifactFormat.sectionName(section)
+        return ConvergeError(.invalidArtifact, "section \"\(name)\" at byte \(v.sectionOffset(section)): differs from what the \"ir\" section compiles to")
     }
 
     // MARK: - writing
@@ -253,13 +248,13 @@ public struct Artifact: Sendable {
         let tags = state?.map(\.tag) ?? [UInt8](repeating: 0, count: graph.pathCount)
         let values = state?.map(\.payload) ?? [Double](repeating: 0, count: graph.pathCount)
         var sections: [Section] = [
-            u32(CK_ARTIFACT_SEC_PATH_PREFIX_OFFSETS, graph.pathPrefixOffsets), u32(CK_ARTIFACT_SEC_PATH_PREFIX_IDS, graph.pathPrefixIds),
-            u32(CK_ARTIFACT_SEC_STEP_OUT_PATH, graph.stepOutPath), u8(CK_ARTIFACT_SEC_STEP_FLAGS, graph.stepFlags),
-            u32(CK_ARTIFACT_SEC_TRIGGER_OFFSETS, graph.triggerOffsets), u32(CK_ARTIFACT_SEC_TRIGGER_STEPS, graph.triggerSteps),
-            u32(CK_ARTIFACT_SEC_DEP_OFFSETS, graph.depOffsets), u32(CK_ARTIFACT_SEC_DEP_PATHS, graph.depPaths),
-            u32(CK_ARTIFACT_SEC_INPUT_OFFSETS, graph.inputOffsets), u32(CK_ARTIFACT_SEC_INPUT_PATHS, graph.inputPaths),
-            u32(CK_ARTIFACT_SEC_CODE_OFFSETS, code.stepOffsets), u8(CK_ARTIFACT_SEC_CODE_REGS, code.stepRegisters),
-            (CK_ARTIFACT_SEC_CODE_INSNS, 8, code.instructions.count, { p in
+            u32(ArtifactFormat.Section.pathPrefixOffsets, graph.pathPrefixOffsets), u32(ArtifactFormat.Section.pathPrefixIds, graph.pathPrefixIds),
+            u32(ArtifactFormat.Section.stepOutPath, graph.stepOutPath), u8(ArtifactFormat.Section.stepFlags, graph.stepFlags),
+            u32(ArtifactFormat.Section.triggerOffsets, graph.triggerOffsets), u32(ArtifactFormat.Section.triggerSteps, graph.triggerSteps),
+            u32(ArtifactFormat.Section.depOffsets, graph.depOffsets), u32(ArtifactFormat.Section.depPaths, graph.depPaths),
+            u32(ArtifactFormat.Section.inputOffsets, graph.inputOffsets), u32(ArtifactFormat.Section.inputPaths, graph.inputPaths),
+            u32(ArtifactFormat.Section.codeOffsets, code.stepOffsets), u8(ArtifactFormat.Section.codeRegs, code.stepRegisters),
+            (ArtifactFormat.Section.codeInsns, 8, code.instructions.count, { p in
                 for (i, ins) in code.instructions.enumerated() {
                     let q = p + 8 * i
                     q.storeBytes(of: ins.op.rawValue, toByteOffset: 0, as: UInt8.self)
@@ -269,31 +264,31 @@ public struct Artifact: Sendable {
                     q.storeBytes(of: ins.imm.littleEndian, toByteOffset: 4, as: UInt32.self)
                 }
             }),
-            f64(CK_ARTIFACT_SEC_CODE_CONSTS, code.constants),
-            u8(CK_ARTIFACT_SEC_STATE_TAGS, tags), f64(CK_ARTIFACT_SEC_STATE_VALUES, values),
+            f64(ArtifactFormat.Section.codeConsts, code.constants),
+            u8(ArtifactFormat.Section.stateTags, tags), f64(ArtifactFormat.Section.stateValues, values),
         ]
-        var flags: UInt32 = policy == .must ? CK_ARTIFACT_FLAG_POLICY_MUST : 0
+        var flags: UInt32 = policy == .must ? ArtifactFormat.Flag.policyMust : 0
         if names {
-            flags |= CK_ARTIFACT_FLAG_NAMES
+            flags |= ArtifactFormat.Flag.names
             var blob: [UInt8] = []
             var pathOffsets: [UInt32] = [0], stepOffsets: [UInt32] = []
             for p in graph.fieldPaths { blob += p.utf8; pathOffsets.append(UInt32(blob.count)) }
             stepOffsets.append(UInt32(blob.count))
             for s in 0..<graph.stepCount { blob += graph.out(ofStep: s).utf8; stepOffsets.append(UInt32(blob.count)) }
-            sections += [u32(CK_ARTIFACT_SEC_PATH_NAMES, pathOffsets), u32(CK_ARTIFACT_SEC_STEP_OUTS, stepOffsets),
-                         u8(CK_ARTIFACT_SEC_NAMES, blob)]
+            sections += [u32(ArtifactFormat.Section.pathNames, pathOffsets), u32(ArtifactFormat.Section.stepOuts, stepOffsets),
+                         u8(ArtifactFormat.Section.names, blob)]
         }
         if ir {
-            flags |= CK_ARTIFACT_FLAG_IR
-            sections.append(u8(CK_ARTIFACT_SEC_IR, [UInt8](graph.ir.jsonData())))
+            flags |= ArtifactFormat.Flag.ir
+            sections.append(u8(ArtifactFormat.Section.ir, [UInt8](graph.ir.jsonData())))
         }
         if let layout {
-            flags |= CK_ARTIFACT_FLAG_LAYOUT
-            sections.append(u32(CK_ARTIFACT_SEC_LAYOUT, layout))
+            flags |= ArtifactFormat.Flag.layout
+            sections.append(u32(ArtifactFormat.Section.layout, layout))
         }
         // layout: header, table, then each section at the next multiple of 64
-        let align = Int(CK_ARTIFACT_ALIGN)
-        let tableEnd = Int(CK_ARTIFACT_HEADER_BYTES) + sections.count * Int(CK_ARTIFACT_ENTRY_BYTES)
+        let align = ArtifactFormat.alignment
+        let tableEnd = ArtifactFormat.headerBytes + sections.count * ArtifactFormat.entryBytes
         var offsets: [Int] = []
         var end = tableEnd
         for s in sections {
@@ -308,85 +303,27 @@ public struct Artifact: Sendable {
             func put64(_ at: Int, _ v: UInt64) { base.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt64.self) }
             for (i, s) in sections.enumerated() {
                 s.write(base + offsets[i])
-                let e = Int(CK_ARTIFACT_HEADER_BYTES) + i * Int(CK_ARTIFACT_ENTRY_BYTES)
+                let e = ArtifactFormat.headerBytes + i * ArtifactFormat.entryBytes
                 put32(e, s.id)
                 put32(e + 4, UInt32(s.elem))
                 put64(e + 8, UInt64(offsets[i]))
                 put64(e + 16, UInt64(s.count))
                 put64(e + 24, UInt64(s.elem * s.count))
-                put64(e + 32, ck_artifact_hash(base + offsets[i], s.elem * s.count))
+                put64(e + 32, ArtifactFormat.hash(base + offsets[i], s.elem * s.count))
             }
-            put32(0, CK_ARTIFACT_MAGIC)
-            put32(4, CK_ARTIFACT_VERSION)
-            put32(8, CK_ARTIFACT_ENDIAN)
-            put32(12, CK_ARTIFACT_HEADER_BYTES)
+            put32(0, ArtifactFormat.magic)
+            put32(4, ArtifactFormat.version)
+            put32(8, ArtifactFormat.endianMarker)
+            put32(12, UInt32(ArtifactFormat.headerBytes))
             put32(16, flags)
             put32(20, UInt32(sections.count))
             put64(24, UInt64(end))
             put32(32, UInt32(graph.pathCount))
             put32(36, UInt32(graph.stepCount))
-            put64(48, ck_artifact_hash(base + Int(CK_ARTIFACT_HEADER_BYTES), tableEnd - Int(CK_ARTIFACT_HEADER_BYTES)))
-            put64(56, ck_artifact_hash(base, 56))
+            put64(48, ArtifactFormat.hash(base + ArtifactFormat.headerBytes, tableEnd - ArtifactFormat.headerBytes))
+            put64(56, ArtifactFormat.hash(base, 56))
         }
         return out
-    }
-
-    // MARK: - errors
-
-    /// The `invalidArtifact` error for a C status: `section "insns" at byte 4096: checksum mismatch …`.
-    package static func error(_ status: ck_status_t, _ err: ck_error_t, fileBytes: Int) -> ConvergeError {
-        guard status == CK_ERR_BAD_ARTIFACT else {
-            if status == CK_ERR_OUT_OF_MEMORY { return ConvergeError(.kernelFailure, "out of memory creating the kernel") }
-            return NativeKernel.error(status, err, what: "ck_artifact_open")
-        }
-        let section = err.table.rawValue >= CK_TABLE_ARTIFACT ? err.table.rawValue - CK_TABLE_ARTIFACT : 0
-        let name = String(cString: ck_artifact_section_name(section))
-        let at = err.index, v = err.value
-        let header = section == CK_ARTIFACT_SEC_HEADER
-        let fault = err.fault.rawValue
-        let rule: String
-        switch fault {
-        case CK_ARTIFACT_FAULT_TRUNCATED:
-            if header && at == 24 { rule = "truncated: the header says \(v) bytes, the file has \(fileBytes)" }
-            else if header && v == UInt64(CK_ARTIFACT_HEADER_BYTES) { rule = "truncated: the file has \(fileBytes) bytes, less than the \(v)-byte header" }
-            else if header { rule = "truncated: the section table ends at byte \(v), the file has \(fileBytes)" }
-            else { rule = "truncated: the section ends past the \(v) bytes the header declares" }
-        case CK_ARTIFACT_FAULT_OVERSIZED:
-            rule = header ? "oversized: the header says \(v) bytes, the file has \(fileBytes)"
-                          : "oversized: \(v) bytes after the last section"
-        case CK_ARTIFACT_FAULT_MAGIC: rule = "not an artifact: magic 0x\(String(v, radix: 16)), expected \"CKIR\" (0x\(String(CK_ARTIFACT_MAGIC, radix: 16)))"
-        case CK_ARTIFACT_FAULT_VERSION: rule = "unsupported version \(v) (this library reads \(CK_ARTIFACT_VERSION))"
-        case CK_ARTIFACT_FAULT_ENDIAN: rule = "byte-order marker 0x\(String(v, radix: 16)), expected 0x01020304 (a little-endian file)"
-        case CK_ARTIFACT_FAULT_HEADER: rule = "invalid header field: \(v)"
-        case CK_ARTIFACT_FAULT_CHECKSUM: rule = "checksum mismatch (computed 0x\(String(v, radix: 16)))"
-        case CK_ARTIFACT_FAULT_SECTION_ID: rule = "section id \(v) is unknown, repeated, out of order, or not the one the flags call for"
-        case CK_ARTIFACT_FAULT_ALIGNMENT: rule = "offset \(v) is not a multiple of \(CK_ARTIFACT_ALIGN)"
-        case CK_ARTIFACT_FAULT_OVERLAP: rule = "offset \(v) overlaps the previous section"
-        case CK_ARTIFACT_FAULT_LAYOUT: rule = "offset \(v) is not where the layout puts the section"
-        case CK_ARTIFACT_FAULT_BOUNDS: rule = "length \(v) reaches past the end of the file"
-        case CK_ARTIFACT_FAULT_ELEMENT: rule = "element size or count \(v) disagrees with the section's length"
-        case CK_ARTIFACT_FAULT_COUNT: rule = "count \(v) disagrees with the header or another section"
-        case CK_ARTIFACT_FAULT_PADDING: rule = "padding byte \(v) is not 0"
-        case CK_ARTIFACT_FAULT_TABLES: rule = "table invariant broken (value \(v))"
-        case CK_ARTIFACT_FAULT_VALUE: rule = "value \(v) out of range"
-        case CK_ARTIFACT_FAULT_TOO_LARGE: rule = "\(v) exceeds the kernel's limit"
-        case CK_ARTIFACT_FAULT_REPEATED: rule = "value \(v) given twice (each slot holds one path)"
-        default: rule = "bytecode rule \(Self.faultName(fault)) broken (value \(v))"
-        }
-        return ConvergeError(.invalidArtifact, "section \"\(name)\" at byte \(at): \(rule)")
-    }
-
-    private static func faultName(_ f: UInt32) -> String {
-        let names = ["none", "step count", "offsets", "too long", "link code", "register count", "opcode", "register",
-                     "const", "slot", "literal", "reserved", "unset register", "no ret", "too many consts"]
-        return f < names.count ? "\"\(names[Int(f)])\"" : "\(f)"
-    }
-}
-
-extension ck_artifact_t {
-    /// The byte offset of a section (0 when absent).
-    func section_offset(_ id: Int) -> UInt64 {
-        withUnsafeBytes(of: self.section_offset) { $0.load(fromByteOffset: id * 8, as: UInt64.self) }
     }
 }
 
@@ -396,19 +333,7 @@ extension Artifact {
     /// frees it. Needs no graph (no IR section).
     /// - Throws: `invalidArtifact` naming the section and byte offset of the broken rule.
     public func validateKernel(options: NativeOptions = NativeOptions()) throws(ConvergeError) {
-        let handle = try makeKernel(options: options, loadLayout: true)
-        ck_kernel_free(handle)
-    }
-
-    func makeKernel(options: NativeOptions, loadLayout: Bool = false) throws(ConvergeError) -> OpaquePointer {
-        var opts = NativeKernel.cOptions(options)
-        var v = view
-        var handle: OpaquePointer? = nil
-        var err = ck_error_t()
-        let flags = loadLayout ? CK_ARTIFACT_LOAD_LAYOUT : 0
-        let status = withExtendedLifetime(storage) { ck_kernel_create_from_artifact_ex(&v, &opts, flags, &handle, &err) }
-        guard status == CK_OK, let handle else { throw Artifact.error(status, err, fileBytes: byteCount) }
-        return handle
+        _ = try KernelHandle(artifact: self, options: options, loadLayout: true)
     }
 }
 
@@ -422,14 +347,12 @@ extension NativeKernel {
     ///   - loadLayout: take the file's layout section (L4) when it has one.
     public convenience init(artifact: Artifact, graph: CompiledGraph? = nil, options: NativeOptions = NativeOptions(),
                             loadLayout: Bool = false) throws(ConvergeError) {
-        if let impl = options.implementation, !impl.isAvailable {
-            throw ConvergeError(.invalidArgument, "SIMD implementation \(impl.rawValue) does not run on this CPU")
-        }
+        try Self.checkImplementation(options)
         let g: CompiledGraph
         if let graph { g = graph } else { g = try artifact.graph() }
         guard g.stepCount == artifact.stepCount && g.pathCount == artifact.pathCount else {
             throw ConvergeError(.invalidArgument, "the graph (\(g.stepCount) steps, \(g.pathCount) paths) is not the artifact's (\(artifact.stepCount), \(artifact.pathCount))")
         }
-        self.init(graph: g, kernel: try artifact.makeKernel(options: options, loadLayout: loadLayout))
+        self.init(graph: g, handle: try KernelHandle(artifact: artifact, options: options, loadLayout: loadLayout))
     }
 }

@@ -1,8 +1,6 @@
 // ArtifactBytecodeCheck.swift — an artifact's bytecode checked against the IR it claims to come
 // from.
 
-import CKernel
-
 /// The artifact's bytecode checked against the IR it claims to come from: ``Artifact/graph()``
 /// recompiles the IR section's expressions (with the file's compile policy) and requires the file's
 /// bytecode sections to be exactly that program, so an edited constant, opcode, register or step
@@ -18,27 +16,27 @@ extension Artifact {
             let report = try ExprCompiler.compile(graph, policy: compilePolicy)
             expected = report.bytecode ?? Bytecode(stepCount: graph.stepCount)
         } catch {
-            throw ConvergeError(.invalidArtifact, "section \"ir\" at byte \(view.section_offset(Int(CK_ARTIFACT_SEC_IR))): "
+            throw ConvergeError(.invalidArtifact, "section \"ir\" at byte \(view.sectionOffset(ArtifactFormat.Section.ir)): "
                 + "does not compile under the file's policy \(compilePolicy.rawValue): \(error.message)")
         }
         let actual = bytecode
         func differs(_ section: UInt32, element: Int, size: Int, _ want: String, _ got: String) -> ConvergeError {
-            let name = String(cString: ck_artifact_section_name(section))
-            let at = view.section_offset(Int(section)) + UInt64(element * size)
+            let name = ArtifactFormat.sectionName(section)
+            let at = view.sectionOffset(section) + UInt64(element * size)
             return ConvergeError(.invalidArtifact, "section \"\(name)\" at byte \(at): element \(element) is \(got); "
                 + "the \"ir\" section compiles to \(want)")
         }
         if let i = firstDifference(expected.stepOffsets, actual.stepOffsets) {
-            throw differs(CK_ARTIFACT_SEC_CODE_OFFSETS, element: i, size: 4, describe(expected.stepOffsets, i), describe(actual.stepOffsets, i))
+            throw differs(ArtifactFormat.Section.codeOffsets, element: i, size: 4, describe(expected.stepOffsets, i), describe(actual.stepOffsets, i))
         }
         if let i = firstDifference(expected.stepRegisters, actual.stepRegisters) {
-            throw differs(CK_ARTIFACT_SEC_CODE_REGS, element: i, size: 1, describe(expected.stepRegisters, i), describe(actual.stepRegisters, i))
+            throw differs(ArtifactFormat.Section.codeRegs, element: i, size: 1, describe(expected.stepRegisters, i), describe(actual.stepRegisters, i))
         }
         // The raw instruction words, not the decoded `Instruction`s: the decoder maps an unknown
         // opcode to RET, which must not hide an edit.
         let insns = UnsafeBufferPointer(start: view.code.insns, count: Int(actual.stepOffsets.last ?? 0))
         if insns.count != expected.instructions.count {
-            throw differs(CK_ARTIFACT_SEC_CODE_INSNS, element: min(insns.count, expected.instructions.count), size: 8,
+            throw differs(ArtifactFormat.Section.codeInsns, element: min(insns.count, expected.instructions.count), size: 8,
                           "\(expected.instructions.count) instructions", "one of \(insns.count)")
         }
         for (i, want) in expected.instructions.enumerated() {
@@ -46,12 +44,12 @@ extension Artifact {
             if got.op != want.op.rawValue || got.a != want.a || got.b != want.b || got.c != want.c || got.imm != want.imm {
                 let shown = Opcode(rawValue: got.op).map { Instruction($0, a: got.a, b: got.b, c: got.c, imm: got.imm).description }
                     ?? "opcode \(got.op)"
-                throw differs(CK_ARTIFACT_SEC_CODE_INSNS, element: i, size: 8, "\(want)", shown)
+                throw differs(ArtifactFormat.Section.codeInsns, element: i, size: 8, "\(want)", shown)
             }
         }
         // Constants compare bit for bit (NaN payloads and -0 included).
         if let i = firstDifference(expected.constants.map(\.bitPattern), actual.constants.map(\.bitPattern)) {
-            throw differs(CK_ARTIFACT_SEC_CODE_CONSTS, element: i, size: 8, describe(expected.constants, i), describe(actual.constants, i))
+            throw differs(ArtifactFormat.Section.codeConsts, element: i, size: 8, describe(expected.constants, i), describe(actual.constants, i))
         }
     }
 }

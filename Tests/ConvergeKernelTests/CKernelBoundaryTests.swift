@@ -1,0 +1,69 @@
+import ConvergeKernelTestSupport
+import Foundation
+import Testing
+
+/// The Swift side meets the C kernel in one file: `Kernel/CKernelBridge.swift` is the only file of
+/// the product libraries (ConvergeKernel, ConvergeWasm) that imports CKernel, and the only one
+/// that names a C function, type or constant outside a comment. (ConvergeBench, which times the
+/// C directly, and the tests, which test it, may import it.)
+@Suite struct CKernelBoundaryTests {
+    static let bridge = "Sources/ConvergeKernel/Kernel/CKernelBridge.swift"
+
+    /// Every Swift file of the product libraries, relative to the package root, with its text.
+    static func productSources() throws -> [(path: String, text: String)] {
+        let root = GoldenFile.packageRoot()
+        var files: [(String, String)] = []
+        for dir in ["Sources/ConvergeKernel", "Sources/ConvergeWasm"] {
+            let base = root.appendingPathComponent(dir)
+            let walker = try #require(FileManager.default.enumerator(atPath: base.path), "cannot list \(base.path)")
+            for case let rel as String in walker where rel.hasSuffix(".swift") {
+                let text = try String(contentsOf: base.appendingPathComponent(rel), encoding: .utf8)
+                files.append(("\(dir)/\(rel)", text))
+            }
+        }
+        return files
+    }
+
+    /// The code of a line: what is before a `//` comment, string literals removed.
+    static func code(_ line: Substring) -> String {
+        var out = "", inString = false, previous: Character = " "
+        for ch in line {
+            if ch == "\"" { inString.toggle(); previous = ch; continue }
+            if !inString && ch == "/" && previous == "/" { out.removeLast(); break }
+            if !inString { out.append(ch) }
+            previous = ch
+        }
+        return out
+    }
+
+    @Test func onlyTheBridgeImportsCKernel() throws {
+        let files = try Self.productSources()
+        #expect(files.count > 30, "found only \(files.count) Swift files: is the package root right?")
+        let importers = files.filter { f in
+            f.text.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("import CKernel") }
+        }.map(\.path)
+        #expect(importers == [Self.bridge])
+    }
+
+    @Test func onlyTheBridgeNamesTheC() throws {
+        // a C function call, type or constant: ck_…( , ck_…_t, CK_…
+        let cName = try Regex(#"\bck_[a-z0-9_]+\s*\(|\bck_[a-z0-9_]+_t\b|\bCK_[A-Z0-9_]+\b"#)
+        var offenders: [String] = []
+        for f in try Self.productSources() where f.path != Self.bridge {
+            for (n, line) in f.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let c = Self.code(line)
+                if let m = c.firstMatch(of: cName) { offenders.append("\(f.path):\(n + 1): \(c[m.range])") }
+            }
+        }
+        #expect(offenders.isEmpty, "C names outside CKernelBridge.swift:\n\(offenders.joined(separator: "\n"))")
+    }
+
+    /// The check above can fail: a C name in code is found, one in a comment or a string is not.
+    @Test func theScanFindsCodeNotComments() throws {
+        let cName = try Regex(#"\bck_[a-z0-9_]+\s*\(|\bck_[a-z0-9_]+_t\b|\bCK_[A-Z0-9_]+\b"#)
+        #expect(Self.code("    let s = ck_txn_commit(txn) // calls ck_txn_commit").firstMatch(of: cName) != nil)
+        #expect(Self.code("    x = UInt32(CK_TRACE_OFF)").firstMatch(of: cName) != nil)
+        #expect(Self.code("    /// the kernel's `ck_txn_commit(...)` and CK_TRACE_OFF").firstMatch(of: cName) == nil)
+        #expect(Self.code("    throw E(\"ck_kernel_plan(x) failed\")").firstMatch(of: cName) == nil)
+    }
+}
