@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConvergeKernel
+import ConvergeWasm
 
 /// Every error code, from JSON and from the builder, with a message naming the offender.
 @Suite struct ErrorCodeTests {
@@ -154,7 +155,27 @@ import Testing
         #expect(ConvergeError.Code.invalidExpression.logixCode == nil)
         #expect(ConvergeError.Code.invalidArtifact.words == "invalid artifact")
         #expect(ConvergeError.Code.invalidArtifact.logixCode == nil)
-        #expect(Set(ConvergeError.Code.allCases.map(\.words)).count == ConvergeError.Code.allCases.count)
+        #expect(ConvergeError.Code.wasmToolchainMissing.words == "wasm toolchain missing")
+        #expect(ConvergeError.Code.backendFailure.rawValue == "backendFailure")
+    }
+
+    /// The codes are an open set (ConvergeWasm adds its own): across the kernel's and the wasm
+    /// module's, no two share a name or words, and a code equals only itself.
+    @Test func codesAreUniqueAcrossModules() {
+        let all = ConvergeError.Code.kernelCodes + ConvergeError.Code.wasmCodes
+        #expect(all.count == 22)
+        #expect(Set(all.map(\.rawValue)).count == all.count)
+        #expect(Set(all.map(\.words)).count == all.count)
+        #expect(Set(all).count == all.count)
+        #expect(ConvergeError(.cycleDetected, "x") != ConvergeError(.multipleWriters, "x"))
+        #expect(ConvergeError(.wasmBuildFailed, "x") == ConvergeError(.wasmBuildFailed, "x"))
+        // a switch matches the static members
+        let matched: String = switch ConvergeError.Code.wasmToolchainMissing {
+        case .cycleDetected: "cycle"
+        case .wasmToolchainMissing: "wasm"
+        default: "other"
+        }
+        #expect(matched == "wasm")
     }
 
     @Test func badDirtyIdsAreTypedErrors() throws {
