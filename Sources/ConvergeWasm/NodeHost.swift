@@ -394,16 +394,10 @@ public enum NodeHost {
         }
         var out: [TxnLevel: TxnResult] = [:]
         for l in levels {
-            guard let r = ls[l.rawValue] as? [String: Any],
-                  let t = (r["tags"] as? String).flatMap({ Data(base64Encoded: $0) }),
-                  let v = (r["values"] as? String).flatMap({ Data(base64Encoded: $0) }),
-                  t.count == graph.pathCount, v.count == 8 * graph.pathCount else {
+            guard let r = ls[l.rawValue] as? [String: Any], let (tags, values) = state(r, pathCount: graph.pathCount) else {
                 throw ConvergeError(.backendFailure, "node replied without the \(l.rawValue) state")
             }
-            let values: [Double] = v.withUnsafeBytes { raw in
-                (0..<graph.pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
-            }
-            out[l] = TxnResult(tags: Array(t), values: values, calls: int(r["calls"]), hostCalls: int(r["hostCalls"]),
+            out[l] = TxnResult(tags: tags, values: values, calls: int(r["calls"]), hostCalls: int(r["hostCalls"]),
                                bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]), changed: int(r["changed"]),
                                memoryPages: int(r["memoryPages"]), vmSteps: int(r["vmSteps"]))
         }
@@ -508,13 +502,8 @@ public enum NodeHost {
         var out: [TxnLevel: TxnCoreResult] = [:]
         for l in levels {
             guard let r = ls[l.rawValue] as? [String: Any], let commits = r["results"] as? [[String: Any]], commits.count == count,
-                  let t = (r["tags"] as? String).flatMap({ Data(base64Encoded: $0) }),
-                  let v = (r["values"] as? String).flatMap({ Data(base64Encoded: $0) }),
-                  t.count == graph.pathCount, v.count == 8 * graph.pathCount else {
+                  let (tags, values) = state(r, pathCount: graph.pathCount) else {
                 throw ConvergeError(.backendFailure, "\(host) replied without the \(l.rawValue) transaction-core results")
-            }
-            let values: [Double] = v.withUnsafeBytes { raw in
-                (0..<graph.pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
             }
             let results = commits.map { c in
                 TxnCommitResult(status: int(c["status"]), executedMode: KernelABI.executedMode(UInt32(clamping: int(c["executedMode"]))),
@@ -541,10 +530,22 @@ public enum NodeHost {
                                                        to: ConvergeValue(tag: UInt8(clamping: int(x[6])), payload: numberValue(x[7])))
                                 })
             }
-            out[l] = TxnCoreResult(tags: Array(t), values: values, commits: results, calls: int(r["calls"]),
+            out[l] = TxnCoreResult(tags: tags, values: values, commits: results, calls: int(r["calls"]),
                                    hostCalls: int(r["hostCalls"]), vmSteps: int(r["vmSteps"]))
         }
         return out
+    }
+
+    /// The state a level's reply carries: `tags` (base64, one byte per path) and `values` (base64,
+    /// little-endian doubles); nil when either is missing or of the wrong length.
+    static func state(_ r: [String: Any], pathCount: Int) -> (tags: [UInt8], values: [Double])? {
+        guard let t = (r["tags"] as? String).flatMap({ Data(base64Encoded: $0) }),
+              let v = (r["values"] as? String).flatMap({ Data(base64Encoded: $0) }),
+              t.count == pathCount, v.count == 8 * pathCount else { return nil }
+        let values: [Double] = v.withUnsafeBytes { raw in
+            (0..<pathCount).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
+        }
+        return (Array(t), values)
     }
 
     /// Transaction timing per level (ns per transaction), cycling through `txns`.

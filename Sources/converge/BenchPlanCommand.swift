@@ -10,14 +10,12 @@ struct BenchPlanCommand: ParsableCommand {
         commandName: "bench-plan",
         abstract: "Time the planners on the converge workload and on a large random DAG.")
 
-    @Option(parsing: .unconditional, help: "Steps of the large random DAG (0 skips it; at most 16777216).")
-    var dagSteps = 1_000_000
+    enum Defaults: DAGDefaults {
+        static let dagSteps = 1_000_000
+        static let dagGroups = "1000,125000"
+    }
 
-    @Option(parsing: .unconditional, help: "Fraction of the DAG's registry paths marked dirty, in (0, 1].")
-    var dagDirty = 0.01
-
-    @Option(parsing: .unconditional, help: "Top-level path segments (groups) of the DAG, comma-separated, each 1…16777216; one DAG each.")
-    var dagGroups = "1000,125000"
+    @OptionGroup var dag: DAGOptions<Defaults>
 
     @Option(parsing: .unconditional, help: "Step counts for the native-vs-portable ratio at 25% dirty (comma-separated, each 4…8388608).")
     var ratioSteps = "20000,100000"
@@ -29,9 +27,8 @@ struct BenchPlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: CompiledGraph.maxSteps, unit: "steps")
-        try OptionCheck.double("--dag-dirty", dagDirty, .fraction)
-        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: CompiledGraph.maxPaths, unit: "groups")
+        let groupList = try dag.checkedGroups()
+        let (dagSteps, dagDirty) = (dag.dagSteps, dag.dagDirty)
         let ratioStepList = try OptionCheck.intList("--ratio-steps", ratioSteps, minimum: 4, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
                                                     why: "the converge workload has 2 field paths per step")
         try OptionCheck.int("--batches", batches, in: 1...OptionCheck.maxRepetitions)

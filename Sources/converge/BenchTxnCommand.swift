@@ -15,11 +15,11 @@ struct BenchTxnCommand: ParsableCommand {
         commandName: "bench-txn",
         abstract: "Time transactions (writes + converge + commit) on the converge workload.")
 
-    @Option(parsing: .unconditional, help: "Step counts (comma-separated, each 1…8388608).")
-    var steps = "200,2000"
+    enum Defaults: ConvergeWorkloadDefaults {
+        static let steps = "200,2000"
+    }
 
-    @Option(parsing: .unconditional, help: "dirtyRootsRatio values (comma-separated, in (0, 1]); dirtyRoots = max(1, ceil(steps * ratio)).")
-    var ratios = "0.005,0.25,1"
+    @OptionGroup var workload: ConvergeWorkloadOptions<Defaults>
 
     @Option(help: "Execution levels (comma-separated): l0, l1, l2.")
     var levels = "l0,l1,l2"
@@ -67,9 +67,7 @@ struct BenchTxnCommand: ParsableCommand {
                 return v
             }
         }
-        let stepList = try OptionCheck.intList("--steps", steps, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
-                                               why: "the converge workload has 2 field paths per step")
-        let ratioList = try OptionCheck.doubleList("--ratios", ratios, .fraction)
+        let (stepList, ratioList) = try workload.checked()
         try OptionCheck.int("--samples", samples, in: 1...OptionCheck.maxRepetitions)
         try OptionCheck.int("--rounds", rounds, in: 1...samples)
         try OptionCheck.int("--replicas", replicas, in: 1...64)

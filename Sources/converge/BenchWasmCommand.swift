@@ -16,20 +16,14 @@ struct BenchWasmCommand: ParsableCommand {
         commandName: "bench-wasm",
         abstract: "Time CKernel native vs wasm (V8, WasmKit) vs the pure-JS kernel, with boundary evidence.")
 
-    @Option(parsing: .unconditional, help: "Step counts of the converge workload (comma-separated, each 1…8388608).")
-    var steps = "200,500,1000,2000"
+    enum Defaults: ConvergeWorkloadDefaults, DAGDefaults {
+        static let steps = "200,500,1000,2000"
+        static let dagSteps = 100_000
+        static let dagGroups = "1000,100000"
+    }
 
-    @Option(parsing: .unconditional, help: "Dirty roots as fractions of the workload's steps (comma-separated, in (0, 1]).")
-    var ratios = "0.005,0.25,1"
-
-    @Option(parsing: .unconditional, help: "Steps of the random DAG (0 = skip; at most 16777216).")
-    var dagSteps = 100_000
-
-    @Option(parsing: .unconditional, help: "Top-level segments (groups) of the random DAG, comma-separated, each 1…16777216: one DAG each (with 1000 the dirty set reaches every group; with 100000 it does not).")
-    var dagGroups = "1000,100000"
-
-    @Option(parsing: .unconditional, help: "Fraction of the DAG's registry paths dirty per plan, in (0, 1].")
-    var dagDirty = 0.01
+    @OptionGroup var workload: ConvergeWorkloadOptions<Defaults>
+    @OptionGroup var dag: DAGOptions<Defaults>
 
     @Option(parsing: .unconditional, help: "Rounds per measurement, 1…100000 (median and min reported).")
     var rounds = 11
@@ -57,12 +51,9 @@ struct BenchWasmCommand: ParsableCommand {
     }
 
     func run() throws {
-        let stepList = try OptionCheck.intList("--steps", steps, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
-                                               why: "the converge workload has 2 field paths per step")
-        let ratioList = try OptionCheck.doubleList("--ratios", ratios, .fraction)
-        try OptionCheck.size("--dag-steps", dagSteps, minimum: 0, limit: CompiledGraph.maxSteps, unit: "steps")
-        let groupList = try OptionCheck.intList("--dag-groups", dagGroups, limit: CompiledGraph.maxPaths, unit: "groups")
-        try OptionCheck.double("--dag-dirty", dagDirty, .fraction)
+        let (stepList, ratioList) = try workload.checked()
+        let groupList = try dag.checkedGroups()
+        let (dagSteps, dagDirty) = (dag.dagSteps, dag.dagDirty)
         try OptionCheck.int("--rounds", rounds, in: 1...OptionCheck.maxRepetitions)
         try OptionCheck.double("--round-ms", roundMs, .positive(max: 60_000))
         try OptionCheck.int("--wasmkit-rounds", wasmkitRounds, in: 0...OptionCheck.maxRepetitions)
