@@ -6,120 +6,63 @@ import ConvergeKernel
 import ConvergeWasm
 import Foundation
 
-/// The `kernelBackend` axis of `converge bench` (docs/perf-report.md).
-package enum KernelBackend: String, CaseIterable, Sendable {
-    /// L0: the pure-Swift planner and executor.
-    case portable
-    /// L1: CKernel plans (one call per commit), Swift runs the steps.
-    case nativeL1 = "native-l1"
-    /// L2: CKernel plans and executes; computed steps call back into Swift.
-    case nativeL2 = "native-l2"
-    /// L3: as L2, and steps whose `expr` compiled run as bytecode inside the kernel (no callback).
-    case nativeL3 = "native-l3"
-    /// L4: as L3 from the graph's artifact (built in memory, as `converge compile` writes it):
-    /// tables, bytecode, initial state and the data layout that makes batch runs contiguous.
-    case nativeL4 = "native-l4"
-    /// L1 in-process WebAssembly on the transaction core: converge.wasm (SIMD128) in WasmKit
-    /// decides and plans (one `ckw_txn_commit`), Swift runs the steps over its linear memory.
-    case wasmWasmKit = "wasm-wasmkit"
-    /// L2 in WasmKit: converge.wasm plans and executes; computed steps call Swift derive
-    /// functions through the `env.ckw_host_steps` import (opt-in: WasmKit interprets).
-    case wasmWasmKitL2 = "wasm-wasmkit-l2"
-    /// L3 in WasmKit: as wasm-wasmkit-l2 with the graph's bytecode loaded (opt-in).
-    case wasmWasmKitL3 = "wasm-wasmkit-l3"
-    /// L4 in WasmKit: the kernel, its bytecode and its state layout from the graph's artifact
-    /// (opt-in).
-    case wasmWasmKitL4 = "wasm-wasmkit-l4"
-    /// L1 in V8 (node): converge.wasm plans, JS runs the steps.
-    case wasmV8 = "wasm-v8"
-    /// L2 in V8 (node): converge.wasm plans and executes; computed steps call the JS import.
-    case wasmV8L2 = "wasm-v8-l2"
-    /// L3 in V8 (node): as wasm-v8-l2, with the graph's bytecode loaded: compiled steps run inside
-    /// converge.wasm, only the others call the JS import.
-    case wasmV8L3 = "wasm-v8-l3"
-    /// L4 in V8 (node): as wasm-v8-l3, the kernel made from the graph's AOT artifact with its
-    /// state layout (`ckw_open_artifact`; opt-in).
-    case wasmV8L4 = "wasm-v8-l4"
-    /// L0 in V8 (node): the pure-JS kernel (wasm-host/js-kernel.mjs) plans, JS runs the steps.
-    case jsV8 = "js-v8"
-    /// L1, L2, L3 and L0 JS in headless Chromium: the V8 backends' host modules and
-    /// converge.wasm (L3: with the graph's bytecode), run by a page (wasm-host/browser); not in
-    /// the default set (`browserLevel`, BenchBrowser.swift).
-    case wasmChromium = "wasm-chromium"
-    case wasmChromiumL2 = "wasm-chromium-l2"
-    case wasmChromiumL3 = "wasm-chromium-l3"
-    case wasmChromiumL4 = "wasm-chromium-l4"
-    case jsChromium = "js-chromium"
+/// `converge bench`'s backends: ``Backend``s (host × level × wasm flavor, one name each) and
+/// what the bench needs to know of them.
+extension Backend {
+    /// The `kernelBackend` axis of `converge bench` (docs/perf-report.md), in report order:
+    ///
+    /// - `portable` (L0: the pure-Swift planner and executor); `native-l1`…`native-l4` (CKernel in
+    ///   this process: L1 plans, L2 executes and calls back into Swift for computed steps, L3 runs
+    ///   the steps whose `expr` compiled as bytecode, L4 as L3 from the graph's artifact with the
+    ///   data layout that makes batch runs contiguous);
+    /// - `wasm-wasmkit`…`-l4`: converge.wasm (SIMD128) on its transaction core in WasmKit, in
+    ///   process (L2–L4 opt-in: WasmKit interprets every step);
+    /// - `wasm-v8`…`-l4` and `js-v8` (the pure-JS kernel, wasm-host/js-kernel.mjs) in V8 (node);
+    /// - the same in headless Chromium (a page running the V8 backends' host modules; not in the
+    ///   default set, BenchBrowser.swift).
+    package static let benchAxis: [Backend] = [
+        .portable, .nativeL1, .nativeL2, .nativeL3, .nativeL4,
+        .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4,
+        .wasmV8, .wasmV8L2, .wasmV8L3, .wasmV8L4, .jsV8,
+        .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .wasmChromiumL4, .jsChromium,
+    ]
 
-    /// The level of the Node host (nil: runs in this process).
-    package var nodeLevel: NodeHost.TxnLevel? {
-        switch self {
-        case .wasmV8: .l1simd
-        case .wasmV8L2: .l2simd
-        case .wasmV8L3: .l3simd
-        case .wasmV8L4: .l4simd
-        case .jsV8: .l0js
-        default: nil
-        }
-    }
-
-    /// The native levels (CKernel in this process): the upper bound the other backends are
-    /// measured against (UpperBound, docs/perf-report.md). `portable` (L0, pure Swift) is a host
-    /// baseline like the JS kernel, not native.
-    package var isNative: Bool {
-        switch self {
-        case .nativeL1, .nativeL2, .nativeL3, .nativeL4: true
-        default: false
-        }
+    /// The bench backend named `name` (nil: not on the axis).
+    package init?(benchName name: String) {
+        guard let b = Self.benchAxis.first(where: { $0.name == name }) else { return nil }
+        self = b
     }
 
     /// The SIMD implementation the backend's bitset code runs.
     package var simdImplementation: String {
-        switch self {
-        case .portable, .jsV8, .jsChromium: "none"
-        case .nativeL1, .nativeL2, .nativeL3, .nativeL4: SIMDImplementation.automatic.rawValue
-        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4, .wasmV8, .wasmV8L2, .wasmV8L3, .wasmV8L4,
-             .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .wasmChromiumL4: "simd128"
-        }
+        if let flavor { return flavor == .simd ? "simd128" : "none" }
+        return isNative ? SIMDImplementation.automatic.rawValue : "none"
     }
 
+    /// The runtime options of the backend's transactions: its level in this process (Swift, C or
+    /// WasmKit); the JS hosts run their own level, L1's options stand for the rest (the policy).
     package func runtimeOptions(mode: ConvergeMode, diagnostics: DiagnosticsLevel) -> RuntimeOptions {
-        var o: RuntimeOptions
-        switch self {
-        case .portable: o = RuntimeOptions(level: .l0, mode: mode, diagnostics: diagnostics)
-        case .nativeL2: o = RuntimeOptions(level: .l2, mode: mode, diagnostics: diagnostics)
-        case .nativeL3: o = RuntimeOptions(level: .l3, mode: mode, diagnostics: diagnostics)
-        case .nativeL4: o = RuntimeOptions(level: .l4, mode: mode, diagnostics: diagnostics)
-        case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4:
-            // the WasmKit transaction core's level (BenchWasmKit.swift; no diagnostics cross)
-            o = RuntimeOptions(level: wasmKitLevel ?? .l1, mode: mode, diagnostics: diagnostics)
-        default: o = RuntimeOptions(level: .l1, mode: mode, diagnostics: diagnostics)
-        }
-        return o
+        let inProcess = host == .process || host == .wasmKit
+        return RuntimeOptions(level: inProcess ? level : .l1, mode: mode, diagnostics: diagnostics)
     }
 
     /// The L4 backends: they load the state layout from the graph's artifact.
-    package var loadsLayout: Bool {
-        switch self {
-        case .nativeL4, .wasmWasmKitL4, .wasmV8L4, .wasmChromiumL4: true
-        default: false
-        }
-    }
+    package var loadsLayout: Bool { level == .l4 }
 
     /// Why the backend cannot run here (nil: it can): the wasm toolchain, node, chromium
     /// (`chromium`: the `--chromium PATH` option).
     package func unavailableReason(chromium: String? = nil) -> String? {
         do throws(ConvergeError) {
-            switch self {
-            case .portable, .nativeL1, .nativeL2, .nativeL3, .nativeL4: return nil
-            case .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4: _ = try WasmBuild.artifacts()
-            case .wasmV8, .wasmV8L2, .wasmV8L3, .wasmV8L4, .jsV8:
+            switch host {
+            case .process: return nil
+            case .wasmKit: _ = try WasmBuild.artifacts()
+            case .v8:
                 _ = try NodeHost.node()
-                if self != .jsV8 { _ = try WasmBuild.artifacts() }
-            case .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .wasmChromiumL4, .jsChromium:
+                if flavor != nil { _ = try WasmBuild.artifacts() }
+            case .chromium:
                 _ = try BrowserHost.chromium(chromium)
                 _ = try NodeHost.node()
-                if self != .jsChromium { _ = try WasmBuild.artifacts() }
+                if flavor != nil { _ = try WasmBuild.artifacts() }
             }
             return nil
         } catch {
@@ -130,7 +73,7 @@ package enum KernelBackend: String, CaseIterable, Sendable {
 
 /// One point of the matrix.
 package struct BenchPoint: Hashable, Sendable {
-    package var backend: KernelBackend
+    package var backend: Backend
     package var mode: ConvergeMode
     package var steps: Int
     package var ratio: Double
@@ -139,7 +82,7 @@ package struct BenchPoint: Hashable, Sendable {
     /// The grid's points, steps outermost, then modes, ratios and backends. `dirtyRoots` is the
     /// format's derived axis, max(1, ceil(roots · ratio)), of the roots the graph has at each step
     /// count (for `--ir`, its inputs).
-    package static func grid(steps: [Int], modes: [ConvergeMode], ratios: [Double], backends: [KernelBackend],
+    package static func grid(steps: [Int], modes: [ConvergeMode], ratios: [Double], backends: [Backend],
                              graph: BenchGraph) -> [BenchPoint] {
         var points: [BenchPoint] = []
         for s in steps { for m in modes { for r in ratios { for b in backends {
@@ -433,7 +376,7 @@ package func workingSet(_ g: CompiledGraph) -> Int {
 package func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, warmupDiscard: Int, timeoutMs: Double)
     throws(ConvergeError) -> (node: String, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return ("", [:]) }
-    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.nodeLevel)
+    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, hosted: { $0.host == .v8 })
     let (node, out) = try NodeHost.benchMatrix(graphs: m.graphs, points: m.jobs, artifacts: m.artifacts, timeoutSeconds: m.timeLimitSeconds,
                                                policy: NodeHost.TxnPolicy(RuntimeOptions()))
     for (p, r) in zip(m.measured, out) {

@@ -9,31 +9,19 @@ import Foundation
 // The browser half of `converge bench`: the chromium backends (docs/perf-report.md) and what the
 // JS hosts (node, Chromium) share — one matrix point's evidence from a bench-matrix reply.
 
-extension KernelBackend {
-    /// The level the browser page runs (nil: not a browser backend).
-    package var browserLevel: NodeHost.TxnLevel? {
-        switch self {
-        case .wasmChromium: .l1simd
-        case .wasmChromiumL2: .l2simd
-        case .wasmChromiumL3: .l3simd
-        case .wasmChromiumL4: .l4simd
-        case .jsChromium: .l0js
-        default: nil
-        }
-    }
-
+extension Backend {
     /// Runs in this process (not in node, not in a browser).
-    package var inProcess: Bool { nodeLevel == nil && browserLevel == nil }
+    package var inProcess: Bool { host == .process || host == .wasmKit }
 
     /// The backends `converge bench` runs without `--backend`: all but the browser ones (a browser
     /// run is its own report: `meta.env.browser` names the browser, docs/perf-diff.md).
     /// The WasmKit L2/L3/L4 backends are opt-in too (an interpreter executing every step: slow).
-    package static var defaultSet: [KernelBackend] {
-        allCases.filter { $0.browserLevel == nil && $0 != .wasmWasmKitL2 && $0 != .wasmWasmKitL3 && $0 != .wasmWasmKitL4 }
+    package static var defaultSet: [Backend] {
+        benchAxis.filter { $0.host != .chromium && !($0.host == .wasmKit && $0.level != .l1) }
     }
 
     /// The backends of one side of `converge gate --node … --browser …`.
-    package static var browserSet: [KernelBackend] { allCases.filter { $0.browserLevel != nil } }
+    package static var browserSet: [Backend] { benchAxis.filter { $0.host == .chromium } }
 }
 
 /// One point of a bench-matrix reply (node's or the browser page's) as the report's point result:
@@ -107,7 +95,7 @@ package func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, grap
 package func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double, chromium: URL)
     throws(ConvergeError) -> (browser: BrowserHost.BrowserInfo?, node: String?, results: [BenchPoint: PointResult]) {
     guard !points.isEmpty else { return (nil, nil, [:]) }
-    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, level: \.browserLevel)
+    var m = try MatrixJobs(points, graph: graph, runs: runs, timeoutMs: timeoutMs, hosted: { $0.host == .chromium })
     guard !m.jobs.isEmpty else { return (nil, nil, m.results) }
     let reply = try BrowserHost.benchMatrix(graphs: m.graphs, points: m.jobs, artifacts: m.artifacts, chromium: chromium, timeLimitSeconds: m.timeLimitSeconds)
     let resolutionMs = reply.browser.timerResolutionNs.map { $0 / 1e6 }
@@ -138,15 +126,15 @@ package struct MatrixJobs {
     package let timeoutMs: Double
 
     package init(_ points: [BenchPoint], graph: BenchGraph, runs: Int, timeoutMs: Double,
-         level: (KernelBackend) -> NodeHost.TxnLevel?) throws(ConvergeError) {
+         hosted: (Backend) -> Bool) throws(ConvergeError) {
         self.timeoutMs = timeoutMs
         stepsList = Array(Set(points.map(\.steps))).sorted()
         for s in stepsList { graphs.append(try graph.compiledGraph(steps: s)) }
         artifacts = graph.artifact.map { [$0] }
         for p in points {
-            guard let l = level(p.backend) else { continue }
+            guard hosted(p.backend) else { continue }
             let gi = stepsList.firstIndex(of: p.steps)!
-            jobs.append(NodeHost.MatrixPoint(graph: gi, level: l, mode: p.mode,
+            jobs.append(NodeHost.MatrixPoint(graph: gi, level: p.backend, mode: p.mode,
                                              roots: graph.rootIds(graphs[gi], k: p.dirtyRoots), runs: runs, timeoutMs: timeoutMs))
             measured.append(p)
         }

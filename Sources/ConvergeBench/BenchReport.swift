@@ -12,14 +12,14 @@ package struct BenchReportBuilder {
     package let suite: Matrix.Suite
     package let profileName: String
     package let profile: Matrix.Profile
-    package let backends: [KernelBackend]
+    package let backends: [Backend]
     package let nodeVersion: String?
     /// The browser of the chromium backends (nil when none ran).
     package var browser: BrowserHost.BrowserInfo?
     package let bandwidth: [BandwidthProbe.Level]
     package let graphName: String?
 
-    package init(matrix: Matrix, suite: Matrix.Suite, profileName: String, profile: Matrix.Profile, backends: [KernelBackend],
+    package init(matrix: Matrix, suite: Matrix.Suite, profileName: String, profile: Matrix.Profile, backends: [Backend],
                  nodeVersion: String?, browser: BrowserHost.BrowserInfo?, bandwidth: [BandwidthProbe.Level], graphName: String?) {
         self.matrix = matrix
         self.suite = suite
@@ -33,7 +33,7 @@ package struct BenchReportBuilder {
     }
 
     package func params(_ p: BenchPoint) -> Params {
-        ["kernelBackend": .string(p.backend.rawValue), "convergeMode": .string(p.mode.rawValue),
+        ["kernelBackend": .string(p.backend.name), "convergeMode": .string(p.mode.rawValue),
          "steps": .number(Double(p.steps)), "dirtyRootsRatio": .number(p.ratio), "dirtyRoots": .number(Double(p.dirtyRoots))]
     }
 
@@ -140,7 +140,7 @@ package struct BenchReportBuilder {
     /// Each backend over native-l1 at the same (mode, steps, ratio): ratio of medians and of p95s.
     package func comparisons(_ points: [PerfReport.Point]) -> [PerfReport.Comparison] {
         let metric = "runtime.txnCommitMs"
-        let baseline = suite.comparisonBaseline["kernelBackend"] ?? KernelBackend.nativeL1.rawValue
+        let baseline = suite.comparisonBaseline["kernelBackend"] ?? Backend.nativeL1.name
         func key(_ p: Params) -> Params { var k = p; k["kernelBackend"] = nil; k["dirtyRoots"] = nil; return k }
         var base: [Params: PerfReport.Stats] = [:]
         for p in points where p.params["kernelBackend"] == .string(baseline) {
@@ -163,10 +163,10 @@ package struct BenchReportBuilder {
     /// was asked for (version "unknown" when no Chromium session ran), else "node" when a node
     /// backend ran, else "native".
     package var envBrowser: PerfReport.Browser {
-        if backends.contains(where: { $0.browserLevel != nil }) {
+        if backends.contains(where: { $0.host == .chromium }) {
             return .init(name: "chromium", version: browser?.version ?? "unknown", headless: true)
         }
-        return .init(name: backends.contains { $0.nodeLevel != nil } ? "node" : "native", headless: true)
+        return .init(name: backends.contains { $0.host == .v8 } ? "node" : "native", headless: true)
     }
 
     package func report(_ measured: [(BenchPoint, PointResult)]) -> PerfReport {
@@ -176,7 +176,7 @@ package struct BenchReportBuilder {
                                  metricCategories: suite.metricCategories, points: points)
         s.thresholds = Thresholds.compute(s)
         // native ≤ every other backend at each point (docs/perf-report.md, "The upper bound")
-        let upper = UpperBound.check(s, nativeBackends: KernelBackend.allCases.filter(\.isNative).map(\.rawValue))
+        let upper = UpperBound.check(s, nativeBackends: Backend.benchAxis.filter(\.isNative).map(\.name))
         s.comparisons = comparisons(points) + upper.comparisons
         s.upperBound = upper.summary
         let auto = AutoPolicy()
@@ -184,7 +184,7 @@ package struct BenchReportBuilder {
                                        profile: profileName, stability: matrix.stability,
                                        controlPlane: .init(traitConvergeBudgetMs: RuntimeOptions().executionBudgetMs,
                                                            traitConvergeDecisionBudgetMs: auto.decisionBudgetMs))
-        let usesNode = backends.contains { $0.nodeLevel != nil || $0.browserLevel != nil }
+        let usesNode = backends.contains { $0.host == .v8 || $0.host == .chromium }
         let env = PerfReport.Env(os: Host.os, arch: Host.arch, cpu: Host.cpu, memoryGb: Host.memoryGb,
                                  node: usesNode ? nodeVersion : nil, browser: envBrowser)
         let meta = PerfReport.Meta(createdAt: Host.now(), generator: "converge bench (ConvergeKernel)", matrixId: matrix.matrixId,

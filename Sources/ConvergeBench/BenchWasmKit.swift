@@ -12,17 +12,9 @@ import Foundation
 // memory, then one `ckw_txn_commit`; auto is decided in C with ``RuntimeOptions``' defaults, as on
 // the V8 backends.
 
-extension KernelBackend {
+extension Backend {
     /// The level of the WasmKit transaction core (nil: not a WasmKit backend).
-    package var wasmKitLevel: ExecutionLevel? {
-        switch self {
-        case .wasmWasmKit: .l1
-        case .wasmWasmKitL2: .l2
-        case .wasmWasmKitL3: .l3
-        case .wasmWasmKitL4: .l4
-        default: nil
-        }
-    }
+    package var wasmKitLevel: ExecutionLevel? { host == .wasmKit ? level : nil }
 }
 
 /// The converge workload on one WasmKit transaction core: transactions write `b0…b{k−1}` (or the

@@ -18,7 +18,7 @@ public enum UpperBound {
     public static let kind = "upperBound"
     /// The metric compared, by medians.
     public static let metric = "runtime.txnCommitMs"
-    /// `converge bench`'s native backends (its `KernelBackend.isNative`); also what the views
+    /// `converge bench`'s native backends (`Backend.isNative`); also what the views
     /// assume for a report that carries no `upperBound` summary.
     public static let defaultNativeBackends = ["native-l1", "native-l2", "native-l3", "native-l4"]
     /// The parameter naming the backend.

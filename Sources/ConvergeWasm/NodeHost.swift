@@ -1,16 +1,6 @@
 import ConvergeKernel
 import Foundation
 
-/// A backend that runs in V8 (Node): CKernel's wasm builds, or the pure-JS kernel.
-public enum V8Backend: String, Sendable, CaseIterable {
-    /// converge.wasm (SIMD128) in V8.
-    case wasmSimd = "wasm-v8-simd"
-    /// converge-scalar.wasm in V8.
-    case wasmScalar = "wasm-v8-scalar"
-    /// The pure-JS typed-array kernel (wasm-host/js-kernel.mjs): the L0 JS reference.
-    case js = "js-v8"
-}
-
 /// One plan request for the Node host.
 public struct PlanRequest: Sendable {
     public var dirty: [UInt32]
@@ -245,23 +235,23 @@ public enum NodeHost {
 
     /// Plans every request of every graph on every backend, in one Node process.
     /// Returns, per graph, per backend, the plans in request order.
-    public static func plan(_ graphs: [(graph: CompiledGraph, requests: [PlanRequest])], backends: [V8Backend],
-                            strategy: ClosureStrategy = .auto) throws(ConvergeError) -> [[V8Backend: [V8Plan]]] {
+    public static func plan(_ graphs: [(graph: CompiledGraph, requests: [PlanRequest])], backends: [Backend],
+                            strategy: ClosureStrategy = .auto) throws(ConvergeError) -> [[Backend: [V8Plan]]] {
         let job: [String: Any] = [
-            "command": "plan", "backends": backends.map(\.rawValue),
+            "command": "plan", "backends": try planNames(backends),
             "graphs": graphs.map { ["strategy": strategy.rawValue, "requests": $0.requests.map(\.json)] as [String: Any] },
         ]
         let reply = try run(job, graphs: graphs.map(\.graph))
         guard let gs = reply["graphs"] as? [[String: Any]], gs.count == graphs.count else {
             throw ConvergeError(.backendFailure, "node replied with \(String(describing: (reply["graphs"] as? [Any])?.count)) graphs for \(graphs.count)")
         }
-        var all: [[V8Backend: [V8Plan]]] = []
+        var all: [[Backend: [V8Plan]]] = []
         for (gi, g) in gs.enumerated() {
-            var perBackend: [V8Backend: [V8Plan]] = [:]
+            var perBackend: [Backend: [V8Plan]] = [:]
             let results = g["results"] as? [String: Any] ?? [:]
             for b in backends {
-                guard let list = results[b.rawValue] as? [[String: Any]], list.count == graphs[gi].requests.count else {
-                    throw ConvergeError(.backendFailure, "node replied without the \(b.rawValue) plans of graph \(gi)")
+                guard let list = results[b.planName ?? ""] as? [[String: Any]], list.count == graphs[gi].requests.count else {
+                    throw ConvergeError(.backendFailure, "node replied without the \(b.name) plans of graph \(gi)")
                 }
                 perBackend[b] = list.map(Self.v8Plan)
             }
@@ -306,22 +296,22 @@ public enum NodeHost {
 
     /// Plan-only timing: per point, per backend (rounds of at least `roundMs` cycling through the
     /// requests after one warm-up round).
-    public static func benchPlan(_ points: [(name: String, graph: CompiledGraph, requests: [PlanRequest])], backends: [V8Backend],
-                                 rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [[V8Backend: V8Timing]] {
+    public static func benchPlan(_ points: [(name: String, graph: CompiledGraph, requests: [PlanRequest])], backends: [Backend],
+                                 rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [[Backend: V8Timing]] {
         let job: [String: Any] = [
-            "command": "bench-plan", "backends": backends.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
+            "command": "bench-plan", "backends": try planNames(backends), "rounds": rounds, "roundMs": roundMs,
             "graphs": points.map { ["name": $0.name, "requests": $0.requests.map(\.json)] as [String: Any] },
         ]
         let reply = try run(job, graphs: points.map(\.graph), tiering: tiering)
         guard let ps = reply["points"] as? [[String: Any]], ps.count == points.count else {
             throw ConvergeError(.backendFailure, "node replied without the benchmark points")
         }
-        return try ps.map { (p: [String: Any]) throws(ConvergeError) -> [V8Backend: V8Timing] in
-            var out: [V8Backend: V8Timing] = [:]
+        return try ps.map { (p: [String: Any]) throws(ConvergeError) -> [Backend: V8Timing] in
+            var out: [Backend: V8Timing] = [:]
             let rows = p["rows"] as? [String: Any] ?? [:]
             for b in backends {
-                guard let r = rows[b.rawValue] as? [String: Any] else {
-                    throw ConvergeError(.backendFailure, "node replied without \(b.rawValue) timings")
+                guard let r = rows[b.planName ?? ""] as? [String: Any] else {
+                    throw ConvergeError(.backendFailure, "node replied without \(b.name) timings")
                 }
                 out[b] = timing(r)
             }
@@ -339,32 +329,6 @@ public enum NodeHost {
 
     // MARK: - transactions
 
-    /// A level of the Node host's transactions.
-    public enum TxnLevel: String, Sendable, CaseIterable {
-        /// The JS kernel plans, JS runs the steps: the L0 JS reference.
-        case l0js = "l0-js"
-        /// converge.wasm plans (one call), JS runs the steps.
-        case l1simd = "l1-wasm-simd"
-        case l1scalar = "l1-wasm-scalar"
-        /// converge.wasm plans and executes (one call); computed steps call the JS import in batches.
-        case l2simd = "l2-wasm-simd"
-        case l2scalar = "l2-wasm-scalar"
-        /// As L2, with the graph's bytecode loaded (`ckw_load_code`): compiled steps run inside
-        /// converge.wasm, only the others call the JS import.
-        case l3simd = "l3-wasm-simd"
-        case l3scalar = "l3-wasm-scalar"
-        /// As L3, with the kernel made from the graph's AOT artifact (`ckw_open_artifact`: the
-        /// tables, bytecode and initial state of one `.ckir` file, docs/artifact.md), the file
-        /// the native runtime loads with ``ConvergeRuntime/init(artifact:options:)``.
-        case l4simd = "l4-wasm-simd"
-        case l4scalar = "l4-wasm-scalar"
-
-        /// True for the levels that load the graph's bytecode.
-        public var loadsCode: Bool { self == .l3simd || self == .l3scalar }
-        /// True for the levels whose kernel comes from the graph's AOT artifact.
-        public var loadsArtifact: Bool { self == .l4simd || self == .l4scalar }
-    }
-
     /// The outcome of the converge workload's transactions on one level.
     public struct TxnResult: Sendable {
         public var tags: [UInt8]
@@ -381,10 +345,10 @@ public enum NodeHost {
 
     /// Runs transactions (each: number writes, then one commit with the written ids as dirty
     /// roots) of the converge workload's step function on each level; returns the final states.
-    public static func transactions(_ graph: CompiledGraph, _ txns: [[(UInt32, Double)]], levels: [TxnLevel],
-                                    mode: PlanMode) throws(ConvergeError) -> [TxnLevel: TxnResult] {
+    public static func transactions(_ graph: CompiledGraph, _ txns: [[(UInt32, Double)]], levels: [Backend],
+                                    mode: PlanMode) throws(ConvergeError) -> [Backend: TxnResult] {
         let job: [String: Any] = [
-            "command": "txn", "levels": levels.map(\.rawValue),
+            "command": "txn", "levels": try hostLevels(levels),
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
         let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
@@ -392,10 +356,10 @@ public enum NodeHost {
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction results")
         }
-        var out: [TxnLevel: TxnResult] = [:]
+        var out: [Backend: TxnResult] = [:]
         for l in levels {
-            guard let r = ls[l.rawValue] as? [String: Any], let (tags, values) = state(r, pathCount: graph.pathCount) else {
-                throw ConvergeError(.backendFailure, "node replied without the \(l.rawValue) state")
+            guard let r = ls[l.hostLevel ?? ""] as? [String: Any], let (tags, values) = state(r, pathCount: graph.pathCount) else {
+                throw ConvergeError(.backendFailure, "node replied without the \(l.name) state")
             }
             out[l] = TxnResult(tags: tags, values: values, calls: int(r["calls"]), hostCalls: int(r["hostCalls"]),
                                bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]), changed: int(r["changed"]),
@@ -471,9 +435,9 @@ public enum NodeHost {
     /// transaction flagged in `bumpGeneration` (indexes) empties the plan caches first. Returns
     /// the final state and every commit's result per level; a failed commit (a bad write) is a
     /// result with its status, not an error.
-    public static func txnCore(_ graph: CompiledGraph, _ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode,
-                               policy: TxnPolicy, bumpGeneration: Set<Int> = [], trace: TxnTrace? = nil) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
-        let job = txnCoreJob(txns, levels: levels, mode: mode, policy: policy, bumpGeneration: bumpGeneration, trace: trace)
+    public static func txnCore(_ graph: CompiledGraph, _ txns: [[TxnWrite]], levels: [Backend], mode: ConvergeMode,
+                               policy: TxnPolicy, bumpGeneration: Set<Int> = [], trace: TxnTrace? = nil) throws(ConvergeError) -> [Backend: TxnCoreResult] {
+        let job = try txnCoreJob(txns, levels: levels, mode: mode, policy: policy, bumpGeneration: bumpGeneration, trace: trace)
         let reply = try run(job, graphs: [graph], code: levels.contains { $0.loadsCode },
                             artifact: levels.contains { $0.loadsArtifact })
         return try txnCoreResults(reply, graph: graph, levels: levels, count: txns.count, host: "node")
@@ -481,10 +445,10 @@ public enum NodeHost {
 
     /// The `txn` job (perTransaction) of ``txnCore(_:_:levels:mode:policy:bumpGeneration:trace:)``,
     /// which the browser host runs too (``BrowserHost/txnCore(_:_:levels:mode:policy:bumpGeneration:trace:chromium:)``).
-    static func txnCoreJob(_ txns: [[TxnWrite]], levels: [TxnLevel], mode: ConvergeMode, policy: TxnPolicy,
-                           bumpGeneration: Set<Int>, trace: TxnTrace?) -> [String: Any] {
+    static func txnCoreJob(_ txns: [[TxnWrite]], levels: [Backend], mode: ConvergeMode, policy: TxnPolicy,
+                           bumpGeneration: Set<Int>, trace: TxnTrace?) throws(ConvergeError) -> [String: Any] {
         var job: [String: Any] = [
-            "command": "txn", "levels": levels.map(\.rawValue), "perTransaction": true, "policy": policy.json,
+            "command": "txn", "levels": try hostLevels(levels), "perTransaction": true, "policy": policy.json,
             "graphs": [["mode": mode.rawValue, "transactions": txns.enumerated().map { i, t -> [String: Any] in
                 ["writes": t.map { [Int($0.id), jsonNumber($0.value), Int($0.tag)] }, "bumpGeneration": bumpGeneration.contains(i)]
             }]],
@@ -494,16 +458,16 @@ public enum NodeHost {
     }
 
     /// The per-level results of a `txn` job's reply (node's or the browser host's).
-    static func txnCoreResults(_ reply: [String: Any], graph: CompiledGraph, levels: [TxnLevel], count: Int,
-                               host: String) throws(ConvergeError) -> [TxnLevel: TxnCoreResult] {
+    static func txnCoreResults(_ reply: [String: Any], graph: CompiledGraph, levels: [Backend], count: Int,
+                               host: String) throws(ConvergeError) -> [Backend: TxnCoreResult] {
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "\(host) replied without transaction results")
         }
-        var out: [TxnLevel: TxnCoreResult] = [:]
+        var out: [Backend: TxnCoreResult] = [:]
         for l in levels {
-            guard let r = ls[l.rawValue] as? [String: Any], let commits = r["results"] as? [[String: Any]], commits.count == count,
+            guard let r = ls[l.hostLevel ?? ""] as? [String: Any], let commits = r["results"] as? [[String: Any]], commits.count == count,
                   let (tags, values) = state(r, pathCount: graph.pathCount) else {
-                throw ConvergeError(.backendFailure, "\(host) replied without the \(l.rawValue) transaction-core results")
+                throw ConvergeError(.backendFailure, "\(host) replied without the \(l.name) transaction-core results")
             }
             let results = commits.map { c in
                 TxnCommitResult(status: int(c["status"]), executedMode: KernelABI.executedMode(UInt32(clamping: int(c["executedMode"]))),
@@ -549,10 +513,10 @@ public enum NodeHost {
     }
 
     /// Transaction timing per level (ns per transaction), cycling through `txns`.
-    public static func benchTransactions(_ graph: CompiledGraph, _ txns: [[(UInt32, Double)]], levels: [TxnLevel], mode: PlanMode,
-                                         rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [TxnLevel: V8Timing] {
+    public static func benchTransactions(_ graph: CompiledGraph, _ txns: [[(UInt32, Double)]], levels: [Backend], mode: PlanMode,
+                                         rounds: Int, roundMs: Double, tiering: Tiering = .optimized) throws(ConvergeError) -> [Backend: V8Timing] {
         let job: [String: Any] = [
-            "command": "bench-txn", "levels": levels.map(\.rawValue), "rounds": rounds, "roundMs": roundMs,
+            "command": "bench-txn", "levels": try hostLevels(levels), "rounds": rounds, "roundMs": roundMs,
             "graphs": [["mode": mode.rawValue, "transactions": txns.map { ["writes": $0.map { [Int($0.0), jsonNumber($0.1)] }] }]],
         ]
         let reply = try run(job, graphs: [graph], tiering: tiering, code: levels.contains { $0.loadsCode },
@@ -560,13 +524,37 @@ public enum NodeHost {
         guard let g = (reply["graphs"] as? [[String: Any]])?.first, let ls = g["levels"] as? [String: Any] else {
             throw ConvergeError(.backendFailure, "node replied without transaction timings")
         }
-        var out: [TxnLevel: V8Timing] = [:]
+        var out: [Backend: V8Timing] = [:]
         for l in levels {
-            guard let r = ls[l.rawValue] as? [String: Any] else {
-                throw ConvergeError(.backendFailure, "node replied without \(l.rawValue) timings")
+            guard let r = ls[l.hostLevel ?? ""] as? [String: Any] else {
+                throw ConvergeError(.backendFailure, "node replied without \(l.name) timings")
             }
             out[l] = timing(r)
         }
         return out
+    }
+}
+
+extension NodeHost {
+    /// The JS hosts' names of transaction levels (``Backend/hostLevel``).
+    /// - Throws: `invalidArgument` for a backend that does not run in V8 or Chromium.
+    static func hostLevels(_ levels: [Backend]) throws(ConvergeError) -> [String] {
+        try levels.map { b throws(ConvergeError) in
+            guard let l = b.hostLevel else {
+                throw ConvergeError(.invalidArgument, "\(b.name) does not run in a JS host (V8 or Chromium)")
+            }
+            return l
+        }
+    }
+
+    /// The Node host's names of plan-only backends (``Backend/planName``).
+    /// - Throws: `invalidArgument` for a backend that does not plan alone in V8.
+    static func planNames(_ backends: [Backend]) throws(ConvergeError) -> [String] {
+        try backends.map { b throws(ConvergeError) in
+            guard let n = b.planName else {
+                throw ConvergeError(.invalidArgument, "\(b.name) does not plan alone in V8 (wasm-v8, wasm-v8-scalar and js-v8 do)")
+            }
+            return n
+        }
     }
 }

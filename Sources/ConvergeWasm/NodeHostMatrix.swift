@@ -38,7 +38,7 @@ extension NodeHost {
     /// of transactions (enough for 0.1 ms, at most 64) and records the mean.
     public struct MatrixPoint: Sendable {
         public var graph: Int
-        public var level: TxnLevel
+        public var level: Backend
         /// `auto`, `full` or `dirty`; the wasm levels decide auto in the transaction core (C), the
         /// `l0-js` level in the JS auto decider (`wasm-host/js-auto.mjs`, the Swift L0 rules).
         public var mode: ConvergeMode
@@ -47,7 +47,7 @@ extension NodeHost {
         public var runs: Int
         public var timeoutMs: Double
 
-        public init(graph: Int, level: TxnLevel, mode: ConvergeMode, roots: [UInt32], runs: Int, timeoutMs: Double) {
+        public init(graph: Int, level: Backend, mode: ConvergeMode, roots: [UInt32], runs: Int, timeoutMs: Double) {
             self.graph = graph
             self.level = level
             self.mode = mode
@@ -111,7 +111,7 @@ extension NodeHost {
     ///   - policy: the transaction core's settings (default: ``RuntimeOptions()``'s).
     public static func benchMatrix(graphs: [CompiledGraph], points: [MatrixPoint], artifacts: [Artifact]? = nil, warmupMs: Double = 300, tiering: Tiering = .optimized,
                                    timeoutSeconds: Double? = nil, policy: TxnPolicy = TxnPolicy()) throws(ConvergeError) -> (node: String, results: [MatrixResult]) {
-        let job = matrixJob(graphs: graphs, points: points, warmupMs: warmupMs, policy: policy)
+        let job = try matrixJob(graphs: graphs, points: points, warmupMs: warmupMs, policy: policy)
         let reply = try run(job, graphs: graphs, tiering: tiering, timeoutSeconds: timeoutSeconds,
                             code: points.contains { $0.level.loadsCode },
                             artifact: points.contains { $0.level.loadsArtifact }, artifacts: artifacts)
@@ -122,12 +122,14 @@ extension NodeHost {
     }
 
     /// `job` of a bench-matrix command (docs/wasm-host.md): the points, the graphs by index.
-    static func matrixJob(graphs: [CompiledGraph], points: [MatrixPoint], warmupMs: Double, policy: TxnPolicy = TxnPolicy()) -> [String: Any] {
-        [
+    static func matrixJob(graphs: [CompiledGraph], points: [MatrixPoint], warmupMs: Double,
+                          policy: TxnPolicy = TxnPolicy()) throws(ConvergeError) -> [String: Any] {
+        let levels = try NodeHost.hostLevels(points.map(\.level))
+        return [
             "command": "bench-matrix", "warmupMs": warmupMs, "policy": policy.json,
             "graphs": graphs.map { _ in [String: Any]() },
-            "points": points.map { p -> [String: Any] in
-                ["graph": p.graph, "level": p.level.rawValue, "mode": p.mode.rawValue,
+            "points": zip(points, levels).map { p, level -> [String: Any] in
+                ["graph": p.graph, "level": level, "mode": p.mode.rawValue,
                  "roots": p.roots.map { Int($0) }, "runs": p.runs, "timeoutMs": p.timeoutMs]
             },
         ]

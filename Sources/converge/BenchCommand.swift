@@ -93,14 +93,14 @@ struct BenchCommand: ParsableCommand {
         }
 
         // backends: the requested ones must run; by default every available one
-        var chosen: [KernelBackend] = []
+        var chosen: [Backend] = []
         let requested = !backends.isEmpty
-        for b in requested ? backends : KernelBackend.defaultSet where !chosen.contains(b) {
+        for b in requested ? backends : Backend.defaultSet where !chosen.contains(b) {
             let noLayout = b.loadsLayout && graph.artifact?.hasLayout == false
                 ? "\(artifact ?? "the artifact") has no \"layout\" section, which the L4 backends load (compile it again without --no-layout)" : nil
             if let why = noLayout ?? b.unavailableReason(chromium: grid.chromium) {
-                if requested { throw ConvergeError(.invalidArgument, "backend \(b.rawValue) is not available: \(why)") }
-                note("skipping backend \(b.rawValue): \(why)")
+                if requested { throw ConvergeError(.invalidArgument, "backend \(b.name) is not available: \(why)") }
+                note("skipping backend \(b.name): \(why)")
                 continue
             }
             chosen.append(b)
@@ -124,7 +124,7 @@ struct BenchCommand: ParsableCommand {
         let inProcess = InProcessBench(runs: prof.runs, warmupDiscard: prof.warmupDiscard, timeoutMs: prof.timeoutMs, graph: graph,
                                        allocations: .interposed)
         for s in stepList {
-            let nodePoints = points.filter { $0.steps == s && $0.backend.nodeLevel != nil }
+            let nodePoints = points.filter { $0.steps == s && $0.backend.host == .v8 }
             // the JS kernel apart from the wasm levels, one process per mode, as an app configured
             // so runs it: V8 optimizes JS for what it has seen, and the other configurations' code
             // in the same process slowed it (seen: js-v8 auto at 200 steps, 25 % dirty, 15 µs
@@ -143,9 +143,9 @@ struct BenchCommand: ParsableCommand {
                     note("the node backends failed at steps=\(s): \(error)")
                     for p in nodePoints { results[p] = .failed("\(error)") }
                 }
-                for p in nodePoints { progress.advance("node steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
+                for p in nodePoints { progress.advance("node steps=\(s) \(p.backend.name) \(p.mode.rawValue)") }
             }
-            let browserPoints = points.filter { $0.steps == s && $0.backend.browserLevel != nil }
+            let browserPoints = points.filter { $0.steps == s && $0.backend.host == .chromium }
             if !browserPoints.isEmpty {
                 do {
                     let (b, v, rs) = try measureBrowser(browserPoints, graph: graph, runs: prof.runs, timeoutMs: prof.timeoutMs,
@@ -159,14 +159,14 @@ struct BenchCommand: ParsableCommand {
                     note("the chromium backends failed at steps=\(s): \(error)")
                     for p in browserPoints { results[p] = .failed("\(error)") }
                 }
-                for p in browserPoints { progress.advance("chromium steps=\(s) \(p.backend.rawValue) \(p.mode.rawValue)") }
+                for p in browserPoints { progress.advance("chromium steps=\(s) \(p.backend.name) \(p.mode.rawValue)") }
             }
             // the in-process backends, one chunk per mode: the chunk's points sampled in turns
             // (BenchSampling.swift)
             for m in modeList {
                 let chunk = points.filter { $0.steps == s && $0.mode == m && $0.backend.inProcess }
                 results.merge(inProcess.measure(chunk) { p in
-                    progress.advance("\(p.backend.rawValue) \(p.mode.rawValue) steps=\(p.steps) ratio=\(ParamValue.jsNumber(p.ratio))")
+                    progress.advance("\(p.backend.name) \(p.mode.rawValue) steps=\(p.steps) ratio=\(ParamValue.jsNumber(p.ratio))")
                 }) { a, _ in a }
             }
         }
@@ -194,7 +194,7 @@ struct BenchCommand: ParsableCommand {
         do { try Files.createParentDirectories(of: path) } catch { throw ConvergeError(.io, error.description) }
         try EvidenceJSON.write(report, to: path)
         CLIOutput.print(TerminalTable.render(report))
-        CLIOutput.print("report: \(CLIOutput.escaped(path)) (\(points.count) points, profile \(profileName), backends \(chosen.map(\.rawValue).joined(separator: ", ")))")
+        CLIOutput.print("report: \(CLIOutput.escaped(path)) (\(points.count) points, profile \(profileName), backends \(chosen.map(\.name).joined(separator: ", ")))")
         if let html {
             let page = HTMLReport.render(report)
             do { try Files.createParentDirectories(of: html) } catch { throw ConvergeError(.io, error.description) }

@@ -95,17 +95,17 @@ struct BenchWasmCommand: ParsableCommand {
                 wasmkit.append(try time(wk, p, rounds: wasmkitRounds, roundMs: 1))
             } else { wasmkit.append(nil) }
         }
-        var v8: [[V8Backend: V8Timing]] = []
+        var v8: [[Backend: V8Timing]] = []
         var v8Problem: String?
         if !NodeHost.available {
             // no node: the V8 columns are skipped, said plainly
             do { _ = try NodeHost.node() } catch { v8Problem = error.message }
         } else {
-            v8 = try NodeHost.benchPlan(points.map { ($0.name, $0.graph, $0.requests) }, backends: V8Backend.allCases,
+            v8 = try NodeHost.benchPlan(points.map { ($0.name, $0.graph, $0.requests) }, backends: Backend.v8PlanBackends,
                                         rounds: rounds, roundMs: roundMs, tiering: v8Tiering)
         }
 
-        var txnRows: [(String, NodeHost.TxnLevel, V8Timing)] = []
+        var txnRows: [(String, Backend, V8Timing)] = []
         if v8Problem == nil {
             for n in txnStepList where n > 0 {
                 let g = try CompiledGraph(Workload.converge(steps: n))
@@ -116,9 +116,9 @@ struct BenchWasmCommand: ParsableCommand {
                         let start = (t * 37) % n
                         txns.append((0..<k).map { (g.pathId("b\((start + $0) % n)")!, Double(t)) })
                     }
-                    let timings = try NodeHost.benchTransactions(g, txns, levels: NodeHost.TxnLevel.allCases, mode: .dirty,
+                    let timings = try NodeHost.benchTransactions(g, txns, levels: Backend.v8Levels, mode: .dirty,
                                                                  rounds: rounds, roundMs: roundMs, tiering: v8Tiering)
-                    for l in NodeHost.TxnLevel.allCases { if let t = timings[l] { txnRows.append(("workload n=\(n) txn \(k) roots", l, t)) } }
+                    for l in Backend.v8Levels { if let t = timings[l] { txnRows.append(("workload n=\(n) txn \(k) roots", l, t)) } }
                 }
             }
         }
@@ -132,9 +132,9 @@ struct BenchWasmCommand: ParsableCommand {
                                                 ("native", native[i].json)]
                 if let w = wasmkit[i] { m.append(("wasm-wasmkit", w.json)) }
                 if i < v8.count {
-                    for b in V8Backend.allCases {
+                    for b in Backend.v8PlanBackends {
                         if let t = v8[i][b] {
-                            m.append((b.rawValue, .object([("medianNs", .double(t.medianNs)), ("minNs", .double(t.minNs))]
+                            m.append((b.planName ?? b.name, .object([("medianNs", .double(t.medianNs)), ("minNs", .double(t.minNs))]
                                 + t.fields.sorted { $0.key < $1.key }.filter { !$0.key.contains("Ns") }.map { ($0.key, .double($0.value)) })))
                         }
                     }
@@ -142,7 +142,7 @@ struct BenchWasmCommand: ParsableCommand {
                 rows.append(.object(m))
             }
             let txn: [JSONValue] = txnRows.map { name, level, t in
-                .object([("name", .string(name)), ("level", .string(level.rawValue)), ("medianNs", .double(t.medianNs)),
+                .object([("name", .string(name)), ("level", .string(level.hostLevel ?? level.name)), ("medianNs", .double(t.medianNs)),
                          ("minNs", .double(t.minNs))] + t.fields.sorted { $0.key < $1.key }.filter { $0.key.hasSuffix("PerTxn") || $0.key == "memoryPages" }.map { ($0.key, .double($0.value)) })
             }
             var top: [(String, JSONValue)] = [("node", .string(nodeVersion)), ("v8Tiering", .string(v8Tiering.rawValue)), ("simd", .string(SIMDImplementation.automatic.rawValue)),
@@ -160,23 +160,23 @@ struct BenchWasmCommand: ParsableCommand {
             CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)", "native", n.median, n.min))
             var simd: Double?
             if i < v8.count {
-                for b in V8Backend.allCases {
+                for b in Backend.v8PlanBackends {
                     guard let t = v8[i][b] else { continue }
-                    if b == .wasmSimd { simd = t.medianNs }
+                    if b == .wasmV8 { simd = t.medianNs }
                     let ratio = t.medianNs / n.median
                     let calls = t.fields["callsPerPlan"] ?? .nan, bin = t.fields["bytesInPerPlan"] ?? .nan
                     let bout = t.fields["bytesOutPerPlan"] ?? .nan, pages = t.fields["memoryPages"] ?? 0
                     CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)  %5.2fx native  calls/plan %.0f  bytes in %.0f out %.0f%@",
-                                           b.rawValue, t.medianNs, t.minNs, ratio, calls, bin, bout,
-                                           b == .js ? "" : String(format: "  pages %.0f  simd %@", pages, b == .wasmSimd ? "on" : "off")))
+                                           b.planName ?? b.name, t.medianNs, t.minNs, ratio, calls, bin, bout,
+                                           b == .jsV8 ? "" : String(format: "  pages %.0f  simd %@", pages, b == .wasmV8 ? "on" : "off")))
                 }
             }
             if let w = wasmkit[i] {
                 CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)  %5.1fx native  calls/plan %.0f  bytes in %.0f out %.0f  pages %d",
                                        "wasm-wasmkit", w.median, w.min, w.median / n.median, w.callsPerPlan, w.bytesInPerPlan, w.bytesOutPerPlan, w.pages))
             }
-            if let simd, i < v8.count, let scalar = v8[i][.wasmScalar], let js = v8[i][.js] {
-                let simdMin = v8[i][.wasmSimd]?.minNs ?? .nan
+            if let simd, i < v8.count, let scalar = v8[i][.wasmV8Scalar], let js = v8[i][.jsV8] {
+                let simdMin = v8[i][.wasmV8]?.minNs ?? .nan
                 CLIOutput.print(String(format: "  → wasm-v8 simd/native %.2fx (by min %.2fx); scalar/simd %.2fx (%.2fx); js/wasm-simd %.2fx (%.2fx): %@",
                                        simd / n.median, simdMin / n.min, scalar.medianNs / simd, scalar.minNs / simdMin,
                                        js.medianNs / simd, js.minNs / simdMin,
@@ -188,7 +188,7 @@ struct BenchWasmCommand: ParsableCommand {
             CLIOutput.print("\ntransactions in V8 (converge workload, dirty mode; ns per transaction incl. the reducer's writes)")
             for (name, level, t) in txnRows {
                 CLIOutput.print(String(format: "  %-30@ %-15@ %12.1f  (%10.1f)  calls/txn %.2f  host callbacks/txn %.2f  bytes in %.0f out %.0f",
-                                       name, level.rawValue, t.medianNs, t.minNs, t.fields["callsPerTxn"] ?? .nan, t.fields["hostCallsPerTxn"] ?? .nan,
+                                       name, level.hostLevel ?? level.name, t.medianNs, t.minNs, t.fields["callsPerTxn"] ?? .nan, t.fields["hostCallsPerTxn"] ?? .nan,
                                        t.fields["bytesInPerTxn"] ?? .nan, t.fields["bytesOutPerTxn"] ?? .nan))
             }
         }

@@ -2,6 +2,7 @@ import ConvergeBench
 import ArgumentParser
 import ConvergeEvidence
 import ConvergeKernel
+import ConvergeWasm
 
 /// The grid of a bench — profile, matrix, backends, steps, ratios, modes, the Chromium — as
 /// `converge bench` takes it and `converge ab` hands it on to both builds' benches: declared and
@@ -17,7 +18,7 @@ struct GridOptions: ParsableArguments {
     var matrixName: String { matrix ?? Matrix.defaultName }
 
     @Option(name: .customLong("backend"), help: ArgumentHelp(
-        "Kernel backend (repeatable): \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", ")). Default: every available one but the chromium ones and wasm-wasmkit-l2/-l3/-l4.", valueName: "backend"))
+        "Kernel backend (repeatable): \(Backend.benchAxis.map(\.name).joined(separator: ", ")). Default: every available one but the chromium ones and wasm-wasmkit-l2/-l3/-l4.", valueName: "backend"))
     var backendNames: [String] = []
 
     @Option(parsing: .unconditional, help: "Step counts (comma-separated, each 1…8388608) instead of the matrix's.")
@@ -34,10 +35,10 @@ struct GridOptions: ParsableArguments {
 
     /// The backends asked for (empty: the default set). Parsed here, not by the argument parser:
     /// its message for a list this long is several lines, and the CLI prints one.
-    func backends() throws(ConvergeError) -> [KernelBackend] {
+    func backends() throws(ConvergeError) -> [Backend] {
         try backendNames.map { name throws(ConvergeError) in
-            guard let b = KernelBackend(rawValue: name) else {
-                throw ConvergeError(.invalidArgument, "unknown --backend \(ConvergeError.quoted(name)); valid: \(KernelBackend.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let b = Backend(benchName: name) else {
+                throw ConvergeError(.invalidArgument, "unknown --backend \(ConvergeError.quoted(name)); valid: \(Backend.benchAxis.map(\.name).joined(separator: ", "))")
             }
             return b
         }

@@ -4,11 +4,20 @@ import ConvergeFiles
 import ConvergeKernel
 import ConvergeWasm
 
-enum Backend: String, ExpressibleByArgument, CaseIterable {
-    case native, portable
-    case wasmWasmKit = "wasm-wasmkit"
-    case wasmV8 = "wasm-v8"
-    case jsV8 = "js-v8"
+/// `converge plan --backend`: the planners, by their canonical names (``Backend/name``), and
+/// `native` for `native-l1`.
+extension Backend: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let b = Backend(name: argument == "native" ? "native-l1" : argument), Self.planners.contains(b) else { return nil }
+        self = b
+    }
+
+    public static var allValueStrings: [String] { ["native", "portable", "wasm-wasmkit", "wasm-v8", "js-v8"] }
+
+    public var defaultValueDescription: String { self == .nativeL1 ? "native" : name }
+
+    /// The backends that plan alone: L1 (and L0) in this process, in WasmKit and in V8.
+    static let planners: [Backend] = [.nativeL1, .portable, .wasmWasmKit, .wasmV8, .jsV8]
 }
 
 extension WasmFlavor: ExpressibleByArgument {}
@@ -48,7 +57,7 @@ struct PlanCommand: ParsableCommand {
     var scope: PlanScope = .all
 
     @Option(help: "native (CKernel, L1) | portable (pure Swift, L0) | wasm-wasmkit (CKernel as wasm32 in WasmKit) | wasm-v8 (CKernel as wasm32 in Node's V8) | js-v8 (the pure-JS kernel in Node)")
-    var backend: Backend = .native
+    var backend: Backend = .nativeL1
 
     @Option(help: "Which wasm build the wasm backends run: simd (wasm32+SIMD128) | scalar")
     var wasm: WasmFlavor = .simd
@@ -88,22 +97,23 @@ struct PlanCommand: ParsableCommand {
         let dirtySet = graph.dirtySet(paths: paths)
         let plan: Plan
         var boundary: (calls: Int, bytesIn: Int, bytesOut: Int)?
-        switch backend {
-        case .native:
+        switch backend.host {
+        case .process where backend.level == .l0:
+            plan = try PortablePlanner(graph).plan(dirtySet, mode: mode, scope: scope)
+        case .process:
             let options = NativeOptions(implementation: simd, strategy: strategy)
             let planner = try loaded.map { a throws(ConvergeError) in try NativeKernel(artifact: a, graph: graph, options: options) }
                 ?? NativeKernel(graph, options: options)
             plan = try planner.plan(dirtySet, mode: mode, scope: scope)
-        case .portable:
-            plan = try PortablePlanner(graph).plan(dirtySet, mode: mode, scope: scope)
-        case .wasmWasmKit:
+        case .wasmKit:
             let options = NativeOptions(strategy: strategy)
             let p = try loaded.map { a throws(ConvergeError) in try WasmKitPlanner(artifact: a, graph: graph, flavor: wasm, options: options) }
                 ?? WasmKitPlanner(graph, flavor: wasm, options: options)
             plan = try p.plan(dirtySet, mode: mode, scope: scope)
             boundary = (p.counters.calls, p.counters.bytesIn, p.counters.bytesOut)
-        case .wasmV8, .jsV8:
-            let b: V8Backend = backend == .jsV8 ? .js : wasm == .simd ? .wasmSimd : .wasmScalar
+        case .v8, .chromium:
+            // the wasm build --wasm names (the JS kernel has none)
+            let b = backend.flavor == nil ? backend : wasm == .simd ? Backend.wasmV8 : .wasmV8Scalar
             let reply = try NodeHost.plan([(graph, [PlanRequest(dirtySet, mode: mode, scope: scope)])], backends: [b], strategy: strategy)
             guard let p = reply.first?[b]?.first else { throw ConvergeError(.backendFailure, "node returned no plan") }
             plan = Plan(stepIds: p.stepIds, executedMode: p.executedMode,
@@ -122,7 +132,7 @@ struct PlanCommand: ParsableCommand {
             ]
             if let reason = plan.dirtyAllReason { members.append(("dirtyAllReason", .string(reason.rawValue))) }
             if let boundary {
-                members.append(("backend", .string(backend.rawValue)))
+                members.append(("backend", .string(backend.name)))
                 members.append(("boundary", .object([("calls", .int(boundary.calls)), ("bytesIn", .int(boundary.bytesIn)),
                                                      ("bytesOut", .int(boundary.bytesOut))])))
             }
@@ -131,7 +141,7 @@ struct PlanCommand: ParsableCommand {
             let executed = plan.executedMode?.rawValue ?? "none (no steps)"
             var header = "mode \(mode.rawValue) → executed \(executed), scope \(scope.rawValue), \(outs.count) step(s)"
             if let reason = plan.dirtyAllReason { header += ", dirtyAll (\(reason.rawValue))" }
-            if let boundary { header += "; \(backend.rawValue): \(boundary.calls) call, \(boundary.bytesIn) B in, \(boundary.bytesOut) B out" }
+            if let boundary { header += "; \(backend.name): \(boundary.calls) call, \(boundary.bytesIn) B in, \(boundary.bytesOut) B out" }
             CLIOutput.print(header)
             for (id, out) in zip(plan.stepIds, outs) { CLIOutput.print("  \(id)\t\(CLIOutput.escaped(out))") }
         }

@@ -127,7 +127,7 @@ extension CLITests {
     /// reasons and decision times reported; js-v8 (the pure-JS kernel) decides auto in JS and
     /// reports the same.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CONVERGE_REQUIRE_NODE"] == "1" || CLITests.nodeOnPath))
-    func benchRunsTheV8BackendsInNodeWithAutoOnTheTxnCore() throws {
+    func benchRunsTheBackendsInNodeWithAutoOnTheTxnCore() throws {
         let out = tempPath("json")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["bench", "--profile", "smoke", "--backend", "wasm-v8", "--backend", "js-v8", "--backend", "native-l1",

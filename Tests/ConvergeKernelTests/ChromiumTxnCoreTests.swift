@@ -26,7 +26,7 @@ enum ChromiumAvailability {
 @Suite(.enabled(if: ChromiumAvailability.chromiumOrRequired,
                 "chromium or node not found (set CONVERGE_REQUIRE_CHROMIUM=1 to make this a failure): apt-get install -y chromium"))
 struct ChromiumTxnCoreTests {
-    static let levels: [NodeHost.TxnLevel] = [.l1simd, .l2scalar, .l3simd, .l4simd]
+    static let levels: [Backend] = [.wasmChromium, .wasmChromiumL2Scalar, .wasmChromiumL3, .wasmChromiumL4]
 
     @Test(arguments: [ConvergeMode.auto, .dirty, .full])
     func chromiumEqualsNativeRuntime(_ mode: ConvergeMode) throws {
@@ -58,11 +58,11 @@ struct ChromiumTxnCoreTests {
                                               trace: NodeHost.TxnTrace(), chromium: chromium)
             for l in Self.levels {
                 let r = try #require(got[l])
-                let native = want[l.loadsCode || l.loadsArtifact ? .l3 : l == .l1simd ? .l1 : .l2]!
+                let native = want[l.loadsCode || l.loadsArtifact ? .l3 : l.level == .l1 ? .l1 : .l2]!
                 let slots = (0..<graph.pathCount).filter {
                     r.tags[$0] != native.state[$0].tag || r.values[$0].bitPattern != native.state[$0].payload.bitPattern
                 }
-                #expect(slots.isEmpty, "\(name) \(mode) \(l.rawValue): \(slots.count) slots differ, first \(slots.prefix(3).map { graph.fieldPaths[$0] })")
+                #expect(slots.isEmpty, "\(name) \(mode) \(l.name): \(slots.count) slots differ, first \(slots.prefix(3).map { graph.fieldPaths[$0] })")
                 var differing: [String] = []
                 for (i, c) in r.commits.enumerated() {
                     let (m, reasons, steps, patches) = native.commits[i]
@@ -74,8 +74,8 @@ struct ChromiumTxnCoreTests {
                     }
                     compared += c.traceSteps.count + c.tracePatches.count
                 }
-                #expect(differing.isEmpty, "\(name) \(mode) \(l.rawValue): \(differing.count) differences; \(differing.prefix(3))")
-                #expect(r.calls == txns.count, "\(name) \(l.rawValue): \(r.calls) exported calls for \(txns.count) transactions")
+                #expect(differing.isEmpty, "\(name) \(mode) \(l.name): \(differing.count) differences; \(differing.prefix(3))")
+                #expect(r.calls == txns.count, "\(name) \(l.name): \(r.calls) exported calls for \(txns.count) transactions")
             }
         }
         #expect(compared > 200, "only \(compared) trace records compared")

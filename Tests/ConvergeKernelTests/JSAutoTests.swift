@@ -101,8 +101,8 @@ struct JSAutoTests {
                 inlineOff = inlineOff || !rt.lastSummary.inlineCacheEnabled
                 lruOff = lruOff || !rt.lastSummary.lruCacheEnabled
             }
-            let got = try #require(try NodeHost.txnCore(graph, txns, levels: [.l0js], mode: .auto,
-                                                        policy: NodeHost.TxnPolicy(o), bumpGeneration: bump)[.l0js])
+            let got = try #require(try NodeHost.txnCore(graph, txns, levels: [.jsV8], mode: .auto,
+                                                        policy: NodeHost.TxnPolicy(o), bumpGeneration: bump)[.jsV8])
             let native = rt.state.snapshot()
             let differing = differingSlots(graph, slotValues(graph, tags: got.tags, values: got.values), native)
             let sameState = differing.isEmpty

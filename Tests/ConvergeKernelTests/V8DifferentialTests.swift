@@ -21,7 +21,7 @@ enum NodeAvailability {
 /// CONVERGE_REQUIRE_NODE=1 (set by .ci/run), when its absence fails them.
 @Suite(.enabled(if: NodeAvailability.nodeOrRequired, "node >= 18 is not on PATH (set CONVERGE_NODE)"))
 struct V8DifferentialTests {
-    static let backends = V8Backend.allCases
+    static let backends = Backend.v8PlanBackends
     static let graphsPerChunk = 60
 
     @Test(arguments: 0..<4)
@@ -59,13 +59,13 @@ struct V8DifferentialTests {
                     checked += 1
                     if got.stepIds != want.stepIds || got.executedMode != want.executedMode || got.dirtyAll != want.dirtyAll
                         || got.counters != want.counters {
-                        failures.append("graph \(gi) (seed \(20_000 + chunk * Self.graphsPerChunk + gi)) \(b.rawValue) \(strategy) request \(ri): native \(want.stepIds) \(want.counters), v8 \(got.stepIds) \(got.counters)")
+                        failures.append("graph \(gi) (seed \(20_000 + chunk * Self.graphsPerChunk + gi)) \(b.name) \(strategy) request \(ri): native \(want.stepIds) \(want.counters), v8 \(got.stepIds) \(got.counters)")
                     }
-                    if got.calls != 1 { failures.append("graph \(gi) \(b.rawValue) request \(ri): \(got.calls) calls for one plan") }
+                    if got.calls != 1 { failures.append("graph \(gi) \(b.name) request \(ri): \(got.calls) calls for one plan") }
                     let req = graphs[gi].requests[ri]
                     let expectedIn = req.mode == .dirty && !req.dirtyAll ? 4 * req.dirty.count : 0
-                    if b != .js && got.bytesIn != expectedIn {
-                        failures.append("graph \(gi) \(b.rawValue) request \(ri): \(got.bytesIn) bytes in, expected \(expectedIn)")
+                    if b != .jsV8 && got.bytesIn != expectedIn {
+                        failures.append("graph \(gi) \(b.name) request \(ri): \(got.bytesIn) bytes in, expected \(expectedIn)")
                     }
                 }
             }
@@ -98,25 +98,25 @@ struct V8DifferentialTests {
                 _ = try rt.transaction { txn in for (id, v) in writes { try txn.set(id, number: v) } }
             }
             let want = rt.state.snapshot()
-            let levels = NodeHost.TxnLevel.allCases
+            let levels = Backend.v8Levels
             let results = try NodeHost.transactions(graph, txns, levels: levels, mode: mode)
             for l in levels {
                 let r = try #require(results[l])
                 let differing = differingSlots(graph, slotValues(graph, tags: r.tags, values: r.values), want)
                 let same = differing.isEmpty
-                #expect(same, "\(name) \(mode) \(l.rawValue): \(differing.count) slots differ; first \(differing.prefix(3))")
-                if l != .l0js {
-                    #expect(r.calls == txns.count, "\(name) \(l.rawValue): \(r.calls) exported calls for \(txns.count) transactions")
+                #expect(same, "\(name) \(mode) \(l.name): \(differing.count) slots differ; first \(differing.prefix(3))")
+                if l != .jsV8 {
+                    #expect(r.calls == txns.count, "\(name) \(l.name): \(r.calls) exported calls for \(txns.count) transactions")
                     #expect(r.memoryPages > 0)
                 }
-                if l == .l2simd || l == .l2scalar {
-                    #expect(r.hostCalls > 0 || graph.stepFlags.allSatisfy { $0 & 2 != 0 }, "\(name) \(l.rawValue): no host callbacks")
+                if l == .wasmV8L2 || l == .wasmV8L2Scalar {
+                    #expect(r.hostCalls > 0 || graph.stepFlags.allSatisfy { $0 & 2 != 0 }, "\(name) \(l.name): no host callbacks")
                 }
                 if l.loadsCode {
                     // the workload's `b_i + 1` runs as bytecode inside converge.wasm; graphs
                     // without expr stay host steps (L3 is L2 there)
                     let compiled = try ExprCompiler.compile(graph, policy: .try).compiledCount
-                    #expect(compiled == 0 ? r.vmSteps == 0 : r.vmSteps > 0, "\(name) \(l.rawValue): \(r.vmSteps) VM steps, \(compiled) compiled")
+                    #expect(compiled == 0 ? r.vmSteps == 0 : r.vmSteps > 0, "\(name) \(l.name): \(r.vmSteps) VM steps, \(compiled) compiled")
                     if compiled == graph.stepCount { #expect(r.hostCalls == 0) }
                 }
             }
@@ -128,7 +128,7 @@ struct V8DifferentialTests {
         let graph = try CompiledGraph(Workload.converge(steps: 10))
         // an id outside the registry: the wasm kernel's CK_ERR_UNKNOWN_PATH_ID comes back as a backend failure
         #expect {
-            _ = try NodeHost.plan([(graph, [PlanRequest(dirty: [99_999])])], backends: [.wasmSimd])
+            _ = try NodeHost.plan([(graph, [PlanRequest(dirty: [99_999])])], backends: [.wasmV8])
         } throws: { error in
             guard let e = error as? ConvergeError else { return false }
             return e.code == .backendFailure && e.message.contains("unknown path id")

@@ -17,7 +17,7 @@ import CKernel
 /// Needs `node` ≥ 18 (skipped without it unless CONVERGE_REQUIRE_NODE=1, as V8DifferentialTests).
 @Suite(.enabled(if: NodeAvailability.nodeOrRequired, "node >= 18 is not on PATH (set CONVERGE_NODE)"))
 struct V8TxnCoreTests {
-    static let levels: [NodeHost.TxnLevel] = [.l1simd, .l2simd, .l2scalar, .l3simd]
+    static let levels: [Backend] = [.wasmV8, .wasmV8L2, .wasmV8L2Scalar, .wasmV8L3]
 
     /// Transactions over `pool` (the paths written): a few root sets repeated in runs (so the
     /// inline and LRU caches see hits), new sets now and then, and near-full sets.
@@ -85,7 +85,7 @@ struct V8TxnCoreTests {
                 let native = want[l.loadsCode ? .l3 : .l2]!
                 let differing = differingSlots(graph, slotValues(graph, tags: r.tags, values: r.values), native.state)
                 let sameState = differing.isEmpty
-                #expect(sameState, "\(name) \(mode) \(l.rawValue): \(differing.count) slots differ; first \(differing.prefix(3))")
+                #expect(sameState, "\(name) \(mode) \(l.name): \(differing.count) slots differ; first \(differing.prefix(3))")
                 var decisions: [String] = []
                 for (i, c) in r.commits.enumerated() {
                     let (m, reasons) = native.commits[i]
@@ -96,9 +96,9 @@ struct V8TxnCoreTests {
                     }
                 }
                 let sameDecisions = decisions.isEmpty
-                #expect(sameDecisions, "\(name) \(mode) \(l.rawValue): \(decisions.count) commits differ; first \(decisions.prefix(3))")
+                #expect(sameDecisions, "\(name) \(mode) \(l.name): \(decisions.count) commits differ; first \(decisions.prefix(3))")
                 // one exported call per transaction (the log never fills here)
-                #expect(r.calls == txns.count, "\(name) \(l.rawValue): \(r.calls) exported calls for \(txns.count) transactions")
+                #expect(r.calls == txns.count, "\(name) \(l.name): \(r.calls) exported calls for \(txns.count) transactions")
             }
             #expect(want[.l2]!.commits.map { "\($0.0?.rawValue ?? "none") \($0.1)" } == want[.l3]!.commits.map { "\($0.0?.rawValue ?? "none") \($0.1)" },
                     "\(name) \(mode): native L2 and L3 decide differently")
@@ -124,7 +124,7 @@ struct V8TxnCoreTests {
         var stepsSeen = 0, patchesSeen = 0, linkPatches = 0
         for (name, graph, pool) in try Self.graphs().prefix(2) {
             let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 23, count: 40)
-            for (level, nodeLevel) in [(ExecutionLevel.l1, NodeHost.TxnLevel.l1simd), (.l2, .l2simd), (.l3, .l3simd)] {
+            for (level, nodeLevel) in [(ExecutionLevel.l1, Backend.wasmV8), (.l2, .wasmV8L2), (.l3, .wasmV8L3)] {
                 var o = RuntimeOptions.deterministic(level, mode)
                 o.diagnostics = .full
                 o.instrumentation = .full
@@ -181,7 +181,7 @@ struct V8TxnCoreTests {
                              rt.lastPatches()))
             }
             let state = rt.state.snapshot()
-            let levels: [NodeHost.TxnLevel] = [.l4simd, .l4scalar]
+            let levels: [Backend] = [.wasmV8L4, .wasmV8L4Scalar]
             let got = try NodeHost.txnCore(graph, txns, levels: levels, mode: mode, policy: NodeHost.TxnPolicy(o),
                                            trace: NodeHost.TxnTrace())
             for l in levels {
@@ -189,7 +189,7 @@ struct V8TxnCoreTests {
                 let slots = (0..<graph.pathCount).filter {
                     r.tags[$0] != state[$0].tag || r.values[$0].bitPattern != state[$0].payload.bitPattern
                 }
-                #expect(slots.isEmpty, "\(name) \(mode) \(l.rawValue): \(slots.count) slots differ, first \(slots.prefix(3).map { graph.fieldPaths[$0] })")
+                #expect(slots.isEmpty, "\(name) \(mode) \(l.name): \(slots.count) slots differ, first \(slots.prefix(3).map { graph.fieldPaths[$0] })")
                 var differing: [String] = []
                 for (i, c) in r.commits.enumerated() {
                     let (m, reasons, steps, patches) = want[i]
@@ -201,10 +201,10 @@ struct V8TxnCoreTests {
                     }
                     compared += c.traceSteps.count
                 }
-                #expect(differing.isEmpty, "\(name) \(mode) \(l.rawValue): \(differing.count) differences; \(differing.prefix(3))")
-                #expect(r.calls == txns.count, "\(name) \(l.rawValue): \(r.calls) exported calls for \(txns.count) transactions")
+                #expect(differing.isEmpty, "\(name) \(mode) \(l.name): \(differing.count) differences; \(differing.prefix(3))")
+                #expect(r.calls == txns.count, "\(name) \(l.name): \(r.calls) exported calls for \(txns.count) transactions")
                 // the file's bytecode runs: compiled steps never call the host
-                if name.hasPrefix("converge") { #expect(r.vmSteps > 0 && r.hostCalls == 0, "\(l.rawValue): vmSteps \(r.vmSteps), hostCalls \(r.hostCalls)") }
+                if name.hasPrefix("converge") { #expect(r.vmSteps > 0 && r.hostCalls == 0, "\(l.name): vmSteps \(r.vmSteps), hostCalls \(r.hostCalls)") }
             }
         }
         #expect(compared > 100, "only \(compared) step records compared")
@@ -285,16 +285,16 @@ struct V8TxnCoreTests {
                 let c = r.commits
                 #expect(c[0].status == 0 && c[1].status == 0)
                 #expect(c[2].status == 17 && c[2].errorTable == 14 && c[2].errorIndex == 1 && c[2].errorValue == P + 3 && c[2].errorFault == 0,
-                        "\(l.rawValue): \(c[2])")
+                        "\(l.name): \(c[2])")
                 #expect(c[3].status == 17 && c[3].errorTable == 14 && c[3].errorIndex == 2 && c[3].errorValue == 7 && c[3].errorFault == 1,
-                        "\(l.rawValue): \(c[3])")
+                        "\(l.name): \(c[3])")
                 #expect(c[4].status == 17 && c[4].errorTable == 14 && c[4].errorIndex == 34 && c[4].errorValue == P && c[4].errorFault == 0,
-                        "\(l.rawValue): \(c[4])")
+                        "\(l.name): \(c[4])")
                 let differing = differingSlots(graph, slotValues(graph, tags: r.tags, values: r.values), want)
                 let unchanged = differing.isEmpty
-                #expect(unchanged, "\(mode) \(l.rawValue): \(differing.count) slots changed by failed transactions; first \(differing.prefix(3))")
+                #expect(unchanged, "\(mode) \(l.name): \(differing.count) slots changed by failed transactions; first \(differing.prefix(3))")
                 // 5 commits and the one flush of the full log
-                #expect(r.calls == txns.count + 1, "\(l.rawValue): \(r.calls) calls")
+                #expect(r.calls == txns.count + 1, "\(l.name): \(r.calls) calls")
             }
         }
     }

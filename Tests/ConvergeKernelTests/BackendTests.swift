@@ -1,0 +1,57 @@
+import ConvergeBench
+import ConvergeKernel
+import ConvergeWasm
+import Testing
+
+/// One vocabulary for backends (``Backend``: host × level × wasm flavor): its names are the ones
+/// reports, the CLI and the JS hosts have always used, each name maps back to its backend, and
+/// the combinations that do not exist are refused.
+@Suite struct BackendTests {
+    @Test func benchNamesAreTheReportsNames() {
+        #expect(Backend.benchAxis.map(\.name) == [
+            "portable", "native-l1", "native-l2", "native-l3", "native-l4",
+            "wasm-wasmkit", "wasm-wasmkit-l2", "wasm-wasmkit-l3", "wasm-wasmkit-l4",
+            "wasm-v8", "wasm-v8-l2", "wasm-v8-l3", "wasm-v8-l4", "js-v8",
+            "wasm-chromium", "wasm-chromium-l2", "wasm-chromium-l3", "wasm-chromium-l4", "js-chromium",
+        ])
+        #expect(Backend.benchAxis.filter(\.isNative).map(\.name) == ["native-l1", "native-l2", "native-l3", "native-l4"])
+        #expect(Backend.defaultSet.map(\.name) == [
+            "portable", "native-l1", "native-l2", "native-l3", "native-l4", "wasm-wasmkit",
+            "wasm-v8", "wasm-v8-l2", "wasm-v8-l3", "wasm-v8-l4", "js-v8",
+        ])
+    }
+
+    @Test func theJSHostsNamesAreTheProtocols() {
+        #expect(Backend.v8Levels.map { $0.hostLevel ?? "-" } == [
+            "l0-js", "l1-wasm-simd", "l1-wasm-scalar", "l2-wasm-simd", "l2-wasm-scalar",
+            "l3-wasm-simd", "l3-wasm-scalar", "l4-wasm-simd", "l4-wasm-scalar",
+        ])
+        #expect(Backend.v8PlanBackends.map { $0.planName ?? "-" } == ["wasm-v8-simd", "wasm-v8-scalar", "js-v8"])
+        // a Chromium backend runs the same host level as its V8 twin
+        #expect(Backend.wasmChromiumL3.hostLevel == "l3-wasm-simd" && Backend.wasmChromiumL3.inV8 == .wasmV8L3)
+        #expect(Backend.nativeL2.hostLevel == nil && Backend.wasmV8L2.planName == nil && Backend.nativeL1.inV8 == nil)
+    }
+
+    @Test func everyNameMapsBackAndOnlyRealCombinationsExist() {
+        #expect(Backend.all.count == 5 + 4 * 2 + 2 * (1 + 4 * 2))
+        #expect(Set(Backend.all.map(\.name)).count == Backend.all.count)
+        for b in Backend.all { #expect(Backend(name: b.name) == b) }
+        #expect(Backend(name: "native-l5") == nil && Backend(name: "wasm-v8-l1") == nil && Backend(name: "native") == nil)
+        #expect(Backend(host: .process, level: .l1, flavor: .simd) == nil)
+        #expect(Backend(host: .wasmKit, level: .l0, flavor: .simd) == nil)
+        #expect(Backend(host: .v8, level: .l2) == nil)
+        #expect(Backend(host: .v8, level: .l0, flavor: .simd) == nil)
+        #expect(Backend(host: .process, level: .l5) == nil)
+        #expect(Backend(host: .v8, level: .l3, flavor: .scalar)?.name == "wasm-v8-l3-scalar")
+    }
+
+    @Test func aBackendOutsideTheJSHostsIsRefusedByTheNodeHost() {
+        let graph = try! CompiledGraph(Workload.converge(steps: 4))
+        do {
+            _ = try NodeHost.txnCore(graph, [], levels: [.nativeL2], mode: .dirty, policy: NodeHost.TxnPolicy())
+            Issue.record("native-l2 was accepted as a Node host level")
+        } catch {
+            #expect(error.code == .invalidArgument && error.message.contains("native-l2"), "\(error)")
+        }
+    }
+}
