@@ -21,10 +21,10 @@ extension Backend {
     /// - the same in headless Chromium (a page running the V8 backends' host modules; not in the
     ///   default set, BenchBrowser.swift).
     package static let benchAxis: [Backend] = [
-        .portable, .nativeL1, .nativeL2, .nativeL3, .nativeL4,
-        .wasmWasmKit, .wasmWasmKitL2, .wasmWasmKitL3, .wasmWasmKitL4,
-        .wasmV8, .wasmV8L2, .wasmV8L3, .wasmV8L4, .jsV8,
-        .wasmChromium, .wasmChromiumL2, .wasmChromiumL3, .wasmChromiumL4, .jsChromium,
+        .portable, .native(.l1), .native(.l2), .native(.l3), .native(.l4),
+        .wasm(.wasmKit, .l1), .wasm(.wasmKit, .l2), .wasm(.wasmKit, .l3), .wasm(.wasmKit, .l4),
+        .wasm(.v8, .l1), .wasm(.v8, .l2), .wasm(.v8, .l3), .wasm(.v8, .l4), .jsV8,
+        .wasm(.chromium, .l1), .wasm(.chromium, .l2), .wasm(.chromium, .l3), .wasm(.chromium, .l4), .jsChromium,
     ]
 
     /// The bench backend named `name` (nil: not on the axis).
@@ -258,7 +258,7 @@ package final class NativePointSampler: PointSampler {
         point = p
         self.bench = bench
         let (graph, roots) = try bench.graphAndRoots(steps: p.steps)
-        let artifact = p.backend == .nativeL4 ? try bench.artifact(steps: p.steps) : nil
+        let artifact = p.backend == .native(.l4) ? try bench.artifact(steps: p.steps) : nil
         func workload(_ d: DiagnosticsLevel) throws(ConvergeError) -> TxnCommitWorkload {
             try TxnCommitWorkload(graph: graph, rootOrder: roots, dirtyRoots: p.dirtyRoots,
                                   options: p.backend.runtimeOptions(mode: p.mode, diagnostics: d), artifact: artifact)
@@ -270,11 +270,11 @@ package final class NativePointSampler: PointSampler {
         // the floor: the transaction's k writes b_i = v, then the plain C loop d_i = b_i + 1 over
         // the executed steps' slots, timed in the same run with the same batches (docs/bytecode.md, "Floor")
         let pairs = p.mode == .full ? p.steps : p.dirtyRoots
-        floor = (p.backend == .nativeL3 || p.backend == .nativeL4) && bench.graph.isConvergeWorkload
+        floor = (p.backend == .native(.l3) || p.backend == .native(.l4)) && bench.graph.isConvergeWorkload
             ? try WorkloadFloor(graph: off.runtime.graph, pairs: pairs, writes: p.dirtyRoots)
             : nil
         // L4's bound: the same writes and loop over contiguous arrays, vectorised for this CPU
-        contiguousFloor = p.backend == .nativeL4 && bench.graph.isConvergeWorkload
+        contiguousFloor = p.backend == .native(.l4) && bench.graph.isConvergeWorkload
             ? try ContiguousFloor(pairs: pairs, writes: p.dirtyRoots)
             : nil
     }
@@ -338,7 +338,7 @@ package final class NativePointSampler: PointSampler {
         if !floorKept.isEmpty, !offKept.isEmpty {
             let f = floorKept[floorKept.count / 2], o = offKept[offKept.count / 2]
             r.evidence.append(.number("floor.cLoopMs", "ms", f))
-            r.evidence.append(.number(point.backend == .nativeL4 ? "floor.l4OverFloor" : "floor.l3OverFloor", "ratio", f > 0 ? o / f : .nan))
+            r.evidence.append(.number(point.backend == .native(.l4) ? "floor.l4OverFloor" : "floor.l3OverFloor", "ratio", f > 0 ? o / f : .nan))
         }
         let contiguousKept = Array(contiguousMs.dropFirst(bench.warmupDiscard)).sorted()
         if !contiguousKept.isEmpty, !offKept.isEmpty {

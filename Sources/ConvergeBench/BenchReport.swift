@@ -140,7 +140,7 @@ package struct BenchReportBuilder {
     /// Each backend over native-l1 at the same (mode, steps, ratio): ratio of medians and of p95s.
     package func comparisons(_ points: [PerfReport.Point]) -> [PerfReport.Comparison] {
         let metric = "runtime.txnCommitMs"
-        let baseline = suite.comparisonBaseline["kernelBackend"] ?? Backend.nativeL1.name
+        let baseline = suite.comparisonBaseline["kernelBackend"] ?? Backend.native(.l1).name
         func key(_ p: Params) -> Params { var k = p; k["kernelBackend"] = nil; k["dirtyRoots"] = nil; return k }
         var base: [Params: PerfReport.Stats] = [:]
         for p in points where p.params["kernelBackend"] == .string(baseline) {

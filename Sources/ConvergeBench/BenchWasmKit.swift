@@ -76,7 +76,7 @@ package final class WasmKitPointSampler: PointSampler {
         self.graph = graph
         txns = try WasmKitTxnBench(graph: graph, roots: Array(roots.prefix(p.dirtyRoots)),
                                    options: p.backend.runtimeOptions(mode: p.mode, diagnostics: .off),
-                                   artifact: p.backend == .wasmWasmKitL4 ? try bench.artifact(steps: p.steps) : nil)
+                                   artifact: p.backend == .wasm(.wasmKit, .l4) ? try bench.artifact(steps: p.steps) : nil)
         var fastest = UInt64.max
         for _ in 0..<3 { fastest = min(fastest, try txns.run(1)) }
         batch = InProcessBench.batchSize(oneTransactionNs: fastest)

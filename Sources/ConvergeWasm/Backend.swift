@@ -110,35 +110,32 @@ public struct Backend: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Backend {
+    /// `portable`: the pure-Swift planner and executor in this process (L0).
     public static let portable = Backend(.process, .l0, nil)
-    public static let nativeL1 = Backend(.process, .l1, nil)
-    public static let nativeL2 = Backend(.process, .l2, nil)
-    public static let nativeL3 = Backend(.process, .l3, nil)
-    public static let nativeL4 = Backend(.process, .l4, nil)
-    public static let wasmWasmKit = Backend(.wasmKit, .l1, .simd)
-    public static let wasmWasmKitL2 = Backend(.wasmKit, .l2, .simd)
-    public static let wasmWasmKitL3 = Backend(.wasmKit, .l3, .simd)
-    public static let wasmWasmKitL4 = Backend(.wasmKit, .l4, .simd)
+    /// `js-v8`: the pure-JS kernel in V8 (L0).
     public static let jsV8 = Backend(.v8, .l0, nil)
-    public static let wasmV8 = Backend(.v8, .l1, .simd)
-    public static let wasmV8L2 = Backend(.v8, .l2, .simd)
-    public static let wasmV8L3 = Backend(.v8, .l3, .simd)
-    public static let wasmV8L4 = Backend(.v8, .l4, .simd)
-    public static let wasmV8Scalar = Backend(.v8, .l1, .scalar)
-    public static let wasmV8L2Scalar = Backend(.v8, .l2, .scalar)
-    public static let wasmV8L3Scalar = Backend(.v8, .l3, .scalar)
-    public static let wasmV8L4Scalar = Backend(.v8, .l4, .scalar)
+    /// `js-chromium`: the pure-JS kernel in headless Chromium (L0).
     public static let jsChromium = Backend(.chromium, .l0, nil)
-    public static let wasmChromium = Backend(.chromium, .l1, .simd)
-    public static let wasmChromiumL2 = Backend(.chromium, .l2, .simd)
-    public static let wasmChromiumL3 = Backend(.chromium, .l3, .simd)
-    public static let wasmChromiumL4 = Backend(.chromium, .l4, .simd)
-    public static let wasmChromiumL2Scalar = Backend(.chromium, .l2, .scalar)
+
+    /// `native-l1`…`native-l4`: CKernel's native code in this process.
+    /// - Precondition: `level` is L1–L4 (L0 in this process is ``portable``).
+    public static func native(_ level: ExecutionLevel) -> Backend {
+        precondition(level != .l0 && level != .l5, "native backends run L1–L4")
+        return Backend(.process, level, nil)
+    }
+
+    /// CKernel's wasm build `flavor` in `host` at `level`: `wasm(.v8, .l2)` is `wasm-v8-l2`,
+    /// `wasm(.wasmKit, .l1)` is `wasm-wasmkit`, `wasm(.v8, .l3, .scalar)` is `wasm-v8-l3-scalar`.
+    /// - Precondition: `host` is not ``Host/process`` and `level` is L1–L4.
+    public static func wasm(_ host: Host, _ level: ExecutionLevel, _ flavor: WasmFlavor = .simd) -> Backend {
+        precondition(host != .process && level != .l0 && level != .l5, "wasm backends run L1–L4 outside this process")
+        return Backend(host, level, flavor)
+    }
 
     /// Every level the Node host runs transactions at: the JS kernel, then L1–L4 per wasm build.
     public static let v8Levels: [Backend] = all.filter { $0.host == .v8 }
 
     /// The plan-only backends of the Node host: the SIMD and scalar wasm builds at L1, and the
     /// JS kernel.
-    public static let v8PlanBackends: [Backend] = [.wasmV8, .wasmV8Scalar, .jsV8]
+    public static let v8PlanBackends: [Backend] = [.wasm(.v8, .l1), .wasm(.v8, .l1, .scalar), .jsV8]
 }

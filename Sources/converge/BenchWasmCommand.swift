@@ -162,21 +162,21 @@ struct BenchWasmCommand: ParsableCommand {
             if i < v8.count {
                 for b in Backend.v8PlanBackends {
                     guard let t = v8[i][b] else { continue }
-                    if b == .wasmV8 { simd = t.medianNs }
+                    if b == .wasm(.v8, .l1) { simd = t.medianNs }
                     let ratio = t.medianNs / n.median
                     let calls = t.fields["callsPerPlan"] ?? .nan, bin = t.fields["bytesInPerPlan"] ?? .nan
                     let bout = t.fields["bytesOutPerPlan"] ?? .nan, pages = t.fields["memoryPages"] ?? 0
                     CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)  %5.2fx native  calls/plan %.0f  bytes in %.0f out %.0f%@",
                                            b.planName ?? b.name, t.medianNs, t.minNs, ratio, calls, bin, bout,
-                                           b == .jsV8 ? "" : String(format: "  pages %.0f  simd %@", pages, b == .wasmV8 ? "on" : "off")))
+                                           b == .jsV8 ? "" : String(format: "  pages %.0f  simd %@", pages, b == .wasm(.v8, .l1) ? "on" : "off")))
                 }
             }
             if let w = wasmkit[i] {
                 CLIOutput.print(String(format: "  %-16@ %12.1f  (%10.1f)  %5.1fx native  calls/plan %.0f  bytes in %.0f out %.0f  pages %d",
                                        "wasm-wasmkit", w.median, w.min, w.median / n.median, w.callsPerPlan, w.bytesInPerPlan, w.bytesOutPerPlan, w.pages))
             }
-            if let simd, i < v8.count, let scalar = v8[i][.wasmV8Scalar], let js = v8[i][.jsV8] {
-                let simdMin = v8[i][.wasmV8]?.minNs ?? .nan
+            if let simd, i < v8.count, let scalar = v8[i][.wasm(.v8, .l1, .scalar)], let js = v8[i][.jsV8] {
+                let simdMin = v8[i][.wasm(.v8, .l1)]?.minNs ?? .nan
                 CLIOutput.print(String(format: "  → wasm-v8 simd/native %.2fx (by min %.2fx); scalar/simd %.2fx (%.2fx); js/wasm-simd %.2fx (%.2fx): %@",
                                        simd / n.median, simdMin / n.min, scalar.medianNs / simd, scalar.minNs / simdMin,
                                        js.medianNs / simd, js.minNs / simdMin,

@@ -14,10 +14,10 @@ extension Backend: ExpressibleByArgument {
 
     public static var allValueStrings: [String] { ["native", "portable", "wasm-wasmkit", "wasm-v8", "js-v8"] }
 
-    public var defaultValueDescription: String { self == .nativeL1 ? "native" : name }
+    public var defaultValueDescription: String { self == .native(.l1) ? "native" : name }
 
     /// The backends that plan alone: L1 (and L0) in this process, in WasmKit and in V8.
-    static let planners: [Backend] = [.nativeL1, .portable, .wasmWasmKit, .wasmV8, .jsV8]
+    static let planners: [Backend] = [.native(.l1), .portable, .wasm(.wasmKit, .l1), .wasm(.v8, .l1), .jsV8]
 }
 
 extension WasmFlavor: ExpressibleByArgument {}
@@ -57,7 +57,7 @@ struct PlanCommand: ParsableCommand {
     var scope: PlanScope = .all
 
     @Option(help: "native (CKernel, L1) | portable (pure Swift, L0) | wasm-wasmkit (CKernel as wasm32 in WasmKit) | wasm-v8 (CKernel as wasm32 in Node's V8) | js-v8 (the pure-JS kernel in Node)")
-    var backend: Backend = .nativeL1
+    var backend: Backend = .native(.l1)
 
     @Option(help: "Which wasm build the wasm backends run: simd (wasm32+SIMD128) | scalar")
     var wasm: WasmFlavor = .simd
@@ -113,7 +113,7 @@ struct PlanCommand: ParsableCommand {
             boundary = (p.counters.calls, p.counters.bytesIn, p.counters.bytesOut)
         case .v8, .chromium:
             // the wasm build --wasm names (the JS kernel has none)
-            let b = backend.flavor == nil ? backend : wasm == .simd ? Backend.wasmV8 : .wasmV8Scalar
+            let b = backend.flavor == nil ? backend : wasm == .simd ? Backend.wasm(.v8, .l1) : .wasm(.v8, .l1, .scalar)
             let reply = try NodeHost.plan([(graph, [PlanRequest(dirtySet, mode: mode, scope: scope)])], backends: [b], strategy: strategy)
             guard let p = reply.first?[b]?.first else { throw ConvergeError(.backendFailure, "node returned no plan") }
             plan = Plan(stepIds: p.stepIds, executedMode: p.executedMode,

@@ -38,7 +38,7 @@ import Testing
     final class Log { var entries: [String] = [] }
 
     static func point(_ ratio: Double) -> BenchPoint {
-        BenchPoint(backend: .nativeL1, mode: .dirty, steps: 200, ratio: ratio, dirtyRoots: 1)
+        BenchPoint(backend: .native(.l1), mode: .dirty, steps: 200, ratio: ratio, dirtyRoots: 1)
     }
 
     @Test func everyRoundSamplesEveryPointAndEveryOtherRoundRunsBackwards() {

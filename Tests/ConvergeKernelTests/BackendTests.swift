@@ -28,8 +28,8 @@ import Testing
         ])
         #expect(Backend.v8PlanBackends.map { $0.planName ?? "-" } == ["wasm-v8-simd", "wasm-v8-scalar", "js-v8"])
         // a Chromium backend runs the same host level as its V8 twin
-        #expect(Backend.wasmChromiumL3.hostLevel == "l3-wasm-simd" && Backend.wasmChromiumL3.inV8 == .wasmV8L3)
-        #expect(Backend.nativeL2.hostLevel == nil && Backend.wasmV8L2.planName == nil && Backend.nativeL1.inV8 == nil)
+        #expect(Backend.wasm(.chromium, .l3).hostLevel == "l3-wasm-simd" && Backend.wasm(.chromium, .l3).inV8 == .wasm(.v8, .l3))
+        #expect(Backend.native(.l2).hostLevel == nil && Backend.wasm(.v8, .l2).planName == nil && Backend.native(.l1).inV8 == nil)
     }
 
     @Test func everyNameMapsBackAndOnlyRealCombinationsExist() {
@@ -48,7 +48,7 @@ import Testing
     @Test func aBackendOutsideTheJSHostsIsRefusedByTheNodeHost() {
         let graph = try! CompiledGraph(Workload.converge(steps: 4))
         do {
-            _ = try NodeHost.txnCore(graph, [], levels: [.nativeL2], mode: .dirty, policy: NodeHost.TxnPolicy())
+            _ = try NodeHost.txnCore(graph, [], levels: [.native(.l2)], mode: .dirty, policy: NodeHost.TxnPolicy())
             Issue.record("native-l2 was accepted as a Node host level")
         } catch {
             #expect(error.code == .invalidArgument && error.message.contains("native-l2"), "\(error)")

@@ -26,7 +26,7 @@ enum ChromiumAvailability {
 @Suite(.enabled(if: ChromiumAvailability.chromiumOrRequired,
                 "chromium or node not found (set CONVERGE_REQUIRE_CHROMIUM=1 to make this a failure): apt-get install -y chromium"))
 struct ChromiumTxnCoreTests {
-    static let levels: [Backend] = [.wasmChromium, .wasmChromiumL2Scalar, .wasmChromiumL3, .wasmChromiumL4]
+    static let levels: [Backend] = [.wasm(.chromium, .l1), .wasm(.chromium, .l2, .scalar), .wasm(.chromium, .l3), .wasm(.chromium, .l4)]
 
     @Test(arguments: [ConvergeMode.auto, .dirty, .full])
     func chromiumEqualsNativeRuntime(_ mode: ConvergeMode) throws {

@@ -109,7 +109,7 @@ struct V8DifferentialTests {
                     #expect(r.calls == txns.count, "\(name) \(l.name): \(r.calls) exported calls for \(txns.count) transactions")
                     #expect(r.memoryPages > 0)
                 }
-                if l == .wasmV8L2 || l == .wasmV8L2Scalar {
+                if l == .wasm(.v8, .l2) || l == .wasm(.v8, .l2, .scalar) {
                     #expect(r.hostCalls > 0 || graph.stepFlags.allSatisfy { $0 & 2 != 0 }, "\(name) \(l.name): no host callbacks")
                 }
                 if l.loadsCode {
@@ -128,7 +128,7 @@ struct V8DifferentialTests {
         let graph = try CompiledGraph(Workload.converge(steps: 10))
         // an id outside the registry: the wasm kernel's CK_ERR_UNKNOWN_PATH_ID comes back as a backend failure
         #expect {
-            _ = try NodeHost.plan([(graph, [PlanRequest(dirty: [99_999])])], backends: [.wasmV8])
+            _ = try NodeHost.plan([(graph, [PlanRequest(dirty: [99_999])])], backends: [.wasm(.v8, .l1)])
         } throws: { error in
             guard let e = error as? ConvergeError else { return false }
             return e.code == .backendFailure && e.message.contains("unknown path id")

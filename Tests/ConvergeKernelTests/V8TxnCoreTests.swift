@@ -17,7 +17,7 @@ import CKernel
 /// Needs `node` ≥ 18 (skipped without it unless CONVERGE_REQUIRE_NODE=1, as V8DifferentialTests).
 @Suite(.enabled(if: NodeAvailability.nodeOrRequired, "node >= 18 is not on PATH (set CONVERGE_NODE)"))
 struct V8TxnCoreTests {
-    static let levels: [Backend] = [.wasmV8, .wasmV8L2, .wasmV8L2Scalar, .wasmV8L3]
+    static let levels: [Backend] = [.wasm(.v8, .l1), .wasm(.v8, .l2), .wasm(.v8, .l2, .scalar), .wasm(.v8, .l3)]
 
     /// Transactions over `pool` (the paths written): a few root sets repeated in runs (so the
     /// inline and LRU caches see hits), new sets now and then, and near-full sets.
@@ -124,7 +124,7 @@ struct V8TxnCoreTests {
         var stepsSeen = 0, patchesSeen = 0, linkPatches = 0
         for (name, graph, pool) in try Self.graphs().prefix(2) {
             let txns = Self.transactions(pathCount: graph.pathCount, pool: pool, seed: 23, count: 40)
-            for (level, nodeLevel) in [(ExecutionLevel.l1, Backend.wasmV8), (.l2, .wasmV8L2), (.l3, .wasmV8L3)] {
+            for (level, nodeLevel) in [(ExecutionLevel.l1, Backend.wasm(.v8, .l1)), (.l2, .wasm(.v8, .l2)), (.l3, .wasm(.v8, .l3))] {
                 var o = RuntimeOptions.deterministic(level, mode)
                 o.diagnostics = .full
                 o.instrumentation = .full
@@ -181,7 +181,7 @@ struct V8TxnCoreTests {
                              rt.lastPatches()))
             }
             let state = rt.state.snapshot()
-            let levels: [Backend] = [.wasmV8L4, .wasmV8L4Scalar]
+            let levels: [Backend] = [.wasm(.v8, .l4), .wasm(.v8, .l4, .scalar)]
             let got = try NodeHost.txnCore(graph, txns, levels: levels, mode: mode, policy: NodeHost.TxnPolicy(o),
                                            trace: NodeHost.TxnTrace())
             for l in levels {
