@@ -84,7 +84,22 @@ let package = Package(
                 "ConvergeFiles",
                 .product(name: "WasmKit", package: "WasmKit"),
             ],
-            path: "Sources/ConvergeWasm"
+            path: "Sources/ConvergeWasm",
+            // converge.wasm and converge-scalar.wasm, compiled from CKernel/ by the build
+            plugins: ["CKernelWasm"]
+        ),
+        // The package's build compiles CKernel to wasm32 (docs/kernel-abi.md, "WebAssembly"): the
+        // plugin runs the builder whenever a kernel source changes; a missing wasm toolchain is
+        // recorded, not fatal.
+        .executableTarget(
+            name: "CKernelWasmBuilder",
+            path: "Sources/CKernelWasmBuilder"
+        ),
+        .plugin(
+            name: "CKernelWasm",
+            capability: .buildTool(),
+            dependencies: ["CKernelWasmBuilder"],
+            path: "Plugins/CKernelWasm"
         ),
         // Perf evidence in Logix's field names: the report model, the converge.txnCommit matrix,
         // thresholds, diff and gate, the HTML page (docs/perf-report.md).

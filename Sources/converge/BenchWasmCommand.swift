@@ -152,7 +152,7 @@ struct BenchWasmCommand: ParsableCommand {
             return
         }
         CLIOutput.print("plan-only time, ns per plan (median of \(rounds) rounds of >= \(roundMs) ms; min in brackets); native simd \(SIMDImplementation.automatic.rawValue), node \(nodeVersion), V8 wasm tiering \(v8Tiering.rawValue)")
-        CLIOutput.print("wasm builds: \(CLIOutput.escaped(artifacts.directory.path))\(artifacts.compiled ? " (compiled now)" : "")")
+        CLIOutput.print("wasm builds: \(CLIOutput.escaped(artifacts.directory.path))")
         if let v8Problem { CLIOutput.print("V8 backends skipped: \(CLIOutput.escaped(v8Problem))") }
         for (i, p) in points.enumerated() {
             let n = native[i]

@@ -5,47 +5,105 @@ import Testing
 @testable import ConvergeKernel
 @testable import ConvergeWasm
 
-/// The wasm builds: made from CKernel/ on first use into a content-keyed cache, with typed errors
-/// that say what to install when a piece of the toolchain is missing; the module refuses
-/// malformed tables with the offending offset.
+/// The wasm builds: compiled from CKernel/ by the package's build (the CKernelWasm plugin runs
+/// CKernelWasmBuilder) into ConvergeWasm's resources; a machine without a wasm toolchain still
+/// builds, and the wasm backends then throw what to install; the module refuses malformed tables
+/// with the offending offset.
 @Suite struct WasmBuildTests {
-    @Test func buildsBothFlavorsIntoTheCache() throws {
+    @Test func theBuildShipsBothModules() throws {
         let a = try WasmBuild.artifacts()
         for url in [a.simd, a.scalar] {
             let bytes = try #require(FileManager.default.contents(atPath: url.path))
             #expect(bytes.prefix(4) == Data([0, 0x61, 0x73, 0x6D]), "\(url.path) is not a wasm module")
         }
-        // the same sources, flags and compiler: the cache answers, nothing is compiled again
-        let again = try WasmBuild.build()
-        #expect(!again.compiled && again.simd == a.simd && again.scalar == a.scalar)
         #expect(a.simd.lastPathComponent == "converge.wasm" && a.scalar.lastPathComponent == "converge-scalar.wasm")
+        let status = try String(contentsOf: a.directory.appendingPathComponent("wasm-build.txt"), encoding: .utf8)
+        #expect(status.hasPrefix("ok: "), "\(status)")
     }
 
-    @Test func aFreshCacheDirectoryIsBuiltInto() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ck-wasm-cache-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var env = ProcessInfo.processInfo.environment
-        env["CONVERGE_WASM_CACHE"] = dir.path
-        let a = try WasmBuild.build(env)
-        #expect(a.compiled && a.directory.path.hasPrefix(dir.path))
-        #expect(FileManager.default.fileExists(atPath: a.simd.path) && FileManager.default.fileExists(atPath: a.scalar.path))
+    /// The builder the plugin runs, beside the test executable (SwiftPM names a plugin's tool
+    /// `<name>-tool`).
+    static func builder() throws -> URL {
+        var dirs = [Bundle.main.bundleURL]
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() { dirs.append(exe.deletingLastPathComponent()) }
+        for d in dirs {
+            for name in ["CKernelWasmBuilder-tool", "CKernelWasmBuilder"] where FileManager.default.isExecutableFile(atPath: d.appendingPathComponent(name).path) {
+                return d.appendingPathComponent(name)
+            }
+        }
+        throw ConvergeError(.io, "CKernelWasmBuilder not found in \(dirs.map(\.path))")
     }
 
-    @Test func missingPiecesSayWhatToInstall() {
-        func fails(_ body: () throws(ConvergeError) -> Void, _ words: [String]) {
+    /// Runs the builder on `root` into a fresh folder with `env`; its exit status, stderr and folder.
+    static func runBuilder(root: URL = GoldenFile.packageRoot(), clang: String = "-", env: [String: String]) throws -> (status: Int32, stderr: String, out: URL) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ck-wasm-build-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = try builder()
+        p.arguments = [root.path, out.path, clang]
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self), out)
+    }
+
+    @Test func missingPiecesSayWhatToInstallAndTheBuildGoesOn() throws {
+        let realPath = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        func missing(_ env: [String: String], clang: String = "-", _ words: [String]) throws {
+            let r = try Self.runBuilder(clang: clang, env: env)
+            defer { try? FileManager.default.removeItem(at: r.out) }
+            #expect(r.status == 0, "the build failed: \(r.stderr)")
             do {
-                try body()
-                Issue.record("expected wasmToolchainMissing")
+                _ = try WasmBuild.artifacts(in: r.out)
+                Issue.record("expected wasmToolchainMissing for \(env)")
             } catch {
                 #expect(error.code == .wasmToolchainMissing)
                 for w in words { #expect(error.message.contains(w), "\(error.message) lacks \(w)") }
             }
         }
-        fails({ () throws(ConvergeError) in _ = try WasmBuild.findClang(["CONVERGE_WASM_CLANG": "/nonexistent/clang"]) }, ["/nonexistent/clang", "swift.org", "CONVERGE_WASM_CLANG"])
-        fails({ () throws(ConvergeError) in _ = try WasmBuild.findClang(["PATH": ""]) }, ["wasm32", "swift.org"])
-        fails({ () throws(ConvergeError) in try WasmBuild.checkWasmLd(beside: URL(fileURLWithPath: "/nonexistent/clang"), ["PATH": ""]) }, ["wasm-ld", "Swift toolchain"])
-        fails({ () throws(ConvergeError) in _ = try WasmBuild.findSimde(["CONVERGE_SIMDE_INCLUDE": "/nonexistent"]) }, ["libsimde-dev", "CONVERGE_SIMDE_INCLUDE"])
-        fails({ () throws(ConvergeError) in _ = try WasmBuild.sourceRoot(["CONVERGE_SOURCE_ROOT": "/nonexistent"]) }, ["/nonexistent", "CONVERGE_SOURCE_ROOT"])
+        try missing(["CONVERGE_WASM_CLANG": "/nonexistent/clang", "PATH": realPath], ["/nonexistent/clang", "swift.org", "CONVERGE_WASM_CLANG", "rebuild"])
+        try missing(["PATH": ""], ["wasm32", "swift.org"])
+        try missing(["CONVERGE_SIMDE_INCLUDE": "/nonexistent", "PATH": realPath], ["libsimde-dev", "CONVERGE_SIMDE_INCLUDE"])
+        // a clang with wasm32 but no wasm-ld beside it or on PATH
+        if let clang = realPath.split(separator: ":").map({ URL(fileURLWithPath: String($0)).appendingPathComponent("clang") })
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
+            let lone = FileManager.default.temporaryDirectory.appendingPathComponent("ck-lone-clang-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: lone, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: lone) }
+            try FileManager.default.createSymbolicLink(at: lone.appendingPathComponent("clang"), withDestinationURL: clang.resolvingSymlinksInPath())
+            try missing(["CONVERGE_WASM_CLANG": lone.appendingPathComponent("clang").path, "PATH": ""], ["wasm-ld", "Swift toolchain"])
+        }
+        do {
+            _ = try WasmBuild.sourceRoot(["CONVERGE_SOURCE_ROOT": "/nonexistent"])
+            Issue.record("a source root without wasm-host/ was accepted")
+        } catch {
+            #expect(error.code == .wasmToolchainMissing && error.message.contains("CONVERGE_SOURCE_ROOT"))
+        }
+    }
+
+    /// A broken kernel source fails the build (exit 1, the compiler's output), unlike a missing
+    /// toolchain: the sources are wrong, not the machine.
+    @Test func aCompileErrorFailsTheBuild() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ck-broken-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for sub in ["CKernel/src/internal", "CKernel/include", "CKernel/wasm/libc"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try Data("#error this kernel source is broken\n".utf8).write(to: root.appendingPathComponent("CKernel/src/broken.c"))
+        let r = try Self.runBuilder(root: root, env: ProcessInfo.processInfo.environment)
+        defer { try? FileManager.default.removeItem(at: r.out) }
+        #expect(r.status == 1 && r.stderr.contains("building converge.wasm failed") && r.stderr.contains("this kernel source is broken"), "\(r.status): \(r.stderr)")
+    }
+
+    @Test func aFolderWithoutModulesIsATypedError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ck-wasm-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: ConvergeError.self) { _ = try WasmBuild.artifacts(in: dir) }
     }
 
     @Test func malformedTablesAreRefusedWithTheOffset() throws {
