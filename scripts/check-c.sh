@@ -25,7 +25,7 @@ if [ -n "$bad" ]; then
   exit 1
 fi
 # the freestanding wasm32 builds (CKernel/src + CKernel/wasm), SIMD128 and scalar, with the flags
-# ConvergeWasm.WasmBuild uses: -Wall -Wextra -Werror, no libc headers but CKernel/wasm/libc
+# the package build uses (Sources/CKernelWasmBuilder): -Wall -Wextra -Werror, no libc headers but CKernel/wasm/libc
 if clang --print-targets | grep -q wasm32; then
   mkdir -p "$out/inc" && ln -sfn /usr/include/simde "$out/inc/simde"
   for simd in -msimd128 -mno-simd128; do
