@@ -96,10 +96,6 @@ public struct Backend: Hashable, Sendable, CustomStringConvertible {
         return "\(level.rawValue)-wasm-\(flavor.rawValue)"
     }
 
-    /// The same backend in V8 (a Chromium one's Node twin, which the page runs with the same host
-    /// modules); nil outside V8 and Chromium.
-    public var inV8: Backend? { hostLevel == nil ? nil : Backend(.v8, level, flavor) }
-
     /// The plan-only backend as the Node host names it (`NodeHost.plan`): `wasm-v8-simd`,
     /// `wasm-v8-scalar`, `js-v8`; nil for the backends that do not plan alone in V8 (L1 and L0
     /// in V8 do).

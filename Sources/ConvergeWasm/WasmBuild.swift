@@ -40,8 +40,9 @@ public enum WasmBuild {
     ///   without a wasm toolchain (the message says what was missing and what to install).
     public static func artifacts() throws(ConvergeError) -> Artifacts {
         var candidates = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
-        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            candidates.append(exe.deletingLastPathComponent().appendingPathComponent(bundleName))
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath(),
+           case let beside = exe.deletingLastPathComponent().appendingPathComponent(bundleName), !candidates.contains(beside) {
+            candidates.append(beside)
         }
         guard let dir = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("wasm-build.txt").path) }) else {
             throw ConvergeError(.wasmToolchainMissing, "the WebAssembly modules are not beside this program (looked in \(candidates.map(\.path).joined(separator: ", "))): keep the \(bundleName) folder the build wrote beside the executable")
