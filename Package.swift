@@ -5,7 +5,8 @@ let package = Package(
     name: "ConvergeKernel",
     products: [
         .library(name: "ConvergeKernel", targets: ["ConvergeKernel"]),
-        // The WebAssembly paths: CKernel built for wasm32 on first use, run in WasmKit or in Node.
+        // The WebAssembly paths: CKernel compiled for wasm32 by the package's build (the CKernelWasm
+        // plugin), run in WasmKit or in Node.
         .library(name: "ConvergeWasm", targets: ["ConvergeWasm"]),
         // Perf reports, diffs and gates in Logix's field names.
         .library(name: "ConvergeEvidence", targets: ["ConvergeEvidence"]),

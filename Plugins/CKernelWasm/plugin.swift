@@ -6,8 +6,9 @@ import PackagePlugin
 
 /// Compiles `CKernel/` to `converge.wasm` (SIMD128) and `converge-scalar.wasm` whenever a kernel
 /// source changes; the modules and `wasm-build.txt` (what was built, or what is missing) become
-/// ConvergeWasm's resources, which `WasmBuild.artifacts()` reads. A missing wasm toolchain does
-/// not fail the build: the native library works without it.
+/// ConvergeWasm's resources, which `WasmBuild.artifacts()` reads. A missing wasm toolchain or a
+/// failed compile does not fail the build (the native library works without them): the builder
+/// records why, and the wasm backends throw it.
 @main struct CKernelWasm: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let root = context.package.directoryURL
@@ -20,10 +21,24 @@ import PackagePlugin
         let out = context.pluginWorkDirectoryURL
         // the toolchain's clang, when the toolchain has one (it targets wasm32)
         let clang = (try? context.tool(named: "clang"))?.url.path ?? "-"
+        // What the builder will find: a change (SIMDe or wasm-ld installed, an override set)
+        // changes the command, so SwiftPM runs it again instead of keeping a `missing:` build.
+        let env = ProcessInfo.processInfo.environment
+        let fm = FileManager.default
+        var state: [String] = []
+        for key in ["CONVERGE_WASM_CLANG", "CONVERGE_SIMDE_INCLUDE", "CONVERGE_WASM_BUILD_TIMEOUT"] {
+            state.append("\(key)=\(env[key] ?? "")")
+        }
+        let simdeDirs = env["CONVERGE_SIMDE_INCLUDE"].map { [$0] } ?? ["/usr/include", "/usr/local/include", "/opt/homebrew/include"]
+        state.append("simde=" + (simdeDirs.first { fm.fileExists(atPath: $0 + "/simde/wasm/simd128.h") } ?? "none"))
+        var dirs = (env["PATH"] ?? "").split(separator: ":").map(String.init)
+        if clang != "-" { dirs.insert(URL(fileURLWithPath: clang).deletingLastPathComponent().path, at: 0) }
+        state.append("clang=" + (dirs.first { fm.isExecutableFile(atPath: $0 + "/clang") } ?? "none"))
+        state.append("wasm-ld=" + (dirs.first { fm.isExecutableFile(atPath: $0 + "/wasm-ld") } ?? "none"))
         return [.buildCommand(
             displayName: "Compiling CKernel to wasm32 (converge.wasm, converge-scalar.wasm)",
             executable: try context.tool(named: "CKernelWasmBuilder").url,
-            arguments: [root.path, out.path, clang],
+            arguments: [root.path, out.path, clang, state.joined(separator: ";")],
             inputFiles: inputs,
             outputFiles: ["converge.wasm", "converge-scalar.wasm", "wasm-build.txt"].map { out.appending(path: $0) })]
     }

@@ -112,7 +112,7 @@ package func measureBrowser(_ points: [BenchPoint], graph: BenchGraph, runs: Int
 }
 
 /// What the JS hosts (node, the browser page) share before measuring: the graph of each step
-/// count, one bench-matrix point per point of a backend `level` maps (every mode, auto included:
+/// count, one bench-matrix point per point whose backend is `hosted` there (every mode, auto included:
 /// the l0-js level decides in JS), and the time limit for the whole job (timeoutMs · points + 60 s).
 package struct MatrixJobs {
     package let stepsList: [Int]

@@ -77,7 +77,7 @@ public enum BrowserHost {
     ///   reply is not the documented JSON.
     public static func benchMatrix(graphs: [CompiledGraph], points: [NodeHost.MatrixPoint], artifacts: [Artifact]? = nil, chromium: URL, warmupMs: Double = 1000,
                                    settleMs: Double = 1000, timeLimitSeconds: Double) throws(ConvergeError) -> MatrixReply {
-        var job = try NodeHost.matrixJob(graphs: graphs, points: points, warmupMs: warmupMs)
+        var job = try NodeHost.matrixJob(graphs: graphs, points: points, warmupMs: warmupMs, host: .chromium)
         job["settleMs"] = settleMs
         job["chromium"] = chromium.path
         job["timeLimitMs"] = timeLimitSeconds * 1000
@@ -114,7 +114,7 @@ public enum BrowserHost {
     public static func txnCore(_ graph: CompiledGraph, _ txns: [[NodeHost.TxnWrite]], levels: [Backend], mode: ConvergeMode,
                                policy: NodeHost.TxnPolicy, bumpGeneration: Set<Int> = [], trace: NodeHost.TxnTrace? = nil,
                                chromium: URL, timeLimitSeconds: Double = 300) throws(ConvergeError) -> [Backend: NodeHost.TxnCoreResult] {
-        var job = try NodeHost.txnCoreJob(txns, levels: levels, mode: mode, policy: policy, bumpGeneration: bumpGeneration, trace: trace)
+        var job = try NodeHost.txnCoreJob(txns, levels: levels, host: .chromium, mode: mode, policy: policy, bumpGeneration: bumpGeneration, trace: trace)
         job["chromium"] = chromium.path
         job["timeLimitMs"] = timeLimitSeconds * 1000
         let reply = try NodeHost.run(job, graphs: [graph], timeoutSeconds: timeLimitSeconds + 30,

@@ -157,7 +157,13 @@ public enum NodeHost {
                     artifacts: [Artifact]? = nil, script: URL? = nil) throws(ConvergeError) -> [String: Any] {
         let node = try node()
         let script: URL = if let script { script } else { try self.script() }
-        let wasm = try WasmBuild.artifacts()
+        // the wasm modules, unless every level or backend of the job is the JS kernel (whose host
+        // loads a module only when a level needs it)
+        let wasm: WasmBuild.Artifacts?
+        do { wasm = try WasmBuild.artifacts() } catch {
+            if jobNeedsWasm(job) { throw error }
+            wasm = nil
+        }
         let fm = FileManager.default
         // CONVERGE_NODE_JOB_DIR keeps the job and its tables there (to rerun `node cli.mjs job.json`)
         let keep = ProcessInfo.processInfo.environment["CONVERGE_NODE_JOB_DIR"]
@@ -175,7 +181,7 @@ public enum NodeHost {
             }
         }
         var job = job
-        job["wasm"] = ["simd": wasm.simd.path, "scalar": wasm.scalar.path]
+        if let wasm { job["wasm"] = ["simd": wasm.simd.path, "scalar": wasm.scalar.path] }
         var entries = job["graphs"] as? [[String: Any]] ?? []
         for (i, g) in graphs.enumerated() {
             let file = dir.appendingPathComponent("g\(i).ckt")
@@ -251,7 +257,7 @@ public enum NodeHost {
             let results = g["results"] as? [String: Any] ?? [:]
             for b in backends {
                 guard let list = results[b.planName ?? ""] as? [[String: Any]], list.count == graphs[gi].requests.count else {
-                    throw ConvergeError(.backendFailure, "node replied without the \(b.name) plans of graph \(gi)")
+                    throw ConvergeError(.backendFailure, "node replied without the \(b.name) (\(b.planName ?? "")) plans of graph \(gi)")
                 }
                 perBackend[b] = list.map(Self.v8Plan)
             }
@@ -311,7 +317,7 @@ public enum NodeHost {
             let rows = p["rows"] as? [String: Any] ?? [:]
             for b in backends {
                 guard let r = rows[b.planName ?? ""] as? [String: Any] else {
-                    throw ConvergeError(.backendFailure, "node replied without \(b.name) timings")
+                    throw ConvergeError(.backendFailure, "node replied without \(b.name) (\(b.planName ?? "")) timings")
                 }
                 out[b] = timing(r)
             }
@@ -359,7 +365,7 @@ public enum NodeHost {
         var out: [Backend: TxnResult] = [:]
         for l in levels {
             guard let r = ls[l.hostLevel ?? ""] as? [String: Any], let (tags, values) = state(r, pathCount: graph.pathCount) else {
-                throw ConvergeError(.backendFailure, "node replied without the \(l.name) state")
+                throw ConvergeError(.backendFailure, "node replied without the \(l.name) (\(l.hostLevel ?? "")) state")
             }
             out[l] = TxnResult(tags: tags, values: values, calls: int(r["calls"]), hostCalls: int(r["hostCalls"]),
                                bytesIn: int(r["bytesIn"]), bytesOut: int(r["bytesOut"]), changed: int(r["changed"]),
@@ -445,10 +451,10 @@ public enum NodeHost {
 
     /// The `txn` job (perTransaction) of ``txnCore(_:_:levels:mode:policy:bumpGeneration:trace:)``,
     /// which the browser host runs too (``BrowserHost/txnCore(_:_:levels:mode:policy:bumpGeneration:trace:chromium:)``).
-    static func txnCoreJob(_ txns: [[TxnWrite]], levels: [Backend], mode: ConvergeMode, policy: TxnPolicy,
+    static func txnCoreJob(_ txns: [[TxnWrite]], levels: [Backend], host: Backend.Host = .v8, mode: ConvergeMode, policy: TxnPolicy,
                            bumpGeneration: Set<Int>, trace: TxnTrace?) throws(ConvergeError) -> [String: Any] {
         var job: [String: Any] = [
-            "command": "txn", "levels": try hostLevels(levels), "perTransaction": true, "policy": policy.json,
+            "command": "txn", "levels": try hostLevels(levels, host: host), "perTransaction": true, "policy": policy.json,
             "graphs": [["mode": mode.rawValue, "transactions": txns.enumerated().map { i, t -> [String: Any] in
                 ["writes": t.map { [Int($0.id), jsonNumber($0.value), Int($0.tag)] }, "bumpGeneration": bumpGeneration.contains(i)]
             }]],
@@ -467,7 +473,7 @@ public enum NodeHost {
         for l in levels {
             guard let r = ls[l.hostLevel ?? ""] as? [String: Any], let commits = r["results"] as? [[String: Any]], commits.count == count,
                   let (tags, values) = state(r, pathCount: graph.pathCount) else {
-                throw ConvergeError(.backendFailure, "\(host) replied without the \(l.name) transaction-core results")
+                throw ConvergeError(.backendFailure, "\(host) replied without the \(l.name) (\(l.hostLevel ?? "")) transaction-core results")
             }
             let results = commits.map { c in
                 TxnCommitResult(status: int(c["status"]), executedMode: KernelABI.executedMode(UInt32(clamping: int(c["executedMode"]))),
@@ -527,7 +533,7 @@ public enum NodeHost {
         var out: [Backend: V8Timing] = [:]
         for l in levels {
             guard let r = ls[l.hostLevel ?? ""] as? [String: Any] else {
-                throw ConvergeError(.backendFailure, "node replied without \(l.name) timings")
+                throw ConvergeError(.backendFailure, "node replied without \(l.name) (\(l.hostLevel ?? "")) timings")
             }
             out[l] = timing(r)
         }
@@ -537,11 +543,18 @@ public enum NodeHost {
 
 extension NodeHost {
     /// The JS hosts' names of transaction levels (``Backend/hostLevel``).
-    /// - Throws: `invalidArgument` for a backend that does not run in V8 or Chromium.
-    static func hostLevels(_ levels: [Backend]) throws(ConvergeError) -> [String] {
-        try levels.map { b throws(ConvergeError) in
-            guard let l = b.hostLevel else {
-                throw ConvergeError(.invalidArgument, "\(b.name) does not run in a JS host (V8 or Chromium)")
+    /// - Parameters:
+    ///   - host: the host the job runs in (V8 for node, Chromium for the browser page).
+    ///   - unique: refuse a level named twice (the reply has one result per level name).
+    /// - Throws: `invalidArgument` for a backend of another host, or one named twice.
+    static func hostLevels(_ levels: [Backend], host: Backend.Host = .v8, unique: Bool = true) throws(ConvergeError) -> [String] {
+        var seen = Set<String>()
+        return try levels.map { b throws(ConvergeError) in
+            guard b.host == host, let l = b.hostLevel else {
+                throw ConvergeError(.invalidArgument, "\(b.name) does not run in \(host == .chromium ? "the browser host (Chromium)" : "the Node host (V8)")")
+            }
+            guard !unique || seen.insert(l).inserted else {
+                throw ConvergeError(.invalidArgument, "\(b.name) is named twice in one job")
             }
             return l
         }
@@ -556,5 +569,12 @@ extension NodeHost {
             }
             return n
         }
+    }
+
+    /// True when a job names a level or backend other than the JS kernel's (`l0-js`, `js-v8`).
+    static func jobNeedsWasm(_ job: [String: Any]) -> Bool {
+        var names = (job["levels"] as? [String] ?? []) + (job["backends"] as? [String] ?? [])
+        names += (job["points"] as? [[String: Any]] ?? []).compactMap { $0["level"] as? String }
+        return names.isEmpty || names.contains { $0 != "l0-js" && $0 != "js-v8" }
     }
 }

@@ -122,9 +122,9 @@ extension NodeHost {
     }
 
     /// `job` of a bench-matrix command (docs/wasm-host.md): the points, the graphs by index.
-    static func matrixJob(graphs: [CompiledGraph], points: [MatrixPoint], warmupMs: Double,
+    static func matrixJob(graphs: [CompiledGraph], points: [MatrixPoint], warmupMs: Double, host: Backend.Host = .v8,
                           policy: TxnPolicy = TxnPolicy()) throws(ConvergeError) -> [String: Any] {
-        let levels = try NodeHost.hostLevels(points.map(\.level))
+        let levels = try NodeHost.hostLevels(points.map(\.level), host: host, unique: false)
         return [
             "command": "bench-matrix", "warmupMs": warmupMs, "policy": policy.json,
             "graphs": graphs.map { _ in [String: Any]() },

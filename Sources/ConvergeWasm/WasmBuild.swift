@@ -17,8 +17,9 @@ public enum WasmFlavor: String, Sendable, CaseIterable {
 /// build-tool plugin runs `CKernelWasmBuilder` whenever a kernel source changes — and shipped as
 /// ConvergeWasm's resources: `converge.wasm` (SIMD128), `converge-scalar.wasm` and
 /// `wasm-build.txt` in the `ConvergeKernel_ConvergeWasm.resources` folder beside the executable.
-/// Nothing is compiled at run time. A build on a machine without a wasm toolchain succeeds; its
-/// `wasm-build.txt` says what was missing, and ``artifacts()`` throws it.
+/// Nothing is compiled at run time. A build on a machine without a wasm toolchain, or whose clang
+/// refuses the sources, succeeds; its `wasm-build.txt` says what was missing or what the compiler
+/// said, and ``artifacts()`` throws it.
 public enum WasmBuild {
     /// The modules of the build.
     public struct Artifacts: Sendable {
@@ -37,7 +38,8 @@ public enum WasmBuild {
     /// generated `Bundle.module` traps on Linux when the folder is missing, a binary copied
     /// elsewhere without it).
     /// - Throws: `wasmToolchainMissing` when the folder is not found, or when the package was built
-    ///   without a wasm toolchain (the message says what was missing and what to install).
+    ///   without a wasm toolchain (the message says what was missing and what to install);
+    ///   `wasmBuildFailed` when the modules did not compile (the compiler's output).
     public static func artifacts() throws(ConvergeError) -> Artifacts {
         var candidates = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
         if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath(),
@@ -51,13 +53,18 @@ public enum WasmBuild {
     }
 
     /// The modules of a build's output folder, as its `wasm-build.txt` describes them.
-    /// - Throws: `wasmToolchainMissing` with the builder's reason (`missing: …`), or for a folder
-    ///   whose modules are absent or empty.
+    /// - Throws: `wasmToolchainMissing` with the builder's reason (`missing: …`) or for a folder
+    ///   whose modules are absent or empty; `wasmBuildFailed` with the compiler's output
+    ///   (`failed: …`).
     static func artifacts(in dir: URL) throws(ConvergeError) -> Artifacts {
         let status = (try? Files.read(dir.appendingPathComponent("wasm-build.txt").path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         if status.hasPrefix("missing: ") {
             let why = status.dropFirst("missing: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
             throw ConvergeError(.wasmToolchainMissing, "the WebAssembly modules were not built with this package: \(why)")
+        }
+        if status.hasPrefix("failed: ") {
+            let why = status.dropFirst("failed: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw ConvergeError(.wasmBuildFailed, "the WebAssembly modules did not compile when this package was built: \(why)")
         }
         let a = Artifacts(simd: dir.appendingPathComponent(WasmFlavor.simd.fileName),
                           scalar: dir.appendingPathComponent(WasmFlavor.scalar.fileName), directory: dir)
@@ -83,7 +90,7 @@ public enum WasmBuild {
         throw ConvergeError(.wasmToolchainMissing, "the JS hosts are not at \(candidates.map(\.path).joined(separator: ", ")) (wasm-host/cli.mjs missing): set CONVERGE_SOURCE_ROOT to a ConvergeKernel checkout")
     }
 
-    /// Time limit of a probe (`clang --version`, `git rev-parse`…).
+    /// Time limit of a probe (`git rev-parse`…).
     public static let probeSeconds = 60.0
 
     /// Runs a program to completion (stdout and stderr together) in its own process group,

@@ -7,7 +7,8 @@ extension ConvergeError.Code {
     /// A WebAssembly or JS backend cannot run here: no clang with the wasm32 target, no
     /// wasm-ld, no SIMDe headers, no `node`, no Chromium (the message says what to install or set).
     public static let wasmToolchainMissing = ConvergeError.Code("wasmToolchainMissing", words: "wasm toolchain missing")
-    /// Compiling the WebAssembly kernel failed (the compiler's output is in the message).
+    /// The WebAssembly kernel did not compile when the package was built (the compiler's output
+    /// is in the message; the package's build itself succeeded).
     public static let wasmBuildFailed = ConvergeError.Code("wasmBuildFailed", words: "wasm build failed")
     /// A WebAssembly or JS backend failed while running: a trap, a malformed reply from the
     /// host process, an instantiation error (the message has the cause).

@@ -5,7 +5,7 @@ import ConvergeKernel
 import ConvergeWasm
 
 /// `converge plan --backend`: the planners, by their canonical names (``Backend/name``), and
-/// `native` for `native-l1`.
+/// `native` for `native-l1` (both are accepted; the help lists the short one).
 extension Backend: ExpressibleByArgument {
     public init?(argument: String) {
         guard let b = Backend(name: argument == "native" ? "native-l1" : argument), Self.planners.contains(b) else { return nil }
@@ -111,7 +111,9 @@ struct PlanCommand: ParsableCommand {
                 ?? WasmKitPlanner(graph, flavor: wasm, options: options)
             plan = try p.plan(dirtySet, mode: mode, scope: scope)
             boundary = (p.counters.calls, p.counters.bytesIn, p.counters.bytesOut)
-        case .v8, .chromium:
+        case .chromium:
+            throw ConvergeError(.invalidArgument, "converge plan does not run in Chromium")   // (not a planner: unreachable)
+        case .v8:
             // the wasm build --wasm names (the JS kernel has none)
             let b = backend.flavor == nil ? backend : wasm == .simd ? Backend.wasm(.v8, .l1) : .wasm(.v8, .l1, .scalar)
             let reply = try NodeHost.plan([(graph, [PlanRequest(dirtySet, mode: mode, scope: scope)])], backends: [b], strategy: strategy)

@@ -1,6 +1,6 @@
 import ConvergeBench
 import ConvergeKernel
-import ConvergeWasm
+@testable import ConvergeWasm
 import Testing
 
 /// One vocabulary for backends (``Backend``: host × level × wasm flavor): its names are the ones
@@ -43,6 +43,21 @@ import Testing
         #expect(Backend(host: .v8, level: .l0, flavor: .simd) == nil)
         #expect(Backend(host: .process, level: .l5) == nil)
         #expect(Backend(host: .v8, level: .l3, flavor: .scalar)?.name == "wasm-v8-l3-scalar")
+    }
+
+    /// Each JS host runs its own backends, each level once per job.
+    @Test func theJSHostsTakeTheirOwnBackendsOnce() throws {
+        #expect(try NodeHost.hostLevels([.jsV8, .wasm(.v8, .l2)]) == ["l0-js", "l2-wasm-simd"])
+        #expect(try NodeHost.hostLevels([.wasm(.chromium, .l3)], host: .chromium) == ["l3-wasm-simd"])
+        #expect(throws: ConvergeError.self) { try NodeHost.hostLevels([.wasm(.chromium, .l3)]) }
+        #expect(throws: ConvergeError.self) { try NodeHost.hostLevels([.wasm(.v8, .l3)], host: .chromium) }
+        #expect(throws: ConvergeError.self) { try NodeHost.hostLevels([.wasm(.v8, .l2), .wasm(.v8, .l2)]) }
+        #expect(try NodeHost.hostLevels([.wasm(.v8, .l2), .wasm(.v8, .l2)], unique: false).count == 2)
+        #expect(throws: ConvergeError.self) { try NodeHost.planNames([.wasm(.v8, .l2)]) }
+        // a job of the JS kernel alone needs no wasm module; any other level does
+        #expect(!NodeHost.jobNeedsWasm(["levels": ["l0-js"]]) && !NodeHost.jobNeedsWasm(["backends": ["js-v8"]]))
+        #expect(NodeHost.jobNeedsWasm(["levels": ["l0-js", "l1-wasm-simd"]]))
+        #expect(NodeHost.jobNeedsWasm(["points": [["level": "l2-wasm-scalar"]]]))
     }
 
     @Test func aBackendOutsideTheJSHostsIsRefusedByTheNodeHost() {
