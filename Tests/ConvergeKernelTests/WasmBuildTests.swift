@@ -35,12 +35,12 @@ import Testing
     }
 
     /// Runs the builder on `root` into a fresh folder with `env`; its exit status, stderr and folder.
-    static func runBuilder(root: URL = GoldenFile.packageRoot(), clang: String = "-", env: [String: String]) throws -> (status: Int32, stderr: String, out: URL) {
+    static func runBuilder(root: URL = GoldenFile.packageRoot(), env: [String: String]) throws -> (status: Int32, stderr: String, out: URL) {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ck-wasm-build-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let p = Process()
         p.executableURL = try builder()
-        p.arguments = [root.path, out.path, clang]
+        p.arguments = [root.path, out.path, "-"]
         p.environment = env
         let err = Pipe()
         p.standardError = err
@@ -51,19 +51,26 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self), out)
     }
 
+    /// Runs the builder, which must not fail the build, and expects its folder to throw `code`
+    /// with every one of `words` in the message.
+    static func expectRecorded(_ code: ConvergeError.Code, _ words: [String], root: URL = GoldenFile.packageRoot(),
+                               env: [String: String]) throws {
+        let r = try runBuilder(root: root, env: env)
+        defer { try? FileManager.default.removeItem(at: r.out) }
+        #expect(r.status == 0, "the build failed: \(r.stderr)")
+        do {
+            _ = try WasmBuild.artifacts(in: r.out)
+            Issue.record("expected \(code) for \(env)")
+        } catch {
+            #expect(error.code == code, "\(error)")
+            for w in words { #expect(error.message.contains(w), "\(error.message) lacks \(w)") }
+        }
+    }
+
     @Test func missingPiecesSayWhatToInstallAndTheBuildGoesOn() throws {
         let realPath = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        func missing(_ env: [String: String], clang: String = "-", _ words: [String]) throws {
-            let r = try Self.runBuilder(clang: clang, env: env)
-            defer { try? FileManager.default.removeItem(at: r.out) }
-            #expect(r.status == 0, "the build failed: \(r.stderr)")
-            do {
-                _ = try WasmBuild.artifacts(in: r.out)
-                Issue.record("expected wasmToolchainMissing for \(env)")
-            } catch {
-                #expect(error.code == .wasmToolchainMissing)
-                for w in words { #expect(error.message.contains(w), "\(error.message) lacks \(w)") }
-            }
+        func missing(_ env: [String: String], _ words: [String]) throws {
+            try Self.expectRecorded(.wasmToolchainMissing, words, env: env)
         }
         try missing(["CONVERGE_WASM_CLANG": "/nonexistent/clang", "PATH": realPath], ["/nonexistent/clang", "swift.org", "CONVERGE_WASM_CLANG", "rebuild"])
         try missing(["PATH": ""], ["wasm32", "swift.org"])
@@ -95,16 +102,8 @@ import Testing
             try FileManager.default.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
         try Data("#error this kernel source is broken\n".utf8).write(to: root.appendingPathComponent("CKernel/src/broken.c"))
-        let r = try Self.runBuilder(root: root, env: ProcessInfo.processInfo.environment)
-        defer { try? FileManager.default.removeItem(at: r.out) }
-        #expect(r.status == 0, "\(r.stderr)")
-        do {
-            _ = try WasmBuild.artifacts(in: r.out)
-            Issue.record("a failed compile gave modules")
-        } catch {
-            #expect(error.code == .wasmBuildFailed && error.message.contains("this kernel source is broken")
-                    && error.message.contains("building converge.wasm failed"), "\(error)")
-        }
+        try Self.expectRecorded(.wasmBuildFailed, ["this kernel source is broken", "building converge.wasm failed"], root: root,
+                                env: ProcessInfo.processInfo.environment)
     }
 
     @Test func aFolderWithoutModulesIsATypedError() throws {
