@@ -29,7 +29,7 @@ extension Backend {
 
     /// The bench backend named `name` (nil: not on the axis).
     package init?(benchName name: String) {
-        guard let b = Self.benchAxis.first(where: { $0.name == name }) else { return nil }
+        guard let b = Backend(name: name), Self.benchAxis.contains(b) else { return nil }
         self = b
     }
 
