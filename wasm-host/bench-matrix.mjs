@@ -296,6 +296,29 @@ export function levelSource(level, graph) {
   return { blob: graph.artifact, tables: graph.artifactTables, code: null };
 }
 
+/** The memory probe (docs/perf-diff.md, "Noise-robust budgets"; the Swift bench's MemoryProbe):
+    PROBE_PASSES passes of dst[i] |= src[i] ^ pass over two fixed 16 KiB arrays, timed beside every
+    sample (`probeSamplesNs`). Another tenant of the machine's core or caches slows it as it slows
+    the kernel, for seconds at a time; a slower kernel leaves it alone. */
+const PROBE_WORDS = 4096, PROBE_PASSES = 8;
+const probeDst = new Uint32Array(PROBE_WORDS);
+const probeSrc = Uint32Array.from({ length: PROBE_WORDS }, (_, i) => Math.imul(i, 0x9e3779b9) >>> 0);
+let probeSink = 0;
+export function memoryProbeNs(now) {
+  const t0 = now();
+  let acc = 0;
+  for (let pass = 0; pass < PROBE_PASSES; pass++) {
+    for (let i = 0; i < PROBE_WORDS; i++) {
+      const v = probeDst[i] | (probeSrc[i] ^ pass);
+      probeDst[i] = v;
+      acc ^= v;
+    }
+  }
+  const t1 = now();
+  probeSink ^= acc; // the stream's value is used: it cannot be dropped
+  return t1 - t0;
+}
+
 /** How many times the warm-up runs each distinct point, each time on a fresh level (benchMatrixPoints). */
 export const WARMUP_INSTANCES = 4;
 
@@ -349,12 +372,14 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       warmPlainReference(src.tables, p.mode === 'full', p.roots, ns, now);
     }
   }
+  // the probe optimized before any point is timed
+  for (let i = 0; i < 200; i++) memoryProbeNs(now);
   for (const p of job.points ?? []) {
     const src = levelSource(p.level, graphs[p.graph]);
     const lv = makeTxnLevel(p.level, src.blob, src.tables, p.mode, wasmModule, src.code, job.policy, now);
     const ids = Uint32Array.from(p.roots), n = ids.length;
     const vals = new Float64Array(n);
-    const samples = [];
+    const samples = [], probeSamplesNs = [];
     let value = 0, planLen = 0, status = 'ok', calibration = 0;
     const txn = () => { vals.fill(++value); lv.write(ids, vals, n); planLen = lv.commit(ids, n); calibration++; };
     // the point's first transactions are not like the rest: V8 compiles wasm functions on their
@@ -371,6 +396,7 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       for (let b = 0; b < batch; b++) txn();
       const t1 = now();
       samples.push((t1 - t0) / batch);
+      probeSamplesNs.push(memoryProbeNs(now));
       if (p.mode === 'auto') decisionNs.push(lv.last()?.decisionNs ?? 0);
       if (t1 > deadline && r + 1 < p.runs) { status = 'timeout'; break; }
     }
@@ -387,7 +413,7 @@ export function* benchMatrixPoints(job, graphs, { now, wasmModule, batching = BA
       }
     }
     yield {
-      status, samplesNs: samples, batch, executedSteps: planLen, memoryPages: lv.memoryPages,
+      status, samplesNs: samples, probeSamplesNs: probeSink === 0x5eed ? [] : probeSamplesNs, batch, executedSteps: planLen, memoryPages: lv.memoryPages,
       callsPerTxn: c.calls / t, hostCallsPerTxn: c.hostCalls / t, bytesInPerTxn: c.bytesIn / t, bytesOutPerTxn: c.bytesOut / t,
       vmStepsPerTxn: c.vmSteps / t,
       // the executed modes and the decisions (every transaction of the point, calibration included)

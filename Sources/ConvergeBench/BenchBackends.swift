@@ -111,6 +111,8 @@ package struct PointResult: Sendable {
     /// In-process backends: the machine probe's samples (ms; `InProcessBench.probe`), one beside
     /// each of the point's samples.
     package var probeMs: [Double]?
+    /// In-process backends: the memory probe's samples (ms; ``MemoryProbe``), beside the same samples.
+    package var memoryProbeMs: [Double]?
     /// js-v8 / js-chromium: the plain-JS reference's samples (ms, same runs and batches), or why
     /// there are none.
     package var plainReferenceMs: [Double]?
@@ -182,14 +184,16 @@ package final class InProcessBench {
     package let warmupDiscard: Int
     package let timeoutMs: Double
     package let graph: BenchGraph
-    /// The machine probe (MachineProbe: a CPU-bound chain of about 10 µs), timed beside every
-    /// sample of every in-process point. Its median tells how fast the machine ran while the point
-    /// was measured (`machine.probeMs`; change budgets divide by its ratio between two runs:
-    /// docs/perf-diff.md).
+    /// The machine probes, timed beside every sample of every in-process point: the CPU-bound
+    /// chain (``MachineProbe``, about 10 µs) and the memory stream (``MemoryProbe``, about 7 µs).
+    /// Their medians tell how fast the machine ran while the point was measured
+    /// (`machine.probeMs`, `machine.memProbeMs`; change and mode budgets divide by the memory
+    /// probe's ratio: docs/perf-diff.md).
     private lazy var probe = MachineProbe()
+    private lazy var memoryProbe = MemoryProbe()
 
-    /// One probe sample (ms).
-    package func probeSample() -> Double? { probe.sampleMs() }
+    /// One sample of each probe (ms).
+    package func probeSample() -> (chainMs: Double, memoryMs: Double) { (probe.sampleMs(), memoryProbe.sampleMs()) }
 
     /// The graph of the current step count and its roots in write order (every point of a chunk
     /// builds its runtimes from them: building the graph again per runtime took most of a 20000-step
@@ -248,7 +252,7 @@ package final class NativePointSampler: PointSampler {
     private let contiguousFloor: ContiguousFloor?
     private var contiguousMs: [Double] = []
     private let batch: Int
-    private var offMs: [Double] = [], lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], floorMs: [Double] = []
+    private var offMs: [Double] = [], lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], memoryProbeMs: [Double] = [], floorMs: [Double] = []
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var fullRuns = 0, kept = 0
@@ -285,7 +289,9 @@ package final class NativePointSampler: PointSampler {
         let t = try off.run(batch)
         let a = counting ? bench.allocations.stop() : 0
         offMs.append(Double(t) / 1e6 / Double(batch))
-        if let x = bench.probeSample() { probeMs.append(x) }
+        let probes = bench.probeSample()
+        probeMs.append(probes.chainMs)
+        memoryProbeMs.append(probes.memoryMs)
         // light: timed as a batch like off and full; its summary (the batch's last transaction)
         // gives the decision time and the counters, read outside the clock
         let lightNs = try light.run(batch)
@@ -316,6 +322,7 @@ package final class NativePointSampler: PointSampler {
         r.lightMs = lightMs
         r.fullMs = fullMs
         r.probeMs = probeMs.isEmpty ? nil : probeMs
+        r.memoryProbeMs = memoryProbeMs.isEmpty ? nil : memoryProbeMs
         if point.mode == .auto { r.decisionMs = decision }
         let s = light.runtime.lastSummary
         let n = Double(max(1, kept))

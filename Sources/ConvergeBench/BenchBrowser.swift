@@ -35,6 +35,11 @@ package func matrixPointResult(_ p: BenchPoint, _ m: NodeHost.MatrixResult, grap
     r.status = m.status
     if m.status == "timeout" { r.reason = "the point's \(runs) runs exceeded timeoutMs \(ParamValue.jsNumber(timeoutMs))" }
     r.offMs = m.samplesNs.map { $0 / 1e6 }
+    // the memory probe beside each sample (node's clock: ns; a page's clock steps by tens of µs,
+    // too coarse for a probe of that size, so the browser's probe is not recorded)
+    if p.backend.host == .v8, m.probeSamplesNs.count == m.samplesNs.count, !m.probeSamplesNs.isEmpty {
+        r.memoryProbeMs = m.probeSamplesNs.map { $0 / 1e6 }
+    }
     typealias E = PerfReport.Evidence
     let modeEvidence: [E]
     if m.recorded {

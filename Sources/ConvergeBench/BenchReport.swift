@@ -89,11 +89,15 @@ package struct BenchReportBuilder {
         return out
     }
 
-    /// In-process backends: `machine.probeMs`, the median of the machine probe timed beside the
-    /// point's samples (InProcessBench.probeSample; the same warm-up discard).
+    /// In-process backends: `machine.probeMs` and `machine.memProbeMs`, the medians of the machine
+    /// probes timed beside the point's samples (InProcessBench.probeSample; the same warm-up discard).
     package func machineProbe(_ r: PointResult) -> [PerfReport.Evidence] {
-        guard let samples = r.probeMs, let st = Percentiles.stats(samplesMs: samples, warmupDiscard: profile.warmupDiscard) else { return [] }
-        return [.number("machine.probeMs", "ms", st.medianMs)]
+        var out: [PerfReport.Evidence] = []
+        for (name, samples) in [("machine.probeMs", r.probeMs), ("machine.memProbeMs", r.memoryProbeMs)] {
+            guard let samples, let st = Percentiles.stats(samplesMs: samples, warmupDiscard: profile.warmupDiscard) else { continue }
+            out.append(.number(name, "ms", st.medianMs))
+        }
+        return out
     }
 
     /// js-v8 / js-chromium: `js.plainReferenceMs`, the plain-JS reference's median at the point

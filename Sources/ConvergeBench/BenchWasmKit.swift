@@ -62,7 +62,7 @@ package final class WasmKitPointSampler: PointSampler {
     private let txns: WasmKitTxnBench
     private let graph: CompiledGraph
     private let batch: Int
-    private var offMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = []
+    private var offMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], memoryProbeMs: [Double] = []
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var kept = 0, full = 0, dirty = 0
@@ -90,7 +90,9 @@ package final class WasmKitPointSampler: PointSampler {
         let t = try txns.run(batch)
         let a = counting ? bench.allocations.stop() : 0
         offMs.append(Double(t) / 1e6 / Double(batch))
-        if let x = bench.probeSample() { probeMs.append(x) }
+        let probes = bench.probeSample()
+        probeMs.append(probes.chainMs)
+        memoryProbeMs.append(probes.memoryMs)
         last = core.lastCommit
         if point.mode == .auto { decision.append(Double(last?.decisionNs ?? 0) / 1e6) }
         if run >= bench.warmupDiscard {
@@ -118,6 +120,7 @@ package final class WasmKitPointSampler: PointSampler {
         let s = last ?? core.lastCommit
         typealias E = PerfReport.Evidence
         r.probeMs = probeMs.isEmpty ? nil : probeMs
+        r.memoryProbeMs = memoryProbeMs.isEmpty ? nil : memoryProbeMs
         r.evidence = [
             .number("sample.batchSize", "count", Double(batch)),
             .string("runtime.executedMode", s?.executedMode?.rawValue ?? "none"),

@@ -142,8 +142,14 @@ private struct ReportValidator {
         }
         if let e = b.normalizeEvidence {
             if e.isEmpty { throw fail("\(path).normalizeEvidence", "is empty") }
-            if b.type != "change" { throw fail("\(path).normalizeEvidence", "applies to change budgets only") }
-            if let r = b.normalizeRef, parseRef(r).isEmpty { throw fail("\(path).normalizeRef", "must be key=value (got \"\(r)\")") }
+            if b.type == "absolute" { throw fail("\(path).normalizeEvidence", "applies to change and relative budgets only") }
+            if b.type == "relative", b.denominatorEvidence != nil {
+                throw fail("\(path).normalizeEvidence", "does not apply with denominatorEvidence (a floor measured beside the numerator needs no probe)")
+            }
+            if let r = b.normalizeRef {
+                if b.type != "change" { throw fail("\(path).normalizeRef", "applies to change budgets only") }
+                if parseRef(r).isEmpty { throw fail("\(path).normalizeRef", "must be key=value (got \"\(r)\")") }
+            }
         }
         if let e = b.normalizeFallback {
             if e.isEmpty { throw fail("\(path).normalizeFallback", "is empty") }

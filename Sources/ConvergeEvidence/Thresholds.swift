@@ -107,9 +107,15 @@ public enum Thresholds {
     /// (median) can also be `uncertain`.
     static func evaluate(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
                          in index: PointIndex, reference: PointIndex? = nil, poolLevels: [ParamValue] = []) -> LevelOutcome {
-        // a change budget normalised by a floor: how much slower this run's machine was at this level
-        let scale = machineScale(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference,
-                                 poolLevels: poolLevels)
+        // a budget normalised by a probe: how much slower the machine was (this run against the
+        // other, or the numerator's points against the denominator's) — at each point, from its own
+        // evidence; with `normalizeRef`, at the level, from the points it names
+        let levelScale = budget.normalizeRef == nil ? nil
+            : machineScale(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference, poolLevels: poolLevels)
+        func scale(at value: ParamValue?) -> Double {
+            levelScale ?? machineScale(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference,
+                                       poolLevels: value.map { [$0] } ?? [])
+        }
         if let pool = budget.pool {
             // a pooled level: every point of the pooled axis judged alone, then a majority vote
             guard !poolLevels.isEmpty else { return .stop("missing") }
@@ -118,7 +124,7 @@ public enum Thresholds {
                 var one = slice
                 one[pool] = value
                 switch evaluatePoint(budget, where: one, level: level, primaryAxis: primaryAxis, in: index, reference: reference,
-                                     scale: scale) {
+                                     scale: scale(at: value)) {
                 case .stop(let reason): return .stop("\(pool)=\(value):\(reason)")
                 case .verdict(.fail): fails += 1
                 case .verdict(.pass): passes += 1
@@ -129,27 +135,36 @@ public enum Thresholds {
             if 2 * passes > poolLevels.count { return .verdict(.pass) }
             return .verdict(.uncertain)
         }
-        return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference, scale: scale)
+        return evaluatePoint(budget, where: slice, level: level, primaryAxis: primaryAxis, in: index, reference: reference,
+                             scale: scale(at: nil))
     }
 
-    /// A change budget with `normalizeEvidence` (v2: `machine.probeMs`; or e.g. `floor.cLoopMs` with
-    /// `normalizeRef` `kernelBackend=native-l3`): the machine's own slowdown between the runs at this level — the median, over the level's
-    /// pooled points (the slice's, or with `normalizeRef` those it names instead), of this report's
-    /// evidence over the reference report's at the same point. The kernel's change is divided by it.
-    /// When no such point has the evidence in both reports, `normalizeFallback` (e.g.
-    /// `machine.probeMs`) of the slice's own points stands in; 1 when neither gives a ratio or the
-    /// budget has none (the change is then judged raw).
+    /// The machine's own slowdown, for a budget with `normalizeEvidence`: the median, over the
+    /// points of `poolLevels` (one point: its own ratio; `evaluate` passes one point unless the
+    /// budget has `normalizeRef`), of a ratio of that evidence (ms; v2: `machine.memProbeMs`).
+    /// - a change budget: this report's evidence over the reference report's at the same point (on
+    ///   the points `normalizeRef` names instead of the slice's own, when it is set: e.g.
+    ///   `floor.cLoopMs` of `kernelBackend=native-l3`) — how much slower this run's machine was;
+    /// - a relative budget: the numerator point's evidence over the denominator point's, in this
+    ///   report — how much slower the machine was while the numerator was measured (auto's points
+    ///   and dirty's are measured seconds apart, in other chunks or processes).
+    /// The numerator's or this side's interval is divided by it. When no point has the evidence on
+    /// both sides, `normalizeFallback` of the same points stands in; 1 when neither gives a ratio
+    /// or the budget has none (the budget is then judged raw).
     static func machineScale(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
                              in index: PointIndex, reference: PointIndex?, poolLevels: [ParamValue]) -> Double {
-        guard budget.type == "change", let name = budget.normalizeEvidence, let reference else { return 1 }
-        func scale(_ name: String, at ref: Params) -> Double? {
+        guard let name = budget.normalizeEvidence else { return 1 }
+        /// The pooled sites of a level (the slice merged with `ref`), each as a params set.
+        func sites(_ ref: Params) -> [Params] {
             var base = slice.merging(ref) { $1 }
             base[primaryAxis] = level
-            let sites: [Params] = budget.pool.map { pool in poolLevels.map { base.merging([pool: $0]) { $1 } } } ?? [base]
+            return budget.pool.map { pool in poolLevels.map { base.merging([pool: $0]) { $1 } } } ?? [base]
+        }
+        /// The median ratio of `name` over pairs of points (geometric mean of the middle two).
+        func medianRatio(_ name: String, _ pairs: [(PerfReport.Point?, PerfReport.Point?)]) -> Double? {
             var ratios: [Double] = []
-            for params in sites {
-                guard let mine = index.find(params), let theirs = reference.find(params),
-                      case .success(let a) = evidenceValue(mine, name), case .success(let b) = evidenceValue(theirs, name),
+            for case let (mine?, theirs?) in pairs {
+                guard case .success(let a) = evidenceValue(mine, name), case .success(let b) = evidenceValue(theirs, name),
                       a > 0, b > 0 else { continue }
                 ratios.append(a / b)
             }
@@ -158,13 +173,26 @@ public enum Thresholds {
             let n = ratios.count
             return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] * ratios[n / 2]).squareRoot()
         }
-        return scale(name, at: parseRef(budget.normalizeRef ?? ""))
-            ?? budget.normalizeFallback.flatMap { scale($0, at: [:]) }
-            ?? 1
+        switch budget.type {
+        case "change":
+            guard let reference else { return 1 }
+            func scale(_ name: String, at ref: Params) -> Double? {
+                medianRatio(name, sites(ref).map { (index.find($0), reference.find($0)) })
+            }
+            return scale(name, at: parseRef(budget.normalizeRef ?? ""))
+                ?? budget.normalizeFallback.flatMap { scale($0, at: [:]) }
+                ?? 1
+        case "relative":
+            let num = parseRef(budget.numeratorRef ?? ""), den = parseRef(budget.denominatorRef ?? "")
+            let pairs = zip(sites(num), sites(den)).map { (index.find($0.0), index.find($0.1)) }
+            return medianRatio(name, pairs) ?? budget.normalizeFallback.flatMap { medianRatio($0, pairs) } ?? 1
+        default:
+            return 1
+        }
     }
 
-    /// The budget at one point (a slice's level, without pooling). `scale`: a change budget's
-    /// machine slowdown (this side's interval is divided by it).
+    /// The budget at one point (a slice's level, without pooling). `scale`: the machine's slowdown
+    /// (``machineScale``; a change budget's side, a relative budget's numerator is divided by it).
     static func evaluatePoint(_ budget: PerfReport.Budget, where slice: Params, level: ParamValue, primaryAxis: String,
                               in index: PointIndex, reference: PointIndex?, scale: Double = 1) -> LevelOutcome {
         var params = slice
@@ -202,7 +230,7 @@ public enum Thresholds {
             let n: MedianInterval, d: MedianInterval
             switch interval(num, budget) {
             case .failure(let r): return .stop("numerator:\(r.reason)")
-            case .success(let v): n = v
+            case .success(let v): n = scale == 1 ? v : v.over(scale) ?? v
             }
             if let name = budget.denominatorEvidence {
                 switch evidenceValue(den, name) {

@@ -100,6 +100,9 @@ extension NodeHost {
         /// batches; `wasm-host/plain-reference.mjs`), or why it did not run.
         public var referenceSamplesNs: [Double]?
         public var referenceUnavailable: String?
+        /// The memory probe's time beside each sample (ns; `memoryProbeNs` in
+        /// `wasm-host/bench-matrix.mjs`), empty from a host that does not time it.
+        public var probeSamplesNs: [Double] = []
     }
 
     /// Runs the points in one node process (`wasm-host/cli.mjs`, command `bench-matrix`), in order;
@@ -157,6 +160,7 @@ extension NodeHost {
         m.decisionNsMean = r["decisionNsMean"] == nil ? 0 : double(r["decisionNsMean"])
         m.referenceSamplesNs = (r["referenceSamplesNs"] as? [NSNumber])?.map(\.doubleValue)
         m.referenceUnavailable = r["referenceUnavailable"] as? String
+        m.probeSamplesNs = (r["probeSamplesNs"] as? [NSNumber] ?? []).map(\.doubleValue)
         return m
     }
 

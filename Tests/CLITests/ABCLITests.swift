@@ -28,11 +28,18 @@ extension CLITests {
             #expect(samples.count == 10 && stats["n"] as? Int == 10)
             #expect(stats["minMs"] as? Double == samples.min())
             #expect(stats["medianMs"] as? Double == samples.sorted()[4])
-            // the machine probe timed beside the samples: the change budget divides by its ratio
-            let probe = (p["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "machine.probeMs" }
-            #expect((probe?["value"] as? Double ?? 0) > 0, "\(p["params"] ?? "")")
+            // the machine probes timed beside the samples: the change budget divides by the memory
+            // probe's ratio (the chain's where it is missing)
+            for name in ["machine.probeMs", "machine.memProbeMs"] {
+                let probe = (p["evidence"] as? [[String: Any]] ?? []).first { $0["name"] as? String == name }
+                #expect((probe?["value"] as? Double ?? 0) > 0, "\(name) \(p["params"] ?? "")")
+            }
         }
-        #expect(budgets.first { $0["type"] as? String == "change" && $0["normalizeEvidence"] as? String == "machine.probeMs" } != nil)
+        #expect(budgets.first {
+            $0["type"] as? String == "change" && $0["normalizeEvidence"] as? String == "machine.memProbeMs"
+                && $0["normalizeFallback"] as? String == "machine.probeMs"
+        } != nil)
+        #expect(budgets.filter { $0["type"] as? String == "relative" && $0["normalizeEvidence"] as? String == "machine.memProbeMs" }.count == 2)
     }
 
     @Test func benchRefusesAGateSpinItCannotApply() throws {

@@ -16,10 +16,12 @@ private struct Noise {
 
 /// A report of `backends` × modes full/dirty × steps 200/800/2000 × ratios 0.01/1, 20 samples per
 /// point spread ±`spread` around `median(backend, mode, steps, ratio)` (plus one outlier 3× the
-/// median, as a noisy machine gives), budgets `budgets`, `floor.cLoopMs` on native-l3's points, and
-/// with `probeScale` `machine.probeMs` on every point.
+/// median, as a noisy machine gives), budgets `budgets`, `floor.cLoopMs` on native-l3's points,
+/// with `probeScale` `machine.probeMs` on every point, and with `memProbeScale` (backend, mode →
+/// scale) `machine.memProbeMs`.
 private func report(backends: [String] = ["native-l1", "native-l3", "wasm-v8"], seed: UInt64, spread: Double = 0.05,
                     budgets: [PerfReport.Budget], floorScale: Double = 1, probeScale: Double? = nil,
+                    memProbeScale: ((String, String) -> Double)? = nil,
                     median: (String, String, Double, Double) -> Double) -> PerfReport {
     var noise = Noise(state: seed)
     var points: [PerfReport.Point] = []
@@ -34,6 +36,7 @@ private func report(backends: [String] = ["native-l1", "native-l3", "wasm-v8"], 
                     var evidence: [PerfReport.Evidence]?
                     if b == "native-l3" { evidence = [.number("floor.cLoopMs", "ms", s * (m == "full" ? 1 : r) * 1e-6 * floorScale)] }
                     if let probeScale { evidence = (evidence ?? []) + [.number("machine.probeMs", "ms", 0.01 * probeScale)] }
+                    if let memProbeScale { evidence = (evidence ?? []) + [.number("machine.memProbeMs", "ms", 0.007 * memProbeScale(b, m))] }
                     points.append(PerfReport.Point(
                         params: ["kernelBackend": .string(b), "convergeMode": .string(m), "steps": .number(s), "dirtyRootsRatio": .number(r)],
                         status: "ok", metrics: [.ok("runtime.txnCommitMs", stats, samples: samples)], evidence: evidence))
@@ -238,6 +241,40 @@ private func stableKey(_ p: Params?) -> String {
     var bad = before
     bad.suites[0].budgets?[0].normalizeEvidence = nil
     #expect(throws: EvidenceError.self) { try bad.validate(file: "b.json") }
+}
+
+@Test func aModeBudgetDividesByTheProbeOfEachSidesPoints() throws {
+    // dirty ≤ full × 1.05 per ratio (no pool): at ratio 1 dirty executes every step, as full does
+    var mode = PerfReport.Budget.robust("dirty<=full*1.05", type: "relative", metric: "runtime.txnCommitMs", maxRatio: 1.05,
+                                        numeratorRef: "convergeMode=dirty", denominatorRef: "convergeMode=full", minDeltaMs: 0.0001)
+    mode.normalizeEvidence = "machine.memProbeMs"
+    func maxLevels(_ r: PerfReport) -> Set<ParamValue?> { Set(r.suites[0].thresholds?.map(\.maxLevel) ?? []) }
+    func slower(_ k: Double) -> (String, String, Double, Double) -> Double { { b, m, s, r in baseline(b, m, s, r) * (m == "dirty" ? k : 1) } }
+    // dirty's points measured while the machine was 1.5× slower, and the memory probe beside them saw it: passes
+    let loaded = report(seed: 1, budgets: [mode], memProbeScale: { _, m in m == "dirty" ? 1.5 : 1 }, median: slower(1.5))
+    #expect(maxLevels(loaded) == [.number(2000)])
+    // the same report judged raw: dirty fails at ratio 1 (one slice per backend)
+    var raw = loaded
+    raw.suites[0].budgets?[0].normalizeEvidence = nil
+    raw.suites[0].thresholds = Thresholds.compute(raw.suites[0])
+    #expect(raw.suites[0].thresholds?.filter { $0.maxLevel == nil && $0.reason == "budgetExceeded" }.count == 3)
+    // dirty 1.5× slower on a machine the probe saw unchanged: called
+    let worse = report(seed: 2, budgets: [mode], memProbeScale: { _, _ in 1 }, median: slower(1.5))
+    #expect(worse.suites[0].thresholds?.filter { $0.maxLevel == nil && $0.reason == "budgetExceeded" }.count == 3)
+    // without the probe on the points the budget is judged raw
+    let bare = report(seed: 3, budgets: [mode], median: slower(1.5))
+    #expect(bare.suites[0].thresholds?.filter { $0.maxLevel == nil }.count == 3)
+    // a probe does not combine with a floor denominator, nor normalizeRef with a relative budget
+    for tweak: (inout PerfReport.Budget) -> Void in [{ $0.denominatorEvidence = "floor.cLoopMs" }, { $0.normalizeRef = "kernelBackend=native-l3" }] {
+        var bad = loaded
+        tweak(&bad.suites[0].budgets![0])
+        #expect(throws: EvidenceError.self) { try bad.validate(file: "b.json") }
+    }
+    var absolute = PerfReport.Budget.robust("commit<=1ms", type: "absolute", metric: "runtime.txnCommitMs", maxMs: 1)
+    absolute.normalizeEvidence = "machine.memProbeMs"
+    var badAbsolute = loaded
+    badAbsolute.suites[0].budgets = [absolute]
+    #expect(throws: EvidenceError.self) { try badAbsolute.validate(file: "b.json") }
 }
 
 @Test func aConfirmationRoundReMeasuresTheLevelWhereEachCallArose() throws {

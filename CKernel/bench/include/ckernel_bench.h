@@ -70,6 +70,13 @@ ck_status_t ck_floor_contiguous_add_one(ck_impl_t impl, double *b, double *d, ui
    (`machine.probeMs`, docs/perf-diff.md). */
 uint64_t ck_probe_chain(uint64_t n, uint64_t seed);
 
+/* The memory probe of benchmarks: `passes` passes of dst[i] |= src[i] ^ pass over `words` words
+   (two loads and a store per word, a fixed buffer the caller keeps), returning an xor of the
+   values stored so that the work cannot be dropped; 0 when a buffer is NULL. Unlike the chain it
+   slows when another tenant of the machine contends for the core's caches and load/store ports,
+   as the kernel does (`machine.memProbeMs`, docs/perf-diff.md). */
+uint64_t ck_probe_stream(uint64_t *dst, const uint64_t *src, size_t words, uint32_t passes);
+
 
 /* ---------------------------------------------------------------- bandwidth probe */
 

@@ -22,6 +22,19 @@ uint64_t ck_probe_chain(uint64_t n, uint64_t seed) {
     return x;
 }
 
+uint64_t ck_probe_stream(uint64_t *dst, const uint64_t *src, size_t words, uint32_t passes) {
+    if (dst == NULL || src == NULL) return 0;
+    uint64_t acc = 0;
+    for (uint32_t p = 0; p < passes; p++) {
+        for (size_t i = 0; i < words; i++) {
+            uint64_t v = dst[i] | (src[i] ^ p); /* load, load, store: the kernel's bitset traffic */
+            dst[i] = v;
+            acc ^= v;
+        }
+    }
+    return acc;
+}
+
 /* The contiguous floor: the same loop over b[] and d[] laid side by side (what L4's layout gives
    the kernel), vectorised by the compiler for the kernel's SIMD target: the AVX2 build carries
    the target attributes of the kernel's AVX2 paths (vm_fused.c). */
