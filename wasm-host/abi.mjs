@@ -31,7 +31,7 @@ export const OUT = Object.freeze({
   WORDS: 24,
 });
 
-/** Layout record word indexes (CKW_LAYOUT_*; ckw_create's result). SCOPE_LEN spans 3 words. */
+/** Layout record word indexes (CKW_LAYOUT_*; ckw_open_artifact's result). SCOPE_LEN spans 3 words. */
 export const LAYOUT = Object.freeze({
   OUT: 0, PLAN: 1, PLAN_CAPACITY: 2, DIRTY: 3, DIRTY_CAPACITY: 4, TAGS: 5, VALUES: 6, SLOTS: 7, PATHS: 8,
   STEPS: 9, GROUPS: 10, IMPL: 11, STRATEGY: 12, ARENA_BYTES: 13, SCOPE_LEN: 14, TXN: 17, LOG: 18,

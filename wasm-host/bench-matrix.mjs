@@ -117,7 +117,7 @@ export function makeTxnLevel(level, blob, tables, mode, wasmModule, code = null,
       throw new JobError(`unknown level ${level} (l0-js, l1-wasm-simd, l1-wasm-scalar, l2-wasm-simd, l2-wasm-scalar, l3-wasm-simd, l3-wasm-scalar, l4-wasm-simd, l4-wasm-scalar)`);
     }
     // l4: the file's state layout too (the host reads slots through it; ids stay path ids)
-    kernel = new WasmKernel(wasmModule(flavor), blob, tables, { artifact: l4, layout: l4 });
+    kernel = new WasmKernel(wasmModule(flavor), blob, tables, { layout: l4 });
     if (l3) {
       if (!code) throw new JobError(`level ${level} needs the graph's bytecode ("code": a CKB1 file)`);
       kernel.loadCode(code);
@@ -288,8 +288,8 @@ function batchSize(txn, now, { calibration, targetNs, maxBatch }) {
  * per level and mode).
  */
 /** What makeTxnLevel takes for a level from a loaded graph ({ blob, tables, code, artifact,
-    artifactTables }): the artifact and its tables for the l4 levels, else the CKT1 tables and
-    the bytecode. */
+    artifactTables }): the compiled artifact and its tables for the l4 levels, else the graph's
+    tables artifact and the bytecode. */
 export function levelSource(level, graph) {
   if (!level.startsWith('l4-')) return { blob: graph.blob, tables: graph.tables, code: graph.code };
   if (!graph.artifact) throw new JobError(`level ${level} needs the graph's AOT artifact ("artifact": a .ckir file)`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // cli.mjs — the Node side of `converge plan | bench-wasm --backend wasm-v8 | js-v8` and of the
 // differential tests (docs/wasm-host.md). The Swift CLI writes a job (JSON) and the graphs'
-// tables (CKT1 files), runs `node cli.mjs JOB.json`, and reads one JSON document from stdout.
+// tables (CKIR files: CompiledGraph.tablesArtifact()), runs `node cli.mjs JOB.json`, and reads one JSON document from stdout.
 //
 // Backends: wasm-v8-simd (converge.wasm), wasm-v8-scalar (converge-scalar.wasm), js-v8 (the
 // pure-JS kernel, js-kernel.mjs). Commands:
@@ -16,7 +16,7 @@
 // Errors go to stderr with exit status 2 (bad job) or 1 (a failure while running).
 
 import { readFileSync } from 'node:fs';
-import { readTables, readArtifactTables } from './tables.mjs';
+import { readArtifactTables } from './tables.mjs';
 import { JsKernel } from './js-kernel.mjs';
 import { WasmKernel, compileModule, PLAN_RECORD_BYTES } from './host.mjs';
 import { levelSource, benchMatrixPoints, BATCHING, JobError } from './bench-matrix.mjs';
@@ -81,12 +81,13 @@ function makePlanner(backend, blob, tables, strategy) {
 }
 
 function loadGraph(g) {
+  // the graph's tables: an AOT artifact without bytecode (CKIR, CompiledGraph.tablesArtifact())
   const blob = new Uint8Array(readFileSync(g.tables));
   // the graph's bytecode (CKB1), present when the job has an l3 level
   const code = g.code ? new Uint8Array(readFileSync(g.code)) : null;
   // the graph's AOT artifact (CKIR), present when the job has an l4 level
   const artifact = g.artifact ? new Uint8Array(readFileSync(g.artifact)) : null;
-  return { blob, tables: readTables(blob), code, artifact, artifactTables: artifact ? readArtifactTables(artifact) : null };
+  return { blob, tables: readArtifactTables(blob), code, artifact, artifactTables: artifact ? readArtifactTables(artifact) : null };
 }
 
 function requestsOf(g) {

@@ -159,16 +159,17 @@ export function compileModule(bytes) {
 export class WasmKernel {
   /**
    * @param module a WebAssembly.Module of converge.wasm / converge-scalar.wasm
-   * @param blob the CKT1 tables (Uint8Array)
-   * @param tables the same tables read (tables.mjs), for the step functions
-   * @param options { strategy: 'auto'|'rows'|'lists'|'frontier', closureBudgetBytes, step, artifact, layout }
-   *   artifact: true when blob is an AOT artifact (docs/artifact.md; tables from
-   *   readArtifactTables): the kernel comes from the file (ckw_open_artifact: tables, bytecode,
-   *   initial state), as the native kernel's does; layout: also take the file's state layout (L4):
-   *   the state is then read through slotOf, and the step functions get `stepTables`, whose
-   *   inputPaths / stepOutPath name slots (mapped once, here)
+   * @param blob an AOT artifact (Uint8Array; docs/artifact.md): the graph's tables artifact
+   *   (CompiledGraph.tablesArtifact()) or a compiled file (L4). The kernel comes from it
+   *   (ckw_open_artifact: tables, bytecode when it has any, initial state), as the native
+   *   kernel's does
+   * @param tables the same tables read (tables.mjs readArtifactTables), for the step functions
+   * @param options { strategy: 'auto'|'rows'|'lists'|'frontier', closureBudgetBytes, step, layout }
+   *   layout: also take the file's state layout (L4): the state is then read through slotOf, and
+   *   the step functions get `stepTables`, whose inputPaths / stepOutPath name slots (mapped
+   *   once, here)
    */
-  constructor(module, blob, tables, { strategy = 'auto', closureBudgetBytes = 0, step = convergeStep, artifact = false, layout = false } = {}) {
+  constructor(module, blob, tables, { strategy = 'auto', closureBudgetBytes = 0, step = convergeStep, layout = false } = {}) {
     this.tables = tables;
     this.step = step;
     this.calls = 0;
@@ -188,16 +189,13 @@ export class WasmKernel {
     const blobPtr = e.ckw_alloc(blob.length);
     if (blobPtr === 0) throw new Error(`ckw_alloc(${blob.length}): out of linear memory`);
     new Uint8Array(e.memory.buffer, blobPtr, blob.length).set(blob);
-    const create = artifact ? e.ckw_open_artifact : e.ckw_create;
-    const what = artifact ? 'ckw_open_artifact' : 'ckw_create';
-    const layoutPtr = artifact ? create(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes, layout ? 1 : 0)
-      : create(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes);
+    const layoutPtr = e.ckw_open_artifact(blobPtr, blob.length, 0, STRATEGIES[strategy], closureBudgetBytes, layout ? 1 : 0);
     e.ckw_free(blobPtr);
     if (layoutPtr === 0) {
       const err = new Uint32Array(e.memory.buffer, e.ckw_create_error(), 6);
-      // an artifact's error: table CK_TABLE_ARTIFACT + section, index = byte offset, a 64-bit value
-      const value = artifact ? err[5] * 4294967296 + err[3] : err[3];
-      throw new Error(`${what}: ${statusName(err[0])} (table ${err[1]}, index ${err[2]}, value ${value}${artifact ? `, fault ${err[4]}` : ''})`);
+      // table CK_TABLE_ARTIFACT + section (or a kernel table), index = byte offset, a 64-bit value
+      const value = err[5] * 4294967296 + err[3];
+      throw new Error(`ckw_open_artifact: ${statusName(err[0])} (table ${err[1]}, index ${err[2]}, value ${value}, fault ${err[4]})`);
     }
     this.layoutPtr = layoutPtr;
     this.views();

@@ -1,6 +1,6 @@
 /* ck_wasm.c — the WebAssembly ABI of CKernel (docs/kernel-abi.md, "WebAssembly"): the exports a
    host (V8 in Node, WasmKit in Swift) calls. Integers cross, nothing else: the host places the
-   static tables once in linear memory (the CKT1 blob of docs/kernel-abi.md), creates a session,
+   static tables once in linear memory (an AOT artifact, docs/artifact.md), creates a session,
    and then makes exactly one exported call per transaction (ckw_plan for L1, ckw_commit for L2)
    with a pointer and length of dirty path ids. The plan and every counter come back in linear
    memory (the session's plan buffer and its `out` record of uint32 words); computed steps of L2
@@ -136,7 +136,7 @@ typedef struct ckw_session {
     uint32_t layout[CKW_LAYOUT_WORDS];
 } ckw_session_t;
 
-/* The error record of the last failed ckw_create / ckw_open_artifact (no session to hold it):
+/* The error record of the last failed ckw_open_artifact (no session to hold it):
    status, table, index, value (saturated), fault, value's high 32 bits. */
 static uint32_t create_error[6];
 
@@ -152,66 +152,13 @@ CKW_EXPORT(ckw_alloc) void *ckw_alloc(uint32_t bytes) { return malloc(bytes); }
 
 CKW_EXPORT(ckw_free) void ckw_free(void *p) { free(p); }
 
-/* uint32 words: status, table, index, value (and fault) of the last failed ckw_create /
-   ckw_open_artifact. */
+/* uint32 words: status, table, index, value (and fault) of the last failed ckw_open_artifact. */
 CKW_EXPORT(ckw_create_error) uint32_t *ckw_create_error(void) { return create_error; }
 
 static uint32_t read_u32(const uint8_t *p) {
     uint32_t v;
     memcpy(&v, p, 4);
     return v;
-}
-
-/* Parses a CKT1 blob (docs/kernel-abi.md) into table pointers into the blob. The blob must be
-   4-byte aligned (ckw_alloc's is). Returns CK_OK or CK_ERR_BAD_TABLES with the offending byte
-   offset in *at. */
-static ck_status_t parse_ckt1(const uint8_t *blob, uint32_t len, ck_tables_t *t, uint64_t *at) {
-    *at = 0;
-    if (len < 32 || read_u32(blob) != 0x31544B43u) return CK_ERR_BAD_TABLES;
-    *at = 4;
-    if (read_u32(blob + 4) != 1u) return CK_ERR_BAD_TABLES;
-    const uint32_t P = read_u32(blob + 8), S = read_u32(blob + 12);
-    const uint32_t prefix_len = read_u32(blob + 16), trigger_len = read_u32(blob + 20);
-    const uint32_t dep_len = read_u32(blob + 24), input_len = read_u32(blob + 28);
-    *at = 8;
-    if (P > CK_MAX_PATHS || S > CK_MAX_STEPS) return CK_ERR_TOO_LARGE;
-    uint64_t off = 32;
-    const uint64_t sizes[] = {
-        ((uint64_t)P + 1u) * 4u, (uint64_t)prefix_len * 4u, (uint64_t)S * 4u,
-        ((uint64_t)S + 3u) / 4u * 4u, ((uint64_t)P + 1u) * 4u, (uint64_t)trigger_len * 4u,
-        ((uint64_t)S + 1u) * 4u, (uint64_t)dep_len * 4u,
-    };
-    uint64_t starts[8];
-    for (int i = 0; i < 8; i++) {
-        starts[i] = off;
-        off += sizes[i];
-        if (off > len) {
-            *at = starts[i];
-            return CK_ERR_BAD_TABLES;
-        }
-    }
-    /* then input_offsets[S+1] and input_paths (the hosts' step inputs, not read here): the blob
-       must end exactly after them */
-    const uint64_t total = off + ((uint64_t)S + 1u) * 4u + (uint64_t)input_len * 4u;
-    if (total != len) {
-        *at = total < len ? total : off;
-        return CK_ERR_BAD_TABLES;
-    }
-    t->path_count = P;
-    t->step_count = S;
-    t->path_prefix_offsets = (const uint32_t *)(blob + starts[0]);
-    t->path_prefix_ids = (const uint32_t *)(blob + starts[1]);
-    t->step_out_path = (const uint32_t *)(blob + starts[2]);
-    t->step_flags = blob + starts[3];
-    t->trigger_offsets = (const uint32_t *)(blob + starts[4]);
-    t->trigger_steps = (const uint32_t *)(blob + starts[5]);
-    t->dep_offsets = (const uint32_t *)(blob + starts[6]);
-    t->dep_paths = (const uint32_t *)(blob + starts[7]);
-    /* the CSR totals must agree with the header's lengths */
-    if (t->path_prefix_offsets[P] != prefix_len) { *at = starts[0] + (uint64_t)P * 4u; return CK_ERR_BAD_TABLES; }
-    if (t->trigger_offsets[P] != trigger_len) { *at = starts[4] + (uint64_t)P * 4u; return CK_ERR_BAD_TABLES; }
-    if (t->dep_offsets[S] != dep_len) { *at = starts[6] + (uint64_t)S * 4u; return CK_ERR_BAD_TABLES; }
-    return CK_OK;
 }
 
 static uint32_t *fail_create_fault(ck_status_t status, uint32_t table, uint64_t index, uint64_t value, uint32_t fault) {
@@ -230,11 +177,7 @@ static uint32_t *fail_create(ck_status_t status, uint32_t table, uint64_t index,
 
 static uint32_t *open_session(ck_kernel_t *kernel);
 
-/* Creates a session from a CKT1 blob at [blob, blob+len) (the kernel copies what it needs; the
-   host may free the blob afterwards). impl: ck_impl_t (0 = this build's best); strategy:
-   ck_strategy_t; closure_budget_bytes: 0 = default (a double: no 64-bit integer crosses). Returns the layout record's address, or 0 with
-   ckw_create_error() set (table 0 and index = byte offset for a malformed blob). */
-/* The kernel options of ckw_create / ckw_open_artifact's arguments. */
+/* The kernel options of ckw_open_artifact's arguments. */
 static ck_options_t session_options(uint32_t impl, uint32_t strategy, double closure_budget_bytes) {
     ck_options_t options;
     ck_options_init(&options);
@@ -244,30 +187,17 @@ static ck_options_t session_options(uint32_t impl, uint32_t strategy, double clo
     return options;
 }
 
-CKW_EXPORT(ckw_create)
-uint32_t *ckw_create(const uint8_t *blob, uint32_t len, uint32_t impl, uint32_t strategy,
-                     double closure_budget_bytes) {
-    if (blob == NULL) return fail_create(CK_ERR_NULL_ARGUMENT, 0, 0, 0);
-    if (((uintptr_t)blob & 3u) != 0) return fail_create(CK_ERR_BAD_TABLES, 0, 0, (uintptr_t)blob);
-    ck_tables_t tables;
-    uint64_t at = 0;
-    ck_status_t st = parse_ckt1(blob, len, &tables, &at);
-    if (st != CK_OK) return fail_create(st, 0, at, len);
-    ck_options_t options = session_options(impl, strategy, closure_budget_bytes);
-    ck_kernel_t *kernel = NULL;
-    ck_error_t error;
-    st = ck_kernel_create(&tables, &options, &kernel, &error);
-    if (st != CK_OK) return fail_create(st, error.table, error.index, error.value);
-    return open_session(kernel);
-}
-
-/* Creates a session from an AOT artifact (docs/artifact.md) at [bytes, bytes+len): the same file
-   the native kernel loads, validated by ck_artifact_open (8-byte aligned: ckw_alloc's is), then
-   ck_kernel_create_from_artifact (tables, bytecode, initial state) and, with bit 0 of
-   load_flags (CK_ARTIFACT_LOAD_LAYOUT), its state layout (L4: the host then reads path p at
-   slot_of_path[p], CKW_LAYOUT_SLOT_OF). The host may free the bytes afterwards. Arguments and
-   result as ckw_create; on failure ckw_create_error() holds status, table (CK_TABLE_ARTIFACT +
-   section), index (byte offset), value (low 32 bits), fault, value's high 32 bits. */
+/* Creates a session from an AOT artifact (docs/artifact.md) at [bytes, bytes+len): the one table
+   format of every host — the same file the native kernel loads (L4: everything `converge compile`
+   writes; L1–L3: the graph's tables alone, without bytecode). Validated by ck_artifact_open
+   (8-byte aligned: ckw_alloc's is), then ck_kernel_create_from_artifact (tables, bytecode when
+   the file has any, initial state) and, with bit 0 of load_flags (CK_ARTIFACT_LOAD_LAYOUT), its
+   state layout (L4: the host then reads path p at slot_of_path[p], CKW_LAYOUT_SLOT_OF). The host
+   may free the bytes afterwards. impl: ck_impl_t (0 = this build's best); strategy:
+   ck_strategy_t; closure_budget_bytes: 0 = default (a double: no 64-bit integer crosses).
+   Returns the layout record's address, or 0 with ckw_create_error() holding status, table
+   (CK_TABLE_ARTIFACT + section), index (byte offset), value (low 32 bits), fault, value's high
+   32 bits. */
 CKW_EXPORT(ckw_open_artifact)
 uint32_t *ckw_open_artifact(const uint8_t *bytes, uint32_t len, uint32_t impl, uint32_t strategy,
                             double closure_budget_bytes, uint32_t load_flags) {

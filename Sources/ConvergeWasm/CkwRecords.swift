@@ -34,7 +34,7 @@ enum CkwOut: Int, CaseIterable {
     static let words = 24
 }
 
-/// The layout record (uint32 words at `ckw_create`'s result, read once).
+/// The layout record (uint32 words at `ckw_open_artifact`'s result, read once).
 enum CkwLayout: Int, CaseIterable {
     case out = 0
     case plan = 1

@@ -45,7 +45,7 @@ public struct V8Timing: Sendable {
     public var fields: [String: Double]
 }
 
-/// Runs the Node host (wasm-host/cli.mjs): writes a job and the graphs' CKT1 tables to a
+/// Runs the Node host (wasm-host/cli.mjs): writes a job and the graphs' tables artifacts to a
 /// temporary directory, spawns `node`, parses its JSON reply (docs/wasm-host.md).
 /// `node` comes from `CONVERGE_NODE` or PATH and must be version 18 or later.
 public enum NodeHost {
@@ -128,8 +128,8 @@ public enum NodeHost {
         return s
     }
 
-    /// Runs a job; `graphs` are written as CKT1 files and referenced by index from `job["graphs"]`
-    /// entries (their "tables" key is filled in).
+    /// Runs a job; `graphs` are written as tables artifacts (``CompiledGraph/tablesArtifact()``)
+    /// and referenced by index from `job["graphs"]` entries (their "tables" key is filled in).
     /// How V8 compiles the wasm module for benchmarks.
     public enum Tiering: String, Sendable, CaseIterable {
         /// `node --no-liftoff`: every function compiled by the optimizing tier (TurboFan) at
@@ -184,8 +184,8 @@ public enum NodeHost {
         if let wasm { job["wasm"] = ["simd": wasm.simd.path, "scalar": wasm.scalar.path] }
         var entries = job["graphs"] as? [[String: Any]] ?? []
         for (i, g) in graphs.enumerated() {
-            let file = dir.appendingPathComponent("g\(i).ckt")
-            guard fm.createFile(atPath: file.path, contents: Data(g.tablesBlob())) else {
+            let file = dir.appendingPathComponent("g\(i)-tables.ckir")
+            guard fm.createFile(atPath: file.path, contents: Data(g.tablesArtifact())) else {
                 throw ConvergeError(.io, "cannot write \(file.path)")
             }
             entries[i]["tables"] = file.path

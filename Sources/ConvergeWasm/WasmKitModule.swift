@@ -66,38 +66,29 @@ struct WasmKitModule {
         ConvergeError(.backendFailure, "\(url.lastPathComponent) lacks the export \(name) of the ckw ABI (docs/kernel-abi.md)")
     }
 
-    /// Makes the kernel in linear memory: `blob` (a CKT1 tables blob, or with `artifact` an AOT
-    /// artifact's bytes) copied in, `ckw_create` / `ckw_open_artifact` (with `loadFlags`), the
-    /// blob freed. Returns the address of the kernel's layout record (docs/kernel-abi.md).
-    /// - Throws: the kernel's refusal: an artifact's as ``Artifact``'s errors (section and
-    ///   offset), a malformed blob as `kernelFailure` naming the offset, else the status with its
-    ///   table, index and value; a trap as WasmKit's error.
-    func createKernel(blob: [UInt8], artifact: Bool, options: NativeOptions, loadFlags: UInt32 = 0) throws -> UInt32 {
+    /// Makes the kernel in linear memory: `bytes` (an AOT artifact: a user's file, or a graph's
+    /// ``CompiledGraph/tablesArtifact()``) copied in, `ckw_open_artifact` with `loadFlags`, the
+    /// copy freed. Returns the address of the kernel's layout record (docs/kernel-abi.md).
+    /// - Throws: the kernel's refusal as ``Artifact``'s errors (section and byte offset, or the
+    ///   status with its table, index and value); a trap as WasmKit's error.
+    func createKernel(artifact bytes: [UInt8], options: NativeOptions, loadFlags: UInt32 = 0) throws -> UInt32 {
         let memory = try memory(), free = try function("ckw_free")
-        let blobAddr = try Self.place(blob, memory: memory, alloc: try function("ckw_alloc"))
+        let addr = try Self.place(bytes, memory: memory, alloc: try function("ckw_alloc"))
         let strategy = KernelABI.strategy(options.strategy)
         let budget = Double(options.closureBudgetBytes ?? 0)
-        var args: [Value] = [.i32(blobAddr), .i32(UInt32(blob.count)), .i32(0), .i32(strategy), .f64(budget.bitPattern)]
-        if artifact { args.append(.i32(loadFlags)) }
-        let created = try function(artifact ? "ckw_open_artifact" : "ckw_create")(args)
-        _ = try free([.i32(blobAddr)])
+        let created = try function("ckw_open_artifact")([.i32(addr), .i32(UInt32(bytes.count)), .i32(0), .i32(strategy),
+                                                          .f64(budget.bitPattern), .i32(loadFlags)])
+        _ = try free([.i32(addr)])
         guard case .i32(let layout)? = created.first else {
-            throw ConvergeError(.backendFailure, "ckw_create returned \(created)")
+            throw ConvergeError(.backendFailure, "ckw_open_artifact returned \(created)")
         }
         guard layout == 0 else { return layout }
         guard case .i32(let errAddr)? = try function("ckw_create_error")([]).first else {
             throw ConvergeError(.backendFailure, "ckw_create_error returned nothing")
         }
         let w = try Self.words(memory, UInt(errAddr), 6)
-        if artifact {
-            throw KernelFault(status: w[0], table: w[1], index: UInt64(w[2]), value: UInt64(w[5]) << 32 | UInt64(w[3]),
-                              fault: w[4]).artifactError(fileBytes: blob.count)
-        }
-        let fault = KernelFault(status: w[0], table: w[1], index: UInt64(w[2]), value: UInt64(w[3]))
-        if w[1] == 0 && fault.isBadTables {
-            throw ConvergeError(.kernelFailure, "ckw_create: malformed CKT1 tables blob at byte offset \(w[2]) (\(w[3]) bytes)")
-        }
-        throw fault.error(what: "ckw_create")
+        throw KernelFault(status: w[0], table: w[1], index: UInt64(w[2]), value: UInt64(w[5]) << 32 | UInt64(w[3]),
+                          fault: w[4]).artifactError(fileBytes: bytes.count)
     }
 
     /// `bytes` copied into memory from `ckw_alloc`; their address.

@@ -16,7 +16,7 @@ public struct BoundaryCounters: Sendable, Equatable {
 }
 
 /// CKernel compiled to wasm32 (``WasmBuild``) and run in-process by WasmKit, an interpreter: the
-/// tables placed once in linear memory (ckw_create from the CKT1 blob), then exactly one exported
+/// tables placed once in linear memory (ckw_open_artifact from the graph's tables artifact), then exactly one exported
 /// call (`ckw_plan`) per plan, integers in and out (docs/kernel-abi.md, "WebAssembly").
 /// Plans are identical to ``NativeKernel``'s; it is far slower (an interpreter).
 ///
@@ -48,7 +48,7 @@ public final class WasmKitPlanner: RootPlanner {
     /// - Throws: what ``WasmBuild/artifacts()`` throws; `backendFailure` when WasmKit cannot load
     ///   or run the module; `kernelFailure` when the kernel refuses the tables (C status named).
     public convenience init(_ graph: CompiledGraph, flavor: WasmFlavor = .simd, options: NativeOptions = NativeOptions()) throws(ConvergeError) {
-        try self.init(graph, flavor: flavor, options: options, blob: graph.tablesBlob())
+        try self.init(graph, flavor: flavor, options: options, artifact: graph.tablesArtifact())
     }
 
     /// Instantiates the module and creates the kernel from an AOT artifact — the same file the
@@ -60,11 +60,11 @@ public final class WasmKitPlanner: RootPlanner {
                             options: NativeOptions = NativeOptions()) throws(ConvergeError) {
         let g: CompiledGraph
         if let graph { g = graph } else { g = try artifact.graph() }
-        try self.init(g, flavor: flavor, options: options, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true)
+        try self.init(g, flavor: flavor, options: options, artifact: artifact.withUnsafeBytes { Array($0) })
     }
 
-    /// With an explicit CKT1 blob (tests hand it malformed ones), or an artifact's bytes.
-    init(_ graph: CompiledGraph, flavor: WasmFlavor, options: NativeOptions, blob: [UInt8], artifact: Bool = false) throws(ConvergeError) {
+    /// From an artifact's bytes (tests hand it damaged ones).
+    init(_ graph: CompiledGraph, flavor: WasmFlavor, options: NativeOptions, artifact bytes: [UInt8]) throws(ConvergeError) {
         self.graph = graph
         self.flavor = flavor
         // the planner never executes: a host step reaching it is a configuration error
@@ -78,7 +78,7 @@ public final class WasmKitPlanner: RootPlanner {
             destroyFn = destroy
             stack = ExecutionStack(engine: engine)
             // an artifact's state layout is not taken: the planner's host indexes the state by path id
-            let layout = try wasm.createKernel(blob: blob, artifact: artifact, options: options)
+            let layout = try wasm.createKernel(artifact: bytes, options: options)
             layoutAddr = layout
             let l = try WasmKitModule.words(memory, UInt(layout), CkwLayout.words)
             outAddr = UInt(l[CkwLayout.out])

@@ -155,7 +155,7 @@ public final class WasmKitTxnCore {
         weak var core: WasmKitTxnCore?
     }
 
-    /// Instantiates the module, creates the kernel from `graph`'s CKT1 tables, loads the bytecode
+    /// Instantiates the module, creates the kernel from `graph`'s tables artifact, loads the bytecode
     /// at L3 and opens the transaction core.
     /// - Throws: `invalidArgument` for level L0, a ``RuntimeOptions/planner``, or an auto policy
     ///   whose thresholds the wasm ABI does not carry; `invalidExpression` (compile policy
@@ -164,7 +164,7 @@ public final class WasmKitTxnCore {
     public convenience init(_ graph: CompiledGraph, options: RuntimeOptions, flavor: WasmFlavor = .simd) throws(ConvergeError) {
         let options = options.resolvingDefaultPath(artifact: nil)
         let report = try ExprCompiler.compile(graph, policy: options.compilePolicy)
-        try self.init(graph, options: options, flavor: flavor, blob: graph.tablesBlob(), artifact: false, report: report)
+        try self.init(graph, options: options, flavor: flavor, bytes: graph.tablesArtifact(), artifact: false, report: report)
     }
 
     /// From an artifact whose graph the caller already has (checked by counts, not rebuilt from
@@ -177,7 +177,7 @@ public final class WasmKitTxnCore {
         try artifact.checkLayout(for: o.level)
         o.compilePolicy = artifact.compilePolicy
         let report = try ExprCompiler.compile(graph, policy: o.compilePolicy)
-        try self.init(graph, options: o, flavor: flavor, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true,
+        try self.init(graph, options: o, flavor: flavor, bytes: artifact.withUnsafeBytes { Array($0) }, artifact: true,
                       report: CompileReport(entries: report.entries, bytecode: artifact.bytecode))
     }
 
@@ -190,11 +190,13 @@ public final class WasmKitTxnCore {
         let graph = try artifact.graph()
         o.compilePolicy = artifact.compilePolicy
         let report = try ExprCompiler.compile(graph, policy: o.compilePolicy)
-        try self.init(graph, options: o, flavor: flavor, blob: artifact.withUnsafeBytes { Array($0) }, artifact: true,
+        try self.init(graph, options: o, flavor: flavor, bytes: artifact.withUnsafeBytes { Array($0) }, artifact: true,
                       report: CompileReport(entries: report.entries, bytecode: artifact.bytecode))
     }
 
-    init(_ graph: CompiledGraph, options: RuntimeOptions, flavor: WasmFlavor, blob: [UInt8], artifact: Bool,
+    /// `bytes`: an AOT artifact; `artifact`: true when it is the caller's (bytecode and layout of
+    /// the file), false for the graph's ``CompiledGraph/tablesArtifact()``.
+    init(_ graph: CompiledGraph, options: RuntimeOptions, flavor: WasmFlavor, bytes: [UInt8], artifact: Bool,
          report: CompileReport) throws(ConvergeError) {
         guard options.level != .l0 else {
             throw ConvergeError(.invalidArgument, "the WasmKit transaction core runs levels l1, l2, l3, l4 (not l0)")
@@ -257,8 +259,8 @@ public final class WasmKitTxnCore {
             if options.level == .l4 && !artifact {
                 throw ConvergeError(.invalidArgument, "level l4 in WasmKit loads the kernel, its bytecode and its state layout from an AOT artifact: use WasmKitTxnCore(artifact:options:)")
             }
-            // the kernel: tables (or the artifact) once into linear memory, create, free the bytes
-            let layout = try wasm.createKernel(blob: blob, artifact: artifact, options: options.native,
+            // the kernel: the artifact once into linear memory, create, free the bytes
+            let layout = try wasm.createKernel(artifact: bytes, options: options.native,
                                                loadFlags: options.level == .l4 ? KernelABI.artifactLoadLayout : 0)
             layoutAddr = layout
 

@@ -227,14 +227,15 @@ struct V8TxnCoreTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("bad.ckir"), foreign = dir.appendingPathComponent("foreign.ckir")
         try Data(bytes).write(to: file)
-        try Data(graph.tablesBlob()).write(to: foreign)
+        // another format's file (CKT1, the tables blob of before): not an artifact
+        try Data(Array("CKT1".utf8) + [UInt8](repeating: 0, count: 124)).write(to: foreign)
         let host = try NodeHost.script().deletingLastPathComponent()
         let script = """
         import { readFileSync } from 'node:fs';
         import { WasmKernel, compileModule } from '\(host.appendingPathComponent("host.mjs").path)';
         import { readArtifactTables } from '\(host.appendingPathComponent("tables.mjs").path)';
         const module = compileModule(readFileSync(process.argv[1]));
-        try { new WasmKernel(module, new Uint8Array(readFileSync(process.argv[2])), null, { artifact: true }); console.log('accepted'); }
+        try { new WasmKernel(module, new Uint8Array(readFileSync(process.argv[2])), null); console.log('accepted'); }
         catch (e) { console.log(e.message); }
         try { readArtifactTables(readFileSync(process.argv[3])); console.log('accepted'); }
         catch (e) { console.log(e.message); }

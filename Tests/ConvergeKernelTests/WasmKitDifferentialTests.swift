@@ -76,7 +76,7 @@ import Testing
         var openError: ConvergeError?
         do { _ = try Artifact(bytes: bytes) } catch { openError = error }
         var wasmOpenError: ConvergeError?
-        do { _ = try WasmKitPlanner(graph, flavor: .simd, options: NativeOptions(), blob: bytes, artifact: true) } catch { wasmOpenError = error }
+        do { _ = try WasmKitPlanner(graph, flavor: .simd, options: NativeOptions(), artifact: bytes) } catch { wasmOpenError = error }
         #expect(openError?.message.contains("checksum mismatch") == true && openError == wasmOpenError,
                 "\(String(describing: openError)) vs \(String(describing: wasmOpenError))")
     }

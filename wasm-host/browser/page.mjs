@@ -1,6 +1,6 @@
 // page.mjs — the Chromium side of `converge bench --backend wasm-chromium|wasm-chromium-l2|wasm-chromium-l3|js-chromium`
 // (docs/wasm-host.md, "The browser"). Served by run.mjs from a loopback HTTP server: fetches the
-// job, the graphs' CKT1 tables and the wasm files, then runs the same loop as node's
+// job, the graphs' tables artifacts and the wasm files, then runs the same loop as node's
 // `cli.mjs bench-matrix` (bench-matrix.mjs) on the page's main thread, timed with performance.now();
 // or a `txn` job: cli.mjs's untimed transactions (txn-run.mjs), whose states, commits and trace
 // records the tests compare with the native runtime's.
@@ -10,7 +10,7 @@
 //   {"kind": "txn", "graphs": [{name, levels: {level: result}}]}                      (txn jobs)
 //   {"kind": "done"}  or  {"kind": "error", "message": "…"}
 
-import { readTables, readArtifactTables } from '../tables.mjs';
+import { readArtifactTables } from '../tables.mjs';
 import { benchMatrixPoints, levelSource, BATCHING, clockResolutionNs } from '../bench-matrix.mjs';
 import { runTxnLevel } from '../txn-run.mjs';
 
@@ -52,7 +52,7 @@ async function main() {
   for (const g of job.graphs ?? []) {
     const blob = await bytes(g.tables);
     const artifact = g.artifact ? await bytes(g.artifact) : null; // L4: the AOT artifact
-    graphs.push({ blob, tables: readTables(blob), code: g.code ? await bytes(g.code) : null,
+    graphs.push({ blob, tables: readArtifactTables(blob), code: g.code ? await bytes(g.code) : null,
                   artifact, artifactTables: artifact ? readArtifactTables(artifact) : null });
   }
   const wasmModule = (flavor) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // run.mjs — runs a `bench-matrix` job in headless Chromium (docs/wasm-host.md, "The browser").
-// `node run.mjs JOB.json`: the job is cli.mjs's bench-matrix job (wasm files and CKT1 tables by
+// `node run.mjs JOB.json`: the job is cli.mjs's bench-matrix job (wasm files and tables artifacts by
 // path) plus {"chromium": "/usr/bin/chromium", "timeLimitMs": 600000, "jsFlags": "--no-liftoff"}.
 //
 // 1. A loopback HTTP server (127.0.0.1, a free port) serves the page (browser/index.html,
