@@ -2,7 +2,7 @@
 // word indexes of the out, layout and transaction records (CKernel/wasm/ck_wasm.c). A copy of
 // CKernel/abi.json, the one description; ABIDescriptionTests holds this file (and the C and the
 // Swift copy) equal to it, so change them together. No dependencies: node and the browser page
-// (browser/run.mjs serves it) import it alike.
+// (browser-run.mjs serves it) import it alike.
 
 /** ck_status_t names as ck_status_name returns them; index = the code (0 … 17). */
 export const STATUS_NAMES = Object.freeze([

@@ -1,5 +1,5 @@
 // bench-matrix.mjs — the `converge bench` loop every JS host shares: node (cli.mjs, command
-// bench-matrix) and headless Chromium (browser/page.mjs) import this module, so the V8 and the
+// bench-matrix) and headless Chromium (browser-page.mjs) import this module, so the V8 and the
 // Chromium backends run the same transactions, batches and counters (docs/wasm-host.md).
 // Nothing here touches node's or the browser's APIs: the host passes its clock and its compiled
 // wasm modules.

@@ -1,5 +1,5 @@
 // txn-run.mjs — the `txn` job's loop (docs/wasm-host.md, "Jobs"), shared by node (cli.mjs) and
-// the browser page (browser/page.mjs): per transaction the reducer's writes, then one commit, on
+// the browser page (browser-page.mjs): per transaction the reducer's writes, then one commit, on
 // one level of bench-matrix.mjs (makeTxnLevel); the final state and counters, and with
 // `perTransaction` every commit's result and trace records. Pure JavaScript (no node modules).
 

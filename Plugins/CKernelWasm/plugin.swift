@@ -1,12 +1,14 @@
 // plugin.swift — the CKernelWasm build-tool plugin: CKernel compiled to wasm32 by the package's
-// build (CKernelWasmBuilder), bundled as ConvergeWasm's resources.
+// build (CKernelWasmBuilder) and the JS hosts, bundled as ConvergeWasm's resources.
 
 import Foundation
 import PackagePlugin
 
 /// Compiles `CKernel/` to `converge.wasm` (SIMD128) and `converge-scalar.wasm` whenever a kernel
 /// source changes; the modules and `wasm-build.txt` (what was built, or what is missing) become
-/// ConvergeWasm's resources, which `WasmBuild.artifacts()` reads. A missing wasm toolchain or a
+/// ConvergeWasm's resources, which `WasmBuild.artifacts()` reads. A second command copies the JS
+/// hosts (`wasm-host/*.mjs`, `*.html`) there too (`WasmBuild.hostScripts()`), so the V8 and
+/// Chromium backends of a built program need no checkout. A missing wasm toolchain or a
 /// failed compile does not fail the build (the native library works without them): the builder
 /// records why, and the wasm backends throw it.
 @main struct CKernelWasm: BuildToolPlugin {
@@ -35,7 +37,19 @@ import PackagePlugin
         if clang != "-" { dirs.insert(URL(fileURLWithPath: clang).deletingLastPathComponent().path, at: 0) }
         state.append("clang=" + (dirs.first { fm.isExecutableFile(atPath: $0 + "/clang") } ?? "none"))
         state.append("wasm-ld=" + (dirs.first { fm.isExecutableFile(atPath: $0 + "/wasm-ld") } ?? "none"))
-        return [.buildCommand(
+        // the JS hosts (wasm-host/: node's and the browser page's scripts, one flat folder:
+        // SwiftPM bundles a plugin's outputs flat), copied beside the modules
+        let jsRoot = root.appending(path: "wasm-host")
+        let jsFiles = ((try? fm.contentsOfDirectory(atPath: jsRoot.path)) ?? [])
+            .filter { $0.hasSuffix(".mjs") || $0.hasSuffix(".html") }.sorted()
+        let jsOut = out.appending(path: "wasm-host")
+        let copyHosts: Command = .buildCommand(
+            displayName: "Copying the JS hosts (wasm-host/)",
+            executable: try context.tool(named: "CKernelWasmBuilder").url,
+            arguments: ["--copy", jsRoot.path, jsOut.path] + jsFiles,
+            inputFiles: jsFiles.map { jsRoot.appending(path: $0) },
+            outputFiles: jsFiles.map { jsOut.appending(path: $0) })
+        return [copyHosts, .buildCommand(
             displayName: "Compiling CKernel to wasm32 (converge.wasm, converge-scalar.wasm)",
             executable: try context.tool(named: "CKernelWasmBuilder").url,
             arguments: [root.path, out.path, clang, state.joined(separator: ";")],

@@ -2,6 +2,7 @@
 // converge-scalar.wasm without) for the package's build (the CKernelWasm build-tool plugin).
 //
 //   CKernelWasmBuilder <package root> <output directory> <clang, or -> [<toolchain state>]
+//   CKernelWasmBuilder --copy <wasm-host directory> <output directory> <file>…
 //
 // Writes converge.wasm, converge-scalar.wasm and wasm-build.txt into the output directory, which
 // SwiftPM bundles as ConvergeWasm's resources. The package's build never fails here — the native
@@ -22,6 +23,23 @@
 import Foundation
 
 let args = CommandLine.arguments
+// `CKernelWasmBuilder --copy <source directory> <output directory> <file>…`: the JS hosts' files
+// (wasm-host/, flat), copied as they are beside the modules (the plugin's second command)
+if args.count >= 4 && args[1] == "--copy" {
+    let from = URL(fileURLWithPath: args[2]), to = URL(fileURLWithPath: args[3])
+    do {
+        try FileManager.default.createDirectory(at: to, withIntermediateDirectories: true)
+        for name in args.dropFirst(4) {
+            let dst = to.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: dst)
+            try FileManager.default.copyItem(at: from.appendingPathComponent(name), to: dst)
+        }
+    } catch {
+        FileHandle.standardError.write(Data("CKernelWasmBuilder: cannot copy the JS hosts: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 guard args.count == 4 || args.count == 5 else {
     FileHandle.standardError.write(Data("usage: CKernelWasmBuilder <package root> <output directory> <clang or -> [<toolchain state>]\n".utf8))
     exit(2)

@@ -240,7 +240,7 @@ package enum Host {
 
     /// branch, commit and dirty of the source checkout (nil outside a git checkout).
     package static func git() -> PerfReport.Git? {
-        guard let root = try? WasmBuild.sourceRoot() else { return nil }
+        let root = WasmBuild.sourceRoot()
         func run(_ args: [String]) -> String? {
             guard let r = try? WasmBuild.run(URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", root.path] + args), r.status == 0 else {
                 return nil

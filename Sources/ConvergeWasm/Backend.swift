@@ -21,7 +21,7 @@ public struct Backend: Hashable, Sendable, CustomStringConvertible {
         case wasmKit
         /// V8 in a Node child process (wasm-host/cli.mjs).
         case v8
-        /// Headless Chromium (wasm-host/browser).
+        /// Headless Chromium (wasm-host/browser-run.mjs).
         case chromium
     }
 

@@ -1,7 +1,7 @@
 import ConvergeKernel
 import Foundation
 
-/// Runs `converge bench`'s points in headless Chromium: node runs `wasm-host/browser/run.mjs`,
+/// Runs `converge bench`'s points in headless Chromium: node runs `wasm-host/browser-run.mjs`,
 /// which serves a page (the same host modules and converge.wasm as the V8 backends) from a
 /// loopback HTTP server, opens it in Chromium over the DevTools pipe and reads the page's
 /// `LOGIX_PERF_REPORT:` console lines (docs/wasm-host.md, "The browser").
@@ -55,9 +55,9 @@ public enum BrowserHost {
 
     /// The browser host script.
     public static func script() throws(ConvergeError) -> URL {
-        let s = try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/browser/run.mjs")
+        let s = try WasmBuild.hostScripts().appendingPathComponent("browser-run.mjs")
         guard FileManager.default.fileExists(atPath: s.path) else {
-            throw ConvergeError(.wasmToolchainMissing, "the browser host \(s.path) is missing: set CONVERGE_SOURCE_ROOT to a ConvergeKernel checkout")
+            throw ConvergeError(.wasmToolchainMissing, "the browser host \(s.path) is missing: rebuild the package, or set CONVERGE_SOURCE_ROOT to a ConvergeKernel checkout")
         }
         return s
     }

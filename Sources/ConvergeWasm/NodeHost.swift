@@ -121,11 +121,7 @@ public enum NodeHost {
 
     /// The host script.
     public static func script() throws(ConvergeError) -> URL {
-        let s = try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/cli.mjs")
-        guard FileManager.default.fileExists(atPath: s.path) else {
-            throw ConvergeError(.wasmToolchainMissing, "the Node host \(s.path) is missing: set CONVERGE_SOURCE_ROOT to a ConvergeKernel checkout")
-        }
-        return s
+        try WasmBuild.hostScripts().appendingPathComponent("cli.mjs")
     }
 
     /// Runs a job; `graphs` are written as tables artifacts (``CompiledGraph/tablesArtifact()``)
@@ -151,7 +147,7 @@ public enum NodeHost {
     /// - Parameter artifacts: the graphs' artifacts as given (a user's file, one per graph): written
     ///   as they are instead of encoded.
     /// - Parameter script: the host script (default `wasm-host/cli.mjs`; the browser host passes
-    ///   `wasm-host/browser/run.mjs`, which takes the same jobs).
+    ///   `browser-run.mjs`, which takes the same jobs).
     static func run(_ job: [String: Any], graphs: [CompiledGraph], tiering: Tiering = .default,
                     timeoutSeconds: Double? = nil, code: Bool = false, artifact: Bool = false,
                     artifacts: [Artifact]? = nil, script: URL? = nil) throws(ConvergeError) -> [String: Any] {

@@ -41,6 +41,12 @@ public enum WasmBuild {
     ///   without a wasm toolchain (the message says what was missing and what to install);
     ///   `wasmBuildFailed` when the modules did not compile (the compiler's output).
     public static func artifacts() throws(ConvergeError) -> Artifacts {
+        try artifacts(in: try resourceFolder())
+    }
+
+    /// The resource folder beside the executable (the one holding `wasm-build.txt`).
+    /// - Throws: `wasmToolchainMissing` naming where it looked.
+    static func resourceFolder() throws(ConvergeError) -> URL {
         var candidates = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
         if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath(),
            case let beside = exe.deletingLastPathComponent().appendingPathComponent(bundleName), !candidates.contains(beside) {
@@ -49,7 +55,7 @@ public enum WasmBuild {
         guard let dir = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("wasm-build.txt").path) }) else {
             throw ConvergeError(.wasmToolchainMissing, "the WebAssembly modules are not beside this program (looked in \(candidates.map(\.path).joined(separator: ", "))): keep the \(bundleName) folder the build wrote beside the executable")
         }
-        return try artifacts(in: dir)
+        return dir
     }
 
     /// The modules of a build's output folder, as its `wasm-build.txt` describes them.
@@ -79,15 +85,32 @@ public enum WasmBuild {
 
     // MARK: - locating things
 
-    /// The checkout holding `wasm-host/`, the JS hosts' scripts (this file is
-    /// `Sources/ConvergeWasm/WasmBuild.swift`; `CONVERGE_SOURCE_ROOT` replaces it).
-    public static func sourceRoot(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConvergeError) -> URL {
-        let candidates: [URL] = env["CONVERGE_SOURCE_ROOT"].map { [URL(fileURLWithPath: $0)] }
-            ?? [URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()]
-        for c in candidates where FileManager.default.fileExists(atPath: c.appendingPathComponent("wasm-host/cli.mjs").path) {
-            return c
+    /// The folder of the JS hosts' scripts (`cli.mjs`, `browser-run.mjs` and the modules they
+    /// import): `CONVERGE_SOURCE_ROOT/wasm-host` when that variable is set (a checkout's scripts,
+    /// edited without a rebuild), else the resource folder beside the executable (the build copies
+    /// them there with the modules), else the checkout this package was built from.
+    /// - Throws: `wasmToolchainMissing` naming where it looked.
+    public static func hostScripts(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConvergeError) -> URL {
+        var candidates: [URL] = []
+        if let root = env["CONVERGE_SOURCE_ROOT"] {
+            candidates = [URL(fileURLWithPath: root).appendingPathComponent("wasm-host")]
+        } else {
+            if let dir = try? resourceFolder() { candidates.append(dir) }
+            candidates.append(checkout.appendingPathComponent("wasm-host"))
         }
-        throw ConvergeError(.wasmToolchainMissing, "the JS hosts are not at \(candidates.map(\.path).joined(separator: ", ")) (wasm-host/cli.mjs missing): set CONVERGE_SOURCE_ROOT to a ConvergeKernel checkout")
+        for c in candidates where FileManager.default.fileExists(atPath: c.appendingPathComponent("cli.mjs").path) { return c }
+        throw ConvergeError(.wasmToolchainMissing, "the JS hosts are not at \(candidates.map(\.path).joined(separator: ", ")) (cli.mjs missing): keep the \(bundleName) folder beside the executable, or set CONVERGE_SOURCE_ROOT to a ConvergeKernel checkout")
+    }
+
+    /// The checkout this package was built from (this file is `Sources/ConvergeWasm/WasmBuild.swift`;
+    /// `CONVERGE_SOURCE_ROOT` replaces it): where the report's `meta.git` is read. A moved binary's
+    /// may not exist; git then says so and the report has no `meta.git`.
+    public static func sourceRoot(_ env: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        env["CONVERGE_SOURCE_ROOT"].map { URL(fileURLWithPath: $0) } ?? checkout
+    }
+
+    private static var checkout: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
     /// Time limit of a probe (`git rev-parse`…).

@@ -25,6 +25,6 @@ enum NodeDriver {
 
     /// The path of a file of `wasm-host/`.
     static func hostModule(_ name: String) throws -> String {
-        try WasmBuild.sourceRoot().appendingPathComponent("wasm-host/\(name)").path
+        try WasmBuild.hostScripts().appendingPathComponent(name).path
     }
 }

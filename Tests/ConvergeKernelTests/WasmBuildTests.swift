@@ -85,10 +85,23 @@ import Testing
             try missing(["CONVERGE_WASM_CLANG": lone.appendingPathComponent("clang").path, "PATH": ""], ["wasm-ld", "Swift toolchain"])
         }
         do {
-            _ = try WasmBuild.sourceRoot(["CONVERGE_SOURCE_ROOT": "/nonexistent"])
+            _ = try WasmBuild.hostScripts(["CONVERGE_SOURCE_ROOT": "/nonexistent"])
             Issue.record("a source root without wasm-host/ was accepted")
         } catch {
             #expect(error.code == .wasmToolchainMissing && error.message.contains("CONVERGE_SOURCE_ROOT"))
+        }
+    }
+
+    /// The build copies the JS hosts beside the modules: without CONVERGE_SOURCE_ROOT the V8 and
+    /// Chromium backends run the copies, so a built program needs no checkout.
+    @Test func theBuildShipsTheJSHosts() throws {
+        let dir = try WasmBuild.hostScripts([:])
+        #expect(dir.standardizedFileURL == (try WasmBuild.artifacts()).directory.standardizedFileURL, "\(dir.path)")
+        let source = WasmBuild.sourceRoot([:]).appendingPathComponent("wasm-host")
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".mjs") || $0.hasSuffix(".html") }
+        #expect(shipped.contains("cli.mjs") && shipped.contains("browser-run.mjs"))
+        for name in shipped {
+            #expect(FileManager.default.contentsEqual(atPath: dir.appendingPathComponent(name).path, andPath: source.appendingPathComponent(name).path), "\(name)")
         }
     }
 

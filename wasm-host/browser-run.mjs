@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-// run.mjs — runs a `bench-matrix` job in headless Chromium (docs/wasm-host.md, "The browser").
-// `node run.mjs JOB.json`: the job is cli.mjs's bench-matrix job (wasm files and tables artifacts by
+// browser-run.mjs — runs a `bench-matrix` job in headless Chromium (docs/wasm-host.md, "The browser").
+// `node browser-run.mjs JOB.json`: the job is cli.mjs's bench-matrix job (wasm files and tables artifacts by
 // path) plus {"chromium": "/usr/bin/chromium", "timeLimitMs": 600000, "jsFlags": "--no-liftoff"}.
 //
-// 1. A loopback HTTP server (127.0.0.1, a free port) serves the page (browser/index.html,
-//    page.mjs), the host modules it imports (abi.mjs, bench-matrix.mjs, host.mjs, js-kernel.mjs,
+// 1. A loopback HTTP server (127.0.0.1, a free port) serves the page (browser-index.html at /,
+//    browser-page.mjs), the host modules it imports (abi.mjs, bench-matrix.mjs, host.mjs, js-kernel.mjs,
 //    js-auto.mjs, js-store.mjs, plain-reference.mjs, tables.mjs, txn-run.mjs), /job.json (the job with URLs instead of paths) and the files (/data/<n>), with
 //    COOP/COEP headers: the page is cross-origin isolated, so performance.now() is coarsened to
 //    5 µs rather than 100 µs.
 // 2. Chromium starts headless with --remote-debugging-pipe (the DevTools protocol over fds 3/4);
 //    this script opens the page and reads its console: LOGIX_PERF_REPORT:<json> lines
-//    (browser/page.mjs), one per point, then "done" or "error".
+//    (browser-page.mjs), one per point, then "done" or "error".
 // 3. stdout gets one JSON document: {node, browser: {name, version, product, jsVersion, userAgent,
 //    crossOriginIsolated, timerResolutionNs}, points: [...], failure?}; for a `txn` job (cli.mjs's
 //    untimed transactions, txn-run.mjs) also graphs: [{name, levels: {level: result}}]. A failure after the
@@ -26,7 +26,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const hostDir = join(here, '..');
+const hostDir = here; // every host file lies flat beside this one (also as ConvergeWasm's resources)
 const PREFIX = 'LOGIX_PERF_REPORT:';
 
 function fail(status, message) {
@@ -35,7 +35,7 @@ function fail(status, message) {
 }
 
 const jobPath = process.argv[2];
-if (!jobPath) fail(2, 'usage: node run.mjs JOB.json');
+if (!jobPath) fail(2, 'usage: node browser-run.mjs JOB.json');
 let job;
 try {
   job = JSON.parse(readFileSync(jobPath, 'utf8'));
@@ -63,9 +63,9 @@ for (const g of job.graphs ?? []) {
   pageJob.graphs.push(served);
 }
 const staticFiles = {
-  '/': ['browser/index.html', 'text/html; charset=utf-8'],
-  '/browser/index.html': ['browser/index.html', 'text/html; charset=utf-8'],
-  '/browser/page.mjs': ['browser/page.mjs', 'text/javascript'],
+  '/': ['browser-index.html', 'text/html; charset=utf-8'],
+  '/index.html': ['browser-index.html', 'text/html; charset=utf-8'],
+  '/browser-page.mjs': ['browser-page.mjs', 'text/javascript'],
   '/abi.mjs': ['abi.mjs', 'text/javascript'],
   '/bench-matrix.mjs': ['bench-matrix.mjs', 'text/javascript'],
   '/host.mjs': ['host.mjs', 'text/javascript'],
@@ -133,7 +133,7 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
 const timer = setTimeout(() => finish(`the browser was stopped after ${Math.round(timeLimitMs / 1000)} s (the job's time limit), ${result.points.length} of ${expected} points done`), timeLimitMs);
 
 server.listen(0, '127.0.0.1', () => {
-  const url = `http://127.0.0.1:${server.address().port}/browser/index.html`;
+  const url = `http://127.0.0.1:${server.address().port}/index.html`;
   profileDir = mkdtempSync(join(tmpdir(), 'converge-chromium-'));
   const args = [
     '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--no-default-browser-check',

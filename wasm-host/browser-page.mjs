@@ -1,5 +1,5 @@
-// page.mjs — the Chromium side of `converge bench --backend wasm-chromium|wasm-chromium-l2|wasm-chromium-l3|js-chromium`
-// (docs/wasm-host.md, "The browser"). Served by run.mjs from a loopback HTTP server: fetches the
+// browser-page.mjs — the Chromium side of `converge bench --backend wasm-chromium|wasm-chromium-l2|wasm-chromium-l3|js-chromium`
+// (docs/wasm-host.md, "The browser"). Served by browser-run.mjs from a loopback HTTP server: fetches the
 // job, the graphs' tables artifacts and the wasm files, then runs the same loop as node's
 // `cli.mjs bench-matrix` (bench-matrix.mjs) on the page's main thread, timed with performance.now();
 // or a `txn` job: cli.mjs's untimed transactions (txn-run.mjs), whose states, commits and trace
@@ -10,9 +10,9 @@
 //   {"kind": "txn", "graphs": [{name, levels: {level: result}}]}                      (txn jobs)
 //   {"kind": "done"}  or  {"kind": "error", "message": "…"}
 
-import { readArtifactTables } from '../tables.mjs';
-import { benchMatrixPoints, levelSource, BATCHING, clockResolutionNs } from '../bench-matrix.mjs';
-import { runTxnLevel } from '../txn-run.mjs';
+import { readArtifactTables } from './tables.mjs';
+import { benchMatrixPoints, levelSource, BATCHING, clockResolutionNs } from './bench-matrix.mjs';
+import { runTxnLevel } from './txn-run.mjs';
 
 const PREFIX = 'LOGIX_PERF_REPORT:';
 const report = (o) => console.log(PREFIX + JSON.stringify(o));
