@@ -252,7 +252,8 @@ package final class NativePointSampler: PointSampler {
     private let contiguousFloor: ContiguousFloor?
     private var contiguousMs: [Double] = []
     private let batch: Int
-    private var offMs: [Double] = [], lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], memoryProbeMs: [Double] = [], floorMs: [Double] = []
+    private var offMs: [Double] = [], lightMs: [Double] = [], fullMs: [Double] = [], decision: [Double] = [], floorMs: [Double] = []
+    private var probes = ProbeSamples()
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var fullRuns = 0, kept = 0
@@ -289,9 +290,7 @@ package final class NativePointSampler: PointSampler {
         let t = try off.run(batch)
         let a = counting ? bench.allocations.stop() : 0
         offMs.append(Double(t) / 1e6 / Double(batch))
-        let probes = bench.probeSample()
-        probeMs.append(probes.chainMs)
-        memoryProbeMs.append(probes.memoryMs)
+        probes.take(bench)
         // light: timed as a batch like off and full; its summary (the batch's last transaction)
         // gives the decision time and the counters, read outside the clock
         let lightNs = try light.run(batch)
@@ -321,8 +320,7 @@ package final class NativePointSampler: PointSampler {
         r.offMs = offMs
         r.lightMs = lightMs
         r.fullMs = fullMs
-        r.probeMs = probeMs.isEmpty ? nil : probeMs
-        r.memoryProbeMs = memoryProbeMs.isEmpty ? nil : memoryProbeMs
+        probes.store(in: &r)
         if point.mode == .auto { r.decisionMs = decision }
         let s = light.runtime.lastSummary
         let n = Double(max(1, kept))
@@ -390,4 +388,24 @@ package func measureNode(_ points: [BenchPoint], graph: BenchGraph, runs: Int, w
         m.results[p] = matrixPointResult(p, r, graph: m.graph(of: p), runs: runs, timeoutMs: timeoutMs)
     }
     return (node, m.results)
+}
+
+/// A point's probe samples, one of each probe beside each of the point's samples.
+package struct ProbeSamples {
+    private var chainMs: [Double] = [], memoryMs: [Double] = []
+
+    package init() {}
+
+    /// Times each probe once.
+    package mutating func take(_ bench: InProcessBench) {
+        let s = bench.probeSample()
+        chainMs.append(s.chainMs)
+        memoryMs.append(s.memoryMs)
+    }
+
+    /// The samples as the point's (`probeMs`, `memoryProbeMs`; nil when none were taken).
+    package func store(in r: inout PointResult) {
+        r.probeMs = chainMs.isEmpty ? nil : chainMs
+        r.memoryProbeMs = memoryMs.isEmpty ? nil : memoryMs
+    }
 }

@@ -62,7 +62,8 @@ package final class WasmKitPointSampler: PointSampler {
     private let txns: WasmKitTxnBench
     private let graph: CompiledGraph
     private let batch: Int
-    private var offMs: [Double] = [], decision: [Double] = [], probeMs: [Double] = [], memoryProbeMs: [Double] = []
+    private var offMs: [Double] = [], decision: [Double] = []
+    private var probes = ProbeSamples()
     private var allocations: UInt64 = 0
     private var counters = KernelCounters()
     private var kept = 0, full = 0, dirty = 0
@@ -90,9 +91,7 @@ package final class WasmKitPointSampler: PointSampler {
         let t = try txns.run(batch)
         let a = counting ? bench.allocations.stop() : 0
         offMs.append(Double(t) / 1e6 / Double(batch))
-        let probes = bench.probeSample()
-        probeMs.append(probes.chainMs)
-        memoryProbeMs.append(probes.memoryMs)
+        probes.take(bench)
         last = core.lastCommit
         if point.mode == .auto { decision.append(Double(last?.decisionNs ?? 0) / 1e6) }
         if run >= bench.warmupDiscard {
@@ -119,8 +118,7 @@ package final class WasmKitPointSampler: PointSampler {
         let n = Double(max(1, kept))
         let s = last ?? core.lastCommit
         typealias E = PerfReport.Evidence
-        r.probeMs = probeMs.isEmpty ? nil : probeMs
-        r.memoryProbeMs = memoryProbeMs.isEmpty ? nil : memoryProbeMs
+        probes.store(in: &r)
         r.evidence = [
             .number("sample.batchSize", "count", Double(batch)),
             .string("runtime.executedMode", s?.executedMode?.rawValue ?? "none"),
