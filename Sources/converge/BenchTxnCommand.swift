@@ -8,8 +8,8 @@ extension ConvergeMode: ExpressibleByArgument {}
 extension DiagnosticsLevel: ExpressibleByArgument {}
 
 /// `converge bench-txn`: txnCommit (writes + converge + commit) on the converge workload, per
-/// execution level, mode and diagnostics level, with the ratios issue B asks for. All points are
-/// measured in one run, interleaved per point, so ratios compare like with like.
+/// execution level, mode and diagnostics level, with the ratios issue B asks for: the options,
+/// ``TxnBench`` (ConvergeBench) to measure, then the table or JSON.
 struct BenchTxnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-txn",
@@ -51,14 +51,7 @@ struct BenchTxnCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    struct Point: Hashable {
-        let steps: Int
-        let ratio: Double
-        let level: ExecutionLevel
-        let mode: ConvergeMode
-        let diagnostics: DiagnosticsLevel
-        var replica = 0
-    }
+    typealias Point = TxnBench.Point
 
     func run() throws {
         func list<T>(_ s: String, _ parse: (String) -> T?, _ what: String) throws -> [T] {
@@ -77,61 +70,31 @@ struct BenchTxnCommand: ParsableCommand {
         let modeList = try list(modes, ConvergeMode.init(rawValue:), "mode")
         let diagList = try list(diagnostics, DiagnosticsLevel.init(rawValue:), "diagnostics level")
 
-        var points: [Point] = []
-        for s in stepList { for r in ratioList { for l in levelList { for m in modeList { for d in diagList {
-            for rep in 0..<max(1, replicas) { points.append(Point(steps: s, ratio: r, level: l, mode: m, diagnostics: d, replica: rep)) }
-        } } } } }
+        let points = TxnBench.grid(steps: stepList, ratios: ratioList, levels: levelList, modes: modeList,
+                                   diagnostics: diagList, replicas: replicas)
+        let shape = TxnBench.Workload(links: links, writesPerRoot: writesPerRoot)
         if let count = fixedTransactions {
-            for p in points {
-                // no decision budget: under valgrind planning runs ~50x slower and would hit it
-                var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)
-                o.auto.decisionBudgetMs = 0
-                let w = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio),
-                                              options: o, links: links)
-                w.writesPerRoot = writesPerRoot
-                _ = try w.run(count)
-            }
+            try TxnBench.run(points, transactions: count, workload: shape)
             CLIOutput.print("ran \(count) transactions at each of \(points.count) point(s)")
             return
         }
-        var workloads: [Point: TxnCommitWorkload] = [:]
-        var samplesOf: [Point: [Double]] = [:]
-        var summaries: [Point: TransactionSummary] = [:]
-        var fullShare: [Point: Double] = [:]
-        let perRound = max(1, samples / max(1, rounds))
-        for round in 0..<max(1, rounds) {
-            for p in points {
-                if workloads[p] == nil {
-                    var o = RuntimeOptions(level: p.level, mode: p.mode, diagnostics: p.diagnostics)
-                    o.instrumentation = .full
-                    workloads[p] = try TxnCommitWorkload(steps: p.steps, dirtyRoots: TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio), options: o, links: links)
-                    workloads[p]!.writesPerRoot = writesPerRoot
-                }
-                let w = workloads[p]!
-                samplesOf[p, default: []] += try w.sample(samples: round == rounds - 1 ? samples - perRound * (rounds - 1) : perRound)
-                if p.diagnostics != .off { summaries[p] = w.runtime.lastSummary }
-                fullShare[p] = Double(w.executedFull) / Double(max(1, w.executedFull + w.executedDirty))
-            }
-        }
-        func stats(_ p: Point) -> (median: Double, p95: Double, min: Double) {
-            let s = (samplesOf[p] ?? [0]).sorted()
-            return (s[s.count / 2], s[Int(0.95 * Double(s.count - 1))], s[0])
-        }
+        let results = try TxnBench.measure(points, samples: samples, rounds: rounds, workload: shape)
+        func stats(_ p: Point) -> (median: Double, p95: Double, min: Double) { (results[p] ?? TxnBench.Result()).stats }
 
         var rows: [JSONValue] = []
         var lines: [String] = []
         for p in points {
             let st = stats(p)
+            let fullShare = results[p]?.executedFullShare ?? 0
             var members: [(String, JSONValue)] = [
-                ("steps", .int(p.steps)), ("dirtyRootsRatio", .double(p.ratio)),
-                ("dirtyRoots", .int(TxnCommitWorkload.dirtyRoots(steps: p.steps, ratio: p.ratio))),
+                ("steps", .int(p.steps)), ("dirtyRootsRatio", .double(p.ratio)), ("dirtyRoots", .int(p.dirtyRoots)),
                 ("level", .string(p.level.rawValue)), ("mode", .string(p.mode.rawValue)),
                 ("diagnostics", .string(p.diagnostics.rawValue)),
                 ("medianNs", .double(st.median)), ("p95Ns", .double(st.p95)), ("minNs", .double(st.min)),
-                ("executedFullShare", .double(fullShare[p] ?? 0)),
+                ("executedFullShare", .double(fullShare)),
             ]
             var evidence = ""
-            if let s = summaries[p] {
+            if let s = results[p]?.summary {
                 members += [("executedMode", .string(s.executedMode?.rawValue ?? "none")),
                             ("reasons", .array(s.reasons.codes.map { .string($0) })),
                             ("executedSteps", .int(s.executedSteps)), ("boundaryCalls", .int(s.boundaryCalls)),
@@ -142,14 +105,14 @@ struct BenchTxnCommand: ParsableCommand {
             rows.append(.object(members))
             lines.append((p.replica > 0 ? "  [replica \(p.replica)]" : "") + String(format: "  n=%-5d ratio=%-6g %@ %-5@ %-6@ median %10.1f ns  p95 %10.1f ns", p.steps, p.ratio,
                                 p.level.rawValue, p.mode.rawValue as NSString, p.diagnostics.rawValue as NSString, st.median, st.p95)
-                         + (p.mode == .auto ? String(format: "  full %.0f%%", 100 * (fullShare[p] ?? 0)) : "") + evidence)
+                         + (p.mode == .auto ? String(format: "  full %.0f%%", 100 * fullShare) : "") + evidence)
         }
 
         // ratios
         var ratioLines: [String] = []
         var ratioRows: [JSONValue] = []
         func add(_ name: String, _ num: Point, _ den: Point) {
-            guard samplesOf[num] != nil, samplesOf[den] != nil else { return }
+            guard results[num] != nil, results[den] != nil else { return }
             let r = stats(num).median / stats(den).median
             let rmin = stats(num).min / stats(den).min
             ratioRows.append(.object([("name", .string(name)), ("steps", .int(num.steps)), ("ratio", .double(num.ratio)),
@@ -161,7 +124,7 @@ struct BenchTxnCommand: ParsableCommand {
                 let auto = Point(steps: s, ratio: r, level: l, mode: .auto, diagnostics: d)
                 let full = Point(steps: s, ratio: r, level: l, mode: .full, diagnostics: d)
                 let dirty = Point(steps: s, ratio: r, level: l, mode: .dirty, diagnostics: d)
-                if let af = samplesOf[full], let ad = samplesOf[dirty], !af.isEmpty, !ad.isEmpty {
+                if let af = results[full]?.samplesNs, let ad = results[dirty]?.samplesNs, !af.isEmpty, !ad.isEmpty {
                     let best = stats(full).median <= stats(dirty).median ? full : dirty
                     add("\(l.rawValue) \(d.rawValue) auto / best(full, dirty)", auto, best)
                     let bestMin = stats(full).min <= stats(dirty).min ? full : dirty
