@@ -215,13 +215,14 @@ public enum Thresholds {
             let n: MedianInterval, d: MedianInterval
             switch interval(point, budget) {
             case .failure(let r): return .stop(r.reason)
-            case .success(let v): n = scale == 1 ? v : v.over(scale) ?? v
+            case .success(let v): n = v
             }
             switch interval(other, budget) {
             case .failure(let r): return .stop("reference:\(r.reason)")
             case .success(let v): d = v
             }
-            return .verdict(judgeRatio(n, d, budget, minDelta: minDelta))
+            let (sn, sd) = atFasterSpeed(n, d, scale: scale)
+            return .verdict(judgeRatio(sn, sd, budget, minDelta: minDelta))
         default:
             let num = index.find(params.merging(parseRef(budget.numeratorRef ?? "")) { $1 }.merging([primaryAxis: level]) { $1 })
             guard let num else { return .stop("missingNumerator") }
@@ -230,7 +231,7 @@ public enum Thresholds {
             let n: MedianInterval, d: MedianInterval
             switch interval(num, budget) {
             case .failure(let r): return .stop("numerator:\(r.reason)")
-            case .success(let v): n = scale == 1 ? v : v.over(scale) ?? v
+            case .success(let v): n = v
             }
             if let name = budget.denominatorEvidence {
                 switch evidenceValue(den, name) {
@@ -244,8 +245,20 @@ public enum Thresholds {
                 }
             }
             if d.median <= 0 { return .stop("denominatorZero") }
-            return .verdict(judgeRatio(n, d, budget, minDelta: minDelta))
+            let (sn, sd) = atFasterSpeed(n, d, scale: scale)
+            return .verdict(judgeRatio(sn, sd, budget, minDelta: minDelta))
         }
+    }
+
+    /// `n` and `d` brought to one machine speed, the faster one's: `scale` is how much slower the
+    /// machine was while `n` was measured (``machineScale``). The ratio is the same whichever side
+    /// is scaled; `minDeltaMs`, an absolute difference, is then judged at the faster speed, so a
+    /// side that met a slow stretch does not double the difference it is judged by (seen:
+    /// js-v8's auto 0.8 µs above dirty at full speed, 1.6 µs when dirty's points were the slow ones,
+    /// flipping `auto<=dirty*1.05` around its 1 µs between two runs of one build).
+    package static func atFasterSpeed(_ n: MedianInterval, _ d: MedianInterval, scale: Double) -> (MedianInterval, MedianInterval) {
+        guard scale.isFinite, scale > 0, scale != 1 else { return (n, d) }
+        return scale > 1 ? (n.over(scale) ?? n, d) : (n, d.over(1 / scale) ?? d)
     }
 
     /// An interval against a limit; an exact value (Logix's p95) is simply pass or fail.
@@ -257,7 +270,7 @@ public enum Thresholds {
 
     /// `n / d` against `maxRatio`, where the budget fails only when also `n − d > minDelta`
     /// (medians). Exact values reduce to Logix's rule.
-    static func judgeRatio(_ n: MedianInterval, _ d: MedianInterval, _ budget: PerfReport.Budget, minDelta: Double) -> RobustVerdict {
+    package static func judgeRatio(_ n: MedianInterval, _ d: MedianInterval, _ budget: PerfReport.Budget, minDelta: Double) -> RobustVerdict {
         guard let maxRatio = budget.maxRatio else { return .fail }
         if n.median - d.median <= minDelta { return .pass }
         guard d.low > 0, let ratio = n.over(d) else { return d.median > 0 && n.median / d.median <= maxRatio ? .pass : .fail }

@@ -319,3 +319,23 @@ private func stableKey(_ p: Params?) -> String {
     let none = Confirmation.keeping(d, reproduced: [], primaryLevels: levels)
     #expect(none.gate.pass && none.summary.unconfirmed == 8 && none.suites[0].thresholdDeltas == nil)
 }
+
+@Test func minDeltaIsJudgedAtTheFasterSpeedWhicheverSideWasSlow() {
+    // auto 1.5 µs measured at full speed, dirty 1 µs measured while the machine ran at half speed
+    // (0.5 µs at full speed): 1 µs apart at full speed, within a 1 µs minDelta — the same verdict
+    // as when auto is the side that met the slow stretch (3 µs at half speed against 0.5 µs)
+    var budget = PerfReport.Budget.robust("auto<=dirty*1.05", type: "relative", metric: "runtime.txnCommitMs", maxRatio: 1.05,
+                                          numeratorRef: "convergeMode=auto", denominatorRef: "convergeMode=dirty", minDeltaMs: 0.001)
+    budget.normalizeEvidence = "machine.memProbeMs"
+    func verdict(_ n: Double, _ d: Double, scale: Double, minDelta: Double = 0.001) -> RobustVerdict {
+        let (sn, sd) = Thresholds.atFasterSpeed(.exact(n), .exact(d), scale: scale)
+        return Thresholds.judgeRatio(sn, sd, budget, minDelta: minDelta)
+    }
+    #expect(verdict(0.0015, 0.001, scale: 0.5) == .pass)
+    #expect(verdict(0.003, 0.0005, scale: 2) == .pass)
+    // the ratio alone (no minDelta) is the same either way: 3× fails
+    #expect(verdict(0.0015, 0.001, scale: 0.5, minDelta: 0) == .fail)
+    #expect(verdict(0.003, 0.0005, scale: 2, minDelta: 0) == .fail)
+    // a difference beyond minDelta at full speed is still called
+    #expect(verdict(0.0025, 0.001, scale: 0.5) == .fail)
+}
