@@ -44,7 +44,7 @@ public enum TxnBench {
 
     /// A point's measurement.
     public struct Result {
-        /// ns per transaction, one per sample (a batch of about 2 ms).
+        /// ns per transaction, one per sample (a ``RoundTiming`` round of at least ``TxnBench/sampleNs``).
         public var samplesNs: [Double] = []
         /// The last transaction's summary (diagnostics other than off; nil otherwise).
         public var summary: TransactionSummary?
@@ -59,6 +59,9 @@ public enum TxnBench {
             return (s[s.count / 2], s[Int(0.95 * Double(s.count - 1))], s[0])
         }
     }
+
+    /// The time of one sample: a ``RoundTiming`` round of transactions at one point.
+    public static let sampleNs: UInt64 = 2_000_000
 
     /// Every combination, in this order (steps outermost, replicas innermost).
     public static func grid(steps: [Int], ratios: [Double], levels: [ExecutionLevel], modes: [ConvergeMode],
@@ -100,7 +103,8 @@ public enum TxnBench {
                 }
                 let w = workloads[p]!
                 var r = results[p] ?? Result()
-                r.samplesNs += try w.sample(samples: round == rounds - 1 ? samples - perRound * (rounds - 1) : perRound)
+                let count = round == rounds - 1 ? samples - perRound * (rounds - 1) : perRound
+                r.samplesNs += try RoundTiming.measure(rounds: count, roundNs: sampleNs) { _ = try w.transaction() }.samplesNs
                 if p.diagnostics != .off { r.summary = w.runtime.lastSummary }
                 r.executedFullShare = Double(w.executedFull) / Double(max(1, w.executedFull + w.executedDirty))
                 results[p] = r

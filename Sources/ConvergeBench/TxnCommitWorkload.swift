@@ -114,22 +114,6 @@ public final class TxnCommitWorkload {
         while i < count { _ = try transaction(); i += 1 }
         return monotonicNowNs() &- t0
     }
-
-    /// Per-transaction times (ns) of `samples` batches after `warmup` transactions; each batch
-    /// holds enough transactions to take about `batchNs`.
-    public func sample(samples: Int, warmup: Int = 64, batchNs: UInt64 = 2_000_000) throws -> [Double] {
-        _ = try run(warmup)
-        var n = 1
-        while true {
-            let t = try run(n)
-            if t >= batchNs || n >= 1 << 20 { break }
-            n *= 2
-        }
-        var out: [Double] = []
-        out.reserveCapacity(samples)
-        for _ in 0..<max(1, samples) { out.append(Double(try run(n)) / Double(n)) }
-        return out
-    }
 }
 
 /// The converge workload's floor (`ck_floor_add_one`): `d_i = b_i + 1` as a plain C loop over the
