@@ -30,7 +30,7 @@ struct BenchTxnCommand: ParsableCommand {
     @Option(help: "Diagnostics levels (comma-separated): off, light, sampled, full.")
     var diagnostics = "off,light"
 
-    @Option(parsing: .unconditional, help: "Samples (batches of ~2 ms) per point, 1…100000; the median, p95 and minimum are reported.")
+    @Option(parsing: .unconditional, help: "Samples (timed rounds of at least 2 ms) per point, 1…100000; the median, p95 and minimum are reported.")
     var samples = 15
 
     @Option(parsing: .unconditional, help: "Rounds (1…samples): every point is sampled once per round, round-robin, to spread machine noise.")
@@ -103,8 +103,8 @@ struct BenchTxnCommand: ParsableCommand {
                 evidence = "  \(s.executedMode?.rawValue ?? "none") [\(s.reasons)] steps \(s.executedSteps) calls \(s.boundaryCalls) callbacks \(s.hostCallbacks)"
             }
             rows.append(.object(members))
-            lines.append((p.replica > 0 ? "  [replica \(p.replica)]" : "") + String(format: "  n=%-5d ratio=%-6g %@ %-5@ %-6@ median %10.1f ns  p95 %10.1f ns", p.steps, p.ratio,
-                                p.level.rawValue, p.mode.rawValue as NSString, p.diagnostics.rawValue as NSString, st.median, st.p95)
+            lines.append((p.replica > 0 ? "  [replica \(p.replica)]" : "") + String(format: "  n=%-5d ratio=%-6g %@ %@ %@ median %10.1f ns  p95 %10.1f ns", p.steps, p.ratio,
+                                p.level.rawValue, p.mode.rawValue.padded(5), p.diagnostics.rawValue.padded(6), st.median, st.p95)
                          + (p.mode == .auto ? String(format: "  full %.0f%%", 100 * fullShare) : "") + evidence)
         }
 
@@ -117,7 +117,7 @@ struct BenchTxnCommand: ParsableCommand {
             let rmin = stats(num).min / stats(den).min
             ratioRows.append(.object([("name", .string(name)), ("steps", .int(num.steps)), ("ratio", .double(num.ratio)),
                                       ("value", .double(r)), ("valueOfMinimums", .double(rmin))]))
-            ratioLines.append(String(format: "  %-44@ n=%-5d dirty=%-6g %.3f (of minimums %.3f)", name as NSString, num.steps, num.ratio, r, rmin))
+            ratioLines.append(String(format: "  %@ n=%-5d dirty=%-6g %.3f (of minimums %.3f)", name.padded(44), num.steps, num.ratio, r, rmin))
         }
         for s in stepList { for r in ratioList { for d in diagList {
             for l in levelList {

@@ -60,6 +60,14 @@ enum Main {
     }
 }
 
+extension String {
+    /// The string padded with spaces to `width` characters (left-aligned; longer ones unchanged):
+    /// Foundation's `%-16@` does not pad on Linux.
+    func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
+
 enum CLIOutput {
     /// Prints `converge: <line>` on stderr and exits with `status` (2: bad input). The line is
     /// escaped (`TerminalText`): a name or value with a newline, ESC or bidi control in it stays on
