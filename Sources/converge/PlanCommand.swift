@@ -15,9 +15,6 @@ extension Backend: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["native", "portable", "wasm-wasmkit", "wasm-v8", "js-v8"] }
 
     public var defaultValueDescription: String { self == .native(.l1) ? "native" : name }
-
-    /// The backends that plan alone: L1 (and L0) in this process, in WasmKit and in V8.
-    static let planners: [Backend] = [.native(.l1), .portable, .wasm(.wasmKit, .l1), .wasm(.v8, .l1), .jsV8]
 }
 
 extension WasmFlavor: ExpressibleByArgument {}
@@ -27,7 +24,8 @@ extension PlanScope: ExpressibleByArgument {}
 extension SIMDImplementation: ExpressibleByArgument {}
 extension ClosureStrategy: ExpressibleByArgument {}
 
-/// `converge plan`: the plan for a dirty set.
+/// `converge plan`: the plan for a dirty set: the graph and the dirty paths from the options,
+/// ``Backend/plan(_:in:artifact:mode:scope:settings:)`` (ConvergeWasm), then the plan printed.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -95,33 +93,9 @@ struct PlanCommand: ParsableCommand {
             paths += lines.map(String.init)
         }
         let dirtySet = graph.dirtySet(paths: paths)
-        let plan: Plan
-        var boundary: (calls: Int, bytesIn: Int, bytesOut: Int)?
-        switch backend.host {
-        case .process where backend.level == .l0:
-            plan = try PortablePlanner(graph).plan(dirtySet, mode: mode, scope: scope)
-        case .process:
-            let options = NativeOptions(implementation: simd, strategy: strategy)
-            let planner = try loaded.map { a throws(ConvergeError) in try NativeKernel(artifact: a, graph: graph, options: options) }
-                ?? NativeKernel(graph, options: options)
-            plan = try planner.plan(dirtySet, mode: mode, scope: scope)
-        case .wasmKit:
-            let options = NativeOptions(strategy: strategy)
-            let p = try loaded.map { a throws(ConvergeError) in try WasmKitPlanner(artifact: a, graph: graph, flavor: wasm, options: options) }
-                ?? WasmKitPlanner(graph, flavor: wasm, options: options)
-            plan = try p.plan(dirtySet, mode: mode, scope: scope)
-            boundary = (p.counters.calls, p.counters.bytesIn, p.counters.bytesOut)
-        case .chromium:
-            throw ConvergeError(.invalidArgument, "converge plan does not run in Chromium")   // (not a planner: unreachable)
-        case .v8:
-            // the wasm build --wasm names (the JS kernel has none)
-            let b = backend.flavor == nil ? backend : wasm == .simd ? Backend.wasm(.v8, .l1) : .wasm(.v8, .l1, .scalar)
-            let reply = try NodeHost.plan([(graph, [PlanRequest(dirtySet, mode: mode, scope: scope)])], backends: [b], strategy: strategy)
-            guard let p = reply.first?[b]?.first else { throw ConvergeError(.backendFailure, "node returned no plan") }
-            plan = Plan(stepIds: p.stepIds, executedMode: p.executedMode,
-                        dirtyAllReason: p.dirtyAll ? (dirtySet.dirtyAllReason ?? .unknownWrite) : nil, counters: p.counters)
-            boundary = (p.calls, p.bytesIn, p.bytesOut)
-        }
+        let result = try backend.plan(dirtySet, in: graph, artifact: loaded, mode: mode, scope: scope,
+                                      settings: Backend.PlannerSettings(implementation: simd, strategy: strategy, flavor: wasm))
+        let plan = result.plan, boundary = result.boundary
         let outs = plan.outs(in: graph)
         if json {
             var members: [(String, JSONValue)] = [

@@ -1,5 +1,6 @@
 import ConvergeBench
 import ConvergeKernel
+import Foundation
 @testable import ConvergeWasm
 import Testing
 
@@ -67,6 +68,32 @@ import Testing
             Issue.record("native-l2 was accepted as a Node host level")
         } catch {
             #expect(error.code == .invalidArgument && error.message.contains("native-l2"), "\(error)")
+        }
+    }
+
+    /// `converge plan --backend`: every planning backend gives the native kernel's plan, with its
+    /// boundary for wasm and JS; the V8 ones only where node runs (required in CI).
+    @Test func everyPlannerGivesTheNativePlan() throws {
+        let graph = try CompiledGraph(Workload.converge(steps: 300))
+        let artifact = try Artifact(bytes: try Artifact.encode(graph))
+        let withNode = NodeHost.available || ProcessInfo.processInfo.environment["CONVERGE_REQUIRE_NODE"] == "1"
+        for dirty in [graph.dirtySet(paths: try Workload.convergeDirty(roots: 7)), graph.dirtySet(paths: ["*"])] {
+            for mode in [PlanMode.dirty, .full] {
+                let native = try Backend.native(.l1).plan(dirty, in: graph, mode: mode, scope: .all)
+                #expect(native.boundary == nil && native.plan.stepIds.count == (mode == .full || dirty.dirtyAll ? 300 : 7))
+                for b in Backend.planners where b.host != .v8 || withNode {
+                    for fromArtifact in b.host == .v8 ? [false] : [false, true] {   // (V8 plans from the graph)
+                        let r = try b.plan(dirty, in: graph, artifact: fromArtifact ? artifact : nil, mode: mode, scope: .all,
+                                           settings: Backend.PlannerSettings(implementation: .scalar, flavor: .scalar))
+                        #expect(r.plan.stepIds == native.plan.stepIds && r.plan.executedMode == native.plan.executedMode,
+                                "\(b.name) artifact \(fromArtifact)")
+                        #expect((r.boundary?.calls ?? 0) == (b.host == .process ? 0 : 1), "\(b.name)")
+                    }
+                }
+            }
+        }
+        #expect(throws: ConvergeError.self) {
+            _ = try Backend.native(.l3).plan(graph.dirtySet(paths: ["b0"]), in: graph, mode: .dirty, scope: .all)
         }
     }
 }
