@@ -1,3 +1,4 @@
+import ConvergeBench
 import ArgumentParser
 import ConvergeEvidence
 import ConvergeFiles
@@ -7,7 +8,9 @@ import Foundation
 
 /// `converge ab --before BIN --after BIN [bench options]`: two builds' benches interleaved in
 /// small chunks on one machine, so that drift and load hit both sides alike; then both merged
-/// reports, their diff and the gate's verdict (docs/perf-diff.md, "Interleaved A/B").
+/// reports, their diff and the gate's verdict (docs/perf-diff.md, "Interleaved A/B"). The method
+/// (chunk order, merging, confirmation) is ``ABRun`` (ConvergeBench); this command runs each chunk
+/// as a build's `converge bench` and writes and prints the outcome.
 struct ABCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ab",
@@ -68,90 +71,34 @@ struct ABCommand: ParsableCommand {
         }
         let shared = ["--no-progress", "--no-bandwidth"] + grid.benchArguments
 
-        var chunks: [(steps: Int, mode: String)] = []
-        for s in stepList { for mode in modeList { chunks.append((s, mode)) } }
-        // the latest report of each chunk, per build (a confirmation round replaces some)
-        var files: [[String?]] = [Array(repeating: nil, count: chunks.count), Array(repeating: nil, count: chunks.count)]
+        let ab = ABRun(steps: stepList, modes: modeList, confirm: confirm)
         let start = DispatchTime.now().uptimeNanoseconds
-
-        /// Runs `indices` of the chunks, ABBA, into round `round`'s files.
-        func runChunks(_ indices: [Int], round: Int) throws {
-            for (k, i) in indices.enumerated() {
-                let chunk = chunks[i]
-                // ABBA: even chunks before first, odd chunks after first; each re-measure of a
-                // chunk swaps its order, so an advantage of running first or second cannot
-                // make the same call twice
-                for side in (i + round) % 2 == 0 ? [0, 1] : [1, 0] {
-                    let label = side == 0 ? "before" : "after"
-                    let file = (chunkDir as NSString).appendingPathComponent("\(label)-\(i + 1)\(round == 0 ? "" : "-confirm\(round)").json")
-                    let args = ["bench"] + shared + ["--steps", String(chunk.steps), "--modes", chunk.mode, "--out", file]
-                    note("\(round == 0 ? "" : "confirmation \(round): ")chunk \(k + 1)/\(indices.count) steps=\(chunk.steps) \(chunk.mode): \(label)")
-                    let r: ChildProcess.Result
-                    do {
-                        r = try ChildProcess.run(binaries[side], args, timeout: chunkTimeout)
-                    } catch {
-                        throw ConvergeError(.io, "the \(label) build could not run: \(error)")
-                    }
-                    guard r.succeeded else {
-                        let text = String(decoding: r.stderr, as: UTF8.self)
-                        let why = text.split(separator: "\n").last.map(String.init) ?? "\(r.termination)"
-                        throw ConvergeError(.invalidArgument, "the \(label) build's bench failed on chunk steps=\(chunk.steps) \(chunk.mode): \(CLIOutput.escaped(why))")
-                    }
-                    files[side][i] = file
-                }
-            }
-        }
-
         let beforeFile = (out as NSString).appendingPathComponent("before.json")
         let afterFile = (out as NSString).appendingPathComponent("after.json")
         let diffFile = (out as NSString).appendingPathComponent("diff.json")
-        /// Both builds' merged reports and their diff (nil when they are not comparable).
-        func merged() throws -> ([PerfReport], Result<PerfDiff, EvidenceError>) {
-            var reports: [PerfReport] = []
-            for side in 0..<2 {
-                let names = files[side].compactMap { $0 }
-                let parts = try names.map { f throws(EvidenceError) in try PerfReport.read(f) }
-                reports.append(try PerfReport.merging(parts, files: names))
-            }
+        let outcome = try ab.run(files: (beforeFile, afterFile), runChunk: { job in
+            let label = job.side.label
+            let file = (chunkDir as NSString).appendingPathComponent("\(label)-\(job.index + 1)\(job.round == 0 ? "" : "-confirm\(job.round)").json")
+            let args = ["bench"] + shared + ["--steps", String(job.chunk.steps), "--modes", job.chunk.mode, "--out", file]
+            note("\(job.round == 0 ? "" : "confirmation \(job.round): ")chunk \(job.ordinal)/\(job.ofRound) steps=\(job.chunk.steps) \(job.chunk.mode): \(label)")
+            let r: ChildProcess.Result
             do {
-                return (reports, .success(try PerfDiff.diff(before: reports[0], beforeFile: beforeFile, after: reports[1], afterFile: afterFile)))
+                r = try ChildProcess.run(binaries[job.side.rawValue], args, timeout: chunkTimeout)
             } catch {
-                guard error.code == .notComparable else { throw error }
-                return (reports, .failure(error))
+                throw ConvergeError(.io, "the \(label) build could not run: \(error)")
             }
-        }
-
-        try runChunks(Array(chunks.indices), round: 0)
-        var (reports, result) = try merged()
-        // confirmation: a call stands only when a re-measure of its level calls it again
-        let levels = stepList.map { ParamValue.number(Double($0)) }
-        var previous: Set<DiffCall>?
-        var rounds = 0
-        while rounds < confirm, case .success(let diff) = result {
-            let calls = Confirmation.calls(diff, primaryLevels: levels)
-            let fresh = calls.filter { previous?.contains($0.key) != true }
-            let redo = Set(fresh.values.compactMap { $0 })
-            let indices = chunks.indices.filter { redo.contains(.number(Double(chunks[$0].steps))) }
-            if indices.isEmpty {
-                // nothing new, or nothing that can be re-measured: what stands stays
-                previous = previous?.union(fresh.keys)
-                break
+            guard r.succeeded else {
+                let text = String(decoding: r.stderr, as: UTF8.self)
+                let why = text.split(separator: "\n").last.map(String.init) ?? "\(r.termination)"
+                throw ConvergeError(.invalidArgument, "the \(label) build's bench failed on chunk steps=\(job.chunk.steps) \(job.chunk.mode): \(CLIOutput.escaped(why))")
             }
-            rounds += 1
-            note("confirmation \(rounds): \(fresh.count) call(s) not yet reproduced (\(fresh.keys.map(\.description).sorted().joined(separator: "; "))); re-measuring steps \(redo.map(\.description).sorted().joined(separator: ","))")
-            try runChunks(indices, round: rounds)
-            previous = Set(calls.keys)
-            (reports, result) = try merged()
-        }
-        // a call stands when the last two measurements of its level both made it
-        if let previous, case .success(let diff) = result {
-            result = .success(Confirmation.keeping(diff, reproduced: previous, primaryLevels: levels))
-        }
-        try EvidenceJSON.write(reports[0], to: beforeFile)
-        try EvidenceJSON.write(reports[1], to: afterFile)
+            return file
+        }, note: note)
+        try EvidenceJSON.write(outcome.before, to: beforeFile)
+        try EvidenceJSON.write(outcome.after, to: afterFile)
         let verdict: GateVerdict
         var unconfirmed = 0
-        switch result {
+        switch outcome.diff {
         case .success(let diff):
             unconfirmed = diff.summary.unconfirmed ?? 0
             try EvidenceJSON.write(diff, to: diffFile)
@@ -162,7 +109,7 @@ struct ABCommand: ParsableCommand {
             verdict = .notComparable(error)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e9
-        CLIOutput.print("ab: \(chunks.count) chunks × 2 builds, \(rounds) confirmation round(s)\(unconfirmed > 0 ? " (\(unconfirmed) call(s) not reproduced, not counted)" : ""), in \(Int(seconds.rounded())) s; reports \(CLIOutput.escaped(beforeFile)), \(CLIOutput.escaped(afterFile)); diff \(CLIOutput.escaped(diffFile))")
+        CLIOutput.print("ab: \(ab.chunks.count) chunks × 2 builds, \(outcome.rounds) confirmation round(s)\(unconfirmed > 0 ? " (\(unconfirmed) call(s) not reproduced, not counted)" : ""), in \(Int(seconds.rounded())) s; reports \(CLIOutput.escaped(beforeFile)), \(CLIOutput.escaped(afterFile)); diff \(CLIOutput.escaped(diffFile))")
         CLIOutput.print(verdict.line)
         if !verdict.pass { Foundation.exit(1) }
     }
