@@ -15,37 +15,24 @@ package struct BenchRun {
     package let profileName: String
     package let profile: Matrix.Profile
     package let graph: BenchGraph
-    package let steps: [Int]
-    package let modes: [ConvergeMode]
-    package let ratios: [Double]
+    /// The grid: step counts, modes, ratios.
+    package var steps: [Int] = []
+    package var modes: [ConvergeMode] = []
+    package var ratios: [Double] = []
     /// The backends that run, in the report's order (``backends(requested:graph:artifactName:chromium:skipped:)``).
-    package let backends: [Backend]
+    package var backends: [Backend] = []
     /// The chromium executable the chromium backends run (nil: found on PATH).
-    package let chromium: String?
+    package var chromium: String?
     /// The bandwidth probe's levels, measured before the run (empty: skipped).
-    package let bandwidth: [BandwidthProbe.Level]
+    package var bandwidth: [BandwidthProbe.Level] = []
     /// A user's graph (`--ir`, `--artifact`): its file name and identity, and the flag that named it.
-    package let userGraph: (identity: PerfReport.GraphIdentity, flag: String)?
+    package var userGraph: (identity: PerfReport.GraphIdentity, flag: String)?
     /// How the in-process backends count heap allocations.
-    package let allocations: AllocationProbe
+    package var allocations = AllocationProbe.none
 
-    package init(matrix: Matrix, suite: Matrix.Suite, profileName: String, profile: Matrix.Profile, graph: BenchGraph,
-                 steps: [Int], modes: [ConvergeMode], ratios: [Double], backends: [Backend], chromium: String?,
-                 bandwidth: [BandwidthProbe.Level], userGraph: (identity: PerfReport.GraphIdentity, flag: String)?,
-                 allocations: AllocationProbe) {
-        self.matrix = matrix
-        self.suite = suite
-        self.profileName = profileName
-        self.profile = profile
-        self.graph = graph
-        self.steps = steps
-        self.modes = modes
-        self.ratios = ratios
-        self.backends = backends
-        self.chromium = chromium
-        self.bandwidth = bandwidth
-        self.userGraph = userGraph
-        self.allocations = allocations
+    /// A run of the matrix's suite with one of its profiles on `graph`; the grid is set next.
+    package init(matrix: Matrix, suite: Matrix.Suite, profileName: String, profile: Matrix.Profile, graph: BenchGraph) {
+        (self.matrix, self.suite, self.profileName, self.profile, self.graph) = (matrix, suite, profileName, profile, graph)
     }
 
     /// The backends a run measures: the requested ones, each of which must be available (an

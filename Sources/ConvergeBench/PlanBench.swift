@@ -12,23 +12,17 @@ public enum PlanBench {
     /// What to measure.
     public struct Config: Sendable {
         /// Step counts of the native-vs-portable comparison at 25 % dirty.
-        public var ratioSteps: [Int]
+        public var ratioSteps = [20_000, 100_000]
         /// The random DAGs' step count (0: none) and dirty fraction, one DAG per group count.
-        public var dagSteps: Int
-        public var dagDirty: Double
-        public var dagGroups: [Int]
+        public var dagSteps = 1_000_000
+        public var dagDirty = 0.01
+        public var dagGroups = [1000, 125_000]
         /// Timed rounds per measurement (after a warm-up round).
-        public var rounds: Int
+        public var rounds = 15
         /// Each round's length (at least).
         public var roundNs: UInt64 = 20_000_000
 
-        public init(ratioSteps: [Int], dagSteps: Int, dagDirty: Double, dagGroups: [Int], rounds: Int) {
-            self.ratioSteps = ratioSteps
-            self.dagSteps = dagSteps
-            self.dagDirty = dagDirty
-            self.dagGroups = dagGroups
-            self.rounds = rounds
-        }
+        public init() {}
     }
 
     /// One measurement: a planner on one dirty set and mode.

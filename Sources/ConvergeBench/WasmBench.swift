@@ -14,34 +14,22 @@ public enum WasmBench {
     /// What to measure.
     public struct Config: Sendable {
         /// The converge workload's step counts and dirty-root ratios (plans and transactions).
-        public var steps: [Int]
-        public var ratios: [Double]
+        public var steps = [200, 500, 1000, 2000]
+        public var ratios = [0.005, 0.25, 1]
         /// The random DAGs' step count (0: none) and dirty fraction, one DAG per group count.
-        public var dagSteps: Int
-        public var dagDirty: Double
-        public var dagGroups: [Int]
+        public var dagSteps = 100_000
+        public var dagDirty = 0.01
+        public var dagGroups = [1000, 100_000]
         /// Timed rounds per measurement, and each round's length (at least).
-        public var rounds: Int
-        public var roundMs: Double
+        public var rounds = 11
+        public var roundMs = 20.0
         /// Timed rounds for WasmKit (an interpreter: slow; rounds of 1 ms); 0 skips it.
-        public var wasmKitRounds: Int
+        public var wasmKitRounds = 3
         /// Step counts of the V8 transaction table (0 entries are skipped).
-        public var txnSteps: [Int]
-        public var tiering: NodeHost.Tiering
+        public var txnSteps = [200, 2000]
+        public var tiering = NodeHost.Tiering.optimized
 
-        public init(steps: [Int], ratios: [Double], dagSteps: Int, dagDirty: Double, dagGroups: [Int], rounds: Int,
-                    roundMs: Double, wasmKitRounds: Int, txnSteps: [Int], tiering: NodeHost.Tiering) {
-            self.steps = steps
-            self.ratios = ratios
-            self.dagSteps = dagSteps
-            self.dagDirty = dagDirty
-            self.dagGroups = dagGroups
-            self.rounds = rounds
-            self.roundMs = roundMs
-            self.wasmKitRounds = wasmKitRounds
-            self.txnSteps = txnSteps
-            self.tiering = tiering
-        }
+        public init() {}
     }
 
     /// An in-process plan timing: ns per plan, and for WasmKit the boundary it crossed per plan.

@@ -99,9 +99,9 @@ struct BenchCommand: ParsableCommand {
             note("probing memory bandwidth (stream OR over L1-, L2- and DRAM-sized buffers)…")
             bandwidth = try BandwidthProbe.run()
         }
-        let run = BenchRun(matrix: matrix, suite: suite, profileName: profileName, profile: prof, graph: graph, steps: stepList,
-                           modes: modeList, ratios: ratioList, backends: chosen, chromium: grid.chromium, bandwidth: bandwidth,
-                           userGraph: userGraph, allocations: .interposed)
+        var run = BenchRun(matrix: matrix, suite: suite, profileName: profileName, profile: prof, graph: graph)
+        (run.steps, run.modes, run.ratios, run.backends) = (stepList, modeList, ratioList, chosen)
+        (run.chromium, run.bandwidth, run.userGraph, run.allocations) = (grid.chromium, bandwidth, userGraph, .interposed)
         let pointCount = run.points.count
         let progress = ProgressBar(total: pointCount, label: "bench", enabled: !noProgress)
         let report = try run.measure(progress: { progress.advance($0) }, note: note)

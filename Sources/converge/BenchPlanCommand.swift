@@ -11,18 +11,19 @@ struct BenchPlanCommand: ParsableCommand {
         commandName: "bench-plan",
         abstract: "Time the planners on the converge workload and on a large random DAG.")
 
+    /// The defaults are ``PlanBench/Config``'s.
     enum Defaults: DAGDefaults {
-        static let dagSteps = 1_000_000
-        static let dagGroups = "1000,125000"
+        static let dagSteps = PlanBench.Config().dagSteps
+        static let dagGroups = OptionCheck.commaSeparated(PlanBench.Config().dagGroups)
     }
 
     @OptionGroup var dag: DAGOptions<Defaults>
 
     @Option(parsing: .unconditional, help: "Step counts for the native-vs-portable ratio at 25% dirty (comma-separated, each 4…8388608).")
-    var ratioSteps = "20000,100000"
+    var ratioSteps = OptionCheck.commaSeparated(PlanBench.Config().ratioSteps)
 
     @Option(parsing: .unconditional, help: "Rounds of at least 20 ms per measurement, after a warm-up round, 1…100000 (the median round is reported).")
-    var batches = 15
+    var batches = PlanBench.Config().rounds
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -32,8 +33,10 @@ struct BenchPlanCommand: ParsableCommand {
         let ratioStepList = try OptionCheck.intList("--ratio-steps", ratioSteps, minimum: 4, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
                                                     why: "the converge workload has 2 field paths per step")
         try OptionCheck.int("--batches", batches, in: 1...OptionCheck.maxRepetitions)
-        let report = try PlanBench.run(PlanBench.Config(ratioSteps: ratioStepList, dagSteps: dag.dagSteps, dagDirty: dag.dagDirty,
-                                                         dagGroups: groupList, rounds: batches))
+        var config = PlanBench.Config()
+        (config.ratioSteps, config.dagSteps, config.dagDirty, config.dagGroups) = (ratioStepList, dag.dagSteps, dag.dagDirty, groupList)
+        config.rounds = batches
+        let report = try PlanBench.run(config)
         let simd = SIMDImplementation.automatic.rawValue
         if json {
             let value = JSONValue.object([

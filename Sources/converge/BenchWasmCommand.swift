@@ -17,29 +17,30 @@ struct BenchWasmCommand: ParsableCommand {
         commandName: "bench-wasm",
         abstract: "Time CKernel native vs wasm (V8, WasmKit) vs the pure-JS kernel, with boundary evidence.")
 
+    /// The defaults are ``WasmBench/Config``'s.
     enum Defaults: ConvergeWorkloadDefaults, DAGDefaults {
-        static let steps = "200,500,1000,2000"
-        static let dagSteps = 100_000
-        static let dagGroups = "1000,100000"
+        static let steps = OptionCheck.commaSeparated(WasmBench.Config().steps)
+        static let dagSteps = WasmBench.Config().dagSteps
+        static let dagGroups = OptionCheck.commaSeparated(WasmBench.Config().dagGroups)
     }
 
     @OptionGroup var workload: ConvergeWorkloadOptions<Defaults>
     @OptionGroup var dag: DAGOptions<Defaults>
 
     @Option(parsing: .unconditional, help: "Rounds per measurement, 1…100000 (median and min reported).")
-    var rounds = 11
+    var rounds = WasmBench.Config().rounds
 
     @Option(parsing: .unconditional, help: "Milliseconds per round (at least), in (0, 60000].")
-    var roundMs = 20.0
+    var roundMs = WasmBench.Config().roundMs
 
     @Option(parsing: .unconditional, help: "Rounds for WasmKit (an interpreter: slow), 0…100000; 0 skips it.")
-    var wasmkitRounds = 3
+    var wasmkitRounds = WasmBench.Config().wasmKitRounds
 
     @Option(parsing: .unconditional, help: "Step counts of the V8 transaction table (comma-separated, each 0…8388608; 0 skips it).")
-    var txnSteps = "200,2000"
+    var txnSteps = OptionCheck.commaSeparated(WasmBench.Config().txnSteps)
 
     @Option(help: "V8's wasm tiering: optimized (node --no-liftoff: TurboFan code from the start, the steady state) | default (Liftoff, then tier-up)")
-    var v8Tiering: NodeHost.Tiering = .optimized
+    var v8Tiering = WasmBench.Config().tiering
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -52,9 +53,11 @@ struct BenchWasmCommand: ParsableCommand {
         try OptionCheck.int("--wasmkit-rounds", wasmkitRounds, in: 0...OptionCheck.maxRepetitions)
         let txnStepList = try OptionCheck.intList("--txn-steps", txnSteps, minimum: 0, limit: OptionCheck.maxWorkloadSteps, unit: "steps",
                                                   why: "the converge workload has 2 field paths per step")
-        let report = try WasmBench.run(WasmBench.Config(steps: stepList, ratios: ratioList, dagSteps: dag.dagSteps, dagDirty: dag.dagDirty,
-                                                         dagGroups: groupList, rounds: rounds, roundMs: roundMs,
-                                                         wasmKitRounds: wasmkitRounds, txnSteps: txnStepList, tiering: v8Tiering))
+        var config = WasmBench.Config()
+        (config.steps, config.ratios, config.txnSteps) = (stepList, ratioList, txnStepList)
+        (config.dagSteps, config.dagDirty, config.dagGroups) = (dag.dagSteps, dag.dagDirty, groupList)
+        (config.rounds, config.roundMs, config.wasmKitRounds, config.tiering) = (rounds, roundMs, wasmkitRounds, v8Tiering)
+        let report = try WasmBench.run(config)
         if json { CLIOutput.print(jsonText(report)) } else { printTables(report) }
     }
 

@@ -16,6 +16,9 @@ enum OptionCheck {
     /// enough that nothing sized by them can fail to allocate.
     static let maxRepetitions = 100_000
 
+    /// A list option's default from a library's: `[200, 2000]` → `"200,2000"`.
+    static func commaSeparated(_ values: [Int]) -> String { values.map(String.init).joined(separator: ",") }
+
     /// `value` must lie in `range`.
     static func int(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws(ConvergeError) {
         guard !range.contains(value) else { return }
