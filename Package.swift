@@ -68,6 +68,10 @@ let package = Package(
             swiftSettings: [
                 .define("CONVERGE_NO_INSTRUMENTATION", .when(traits: ["NoInstrumentation"])),
                 .define("CONVERGE_GATE_SPIN", .when(traits: ["GateSpin"])),
+                // a C record's fields are visible only in the files that import CKernel
+                // (Kernel/CKernelBridge.swift, Kernel/CKernelRecords.swift): the rest of the
+                // runtime reads them by their Swift names
+                .enableUpcomingFeature("MemberImportVisibility"),
             ]
         ),
         // The benchmarks' library: the workloads (generated graphs, the converge.txnCommit

@@ -1,14 +1,12 @@
-// CKernelBridge.swift — the one Swift file that imports CKernel: every call into the C kernel, its
-// handles, its numbers and its errors under Swift names.
+// CKernelBridge.swift — every call into the C kernel, its handles, its numbers and its errors under
+// Swift names (with CKernelRecords.swift, the only files that import CKernel).
 
 import CKernel
 
-// Everything the Swift side does with the C kernel goes through this file (a test checks that no
-// other file of ConvergeKernel or ConvergeWasm imports CKernel):
+// Everything the Swift side does with the C kernel goes through this file and CKernelRecords.swift
+// (a test checks that no other file of ConvergeKernel or ConvergeWasm imports CKernel):
 // - the two handles, ``KernelHandle`` (`ck_kernel_t`) and ``TransactionCore`` (`ck_txn_t`),
 //   created, called and freed here;
-// - the C's record types the runtime shares with the kernel (trace buffers, the write log, the
-//   commit's request and result), named by typealias: the kernel writes them, the runtime reads;
 // - the C's numbers (``KernelABI``), and the translation of a C status and its `ck_error_t` into
 //   a ``ConvergeError`` naming the table, step, instruction or byte offset (``KernelFault``);
 // - the artifact's C entry points (open, hash, section names) and the ABI limits the compiler
@@ -16,22 +14,9 @@ import CKernel
 // The reducer's write (``KernelCalls/txnSet(_:_:_:_:)``) is `@inlinable`: it is inlined into the
 // user's reducer across modules, as `ck_txn_set` is a C inline function.
 
-// MARK: - the C records the runtime shares with the kernel
-
-/// The diagnostics buffers and counters the C core and the Swift executor both fill (`ck_trace_t`).
-typealias TraceBuffers = ck_trace_t
-/// One step record of the trace (`ck_step_record_t`).
-typealias TraceStepRecord = ck_step_record_t
-/// One patch record of the trace (`ck_patch_record_t`).
-typealias TracePatchRecord = ck_patch_record_t
-/// The transaction core's write log and undo log (`ck_txn_log_t`): the reducer appends to it.
-@usableFromInline typealias WriteLog = ck_txn_log_t
-/// What one commit asks of the core (`ck_txn_request_t`).
-typealias TxnRequest = ck_txn_request_t
-/// What one commit did (`ck_txn_result_t`).
-typealias TxnResult = ck_txn_result_t
-/// An opened artifact: pointers into its bytes (`ck_artifact_t`).
-typealias ArtifactView = ck_artifact_t
+// The C records the runtime shares with the kernel (trace buffers, the write log, a commit's
+// request and result, an opened artifact) are in CKernelRecords.swift, with Swift names for their
+// fields.
 
 // MARK: - the C's numbers
 

@@ -8,7 +8,7 @@
 extension ConvergeRuntime {
     func coreTransaction(_ core: TransactionCore, mode: ConvergeMode?, _ body: (Transaction) throws -> Void) throws -> TransactionResult {
         let (txnSeq, light, traceLevel) = beginTransaction()
-        let opBase = core.log.pointee.op_seq
+        let opBase = core.log.pointee.opSeq
         do {
             try body(Transaction(runtime: self, seq: txnSeq))
         } catch {
@@ -18,15 +18,16 @@ extension ConvergeRuntime {
         writeSeq = 0
 
         let requested = mode ?? options.mode
-        var request = TxnRequest()
-        request.mode = KernelABI.Txn.mode(requested)
-        if mode != nil && options.mode == .auto && mode != .auto { request.flags |= KernelABI.Txn.override }
+        var flags: UInt32 = 0
+        if mode != nil && options.mode == .auto && mode != .auto { flags |= KernelABI.Txn.override }
         let planOnly = options.level == .l1
+        var hostExecNs: UInt64 = 0
         if planOnly {
-            request.flags |= KernelABI.Txn.planOnly
-            request.host_exec_ns = hot.pointee.pendingExecNs
+            flags |= KernelABI.Txn.planOnly
+            hostExecNs = hot.pointee.pendingExecNs
             hot.pointee.pendingExecNs = 0
         }
+        var request = TxnRequest(requesting: KernelABI.Txn.mode(requested), flags: flags, hostExecNs: hostExecNs)
         if hot.pointee.codeStale, let code = compileReport.bytecode, let native {
             // once after derive(...) replaced compiled steps: reload without their programs
             let overrides = hostOverrides
@@ -37,7 +38,7 @@ extension ConvergeRuntime {
         hot.pointee.hostSteps = 0
         hot.pointee.failed = false
         executing = true
-        var r = TxnResult()
+        var r = TxnResult.empty
         do {
             try core.commit(&request, &r)
         } catch {
@@ -46,21 +47,21 @@ extension ConvergeRuntime {
             throw error
         }
         var c = ExecCounters()
-        c.outcome = r.outcome
-        c.failedStep = r.failed_step == .max ? -1 : Int(r.failed_step)
-        c.executed = Int(r.executed_steps)
-        c.changed = Int(r.changed_steps)
-        c.hostCalls = Int(r.host_calls)
-        c.vmSteps = Int(r.vm_steps)
-        c.planLength = Int(r.plan_len)
-        c.executedMode = KernelABI.executedMode(r.executed_mode)
-        if planOnly && c.executedMode != nil, let plan = r.plan {
+        c.outcome = r.outcomeCode
+        c.failedStep = r.failedStepId.map { Int($0) } ?? -1
+        c.executed = r.executedSteps
+        c.changed = r.changedSteps
+        c.hostCalls = r.hostCalls
+        c.vmSteps = r.vmSteps
+        c.planLength = r.planLength
+        c.executedMode = KernelABI.executedMode(r.executedModeCode)
+        if planOnly && c.executedMode != nil, let plan = r.planIds {
             // L1: the Swift executor runs the core's plan over the kernel's slots
-            let t0 = r.wants_exec_ns != 0 ? monotonicNowNs() : 0
+            let t0 = r.wantsExecNs ? monotonicNowNs() : 0
             let traced = instrumentationCompiledIn && traceLevel != KernelABI.Trace.off
-            if traced { trace.op_seq = core.log.pointee.op_seq }
-            executeSwift(plan, Int(r.plan_len), &c)
-            core.log.pointee.op_seq = traced ? trace.op_seq : core.log.pointee.op_seq &+ UInt64(c.changed)
+            if traced { trace.opSeq = core.log.pointee.opSeq }
+            executeSwift(plan, r.planLength, &c)
+            core.log.pointee.opSeq = traced ? trace.opSeq : core.log.pointee.opSeq &+ UInt64(c.changed)
             if t0 != 0 && c.outcome == KernelABI.Outcome.ok { hot.pointee.pendingExecNs = max(1, monotonicNowNs() &- t0) }
         }
         executing = false
@@ -74,12 +75,12 @@ extension ConvergeRuntime {
             configError = nil
             hot.pointee.failed = false
             if planOnly { undoCommittedReducer(core, opBase: opBase) }
-            if trace.level != KernelABI.Trace.off { trace.patch_count = 0; trace.step_count = 0 }
+            if trace.recordLevel != KernelABI.Trace.off { trace.patchCount = 0; trace.stepCount = 0 }
             throw e
         }
 
         // L1: the host decides after its execution (a step may write a reducer's slot back)
-        let committed = planOnly && c.executedMode != nil ? c.derivedChanged || coreReducerChanged(core) : r.committed != 0 || c.derivedChanged
+        let committed = planOnly && c.executedMode != nil ? c.derivedChanged || coreReducerChanged(core) : r.didCommit || c.derivedChanged
         let result = transactionResult(txnSeq, committed: committed, c)
         if light {
             var summary = TransactionSummary()
@@ -88,33 +89,33 @@ extension ConvergeRuntime {
             summary.requestedMode = requested
             summary.totalSteps = scopeLen
             summary.committed = committed
-            if r.converged != 0 {
+            if r.didConverge {
                 summary.executedMode = c.executedMode
-                summary.reasons = DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r.reasons))
+                summary.reasons = DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r.reasonBits))
                 summary.outcome = result.outcome
-                summary.dirtyAllReason = KernelABI.dirtyAllReason(r.dirty_all)
-                summary.dirtyRoots = Int(r.dirty_roots)
-                summary.topRoots = (r.top_roots.0, r.top_roots.1, r.top_roots.2)
-                summary.rootsTruncated = r.dirty_roots > 3
+                summary.dirtyAllReason = KernelABI.dirtyAllReason(r.dirtyAllCode)
+                summary.dirtyRoots = r.dirtyRoots
+                summary.topRoots = r.topRoots
+                summary.rootsTruncated = r.dirtyRoots > 3
                 summary.planLength = c.planLength
                 summary.executedSteps = c.executed
                 summary.affectedSteps = c.changed
-                summary.cacheHit = r.cache_hit != 0
-                summary.inlineCacheEnabled = r.inline_enabled != 0
-                summary.lruCacheEnabled = r.lru_enabled != 0
+                summary.cacheHit = r.cacheHit
+                summary.inlineCacheEnabled = r.inlineCacheEnabled
+                summary.lruCacheEnabled = r.lruCacheEnabled
                 // one call; in: the write records the kernel applied; out: the result record (and,
                 // at L1, the plan the host reads)
                 summary.boundaryCalls = 1
                 summary.hostCallbacks = c.hostCalls
                 summary.vmSteps = c.vmSteps
                 summary.fallbackSteps = options.level.runsBytecode ? hot.pointee.hostSteps : 0
-                summary.bytesIn = KernelABI.writeRecordBytes * Int(r.log_entries)
+                summary.bytesIn = KernelABI.writeRecordBytes * r.logEntries
                 summary.bytesOut = KernelABI.txnResultBytes + (planOnly ? 4 * c.planLength : 0)
-                summary.decisionNs = r.decision_ns
+                summary.decisionNs = r.decisionNs
             }
             summaryPtr.pointee = summary
         }
-        hot.pointee.lastDecisionNs = r.decision_ns
+        hot.pointee.lastDecisionNs = r.decisionNs
         if hot.pointee.hasStepError { stepError = nil; hot.pointee.hasStepError = false }
         if committed { notify(result) }
         return result
@@ -123,9 +124,9 @@ extension ConvergeRuntime {
     /// Aborts the transaction in the core (every reducer write undone) and drops its records.
     func abortCore(_ core: TransactionCore) {
         core.abort()
-        if trace.level != KernelABI.Trace.off {
-            trace.patch_count = 0
-            trace.step_count = 0
+        if trace.recordLevel != KernelABI.Trace.off {
+            trace.patchCount = 0
+            trace.stepCount = 0
         }
         writeSeq = 0
     }
@@ -134,19 +135,19 @@ extension ConvergeRuntime {
     /// the Swift executor ran the core's plan).
     func coreReducerChanged(_ core: TransactionCore) -> Bool {
         let log = core.log.pointee
-        return slotsDiffer(from: log.undo_ids, log.undo_tags, log.undo_values, count: Int(log.undo_count))
+        return slotsDiffer(from: log.undoIds, log.undoTags, log.undoValues, count: log.undoCount)
     }
 
     /// L1: restores the reducer's writes of a transaction the core committed (its plan then
     /// failed on a configuration error in the Swift executor, which undid the derived writes).
     func undoCommittedReducer(_ core: TransactionCore, opBase: UInt64) {
         let log = core.log.pointee
-        var k = Int(log.undo_count)
+        var k = log.undoCount
         while k > 0 {
             k -= 1
-            state.store(Int(log.undo_ids[k]), log.undo_tags[k], log.undo_values[k])
+            state.store(Int(log.undoIds[k]), log.undoTags[k], log.undoValues[k])
         }
-        core.log.pointee.op_seq = opBase
+        core.log.pointee.opSeq = opBase
     }
 
     /// A write the core's log refused: an id outside the registry, or the flush of a full log.

@@ -128,7 +128,7 @@ extension ConvergeRuntime {
     func executeSwift(_ plan: UnsafePointer<UInt32>, _ n: Int, _ c: inout ExecCounters) {
         // two copies of the loop: the traced one, and one where tracing is the constant `false`
         // (so diagnostics off pays no per-step test, as in a build with instrumentation compiled out)
-        if instrumentationCompiledIn && trace.level != KernelABI.Trace.off {
+        if instrumentationCompiledIn && trace.recordLevel != KernelABI.Trace.off {
             executeLoop(plan, n, &c, Traced.self)
         } else {
             executeLoop(plan, n, &c, Untraced.self)
@@ -148,10 +148,10 @@ extension ConvergeRuntime {
         let budget = budgetNs
         let start = budget != 0 && n > 32 ? budgetNowNs(budget) : 0   // (no check happens in shorter plans)
         let timing = traced
-        let patches = traced && trace.level >= KernelABI.Trace.patches
-        let steps0 = traced ? trace.step_count : 0, patches0 = traced ? trace.patch_count : 0
-        let op0 = traced ? trace.op_seq : 0
-        let sd0 = traced ? trace.steps_dropped : 0, pd0 = traced ? trace.patches_dropped : 0
+        let patches = traced && trace.recordLevel >= KernelABI.Trace.patches
+        let steps0 = traced ? trace.stepCount : 0, patches0 = traced ? trace.patchCount : 0
+        let op0 = traced ? trace.opSeq : 0
+        let sd0 = traced ? trace.stepsDropped : 0, pd0 = traced ? trace.patchesDropped : 0
         var writes = 0, i = 0
         var outcome = KernelABI.Outcome.ok, failed = -1
         while i < n {
@@ -192,18 +192,17 @@ extension ConvergeRuntime {
                     appendPatch(path: UInt32(p), step: UInt32(s), reason: link ? KernelABI.Patch.link : KernelABI.Patch.computed,
                                 tags[p], values[p], tag, value)
                 }
-                if timing { trace.op_seq &+= 1 }
+                if timing { trace.opSeq &+= 1 }
                 tags[p] = tag
                 values[p] = value
             }
             if timing {
-                if trace.step_count < trace.step_capacity {
-                    stepRecords[Int(trace.step_count)] = TraceStepRecord(
-                        step_id: UInt32(s), kind: link ? 1 : 0, changed: same ? 0 : 1, reserved: 0,
-                        duration_ns: monotonicNowNs() &- t0)
-                    trace.step_count += 1
+                if trace.stepCount < trace.stepCapacity {
+                    stepRecords[Int(trace.stepCount)] = TraceStepRecord(
+                        stepId: UInt32(s), isLink: link, changed: !same, durationNs: monotonicNowNs() &- t0)
+                    trace.stepCount += 1
                 } else {
-                    trace.steps_dropped += 1
+                    trace.stepsDropped += 1
                 }
             }
             i += 1
@@ -220,11 +219,11 @@ extension ConvergeRuntime {
                 values[p] = dUndoValues[k]
             }
             if timing {
-                trace.step_count = steps0
-                trace.patch_count = patches0
-                trace.steps_dropped = sd0
-                trace.patches_dropped = pd0
-                trace.op_seq = op0
+                trace.stepCount = steps0
+                trace.patchCount = patches0
+                trace.stepsDropped = sd0
+                trace.patchesDropped = pd0
+                trace.opSeq = op0
             }
             c.changed = 0
             return

@@ -26,7 +26,7 @@ public final class ConvergeRuntime {
     /// Fixed anchors.
     public let instanceId: UInt64
     public var txnSeq: UInt64 { hot.pointee.txnSeq }
-    public var opSeq: UInt64 { core.map { $0.log.pointee.op_seq } ?? hot.pointee.opSeq }
+    public var opSeq: UInt64 { core.map { $0.log.pointee.opSeq } ?? hot.pointee.opSeq }
     /// The last transaction's summary (diagnostics light and above; untouched under off).
     public var lastSummary: TransactionSummary { summaryPtr.pointee }
 
@@ -230,7 +230,7 @@ public final class ConvergeRuntime {
         // later step throws
         let pool = BufferPool()
         buffers = pool
-        tracePtr = pool.filled(1, with: TraceBuffers())
+        tracePtr = pool.filled(1, with: TraceBuffers.empty)
         decider = AutoDecider(policy: options.auto, stepCount: graph.stepCount)
         planBuffer = PlanBuffer(for: graph)
         derives = pool.filled(graph.stepCount, with: nil)
@@ -254,7 +254,7 @@ public final class ConvergeRuntime {
         let words = (pathCount + 63) / 64 + 1
         dirtyBits = pool.zeroed(words)
         undoBits = pool.zeroed(words)
-        writtenBits = core.map { UnsafePointer($0.log.pointee.written_bits) } ?? UnsafePointer(undoBits)
+        writtenBits = core.map { UnsafePointer($0.log.pointee.writtenBits) } ?? UnsafePointer(undoBits)
         dirtyIds = pool.zeroed(pathCount)
         undoIds = pool.zeroed(pathCount)
         undoTags = pool.zeroed(pathCount)
@@ -268,10 +268,10 @@ public final class ConvergeRuntime {
         dUndoValues = pool.uninitialized(stepCount)
         stepRecords = pool.uninitialized(options.stepRecordCapacity)
         patchRecords = pool.uninitialized(options.patchRecordCapacity)
-        trace.steps = stepRecords
-        trace.step_capacity = UInt32(options.stepRecordCapacity)
-        trace.patches = patchRecords
-        trace.patch_capacity = UInt32(options.patchRecordCapacity)
+        trace.stepBuffer = stepRecords
+        trace.stepCapacity = UInt32(options.stepRecordCapacity)
+        trace.patchBuffer = patchRecords
+        trace.patchCapacity = UInt32(options.patchRecordCapacity)
         registerExpressions()
         core?.setHost(self, trace: tracePtr)
     }
@@ -350,11 +350,11 @@ public final class ConvergeRuntime {
     /// The step records of the last transaction (sampled / full); at L3–L5 a computed step the
     /// kernel could not run as bytecode carries its ``StepRecord/fallbackReason``.
     public func lastStepRecords() -> [StepRecord] {
-        (0..<Int(trace.step_count)).map {
+        (0..<Int(trace.stepCount)).map {
             let r = stepRecords[$0]
-            let s = Int(r.step_id)
-            return StepRecord(stepId: s, isLink: r.kind == 1, changed: r.changed != 0, durationNs: r.duration_ns,
-                              fallbackReason: r.kind == 1 ? nil : fallbackReason(step: s))
+            let s = Int(r.stepId)
+            return StepRecord(stepId: s, isLink: r.isLink, changed: r.wroteOut, durationNs: r.durationNs,
+                              fallbackReason: r.isLink ? nil : fallbackReason(step: s))
         }
     }
 
@@ -380,7 +380,7 @@ public final class ConvergeRuntime {
     }
 
     /// Records that did not fit the buffers in the last transaction.
-    public var droppedRecords: (steps: UInt64, patches: UInt64) { (trace.steps_dropped, trace.patches_dropped) }
+    public var droppedRecords: (steps: UInt64, patches: UInt64) { (trace.stepsDropped, trace.patchesDropped) }
 
     /// The three slowest steps of the last transaction's records (step id, ns), slowest first.
     public func lastHotspots() -> [(stepId: Int, durationNs: UInt64)] {
@@ -389,13 +389,14 @@ public final class ConvergeRuntime {
 
     /// The patch records of the last transaction (diagnostics full, instrumentation full).
     public func lastPatches() -> [PatchRecord] {
-        (0..<Int(trace.patch_count)).map {
+        (0..<Int(trace.patchCount)).map {
             let r = patchRecords[$0]
-            let reason: PatchReason = r.reason == KernelABI.Patch.computed ? .traitComputed : r.reason == KernelABI.Patch.link ? .traitLink : .reducer
-            return PatchRecord(opSeq: r.op_seq, pathId: Int(r.path_id), reason: reason,
-                               stepId: r.step_id == .max ? nil : Int(r.step_id),
-                               from: ConvergeValue(tag: r.from_tag, payload: r.from_value),
-                               to: ConvergeValue(tag: r.to_tag, payload: r.to_value))
+            let reason: PatchReason = r.patchReason == KernelABI.Patch.computed ? .traitComputed
+                : r.patchReason == KernelABI.Patch.link ? .traitLink : .reducer
+            return PatchRecord(opSeq: r.opSeq, pathId: Int(r.pathId), reason: reason,
+                               stepId: r.stepId == .max ? nil : Int(r.stepId),
+                               from: ConvergeValue(tag: r.from.tag, payload: r.from.value),
+                               to: ConvergeValue(tag: r.to.tag, payload: r.to.value))
         }
     }
 
@@ -420,7 +421,7 @@ public final class ConvergeRuntime {
         defer { inTransaction = false }
         if let core { return try coreTransaction(core, mode: mode, body) }
         let (txnSeq, light, traceLevel) = beginTransaction()
-        trace.op_seq = hot.pointee.opSeq
+        trace.opSeq = hot.pointee.opSeq
         do {
             try body(Transaction(runtime: self, seq: txnSeq))
         } catch {
@@ -428,7 +429,7 @@ public final class ConvergeRuntime {
             throw error
         }
         writeSeq = 0
-        hot.pointee.opSeq = trace.op_seq
+        hot.pointee.opSeq = trace.opSeq
 
         let requested = mode ?? options.mode
         var summary = TransactionSummary()
@@ -489,7 +490,7 @@ public final class ConvergeRuntime {
             abortReducer()
             throw e
         }
-        hot.pointee.opSeq = traceLevel == KernelABI.Trace.off ? hot.pointee.opSeq &+ UInt64(exec.changed) : trace.op_seq
+        hot.pointee.opSeq = traceLevel == KernelABI.Trace.off ? hot.pointee.opSeq &+ UInt64(exec.changed) : trace.opSeq
 
         let committed = exec.derivedChanged || reducerChanged()
         let result = transactionResult(txnSeq, committed: committed, exec)
@@ -573,30 +574,22 @@ public final class ConvergeRuntime {
             dirtyIds[dirtyCount] = id
             dirtyCount += 1
         }
-        if instrumentationCompiledIn && trace.level >= KernelABI.Trace.patches {
+        if instrumentationCompiledIn && trace.recordLevel >= KernelABI.Trace.patches {
             appendPatch(path: id, step: .max, reason: KernelABI.Patch.reducer, oldTag, old, tag, payload)
         }
-        trace.op_seq &+= 1
+        trace.opSeq &+= 1
         state.store(i, tag, tag == ConvergeValue.numberTag ? payload : tag == ConvergeValue.booleanTag ? (payload != 0 ? 1 : 0) : 0)
     }
 
     /// Appends a patch record (diagnostics full, instrumentation full), or counts it as dropped.
     @inline(__always)
     func appendPatch(path: UInt32, step: UInt32, reason: UInt8, _ fromTag: UInt8, _ from: Double, _ toTag: UInt8, _ to: Double) {
-        if trace.patch_count < trace.patch_capacity {
-            var r = TracePatchRecord()
-            r.op_seq = trace.op_seq
-            r.path_id = path
-            r.step_id = step
-            r.reason = reason
-            r.from_tag = fromTag
-            r.from_value = from
-            r.to_tag = toTag
-            r.to_value = to
-            patchRecords[Int(trace.patch_count)] = r
-            trace.patch_count += 1
+        if trace.patchCount < trace.patchCapacity {
+            patchRecords[Int(trace.patchCount)] = TracePatchRecord(opSeq: trace.opSeq, pathId: path, stepId: step, reason: reason,
+                                                                   from: (fromTag, from), to: (toTag, to))
+            trace.patchCount += 1
         } else {
-            trace.patches_dropped += 1
+            trace.patchesDropped += 1
         }
     }
 
@@ -671,12 +664,12 @@ public final class ConvergeRuntime {
         case .full: options.instrumentation == .full ? KernelABI.Trace.patches : KernelABI.Trace.timing
         }
         #endif
-        trace.level = traceLevel
+        trace.recordLevel = traceLevel
         if light && (options.diagnostics == .sampled || options.diagnostics == .full) {   // records are per transaction
-            trace.step_count = 0
-            trace.patch_count = 0
-            trace.steps_dropped = 0
-            trace.patches_dropped = 0
+            trace.stepCount = 0
+            trace.patchCount = 0
+            trace.stepsDropped = 0
+            trace.patchesDropped = 0
         }
         return (txnSeq, light, traceLevel)
     }
@@ -688,11 +681,11 @@ public final class ConvergeRuntime {
             k -= 1
             state.store(Int(undoIds[k]), undoTags[k], undoValues[k])
         }
-        if trace.level != KernelABI.Trace.off {
-            trace.patch_count = 0
-            trace.step_count = 0
+        if trace.recordLevel != KernelABI.Trace.off {
+            trace.patchCount = 0
+            trace.stepCount = 0
         }
-        trace.op_seq = hot.pointee.opSeq
+        trace.opSeq = hot.pointee.opSeq
         clearTracking()
     }
 

@@ -27,7 +27,7 @@ public struct Artifact: Sendable {
         /// The memory of a file read by ``init(reading:)`` (nil: `allocate`d by ``init(copying:)``).
         private let region: AlignedBytes?
         /// Pointers into `base`; immutable after init, valid until deinit.
-        fileprivate(set) var view = ArtifactView()
+        fileprivate(set) var view = ArtifactView.empty
 
         init(copying bytes: UnsafeRawBufferPointer) {
             let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
@@ -86,24 +86,24 @@ public struct Artifact: Sendable {
     var view: ArtifactView { storage.view }
 
     /// Registry paths (slots).
-    public var pathCount: Int { Int(view.tables.path_count) }
+    public var pathCount: Int { view.pathCount }
     /// Steps.
-    public var stepCount: Int { Int(view.tables.step_count) }
+    public var stepCount: Int { view.stepCount }
     /// The file's size in bytes.
     public var byteCount: Int { storage.count }
     /// The policy the bytecode was compiled with (`converge compile --policy`).
-    public var compilePolicy: CompilePolicy { view.flags & ArtifactFormat.Flag.policyMust != 0 ? .must : .try }
+    public var compilePolicy: CompilePolicy { view.flagBits & ArtifactFormat.Flag.policyMust != 0 ? .must : .try }
     /// Steps with a program.
     public var compiledSteps: Int {
-        let offs = view.code.step_offsets!
+        let offs = view.codeStepOffsets!
         return (0..<stepCount).count { offs[$0 + 1] > offs[$0] }
     }
     /// True when the file carries a layout section (L4).
-    public var hasLayout: Bool { view.layout != nil }
+    public var hasLayout: Bool { view.layoutSlots != nil }
 
     /// The layout section: the slot of each path id (nil without one).
     public var layout: [UInt32]? {
-        guard let p = view.layout else { return nil }
+        guard let p = view.layoutSlots else { return nil }
         return withExtendedLifetime(storage) { Array(UnsafeBufferPointer(start: p, count: pathCount)) }
     }
 
@@ -116,9 +116,9 @@ public struct Artifact: Sendable {
     }
 
     /// True when the file carries the names sections.
-    public var hasNames: Bool { view.names != nil }
+    public var hasNames: Bool { view.nameBytes != nil }
     /// True when the file carries the source IR (``graph()`` needs it).
-    public var hasIR: Bool { view.ir != nil }
+    public var hasIR: Bool { view.irJSON != nil }
 
     /// The file's bytes (valid inside `body` only).
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -127,41 +127,41 @@ public struct Artifact: Sendable {
 
     /// The dot-joined name of path `id` (names section), or nil without names.
     public func pathName(_ id: Int) -> String? {
-        guard let offs = view.path_name_offsets, let names = view.names else { return nil }
+        guard let offs = view.pathNameOffsets, let names = view.nameBytes else { return nil }
         return String(decoding: UnsafeBufferPointer(start: names + Int(offs[id]), count: Int(offs[id + 1] - offs[id])), as: UTF8.self)
     }
 
     /// The raw `out` of step `id` (names section), or nil without names.
     public func stepOut(_ id: Int) -> String? {
-        guard let offs = view.step_out_offsets, let names = view.names else { return nil }
+        guard let offs = view.stepOutNameOffsets, let names = view.nameBytes else { return nil }
         return String(decoding: UnsafeBufferPointer(start: names + Int(offs[id]), count: Int(offs[id + 1] - offs[id])), as: UTF8.self)
     }
 
     /// The bytecode sections as a ``Bytecode`` (a copy).
     public var bytecode: Bytecode {
         let v = view, n = stepCount
-        let offs = Array(UnsafeBufferPointer(start: v.code.step_offsets, count: n + 1))
-        let regs = Array(UnsafeBufferPointer(start: v.code.step_regs, count: n))
+        let offs = Array(UnsafeBufferPointer(start: v.codeStepOffsets, count: n + 1))
+        let regs = Array(UnsafeBufferPointer(start: v.codeStepRegisters, count: n))
         let count = Int(offs[n])
         var insns: [Instruction] = []
         insns.reserveCapacity(count)
         for i in 0..<count {
-            let c = v.code.insns[i]
+            let c = v.instruction(i)
             insns.append(Instruction(Opcode(rawValue: c.op) ?? .ret, a: c.a, b: c.b, c: c.c, imm: c.imm))
         }
-        let consts = Array(UnsafeBufferPointer(start: v.code.consts, count: Int(v.code.const_count)))
+        let consts = Array(v.codeConstants)
         return Bytecode(stepOffsets: offs, stepRegisters: regs, instructions: insns, constants: consts)
     }
 
     /// The initial state, one value per path.
     public var initialState: [ConvergeValue] {
-        (0..<pathCount).map { ConvergeValue(tag: view.state_tags[$0], payload: view.state_values[$0]) }
+        (0..<pathCount).map { ConvergeValue(tag: view.stateTags[$0], payload: view.stateValues[$0]) }
     }
 
     /// The source converge-ir JSON, or nil when the file has none.
     public var irJSON: Data? {
-        guard let ir = view.ir else { return nil }
-        return Data(bytes: ir, count: Int(view.ir_bytes))
+        guard let ir = view.irJSON else { return nil }
+        return Data(ir)
     }
 
     /// Rebuilds the graph from the file's IR and checks that it compiles to exactly the file's
@@ -183,18 +183,18 @@ public struct Artifact: Sendable {
         guard g.pathCount == pathCount, g.stepCount == stepCount else {
             throw ConvergeError(.invalidArtifact, "section \"ir\" at byte \(v.sectionOffset(ArtifactFormat.Section.ir)): the graph has \(g.pathCount) paths and \(g.stepCount) steps; the tables have \(pathCount) and \(stepCount)")
         }
-        try same(g.pathPrefixOffsets, v.tables.path_prefix_offsets, ArtifactFormat.Section.pathPrefixOffsets)
-        try same(g.pathPrefixIds, v.tables.path_prefix_ids, ArtifactFormat.Section.pathPrefixIds)
-        try same(g.stepOutPath, v.tables.step_out_path, ArtifactFormat.Section.stepOutPath)
-        if g.stepFlags.withUnsafeBufferPointer({ $0.count > 0 && memcmp($0.baseAddress!, v.tables.step_flags, $0.count) != 0 }) {
+        try same(g.pathPrefixOffsets, v.pathPrefixOffsets, ArtifactFormat.Section.pathPrefixOffsets)
+        try same(g.pathPrefixIds, v.pathPrefixIds, ArtifactFormat.Section.pathPrefixIds)
+        try same(g.stepOutPath, v.stepOutPath, ArtifactFormat.Section.stepOutPath)
+        if g.stepFlags.withUnsafeBufferPointer({ $0.count > 0 && memcmp($0.baseAddress!, v.stepFlags, $0.count) != 0 }) {
             throw Self.mismatch(ArtifactFormat.Section.stepFlags, v)
         }
-        try same(g.triggerOffsets, v.tables.trigger_offsets, ArtifactFormat.Section.triggerOffsets)
-        try same(g.triggerSteps, v.tables.trigger_steps, ArtifactFormat.Section.triggerSteps)
-        try same(g.depOffsets, v.tables.dep_offsets, ArtifactFormat.Section.depOffsets)
-        try same(g.depPaths, v.tables.dep_paths, ArtifactFormat.Section.depPaths)
-        try same(g.inputOffsets, v.input_offsets, ArtifactFormat.Section.inputOffsets)
-        try same(g.inputPaths, v.input_paths, ArtifactFormat.Section.inputPaths)
+        try same(g.triggerOffsets, v.triggerOffsets, ArtifactFormat.Section.triggerOffsets)
+        try same(g.triggerSteps, v.triggerSteps, ArtifactFormat.Section.triggerSteps)
+        try same(g.depOffsets, v.depOffsets, ArtifactFormat.Section.depOffsets)
+        try same(g.depPaths, v.depPaths, ArtifactFormat.Section.depPaths)
+        try same(g.inputOffsets, v.inputOffsets, ArtifactFormat.Section.inputOffsets)
+        try same(g.inputPaths, v.inputPaths, ArtifactFormat.Section.inputPaths)
         if hasNames {
             for p in 0..<pathCount where pathName(p) != g.fieldPaths[p] { throw Self.mismatch(ArtifactFormat.Section.pathNames, v) }
             for s in 0..<stepCount where stepOut(s) != g.out(ofStep: s) { throw Self.mismatch(ArtifactFormat.Section.stepOuts, v) }

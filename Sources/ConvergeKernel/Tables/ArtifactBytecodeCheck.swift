@@ -34,13 +34,13 @@ extension Artifact {
         }
         // The raw instruction words, not the decoded `Instruction`s: the decoder maps an unknown
         // opcode to RET, which must not hide an edit.
-        let insns = UnsafeBufferPointer(start: view.code.insns, count: Int(actual.stepOffsets.last ?? 0))
-        if insns.count != expected.instructions.count {
-            throw differs(ArtifactFormat.Section.codeInsns, element: min(insns.count, expected.instructions.count), size: 8,
-                          "\(expected.instructions.count) instructions", "one of \(insns.count)")
+        let insnCount = Int(actual.stepOffsets.last ?? 0)
+        if insnCount != expected.instructions.count {
+            throw differs(ArtifactFormat.Section.codeInsns, element: min(insnCount, expected.instructions.count), size: 8,
+                          "\(expected.instructions.count) instructions", "one of \(insnCount)")
         }
         for (i, want) in expected.instructions.enumerated() {
-            let got = insns[i]
+            let got = view.instruction(i)
             if got.op != want.op.rawValue || got.a != want.a || got.b != want.b || got.c != want.c || got.imm != want.imm {
                 let shown = Opcode(rawValue: got.op).map { Instruction($0, a: got.a, b: got.b, c: got.c, imm: got.imm).description }
                     ?? "opcode \(got.op)"
