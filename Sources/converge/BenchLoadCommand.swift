@@ -1,8 +1,10 @@
 import ArgumentParser
+import ConvergeBench
 import ConvergeKernel
 import Foundation
 
-/// `converge bench-load`: how long loading an artifact takes (docs/artifact.md, "Load time").
+/// `converge bench-load`: how long loading an artifact takes (docs/artifact.md, "Load time"): the
+/// options, ``LoadBench`` (ConvergeBench) to measure, then the medians.
 struct BenchLoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-load",
@@ -19,21 +21,8 @@ struct BenchLoadCommand: ParsableCommand {
 
     func run() throws {
         try OptionCheck.int("--runs", runs, in: 1...OptionCheck.maxRepetitions)
-        var open: [Double] = [], kernel: [Double] = []
-        var last: Artifact?
-        for _ in 0..<runs {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let a = try Artifact(contentsOf: artifact)
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            open.append(Double(t1 - t0) / 1e6)
-            if !openOnly {
-                let t2 = DispatchTime.now().uptimeNanoseconds
-                try a.validateKernel()
-                kernel.append(Double(DispatchTime.now().uptimeNanoseconds - t2) / 1e6)
-            }
-            last = a
-        }
-        guard let a = last else { return }
+        let r = try LoadBench.run(artifact, repetitions: runs, kernel: !openOnly)
+        let a = r.artifact, open = r.openMs, kernel = r.kernelMs
         func stats(_ xs: [Double]) -> String {
             let s = xs.sorted()
             return String(format: "median %.2f ms, best %.2f ms", s[s.count / 2], s[0])
