@@ -27,13 +27,12 @@ public enum PlanBench {
 
     /// One measurement: a planner on one dirty set and mode.
     public struct Row: Sendable {
-        public let name: String
-        public let backend: String
-        public let mode: String
-        public let medianNs: Double
-        public let minNs: Double
-        public let planLength: Int
-        public let indexEntries: Int
+        /// The workload, the planner and the plan mode.
+        public let name, backend, mode: String
+        /// ns per plan.
+        public let medianNs, minNs: Double
+        /// The plan's steps, and the trigger-index entries the planner read.
+        public let planLength, indexEntries: Int
     }
 
     /// The rows, in the order measured, and a line per finding (ratios, strategies, DAG sizes).

@@ -19,51 +19,83 @@ typealias TraceBuffers = ck_trace_t
 extension TraceBuffers {
     /// No buffers, nothing recorded.
     static var empty: TraceBuffers { TraceBuffers() }
+
+    /// Gives the trace its record buffers (the runtime's, for its lifetime).
+    mutating func attach(steps: UnsafeMutablePointer<TraceStepRecord>, capacity stepCapacity: Int,
+                         patches: UnsafeMutablePointer<TracePatchRecord>, capacity patchCapacity: Int) {
+        self.steps = steps
+        step_capacity = UInt32(stepCapacity)
+        self.patches = patches
+        patch_capacity = UInt32(patchCapacity)
+    }
+
     /// What is recorded (``KernelABI/Trace``).
     var recordLevel: UInt32 {
         @inline(__always) get { level }
         @inline(__always) set { level = newValue }
     }
-    /// The step record buffer and its capacity.
-    var stepBuffer: UnsafeMutablePointer<TraceStepRecord>! {
-        @inline(__always) get { steps }
-        @inline(__always) set { steps = newValue }
-    }
-    var stepCapacity: UInt32 {
-        @inline(__always) get { step_capacity }
-        @inline(__always) set { step_capacity = newValue }
-    }
-    /// Step records stored, and the ones that did not fit.
-    var stepCount: UInt32 {
-        @inline(__always) get { step_count }
-        @inline(__always) set { step_count = newValue }
-    }
-    var stepsDropped: UInt64 {
-        @inline(__always) get { steps_dropped }
-        @inline(__always) set { steps_dropped = newValue }
-    }
-    /// The patch record buffer and its capacity.
-    var patchBuffer: UnsafeMutablePointer<TracePatchRecord>! {
-        @inline(__always) get { patches }
-        @inline(__always) set { patches = newValue }
-    }
-    var patchCapacity: UInt32 {
-        @inline(__always) get { patch_capacity }
-        @inline(__always) set { patch_capacity = newValue }
-    }
-    /// Patch records stored, and the ones that did not fit.
-    var patchCount: UInt32 {
-        @inline(__always) get { patch_count }
-        @inline(__always) set { patch_count = newValue }
-    }
-    var patchesDropped: UInt64 {
-        @inline(__always) get { patches_dropped }
-        @inline(__always) set { patches_dropped = newValue }
-    }
     /// The next operation sequence number: each derived write takes one.
     var opSeq: UInt64 {
         @inline(__always) get { op_seq }
         @inline(__always) set { op_seq = newValue }
+    }
+    /// Records stored, and the ones that did not fit.
+    var stepCount: Int { Int(step_count) }
+    var patchCount: Int { Int(patch_count) }
+    var dropped: (steps: UInt64, patches: UInt64) { (steps_dropped, patches_dropped) }
+
+    /// Stores a step record, or counts it as dropped when the buffer is full.
+    @inline(__always)
+    mutating func append(_ record: TraceStepRecord) {
+        Self.store(record, in: steps, count: &step_count, capacity: step_capacity, dropped: &steps_dropped)
+    }
+
+    /// Stores a patch record, or counts it as dropped when the buffer is full.
+    @inline(__always)
+    mutating func append(_ record: TracePatchRecord) {
+        Self.store(record, in: patches, count: &patch_count, capacity: patch_capacity, dropped: &patches_dropped)
+    }
+
+    @inline(__always)
+    private static func store<R>(_ record: R, in buffer: UnsafeMutablePointer<R>, count: inout UInt32, capacity: UInt32,
+                                 dropped: inout UInt64) {
+        if count < capacity {
+            buffer[Int(count)] = record
+            count += 1
+        } else {
+            dropped += 1
+        }
+    }
+
+    /// Forgets the records (a transaction that did not happen), keeping the dropped counts.
+    mutating func discardRecords() {
+        patch_count = 0
+        step_count = 0
+    }
+
+    /// Forgets the records and the dropped counts (a transaction's records start).
+    mutating func startRecords() {
+        discardRecords()
+        steps_dropped = 0
+        patches_dropped = 0
+    }
+
+    /// Where the records stand: a rolled-back converge returns to it.
+    struct Mark {
+        fileprivate let steps: UInt32, patches: UInt32, stepsDropped: UInt64, patchesDropped: UInt64, opSeq: UInt64
+    }
+
+    var mark: Mark {
+        Mark(steps: step_count, patches: patch_count, stepsDropped: steps_dropped, patchesDropped: patches_dropped, opSeq: op_seq)
+    }
+
+    /// Removes what was recorded since `mark`.
+    mutating func rollBack(to mark: Mark) {
+        step_count = mark.steps
+        patch_count = mark.patches
+        steps_dropped = mark.stepsDropped
+        patches_dropped = mark.patchesDropped
+        op_seq = mark.opSeq
     }
 }
 

@@ -75,7 +75,7 @@ extension ConvergeRuntime {
             configError = nil
             hot.pointee.failed = false
             if planOnly { undoCommittedReducer(core, opBase: opBase) }
-            if trace.recordLevel != KernelABI.Trace.off { trace.patchCount = 0; trace.stepCount = 0 }
+            if trace.recordLevel != KernelABI.Trace.off { trace.discardRecords() }
             throw e
         }
 
@@ -90,28 +90,16 @@ extension ConvergeRuntime {
             summary.totalSteps = scopeLen
             summary.committed = committed
             if r.didConverge {
-                summary.executedMode = c.executedMode
-                summary.reasons = DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r.reasonBits))
-                summary.outcome = result.outcome
-                summary.dirtyAllReason = KernelABI.dirtyAllReason(r.dirtyAllCode)
-                summary.dirtyRoots = r.dirtyRoots
-                summary.topRoots = r.topRoots
-                summary.rootsTruncated = r.dirtyRoots > 3
-                summary.planLength = c.planLength
-                summary.executedSteps = c.executed
-                summary.affectedSteps = c.changed
-                summary.cacheHit = r.cacheHit
-                summary.inlineCacheEnabled = r.inlineCacheEnabled
-                summary.lruCacheEnabled = r.lruCacheEnabled
                 // one call; in: the write records the kernel applied; out: the result record (and,
                 // at L1, the plan the host reads)
-                summary.boundaryCalls = 1
-                summary.hostCallbacks = c.hostCalls
-                summary.vmSteps = c.vmSteps
+                c.boundaryCalls = 1
+                c.bytesIn = KernelABI.writeRecordBytes * r.logEntries
+                c.bytesOut = KernelABI.txnResultBytes + (planOnly ? 4 * c.planLength : 0)
+                c.decisionNs = r.decisionNs
+                summarize(c, into: &summary, outcome: result.outcome, reasons: DecisionReasons(rawValue: UInt16(truncatingIfNeeded: r.reasonBits)),
+                          dirtyAll: KernelABI.dirtyAllReason(r.dirtyAllCode), roots: r.dirtyRoots, topRoots: r.topRoots,
+                          caches: (r.cacheHit, r.inlineCacheEnabled, r.lruCacheEnabled))
                 summary.fallbackSteps = options.level.runsBytecode ? hot.pointee.hostSteps : 0
-                summary.bytesIn = KernelABI.writeRecordBytes * r.logEntries
-                summary.bytesOut = KernelABI.txnResultBytes + (planOnly ? 4 * c.planLength : 0)
-                summary.decisionNs = r.decisionNs
             }
             summaryPtr.pointee = summary
         }
@@ -124,10 +112,7 @@ extension ConvergeRuntime {
     /// Aborts the transaction in the core (every reducer write undone) and drops its records.
     func abortCore(_ core: TransactionCore) {
         core.abort()
-        if trace.recordLevel != KernelABI.Trace.off {
-            trace.patchCount = 0
-            trace.stepCount = 0
-        }
+        if trace.recordLevel != KernelABI.Trace.off { trace.discardRecords() }
         writeSeq = 0
     }
 

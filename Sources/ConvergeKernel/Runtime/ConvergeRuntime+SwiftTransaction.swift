@@ -32,6 +32,29 @@ extension ConvergeRuntime {
         }
     }
 
+    /// The converge's part of a light summary, the same at every level: what ran and why, the
+    /// roots, the caches' state, and what crossed the boundary (in `c`).
+    func summarize(_ c: ExecCounters, into summary: inout TransactionSummary, outcome: ConvergeOutcome, reasons: DecisionReasons,
+                   dirtyAll: DirtyAllReason?, roots: Int, topRoots: (UInt32, UInt32, UInt32), caches: (hit: Bool, inline: Bool, lru: Bool)) {
+        summary.executedMode = c.executedMode
+        summary.reasons = reasons
+        summary.outcome = outcome
+        summary.dirtyAllReason = dirtyAll
+        summary.dirtyRoots = roots
+        summary.topRoots = topRoots
+        summary.rootsTruncated = roots > 3
+        summary.planLength = c.planLength
+        summary.executedSteps = c.executed
+        summary.affectedSteps = c.changed
+        (summary.cacheHit, summary.inlineCacheEnabled, summary.lruCacheEnabled) = caches
+        summary.boundaryCalls = c.boundaryCalls
+        summary.hostCallbacks = c.hostCalls
+        summary.vmSteps = c.vmSteps
+        summary.bytesIn = c.bytesIn
+        summary.bytesOut = c.bytesOut
+        summary.decisionNs = c.decisionNs
+    }
+
     /// The result of transaction `txnSeq` whose converge ran with `counters`.
     func transactionResult(_ txnSeq: UInt64, committed: Bool, _ counters: ExecCounters) -> TransactionResult {
         TransactionResult(txnSeq: txnSeq, committed: committed, outcome: counters.convergeOutcome,
@@ -149,9 +172,7 @@ extension ConvergeRuntime {
         let start = budget != 0 && n > 32 ? budgetNowNs(budget) : 0   // (no check happens in shorter plans)
         let timing = traced
         let patches = traced && trace.recordLevel >= KernelABI.Trace.patches
-        let steps0 = traced ? trace.stepCount : 0, patches0 = traced ? trace.patchCount : 0
-        let op0 = traced ? trace.opSeq : 0
-        let sd0 = traced ? trace.stepsDropped : 0, pd0 = traced ? trace.patchesDropped : 0
+        let mark = traced ? trace.mark : nil
         var writes = 0, i = 0
         var outcome = KernelABI.Outcome.ok, failed = -1
         while i < n {
@@ -197,13 +218,7 @@ extension ConvergeRuntime {
                 values[p] = value
             }
             if timing {
-                if trace.stepCount < trace.stepCapacity {
-                    stepRecords[Int(trace.stepCount)] = TraceStepRecord(
-                        stepId: UInt32(s), isLink: link, changed: !same, durationNs: monotonicNowNs() &- t0)
-                    trace.stepCount += 1
-                } else {
-                    trace.stepsDropped += 1
-                }
+                trace.append(TraceStepRecord(stepId: UInt32(s), isLink: link, changed: !same, durationNs: monotonicNowNs() &- t0))
             }
             i += 1
         }
@@ -218,13 +233,7 @@ extension ConvergeRuntime {
                 tags[p] = dUndoTags[k]
                 values[p] = dUndoValues[k]
             }
-            if timing {
-                trace.stepCount = steps0
-                trace.patchCount = patches0
-                trace.stepsDropped = sd0
-                trace.patchesDropped = pd0
-                trace.opSeq = op0
-            }
+            if let mark { trace.rollBack(to: mark) }
             c.changed = 0
             return
         }

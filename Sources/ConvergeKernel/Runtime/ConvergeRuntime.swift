@@ -268,10 +268,7 @@ public final class ConvergeRuntime {
         dUndoValues = pool.uninitialized(stepCount)
         stepRecords = pool.uninitialized(options.stepRecordCapacity)
         patchRecords = pool.uninitialized(options.patchRecordCapacity)
-        trace.stepBuffer = stepRecords
-        trace.stepCapacity = UInt32(options.stepRecordCapacity)
-        trace.patchBuffer = patchRecords
-        trace.patchCapacity = UInt32(options.patchRecordCapacity)
+        trace.attach(steps: stepRecords, capacity: options.stepRecordCapacity, patches: patchRecords, capacity: options.patchRecordCapacity)
         registerExpressions()
         core?.setHost(self, trace: tracePtr)
     }
@@ -350,7 +347,7 @@ public final class ConvergeRuntime {
     /// The step records of the last transaction (sampled / full); at L3–L5 a computed step the
     /// kernel could not run as bytecode carries its ``StepRecord/fallbackReason``.
     public func lastStepRecords() -> [StepRecord] {
-        (0..<Int(trace.stepCount)).map {
+        (0..<trace.stepCount).map {
             let r = stepRecords[$0]
             let s = Int(r.stepId)
             return StepRecord(stepId: s, isLink: r.isLink, changed: r.wroteOut, durationNs: r.durationNs,
@@ -380,7 +377,7 @@ public final class ConvergeRuntime {
     }
 
     /// Records that did not fit the buffers in the last transaction.
-    public var droppedRecords: (steps: UInt64, patches: UInt64) { (trace.stepsDropped, trace.patchesDropped) }
+    public var droppedRecords: (steps: UInt64, patches: UInt64) { trace.dropped }
 
     /// The three slowest steps of the last transaction's records (step id, ns), slowest first.
     public func lastHotspots() -> [(stepId: Int, durationNs: UInt64)] {
@@ -389,7 +386,7 @@ public final class ConvergeRuntime {
 
     /// The patch records of the last transaction (diagnostics full, instrumentation full).
     public func lastPatches() -> [PatchRecord] {
-        (0..<Int(trace.patchCount)).map {
+        (0..<trace.patchCount).map {
             let r = patchRecords[$0]
             let reason: PatchReason = r.patchReason == KernelABI.Patch.computed ? .traitComputed
                 : r.patchReason == KernelABI.Patch.link ? .traitLink : .reducer
@@ -495,28 +492,11 @@ public final class ConvergeRuntime {
         let committed = exec.derivedChanged || reducerChanged()
         let result = transactionResult(txnSeq, committed: committed, exec)
         if light {
-            summary.executedMode = exec.executedMode
-            summary.reasons = reasons
-            summary.outcome = result.outcome
             summary.committed = committed
-            summary.dirtyAllReason = dirtyAll
-            summary.dirtyRoots = rootCount
-            if rootCount > 0 { summary.topRoots.0 = roots[0] }
-            if rootCount > 1 { summary.topRoots.1 = roots[1] }
-            if rootCount > 2 { summary.topRoots.2 = roots[2] }
-            summary.rootsTruncated = rootCount > 3
-            summary.planLength = exec.planLength
-            summary.executedSteps = exec.executed
-            summary.affectedSteps = exec.changed
-            summary.cacheHit = reasons.contains(.cacheHit)
-            summary.inlineCacheEnabled = decider.inlineEnabled
-            summary.lruCacheEnabled = decider.lruEnabled
-            summary.boundaryCalls = exec.boundaryCalls
-            summary.hostCallbacks = exec.hostCalls
-            summary.vmSteps = exec.vmSteps
-            summary.bytesIn = exec.bytesIn
-            summary.bytesOut = exec.bytesOut
-            summary.decisionNs = exec.decisionNs
+            let top = summary.topRoots
+            summarize(exec, into: &summary, outcome: result.outcome, reasons: reasons, dirtyAll: dirtyAll, roots: rootCount,
+                      topRoots: (rootCount > 0 ? roots[0] : top.0, rootCount > 1 ? roots[1] : top.1, rootCount > 2 ? roots[2] : top.2),
+                      caches: (reasons.contains(.cacheHit), decider.inlineEnabled, decider.lruEnabled))
             summaryPtr.pointee = summary
         }
         hot.pointee.lastDecisionNs = exec.decisionNs
@@ -584,13 +564,7 @@ public final class ConvergeRuntime {
     /// Appends a patch record (diagnostics full, instrumentation full), or counts it as dropped.
     @inline(__always)
     func appendPatch(path: UInt32, step: UInt32, reason: UInt8, _ fromTag: UInt8, _ from: Double, _ toTag: UInt8, _ to: Double) {
-        if trace.patchCount < trace.patchCapacity {
-            patchRecords[Int(trace.patchCount)] = TracePatchRecord(opSeq: trace.opSeq, pathId: path, stepId: step, reason: reason,
-                                                                   from: (fromTag, from), to: (toTag, to))
-            trace.patchCount += 1
-        } else {
-            trace.patchesDropped += 1
-        }
+        trace.append(TracePatchRecord(opSeq: trace.opSeq, pathId: path, stepId: step, reason: reason, from: (fromTag, from), to: (toTag, to)))
     }
 
     func reducerMark(_ seq: UInt64, _ id: UInt32) throws(ConvergeError) {
@@ -666,10 +640,7 @@ public final class ConvergeRuntime {
         #endif
         trace.recordLevel = traceLevel
         if light && (options.diagnostics == .sampled || options.diagnostics == .full) {   // records are per transaction
-            trace.stepCount = 0
-            trace.patchCount = 0
-            trace.stepsDropped = 0
-            trace.patchesDropped = 0
+            trace.startRecords()
         }
         return (txnSeq, light, traceLevel)
     }
@@ -681,10 +652,7 @@ public final class ConvergeRuntime {
             k -= 1
             state.store(Int(undoIds[k]), undoTags[k], undoValues[k])
         }
-        if trace.recordLevel != KernelABI.Trace.off {
-            trace.patchCount = 0
-            trace.stepCount = 0
-        }
+        if trace.recordLevel != KernelABI.Trace.off { trace.discardRecords() }
         trace.opSeq = hot.pointee.opSeq
         clearTracking()
     }
