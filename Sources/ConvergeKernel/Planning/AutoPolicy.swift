@@ -102,6 +102,8 @@ final class PlanCache {
     let planLength: UnsafeMutablePointer<Int32>
     let plans: UnsafeMutablePointer<UInt32>   // capacity × maxPlan
     private let tickPtr: UnsafeMutablePointer<UInt64>   // (a pointer: no exclusivity check per access)
+    /// Owns every buffer above (freed with the cache).
+    private let buffers = BufferPool()
     private var tick: UInt64 { get { tickPtr.pointee } set { tickPtr.pointee = newValue } }
 
     init(capacity: Int, maxRoots: Int, maxPlan: Int) {
@@ -109,19 +111,13 @@ final class PlanCache {
         self.maxRoots = max(maxRoots, 0)
         self.maxPlan = max(maxPlan, 0)
         let c = max(self.capacity, 1)
-        keyHash = .allocate(capacity: c); keyHash.initialize(repeating: 0, count: c)
-        rootCount = .allocate(capacity: c); rootCount.initialize(repeating: -1, count: c)
-        lastUse = .allocate(capacity: c); lastUse.initialize(repeating: 0, count: c)
-        roots = .allocate(capacity: max(c * self.maxRoots, 1))
-        planLength = .allocate(capacity: c); planLength.initialize(repeating: 0, count: c)
-        plans = .allocate(capacity: max(c * self.maxPlan, 1))
-        tickPtr = .allocate(capacity: 1)
-        tickPtr.initialize(to: 0)
-    }
-
-    deinit {
-        keyHash.deallocate(); rootCount.deallocate(); lastUse.deallocate()
-        roots.deallocate(); planLength.deallocate(); plans.deallocate(); tickPtr.deallocate()
+        keyHash = buffers.zeroed(c)
+        rootCount = buffers.filled(c, with: -1)
+        lastUse = buffers.zeroed(c)
+        roots = buffers.uninitialized(c * self.maxRoots)
+        planLength = buffers.zeroed(c)
+        plans = buffers.uninitialized(c * self.maxPlan)
+        tickPtr = buffers.zeroed(1)
     }
 
     func clear() {
@@ -209,6 +205,8 @@ final class AutoDecider {
     }
     private let st: UnsafeMutablePointer<State>
     private let costWindow: UnsafeMutablePointer<Double>   // [0..<8] full ns, [8..<16] dirty ns per root
+    /// Owns `st` and `costWindow` (freed with the decider).
+    private let buffers = BufferPool()
     private var seenKeys: (UInt32, Int, UInt32, Int) { get { st.pointee.seenKeys } set { st.pointee.seenKeys = newValue } }
     private var seenNext: Int { get { st.pointee.seenNext } set { st.pointee.seenNext = newValue } }
     var inlineEnabled: Bool { get { st.pointee.inlineEnabled } set { st.pointee.inlineEnabled = newValue } }
@@ -225,19 +223,11 @@ final class AutoDecider {
 
     init(policy: AutoPolicy, stepCount: Int) {
         self.policy = policy
-        st = .allocate(capacity: 1)
-        st.initialize(to: State())
+        st = buffers.filled(1, with: State())
         st.pointee.probeInterval = max(1, policy.costProbeInterval)
-        costWindow = .allocate(capacity: 16)
-        costWindow.initialize(repeating: 0, count: 16)
+        costWindow = buffers.filled(16, with: 0)
         inline = PlanCache(capacity: 2, maxRoots: policy.inlineMaxRoots, maxPlan: min(policy.inlineMaxPlanLength, stepCount))
         lru = PlanCache(capacity: policy.lruCapacity, maxRoots: policy.lruMaxRoots, maxPlan: min(policy.lruMaxPlanLength, stepCount))
-    }
-
-    deinit {
-        st.deinitialize(count: 1)
-        st.deallocate()
-        costWindow.deallocate()
     }
 
     /// Empties both caches and re-arms them; the next decision carries `generation_bumped`.

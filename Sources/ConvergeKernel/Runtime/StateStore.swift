@@ -14,21 +14,18 @@ public final class StateStore {
     @usableFromInline let values: UnsafeMutablePointer<Double>
     /// The slot of each path id (the kernel's layout, L4); nil: path id = slot.
     @usableFromInline let slotOf: UnsafePointer<UInt32>?
-    private let ownsMemory: Bool
-    /// Keeps the memory's owner (the native kernel) alive.
-    private let owner: AnyObject?
+    /// Keeps the memory's owner alive: the native kernel, or the store's own ``BufferPool`` (L0).
+    private let owner: AnyObject
     private let registry: CompiledGraph
 
     /// A Swift-owned store (L0), all `undefined`.
     init(graph: CompiledGraph) {
         slotCount = graph.pathCount
-        tags = .allocate(capacity: max(slotCount, 1))
-        tags.initialize(repeating: ConvergeValue.undefinedTag, count: max(slotCount, 1))
-        values = .allocate(capacity: max(slotCount, 1))
-        values.initialize(repeating: 0, count: max(slotCount, 1))
+        let pool = BufferPool()
+        tags = pool.filled(slotCount, with: ConvergeValue.undefinedTag)
+        values = pool.filled(slotCount, with: 0)
         slotOf = nil
-        ownsMemory = true
-        owner = nil
+        owner = pool
         registry = graph
     }
 
@@ -39,16 +36,8 @@ public final class StateStore {
         self.tags = tags
         self.values = values
         self.slotOf = slotOf
-        ownsMemory = false
         self.owner = owner
         registry = graph
-    }
-
-    deinit {
-        if ownsMemory {
-            tags.deallocate()
-            values.deallocate()
-        }
     }
 
     /// The value at a path id.
