@@ -23,15 +23,25 @@ public enum RoundTiming {
         public var samplesNs: [Double]
         /// Runs of the body between two clock reads.
         public var batch: Int
+        /// The rounds' median, 95th percentile and minimum (ns per call; ``summary(_:)``).
+        public let medianNs: Double, p95Ns: Double, minNs: Double
 
-        /// The rounds' median (ns per call).
-        public var medianNs: Double { sorted[sorted.count / 2] }
-        /// The fastest round (ns per call).
-        public var minNs: Double { sorted[0] }
-        /// The 95th percentile round, by nearest rank below (ns per call).
-        public var p95Ns: Double { sorted[Int(0.95 * Double(sorted.count - 1))] }
+        init(samplesNs: [Double], batch: Int) {
+            self.samplesNs = samplesNs
+            self.batch = batch
+            (medianNs, p95Ns, minNs) = RoundTiming.summary(samplesNs)
+        }
+    }
 
-        private var sorted: [Double] { samplesNs.isEmpty ? [0] : samplesNs.sorted() }
+    /// Runs between two clock reads, from the runs a warm-up round made: about
+    /// ``clockReadsPerRound`` reads per round, at least one run per read.
+    public static func batchSize(warmupRuns: Int) -> Int { max(1, warmupRuns / clockReadsPerRound) }
+
+    /// The median (`sorted[n/2]`), the 95th percentile (`sorted[floor(0.95·(n−1))]`) and the
+    /// minimum of samples; zeros when there are none.
+    public static func summary(_ samples: [Double]) -> (median: Double, p95: Double, min: Double) {
+        let s = (samples.isEmpty ? [0] : samples).sorted()
+        return (s[s.count / 2], s[Int(0.95 * Double(s.count - 1))], s[0])
     }
 
     /// - Parameters:
@@ -45,7 +55,7 @@ public enum RoundTiming {
         var warmupRuns = 0
         var start = monotonicNowNs()
         repeat { try body(); warmupRuns += 1 } while monotonicNowNs() &- start < roundNs
-        let batch = max(1, warmupRuns / clockReadsPerRound)
+        let batch = batchSize(warmupRuns: warmupRuns)
         var perCall: [Double] = []
         perCall.reserveCapacity(max(1, rounds))
         for _ in 0..<max(1, rounds) {

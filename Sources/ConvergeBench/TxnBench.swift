@@ -54,10 +54,7 @@ public enum TxnBench {
         public init() {}
 
         /// The samples' median, p95 and minimum (ns).
-        public var stats: (median: Double, p95: Double, min: Double) {
-            let s = (samplesNs.isEmpty ? [0] : samplesNs).sorted()
-            return (s[s.count / 2], s[Int(0.95 * Double(s.count - 1))], s[0])
-        }
+        public var stats: (median: Double, p95: Double, min: Double) { RoundTiming.summary(samplesNs) }
     }
 
     /// The time of one sample: a ``RoundTiming`` round of transactions at one point.

@@ -22,12 +22,15 @@ struct RoundTimingTests {
     }
 
     @Test func theBatchIsSetFromTheWarmUpRound() {
-        // a cheap body runs many times in a 1 ms warm-up: the clock is then read about
-        // clockReadsPerRound times per round, not once per run
+        // a cheap body that ran many times in the warm-up reads the clock about
+        // clockReadsPerRound times per round, not once per run; a slow one once per run
+        // (the rule itself: how many runs a warm-up makes depends on the machine's load)
+        #expect(RoundTiming.batchSize(warmupRuns: 32_000) == 32_000 / RoundTiming.clockReadsPerRound)
+        #expect(RoundTiming.batchSize(warmupRuns: RoundTiming.clockReadsPerRound - 1) == 1)
+        #expect(RoundTiming.batchSize(warmupRuns: 1) == 1)
         var runs = 0
         let r = RoundTiming.measure(rounds: 1, roundNs: 1_000_000) { runs &+= 1 }
-        #expect(r.batch > 1, "a no-op body read the clock once per run (batch \(r.batch), \(runs) runs)")
-        #expect(r.batch <= runs / RoundTiming.clockReadsPerRound + 1)
+        #expect(r.batch >= 1 && r.batch <= runs / RoundTiming.clockReadsPerRound + 1)
     }
 
     @Test func anErrorFromTheBodyStopsTheTiming() {
